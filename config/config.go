@@ -1,0 +1,277 @@
+// Package config reads dripbook's configuration from the environment and
+// validates it once, at start-up.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dripbook/dripbook/emails"
+)
+
+// Config is every setting dripbook reads. It is built once by Load and passed
+// down; no package keeps its own copy.
+type Config struct {
+	HTTPAddr       string
+	BaseURL        string // absolute, no trailing slash
+	DatabaseURL    string
+	RedisURL       string               // empty: in-process Redis
+	SMTP           *emails.SMTPOptions  // nil: mail is captured to DataDir/outbox
+	MailFrom       string               // RFC 5322 address, "Name <addr>"
+	MailDomain     string               // domain of MailFrom, used in Message-IDs
+	CoachName      string
+	CoachEmail     string
+	CompanyAddress string
+	SecretKey      []byte // empty until LoadSecret fills it
+	AdminPassword  string
+	CourseDay      time.Duration
+	CourseDir      string // empty: the embedded course
+	SendHour       int
+	DefaultTZ      *time.Location
+	BookingURL     string
+	TrustedProxies []*net.IPNet
+	DataDir        string
+	Concurrency    int // concurrent senders per worker, and SMTP connections
+}
+
+// Load reads the configuration through getenv (os.Getenv in production) and
+// reports every invalid variable at once, each by name.
+func Load(getenv func(string) string) (*Config, error) {
+	p := parser{getenv: getenv}
+	c := &Config{
+		HTTPAddr:       p.str("HTTP_ADDR", ":8080"),
+		BaseURL:        p.baseURL("BASE_URL", "http://localhost:8080"),
+		DatabaseURL:    p.databaseURL("DATABASE_URL", "sqlite://data/dripbook.db"),
+		RedisURL:       p.redisURL("REDIS_URL"),
+		MailFrom:       p.str("MAIL_FROM", "Coach <coach@localhost>"),
+		CoachName:      p.str("COACH_NAME", "Your coach"),
+		CoachEmail:     p.str("COACH_EMAIL", ""),
+		CompanyAddress: p.str("COMPANY_ADDRESS", ""),
+		SecretKey:      p.secret("SECRET_KEY"),
+		AdminPassword:  p.str("ADMIN_PASSWORD", ""),
+		CourseDay:      p.duration("COURSE_DAY", 24*time.Hour),
+		CourseDir:      p.str("COURSE_DIR", ""),
+		SendHour:       p.intRange("SEND_HOUR", 9, 0, 23),
+		DefaultTZ:      p.location("DEFAULT_TZ", "UTC"),
+		BookingURL:     p.absURL("BOOKING_URL"),
+		TrustedProxies: p.cidrs("TRUSTED_PROXIES"),
+		DataDir:        p.str("DATA_DIR", "data"),
+		Concurrency:    p.intRange("WORKER_CONCURRENCY", 4, 1, 256),
+	}
+	c.MailDomain = p.mailFrom("MAIL_FROM", c.MailFrom)
+	if c.CoachEmail != "" {
+		if _, err := mail.ParseAddress(c.CoachEmail); err != nil {
+			p.fail("COACH_EMAIL", "not an email address: %v", err)
+		}
+	}
+	c.SMTP = p.smtp(c.Concurrency)
+	if err := errors.Join(p.errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Embedded reports whether dripbook runs everything on one machine: the
+// in-process Redis.
+func (c *Config) Embedded() bool { return c.RedisURL == "" }
+
+// LoadSecret fills SecretKey from DataDir/secret_key, creating the file with a
+// fresh random key the first time, unless SECRET_KEY was set.
+func (c *Config) LoadSecret() error {
+	if len(c.SecretKey) > 0 {
+		return nil
+	}
+	key, err := loadOrCreateSecret(c.DataDir)
+	if err != nil {
+		return fmt.Errorf("SECRET_KEY: %w", err)
+	}
+	c.SecretKey = key
+	return nil
+}
+
+// smtp builds the SMTP options; nil means mail goes to the outbox.
+func (p *parser) smtp(pool int) *emails.SMTPOptions {
+	raw := p.getenv("SMTP_URL")
+	if raw == "" {
+		return nil
+	}
+	o, err := emails.ParseSMTPURL(raw)
+	if err != nil {
+		p.fail("SMTP_URL", "%v", err)
+		return nil
+	}
+	o.PoolSize = pool
+	o.MaxPerSecond = p.float("SMTP_RATE", 0)
+	if domain := p.getenv("DKIM_DOMAIN"); domain != "" {
+		keyFile := p.getenv("DKIM_KEY_FILE")
+		pem, err := os.ReadFile(keyFile)
+		if err != nil {
+			p.fail("DKIM_KEY_FILE", "read the DKIM private key: %v", err)
+		}
+		o.DKIM = &emails.DKIMOptions{
+			Domain:        domain,
+			Selector:      p.str("DKIM_SELECTOR", "dripbook"),
+			PrivateKeyPEM: pem,
+		}
+	}
+	return &o
+}
+
+func (p *parser) mailFrom(name, v string) string {
+	addr, err := mail.ParseAddress(v)
+	if err != nil {
+		p.fail(name, "not an address like \"Coach <coach@example.com>\": %v", err)
+		return "localhost"
+	}
+	_, domain, _ := strings.Cut(addr.Address, "@")
+	return domain
+}
+
+func (p *parser) baseURL(name, def string) string {
+	v := p.str(name, def)
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.fail(name, "must be an absolute http(s) URL such as https://coach.example.com, got %q", v)
+		return def
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		p.fail(name, "must not have a query or fragment, got %q", v)
+	}
+	return strings.TrimRight(v, "/")
+}
+
+func (p *parser) absURL(name string) string {
+	v := p.str(name, "")
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.fail(name, "must be an absolute http(s) URL, got %q", v)
+	}
+	return v
+}
+
+func (p *parser) databaseURL(name, def string) string {
+	v := p.str(name, def)
+	if !strings.HasPrefix(v, "sqlite://") && !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
+		p.fail(name, "must start with sqlite:// or postgres://, got %q", v)
+	}
+	return v
+}
+
+func (p *parser) redisURL(name string) string {
+	v := p.str(name, "")
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		p.fail(name, "must look like redis://host:6379/0, got %q", v)
+	}
+	return v
+}
+
+func (p *parser) secret(name string) []byte {
+	v := p.str(name, "")
+	if v != "" && len(v) < 16 {
+		p.fail(name, "must be at least 16 characters")
+	}
+	return []byte(v)
+}
+
+func (p *parser) location(name, def string) *time.Location {
+	v := p.str(name, def)
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		p.fail(name, "unknown IANA time zone %q", v)
+		return time.UTC
+	}
+	return loc
+}
+
+func (p *parser) duration(name string, def time.Duration) time.Duration {
+	v := p.getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		p.fail(name, "must be a positive duration such as 24h or 2s, got %q", v)
+		return def
+	}
+	return d
+}
+
+func (p *parser) intRange(name string, def, lo, hi int) int {
+	v := p.getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		p.fail(name, "must be a whole number from %d to %d, got %q", lo, hi, v)
+		return def
+	}
+	return n
+}
+
+func (p *parser) float(name string, def float64) float64 {
+	v := p.getenv(name)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 {
+		p.fail(name, "must be a number of messages per second (0 for no cap), got %q", v)
+		return def
+	}
+	return f
+}
+
+func (p *parser) cidrs(name string) []*net.IPNet {
+	var nets []*net.IPNet
+	for _, part := range strings.Split(p.getenv(name), ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			if ip := net.ParseIP(part); ip != nil && ip.To4() != nil {
+				part += "/32"
+			} else {
+				part += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(part)
+		if err != nil {
+			p.fail(name, "%q is not an IP address or CIDR range", part)
+			continue
+		}
+		nets = append(nets, n)
+	}
+	return nets
+}
+
+type parser struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (p *parser) str(name, def string) string {
+	if v := strings.TrimSpace(p.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *parser) fail(name, format string, args ...any) {
+	p.errs = append(p.errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+}

@@ -1,0 +1,74 @@
+// Package drip decides which lesson a subscriber gets next and when. It is
+// pure: no database, no queue, no clock of its own.
+package drip
+
+import (
+	"time"
+
+	"github.com/dripbook/dripbook/emails"
+)
+
+// Schedule is the course's timing.
+type Schedule struct {
+	Day       time.Duration  // length of one course day (COURSE_DAY)
+	SendHour  int            // local hour lessons go out on real days
+	DefaultTZ *time.Location // for subscribers whose zone is unknown
+}
+
+// Calendar reports whether course days are calendar days, aligned to the send
+// hour in the subscriber's zone; shorter days run on the clock alone.
+func (s Schedule) Calendar() bool { return s.Day == 24*time.Hour }
+
+// Location returns the subscriber's zone, or the default one.
+func (s Schedule) Location(tz string) *time.Location {
+	if tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return loc
+		}
+	}
+	return s.DefaultTZ
+}
+
+// DueAt is when the lesson for day falls due for a subscriber whose day 0
+// began at anchor. Day 0 is due at once; on calendar days later lessons go
+// out at the send hour in the subscriber's zone.
+func (s Schedule) DueAt(anchor time.Time, day int, loc *time.Location) time.Time {
+	if day <= 0 {
+		return anchor
+	}
+	if !s.Calendar() {
+		return anchor.Add(time.Duration(day) * s.Day)
+	}
+	l := anchor.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day()+day, s.SendHour, 0, 0, 0, loc).UTC()
+}
+
+// Rebase returns the anchor that makes day fall due at now: a subscriber who
+// comes back continues where they left off, with the usual spacing after.
+func (s Schedule) Rebase(now time.Time, day int, loc *time.Location) time.Time {
+	if !s.Calendar() {
+		return now.Add(-time.Duration(day) * s.Day)
+	}
+	return now.In(loc).AddDate(0, 0, -day).UTC()
+}
+
+// Next picks the next lesson: the first one, in course order, that comes after
+// every lesson already sent, has not been sent, is not on an earlier day than
+// the last one sent, and is not a sales lesson for someone who has booked.
+// Lessons are matched by slug, so an edited course neither repeats a lesson
+// nor sends a newly added one out of order.
+func Next(c *emails.Course, sent map[string]bool, lastDay int, booked bool) (emails.Lesson, bool) {
+	start := 0
+	for i, l := range c.Lessons {
+		if sent[l.Slug] {
+			start = i + 1
+		}
+	}
+	for _, l := range c.Lessons[start:] {
+		if sent[l.Slug] || l.Day < lastDay || (booked && l.StopWhenBooked) {
+			continue
+		}
+		return l, true
+	}
+	return emails.Lesson{}, false
+}

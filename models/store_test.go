@@ -1,0 +1,181 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/testenv"
+)
+
+func signup(email string) models.Signup {
+	return models.Signup{Email: email, Name: "Ada", Timezone: "Europe/Berlin", IP: "192.0.2.7", UserAgent: "test", TextVersion: "v1"}
+}
+
+func TestSubscribeConcurrentlyMakesOneRowAndOneRound(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	results := make([]models.SignupResult, 20)
+	errs := make([]error, 20)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = s.Subscribe(ctx, signup("same@example.com"))
+		}()
+	}
+	wg.Wait()
+	rounds := 0
+	for i := range results {
+		require.NoError(t, errs[i])
+		require.Equal(t, results[0].SubscriberID, results[i].SubscriberID)
+		if results[i].Round > 0 {
+			rounds++
+		}
+	}
+	require.Equal(t, 1, rounds, "exactly one signup may request a confirmation")
+	cs, err := s.Consents(ctx, results[0].SubscriberID)
+	require.NoError(t, err)
+	require.Len(t, cs, 1)
+	require.Equal(t, "192.0.2.7", cs[0].IP)
+	require.Equal(t, "v1", cs[0].TextVersion)
+}
+
+func TestSubscribeLifecycle(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := context.Background()
+	now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+
+	first, err := s.Subscribe(ctx, signup("a@example.com"))
+	require.NoError(t, err)
+	require.Equal(t, 1, first.Round)
+
+	again, err := s.Subscribe(ctx, signup("a@example.com"))
+	require.NoError(t, err)
+	require.Zero(t, again.Round, "a pending address is not mailed again at once")
+
+	now = now.Add(models.ConfirmResendAfter + time.Second)
+	later, err := s.Subscribe(ctx, signup("a@example.com"))
+	require.NoError(t, err)
+	require.Equal(t, 2, later.Round, "a pending address may ask again later")
+
+	changed, err := s.Confirm(ctx, first.SubscriberID)
+	require.NoError(t, err)
+	require.True(t, changed)
+	changed, err = s.Confirm(ctx, first.SubscriberID)
+	require.NoError(t, err)
+	require.False(t, changed, "confirming twice changes nothing")
+	cs, err := s.Consents(ctx, first.SubscriberID)
+	require.NoError(t, err)
+	require.NotNil(t, cs[len(cs)-1].ConfirmedAt)
+
+	active, err := s.Subscribe(ctx, signup("a@example.com"))
+	require.NoError(t, err)
+	require.Zero(t, active.Round, "an active address gets no new confirmation")
+
+	ok, err := s.Unsubscribe(ctx, first.SubscriberID)
+	require.NoError(t, err)
+	require.True(t, ok)
+	sub, err := s.Subscriber(ctx, first.SubscriberID)
+	require.NoError(t, err)
+	require.Equal(t, models.StatusUnsubscribed, sub.Status)
+
+	back, err := s.Subscribe(ctx, signup("a@example.com"))
+	require.NoError(t, err)
+	require.Equal(t, 3, back.Round, "coming back needs a fresh confirmation")
+	sub, err = s.Subscriber(ctx, first.SubscriberID)
+	require.NoError(t, err)
+	require.Equal(t, models.StatusPending, sub.Status)
+}
+
+func TestClaimDelivery(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := context.Background()
+	now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	res, err := s.Subscribe(ctx, signup("c@example.com"))
+	require.NoError(t, err)
+	key := models.DeliveryKey{SubscriberID: res.SubscriberID, Kind: models.KindLesson, Step: "welcome"}
+
+	var wg sync.WaitGroup
+	wins := make(chan struct{}, 10)
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if s.ClaimDelivery(ctx, key, time.Minute) == nil {
+				wins <- struct{}{}
+			}
+		}()
+	}
+	wg.Wait()
+	require.Len(t, wins, 1, "exactly one concurrent claim wins")
+	require.ErrorIs(t, s.ClaimDelivery(ctx, key, time.Minute), models.ErrInFlight)
+
+	require.NoError(t, s.MarkRetry(ctx, key, errors.New("451 try later")))
+	require.NoError(t, s.ClaimDelivery(ctx, key, time.Minute), "a retry can be claimed again")
+
+	now = now.Add(2 * time.Minute)
+	require.NoError(t, s.ClaimDelivery(ctx, key, time.Minute), "a claim older than the lease is taken over")
+
+	require.NoError(t, s.MarkSent(ctx, key))
+	require.ErrorIs(t, s.ClaimDelivery(ctx, key, time.Minute), models.ErrAlreadySent)
+	d, err := s.Delivery(ctx, key)
+	require.NoError(t, err)
+	require.Equal(t, models.DeliverySent, d.State)
+	require.Equal(t, 3, d.Attempts)
+	require.Equal(t, "451 try later", d.LastError)
+}
+
+func TestDueEnrollmentsAndUnsentConfirmations(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := context.Background()
+	now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+
+	pending, err := s.Subscribe(ctx, signup("p@example.com"))
+	require.NoError(t, err)
+	active, err := s.Subscribe(ctx, signup("q@example.com"))
+	require.NoError(t, err)
+	_, err = s.Confirm(ctx, active.SubscriberID)
+	require.NoError(t, err)
+
+	unsent, err := s.UnsentConfirmations(ctx, now.Add(-time.Hour), 10)
+	require.NoError(t, err)
+	require.Equal(t, []models.PendingConfirmation{{SubscriberID: pending.SubscriberID, Round: 1}}, unsent)
+	key := models.DeliveryKey{SubscriberID: pending.SubscriberID, Kind: models.KindConfirm, Step: "1"}
+	require.NoError(t, s.ClaimDelivery(ctx, key, time.Minute))
+	require.NoError(t, s.MarkSent(ctx, key))
+	unsent, err = s.UnsentConfirmations(ctx, now.Add(-time.Hour), 10)
+	require.NoError(t, err)
+	require.Empty(t, unsent)
+
+	due := now.Add(time.Minute)
+	require.NoError(t, s.SaveEnrollment(ctx, models.Enrollment{
+		SubscriberID: active.SubscriberID, Status: models.EnrollmentActive,
+		NextStep: "welcome", NextSendAt: &due, LastDay: -1, Anchor: now,
+	}))
+	got, err := s.DueEnrollments(ctx, now, 10)
+	require.NoError(t, err)
+	require.Empty(t, got, "not due yet")
+	got, err = s.DueEnrollments(ctx, due, 10)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, "welcome", got[0].NextStep)
+	d, err := s.Delivery(ctx, models.DeliveryKey{SubscriberID: active.SubscriberID, Kind: models.KindLesson, Step: "welcome"})
+	require.NoError(t, err)
+	require.Equal(t, models.DeliveryQueued, d.State, "scheduling a lesson logs it as queued")
+
+	_, err = s.Unsubscribe(ctx, active.SubscriberID)
+	require.NoError(t, err)
+	got, err = s.DueEnrollments(ctx, due, 10)
+	require.NoError(t, err)
+	require.Empty(t, got, "unsubscribed people are never due")
+}
