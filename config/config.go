@@ -22,10 +22,10 @@ type Config struct {
 	HTTPAddr       string
 	BaseURL        string // absolute, no trailing slash
 	DatabaseURL    string
-	RedisURL       string               // empty: in-process Redis
-	SMTP           *emails.SMTPOptions  // nil: mail is captured to DataDir/outbox
-	MailFrom       string               // RFC 5322 address, "Name <addr>"
-	MailDomain     string               // domain of MailFrom, used in Message-IDs
+	RedisURL       string              // empty: in-process Redis
+	SMTP           *emails.SMTPOptions // nil: mail is captured to DataDir/outbox
+	MailFrom       string              // RFC 5322 address, "Name <addr>"
+	MailDomain     string              // domain of MailFrom, used in Message-IDs
 	CoachName      string
 	CoachEmail     string
 	CompanyAddress string

@@ -12,12 +12,12 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/dripbook/dripbook/localredis"
 	"github.com/dripbook/dripbook/models"
 )
 
@@ -78,8 +78,12 @@ func Redis(tb testing.TB) *redis.Client {
 	tb.Helper()
 	raw := os.Getenv("TEST_REDIS_URL")
 	if raw == "" {
-		m := miniredis.RunT(tb)
-		raw = "redis://" + m.Addr()
+		srv, err := localredis.Start()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(srv.Close)
+		raw = srv.URL()
 	}
 	return client(tb, raw)
 }

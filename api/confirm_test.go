@@ -1,0 +1,57 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/token"
+)
+
+func TestConfirm(t *testing.T) {
+	env := newTestEnv(t, nil)
+	res, err := env.store.Subscribe(context.Background(), models.Signup{Email: "ann@example.com", TextVersion: ConsentVersion})
+	require.NoError(t, err)
+	tok := env.signer.Sign(token.Confirm, res.SubscriberID, testNow.Add(-time.Hour))
+
+	rec := env.get("/confirm/" + tok)
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Contains(t, rec.Body.String(), "<h1>You're in: your first lesson is on its way</h1>")
+	require.Equal(t, []int64{res.SubscriberID}, env.course.Confirmed())
+	require.Equal(t, models.StatusActive, env.mustSubscriber(t, "ann@example.com").Status)
+
+	// A second click shows the same page.
+	again := env.get("/confirm/" + tok)
+	require.Equal(t, http.StatusOK, again.Code)
+	require.Equal(t, rec.Body.String(), again.Body.String())
+}
+
+func TestConfirmRejectsBadLinks(t *testing.T) {
+	env := newTestEnv(t, nil)
+	other := token.NewSigner([]byte("some-other-secret-key"))
+	tests := []struct {
+		name   string
+		token  string
+		status int
+		text   string
+	}{
+		{"forged", other.Sign(token.Confirm, 1, testNow), http.StatusBadRequest, "This link is not valid"},
+		{"garbage", "not-a-token", http.StatusBadRequest, "This link is not valid"},
+		{"wrong purpose", env.signer.Sign(token.Unsubscribe, 1, testNow), http.StatusBadRequest, "This link is not valid"},
+		{"expired", env.signer.Sign(token.Confirm, 1, testNow.Add(-token.ConfirmMaxAge-time.Minute)), http.StatusGone,
+			"This link has expired — sign up again to get a fresh one"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := env.get("/confirm/" + tt.token)
+			require.Equal(t, tt.status, rec.Code)
+			require.Contains(t, rec.Body.String(), tt.text)
+			require.Contains(t, rec.Body.String(), `href="/"`)
+			require.Empty(t, env.course.Confirmed())
+		})
+	}
+}

@@ -1,0 +1,170 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/token"
+)
+
+// testNow is the fixed clock of every test server.
+var testNow = time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+
+// confirmation is one recorded RequestConfirmation call.
+type confirmation struct {
+	SubscriberID int64
+	Round        int
+}
+
+// fakeCourse records what the api asks of the course. Confirm goes through
+// to the store so pages can be checked against real state; the worker's own
+// tests cover enrollment.
+type fakeCourse struct {
+	store *models.Store
+
+	mu            sync.Mutex
+	confirmations []confirmation
+	confirmed     []int64
+	requestErr    error
+	confirmErr    error
+}
+
+func (f *fakeCourse) RequestConfirmation(ctx context.Context, subscriberID int64, round int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.confirmations = append(f.confirmations, confirmation{subscriberID, round})
+	return f.requestErr
+}
+
+func (f *fakeCourse) Confirm(ctx context.Context, subscriberID int64) error {
+	f.mu.Lock()
+	f.confirmed = append(f.confirmed, subscriberID)
+	err := f.confirmErr
+	f.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	_, err = f.store.Confirm(ctx, subscriberID)
+	return err
+}
+
+func (f *fakeCourse) Confirmations() []confirmation {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]confirmation(nil), f.confirmations...)
+}
+
+func (f *fakeCourse) Confirmed() []int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]int64(nil), f.confirmed...)
+}
+
+// pingFunc adapts a function to Pinger, the way main adapts a Redis client.
+type pingFunc func(context.Context) error
+
+func (f pingFunc) Ping(ctx context.Context) error { return f(ctx) }
+
+// testEnv is a server over a real SQLite database.
+type testEnv struct {
+	e      *echo.Echo
+	store  *models.Store
+	course *fakeCourse
+	signer *token.Signer
+}
+
+// MustOpenStore opens a migrated SQLite database in a temporary folder.
+func MustOpenStore(tb testing.TB) *models.Store {
+	tb.Helper()
+	store, err := models.Open("sqlite://" + tb.TempDir() + "/t.db")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	if err := store.Migrate(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return store
+}
+
+// newTestEnv builds the server; change adjusts its Deps first.
+func newTestEnv(tb testing.TB, change func(*Deps)) *testEnv {
+	tb.Helper()
+	store := MustOpenStore(tb)
+	store.SetClock(func() time.Time { return testNow })
+	signer := token.NewSigner([]byte("test-secret-key-0123456789"))
+	now := func() time.Time { return testNow }
+	course := &fakeCourse{store: store}
+	d := Deps{
+		Store:          store,
+		Course:         course,
+		Signer:         signer,
+		Links:          token.NewLinks("http://dripbook.test", signer, now),
+		Redis:          pingFunc(func(context.Context) error { return nil }),
+		BaseURL:        "http://dripbook.test",
+		CourseTitle:    "The Product Leader Canyon",
+		CoachName:      "Dana Coach",
+		CompanyAddress: "1 Example Street, Springfield",
+		Log:            slog.New(slog.NewTextHandler(tb.Output(), nil)),
+		Now:            now,
+	}
+	if change != nil {
+		change(&d)
+	}
+	return &testEnv{e: New(d), store: store, course: course, signer: signer}
+}
+
+// do serves one request and returns the recorded response.
+func (env *testEnv) do(req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	env.e.ServeHTTP(rec, req)
+	return rec
+}
+
+// get serves a GET of path.
+func (env *testEnv) get(path string) *httptest.ResponseRecorder {
+	return env.do(httptest.NewRequest(http.MethodGet, path, nil))
+}
+
+// postJSON serves a JSON signup.
+func (env *testEnv) postJSON(body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/subscriptions", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return env.do(req)
+}
+
+// postForm serves a urlencoded form POST.
+func (env *testEnv) postForm(path, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return env.do(req)
+}
+
+// mustSubscriber loads a subscriber by address.
+func (env *testEnv) mustSubscriber(tb testing.TB, email string) models.Subscriber {
+	tb.Helper()
+	sub, err := env.store.SubscriberByEmail(context.Background(), email)
+	if err != nil {
+		tb.Fatalf("subscriber %s: %v", email, err)
+	}
+	return sub
+}
+
+func mustCIDR(tb testing.TB, s string) *net.IPNet {
+	tb.Helper()
+	_, n, err := net.ParseCIDR(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}

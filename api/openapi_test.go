@@ -1,0 +1,39 @@
+package api
+
+import (
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+)
+
+// TestOpenAPIMatchesRoutes keeps the published description honest: every
+// operation it documents is a route the server has.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	raw, err := os.ReadFile("openapi.yaml")
+	require.NoError(t, err)
+	var doc struct {
+		OpenAPI string                    `yaml:"openapi"`
+		Paths   map[string]map[string]any `yaml:"paths"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &doc))
+	require.True(t, strings.HasPrefix(doc.OpenAPI, "3.1"))
+
+	env := newTestEnv(t, nil)
+	routes := map[string]bool{}
+	for _, r := range env.e.Routes() {
+		routes[r.Method+" "+r.Path] = true
+	}
+	require.NotEmpty(t, doc.Paths)
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			key := strings.ToUpper(method) + " " + path
+			require.True(t, routes[key], "openapi.yaml documents %s, which is not a route", key)
+		}
+	}
+	require.Contains(t, doc.Paths, "/api/v1/subscriptions")
+	require.Contains(t, doc.Paths["/api/v1/subscriptions"], strings.ToLower(http.MethodPost))
+}

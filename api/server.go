@@ -1,0 +1,124 @@
+// Package api is dripbook's HTTP face: the landing page, signup (form and
+// JSON), confirmation and unsubscribe links, the development mail viewer and
+// health checks.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/token"
+)
+
+// Course is the part of the drip course that signup and confirmation drive.
+// The worker's Engine implements it.
+type Course interface {
+	// RequestConfirmation queues the double opt-in email for a signup round.
+	RequestConfirmation(ctx context.Context, subscriberID int64, round int) error
+	// Confirm activates a subscriber and enrolls them; calling it twice is
+	// harmless.
+	Confirm(ctx context.Context, subscriberID int64) error
+}
+
+// Mailbox is the captured mail shown at /dev/mail. The emails Outbox
+// implements it; it is nil when mail really goes out over SMTP.
+type Mailbox interface {
+	List() ([]emails.OutboxItem, error)
+	Open(name string) (*emails.Parsed, error)
+}
+
+// Pinger reports whether a dependency answers; readiness checks Redis with it.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps is everything the HTTP server needs; main builds it.
+type Deps struct {
+	Store   *models.Store
+	Course  Course
+	Signer  *token.Signer
+	Links   *token.Links
+	Mailbox Mailbox // nil unless mail is captured to the outbox
+	Redis   Pinger
+
+	BaseURL        string // absolute, no trailing slash
+	CourseTitle    string
+	CoachName      string
+	CompanyAddress string
+
+	// TrustedProxies are the only peers whose X-Forwarded-For is believed
+	// when recording the IP a consent came from.
+	TrustedProxies []*net.IPNet
+	Log            *slog.Logger
+	Now            func() time.Time
+}
+
+// server holds the handlers' dependencies.
+type server struct {
+	Deps
+	views *views
+}
+
+// New returns the Echo instance serving dripbook's pages and API.
+func New(d Deps) *echo.Echo {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = func() time.Time { return time.Now().UTC() }
+	}
+	s := &server{Deps: d, views: mustParseViews(d)}
+
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.IPExtractor = ipExtractor(d.TrustedProxies)
+	e.HTTPErrorHandler = s.handleError
+
+	e.Use(middleware.RequestID())
+	e.Use(s.requestLogger())
+	e.Use(recoverer())
+	e.Use(secureHeaders(pageCSP))
+
+	formLimit := middleware.BodyLimit("64K")
+	static := echo.StaticDirectoryHandler(staticFiles(), false)
+
+	e.GET("/", s.landing)
+	e.POST("/subscribe", s.subscribeForm, formLimit)
+	e.POST("/api/v1/subscriptions", s.subscribeJSON)
+	e.GET("/confirm/:token", s.confirm)
+	e.GET("/unsubscribe/:token", s.unsubscribePage)
+	e.POST("/unsubscribe/:token", s.unsubscribe, formLimit)
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/static/*", static, cacheFor(24*time.Hour))
+	if d.Mailbox != nil {
+		e.GET("/dev/mail", s.devMailList, secureHeaders(devMailCSP))
+		e.GET("/dev/mail/:name", s.devMailShow, secureHeaders(devMailCSP))
+	}
+	return e
+}
+
+// ipExtractor believes X-Forwarded-For only when the direct peer is one of
+// the configured proxies; anyone else could write any address there.
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{
+		echo.TrustLoopback(false),
+		echo.TrustLinkLocal(false),
+		echo.TrustPrivateNet(false),
+	}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}

@@ -1,0 +1,142 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/dripbook/dripbook/models"
+)
+
+// ConsentVersion names the consent text next to the signup form. It is
+// stored with every consent, so it must change whenever that text does.
+const ConsentVersion = "2026-11-landing-v1"
+
+// maxJSONBody caps a JSON signup; a real one is a few hundred bytes.
+const maxJSONBody = 16 << 10
+
+// enqueueTimeout bounds the one queue write on the signup path. A signup
+// whose enqueue fails is still stored, and the reconciler sends it later.
+const enqueueTimeout = 5 * time.Second
+
+// signupForm is the landing page form: what was typed, and what was wrong
+// with it.
+type signupForm struct {
+	Email    string
+	Name     string
+	Timezone string
+	Errors   map[string]string
+}
+
+// landing shows the course and the signup form.
+func (s *server) landing(c echo.Context) error {
+	return s.renderLanding(c, http.StatusOK, signupForm{}, nil)
+}
+
+// subscribeForm is the landing page's form POST.
+func (s *server) subscribeForm(c echo.Context) error {
+	f := signupFormFrom(c)
+	req := signupRequest{Email: f.Email, Name: f.Name, Timezone: f.Timezone}
+	if err := s.signup(c, &req); err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "check_inbox", "Check your inbox", req)
+}
+
+// subscribeJSON is the API signup. It answers the same for a new, pending or
+// active address, so it cannot be used to find out who is on the list.
+func (s *server) subscribeJSON(c echo.Context) error {
+	req, err := decodeSignup(c.Request())
+	if err != nil {
+		return err
+	}
+	if err := s.signup(c, &req); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]string{"status": "pending_confirmation"})
+}
+
+// signup validates, stores the subscriber with their consent, and queues the
+// confirmation email when one is due: one insert and one enqueue.
+func (s *server) signup(c echo.Context, req *signupRequest) error {
+	if err := req.validate(); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	res, err := s.Store.Subscribe(ctx, models.Signup{
+		Email:       req.Email,
+		Name:        req.Name,
+		Timezone:    req.Timezone,
+		IP:          c.RealIP(),
+		UserAgent:   c.Request().UserAgent(),
+		TextVersion: ConsentVersion,
+	})
+	if err != nil {
+		return err
+	}
+	if res.Round == 0 {
+		return nil
+	}
+	// The row is stored; a visitor who closes the tab now should still get
+	// their email, so the enqueue outlives the request.
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), enqueueTimeout)
+	defer cancel()
+	if err := s.Course.RequestConfirmation(qctx, res.SubscriberID, res.Round); err != nil {
+		s.Log.WarnContext(ctx, "queue confirmation; the reconciler will retry",
+			"error", err, "subscriber_id", res.SubscriberID, "round", res.Round, "request_id", requestID(c))
+	}
+	return nil
+}
+
+// renderLanding shows the landing page, with the form as it was sent and
+// the problem with it, if any.
+func (s *server) renderLanding(c echo.Context, status int, f signupForm, fe *FieldError) error {
+	if fe != nil {
+		f.Errors = map[string]string{fe.Field: fe.Message}
+	}
+	return s.render(c, status, "landing", "", f)
+}
+
+// signupFormFrom reads the form as the visitor typed it, to send it back
+// with an error.
+func signupFormFrom(c echo.Context) signupForm {
+	return signupForm{
+		Email:    c.FormValue("email"),
+		Name:     c.FormValue("name"),
+		Timezone: c.FormValue("timezone"),
+	}
+}
+
+// decodeSignup reads a JSON signup strictly: one object, known fields only,
+// at most maxJSONBody bytes. An oversized body is a bad request like any
+// other malformed one, not a 413, so clients see one error shape.
+func decodeSignup(r *http.Request) (signupRequest, error) {
+	var req signupRequest
+	mt, _, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	if err != nil || mt != echo.MIMEApplicationJSON {
+		return req, echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the body as application/json.")
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
+	if err != nil {
+		return req, &FieldError{Field: "body", Message: "The request body could not be read."}
+	}
+	if len(body) > maxJSONBody {
+		return req, &FieldError{Field: "body", Message: "The request body is larger than 16 KiB."}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, &FieldError{Field: "body", Message: "Send one JSON object with email, name and timezone: " + err.Error()}
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return req, &FieldError{Field: "body", Message: "Send one JSON object and nothing after it."}
+	}
+	return req, nil
+}

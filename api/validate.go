@@ -1,0 +1,83 @@
+package api
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits on signup input. 254 is the longest address SMTP can carry
+// (RFC 5321 path limit minus the angle brackets).
+const (
+	maxEmailLen    = 254
+	maxNameLen     = 100
+	maxTimezoneLen = 64
+)
+
+// signupRequest is what a visitor sends, from the form or as JSON. It is not
+// a table row: validate turns it into the normalised values the store takes.
+type signupRequest struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Timezone string `json:"timezone"`
+}
+
+// validate normalises the request in place and reports the first problem.
+func (r *signupRequest) validate() error {
+	r.Email = strings.ToLower(strings.TrimSpace(r.Email))
+	r.Name = strings.TrimSpace(r.Name)
+	r.Timezone = strings.TrimSpace(r.Timezone)
+	if err := checkEmail(r.Email); err != nil {
+		return err
+	}
+	if err := checkName(r.Name); err != nil {
+		return err
+	}
+	return checkTimezone(r.Timezone)
+}
+
+func checkEmail(email string) error {
+	switch {
+	case email == "":
+		return &FieldError{Field: "email", Message: "Enter your email address."}
+	case len(email) > maxEmailLen:
+		return &FieldError{Field: "email", Message: "That email address is too long."}
+	}
+	// Only a bare address will do: ParseAddress also accepts display names,
+	// comments and quoting, none of which belong in this field.
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Name != "" || addr.Address != email {
+		return &FieldError{Field: "email", Message: "Enter an email address like name@example.com."}
+	}
+	_, domain, _ := strings.Cut(email, "@")
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return &FieldError{Field: "email", Message: "Enter an email address like name@example.com."}
+	}
+	return nil
+}
+
+func checkName(name string) error {
+	if !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl) {
+		return &FieldError{Field: "name", Message: "Your name contains characters we can't use."}
+	}
+	if utf8.RuneCountInString(name) > maxNameLen {
+		return &FieldError{Field: "name", Message: "Please use at most 100 characters for your name."}
+	}
+	return nil
+}
+
+// checkTimezone accepts an IANA zone or nothing; lessons then go out in the
+// default zone. "Local" names the server's zone, not the visitor's.
+func checkTimezone(tz string) error {
+	if tz == "" {
+		return nil
+	}
+	if len(tz) <= maxTimezoneLen && tz != "Local" {
+		if _, err := time.LoadLocation(tz); err == nil {
+			return nil
+		}
+	}
+	return &FieldError{Field: "timezone", Message: "Unknown time zone."}
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/dripbook/dripbook/api"
+	"github.com/dripbook/dripbook/config"
+	"github.com/dripbook/dripbook/drip"
+	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/localredis"
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/token"
+	"github.com/dripbook/dripbook/worker"
+)
+
+// queueName is the Asynq queue and the prefix of dripbook's other Redis keys.
+const queueName = "dripbook"
+
+// app holds every concrete part; open builds it and Close releases it in
+// reverse order.
+type app struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	store    *models.Store
+	rdb      *redis.Client
+	local    *localredis.Server
+	renderer *emails.Renderer
+	mailer   worker.Mailer
+	outbox   *emails.Outbox
+	smtp     *emails.SMTPSender
+	client   *asynq.Client
+	queue    *worker.Queue
+	engine   *worker.Engine
+	links    *token.Links
+	signer   *token.Signer
+	timing   worker.Timing
+}
+
+func open(ctx context.Context, mode string, getenv func(string) string) (_ *app, err error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if mode != "" && cfg.Embedded() {
+		return nil, fmt.Errorf("REDIS_URL: required for \"dripbook %s\": the in-process Redis serves one process only", mode)
+	}
+	a := &app{cfg: cfg, log: newLogger(getenv)}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if err := cfg.LoadSecret(); err != nil {
+		return nil, err
+	}
+	a.signer = token.NewSigner(cfg.SecretKey)
+	a.links = token.NewLinks(cfg.BaseURL, a.signer, func() time.Time { return time.Now().UTC() })
+	a.timing = worker.TimingFor(cfg.CourseDay)
+
+	course, err := loadCourse(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.renderer, err = emails.NewRenderer(course, emails.Site{BaseURL: cfg.BaseURL, CompanyAddress: cfg.CompanyAddress, CoachName: cfg.CoachName})
+	if err != nil {
+		return nil, err
+	}
+
+	if a.store, err = models.Open(cfg.DatabaseURL); err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if err := a.store.Ping(ctx); err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if mode == "" {
+		if err := a.store.Migrate(ctx); err != nil {
+			return nil, err
+		}
+	} else if n, err := a.store.PendingMigrations(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		return nil, fmt.Errorf("DATABASE_URL: %d migrations not applied: run \"dripbook migrate\" first", n)
+	}
+
+	if err := a.openRedis(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.openMailer(); err != nil {
+		return nil, err
+	}
+	a.client = asynq.NewClientFromRedisClient(a.rdb)
+	a.queue = worker.NewQueue(a.client, queueName)
+	a.engine = worker.NewEngine(worker.EngineDeps{
+		Store: a.store, Mailer: a.mailer, Renderer: a.renderer, Links: a.links, Queue: a.queue,
+		Schedule: drip.Schedule{Day: cfg.CourseDay, SendHour: cfg.SendHour, DefaultTZ: cfg.DefaultTZ},
+		From:     cfg.MailFrom, Domain: cfg.MailDomain, Log: a.log,
+	})
+	return a, nil
+}
+
+func (a *app) openRedis(ctx context.Context) error {
+	url := a.cfg.RedisURL
+	if url == "" {
+		local, err := localredis.Start()
+		if err != nil {
+			return err
+		}
+		a.local = local
+		url = local.URL()
+		a.log.Warn("using an in-process Redis: fine for one machine; set REDIS_URL in production")
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return fmt.Errorf("REDIS_URL: %w", err)
+	}
+	a.rdb = redis.NewClient(opts)
+	if err := a.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("REDIS_URL: %w", err)
+	}
+	return nil
+}
+
+func (a *app) openMailer() error {
+	if a.cfg.SMTP == nil {
+		ob, err := emails.NewOutbox(filepath.Join(a.cfg.DataDir, "outbox"))
+		if err != nil {
+			return err
+		}
+		a.outbox, a.mailer = ob, ob
+		a.log.Warn("SMTP_URL is not set: mail is captured to the outbox, not sent", "dir", filepath.Join(a.cfg.DataDir, "outbox"))
+		return nil
+	}
+	s, err := emails.NewSMTPSender(*a.cfg.SMTP)
+	if err != nil {
+		return fmt.Errorf("SMTP_URL: %w", err)
+	}
+	a.smtp, a.mailer = s, s
+	return nil
+}
+
+func (a *app) apiDeps() api.Deps {
+	d := api.Deps{
+		Store: a.store, Course: a.engine, Signer: a.signer, Links: a.links,
+		Redis:   redisPinger{a.rdb},
+		BaseURL: a.cfg.BaseURL, CourseTitle: a.renderer.Course().Title,
+		CoachName: a.cfg.CoachName, CompanyAddress: a.cfg.CompanyAddress,
+		TrustedProxies: a.cfg.TrustedProxies, Log: a.log,
+	}
+	if a.outbox != nil {
+		d.Mailbox = a.outbox
+	}
+	return d
+}
+
+// Close releases everything open, newest first.
+func (a *app) Close() error {
+	var errs []error
+	if a.client != nil {
+		errs = append(errs, a.client.Close())
+	}
+	if a.smtp != nil {
+		errs = append(errs, a.smtp.Close())
+	}
+	if a.rdb != nil {
+		errs = append(errs, a.rdb.Close())
+	}
+	if a.local != nil {
+		a.local.Close()
+	}
+	if a.store != nil {
+		errs = append(errs, a.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func loadCourse(cfg *config.Config) (*emails.Course, error) {
+	fsys := emails.DefaultCourse()
+	if cfg.CourseDir != "" {
+		if _, err := os.Stat(cfg.CourseDir); err != nil {
+			return nil, fmt.Errorf("COURSE_DIR: %w", err)
+		}
+		fsys = os.DirFS(cfg.CourseDir)
+	}
+	c, err := emails.LoadCourse(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("the course has problems (run \"dripbook course check\"):\n%w", err)
+	}
+	return c, nil
+}
+
+// redisPinger adapts go-redis to the readiness check.
+type redisPinger struct{ rdb *redis.Client }
+
+func (p redisPinger) Ping(ctx context.Context) error { return p.rdb.Ping(ctx).Err() }
+
+func newLogger(getenv func(string) string) *slog.Logger {
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)
+	if getenv("LOG_FORMAT") == "json" {
+		h = slog.NewJSONHandler(os.Stderr, nil)
+	}
+	l := slog.New(h)
+	slog.SetDefault(l)
+	return l
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dripbook/dripbook/config"
+	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/token"
+)
+
+// courseCommand runs "dripbook course check|render|send-test".
+func courseCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("course: say check, render or send-test\n\n%s", usage)
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	course, err := loadCourse(cfg)
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "check":
+		last := course.Lessons[len(course.Lessons)-1]
+		fmt.Fprintf(stdout, "course %q is fine: %d lessons over %d days\n", course.Title, len(course.Lessons), last.Day)
+		return nil
+	case "render":
+		fs := flag.NewFlagSet("course render", flag.ContinueOnError)
+		out := fs.String("out", "", "folder to write the emails to")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if *out == "" {
+			return errors.New("course render: --out DIR is required")
+		}
+		return renderCourse(cfg, course, *out, stdout)
+	case "send-test":
+		fs := flag.NewFlagSet("course send-test", flag.ContinueOnError)
+		to := fs.String("to", "", "address to send the whole course to")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if *to == "" {
+			return errors.New("course send-test: --to ADDRESS is required")
+		}
+		return sendTestCourse(ctx, cfg, course, *to, stdout)
+	default:
+		return fmt.Errorf("course: unknown command %q\n\n%s", args[0], usage)
+	}
+}
+
+// sample renders every email of the course for one made-up subscriber, marked
+// as a test.
+func sample(cfg *config.Config, course *emails.Course, to string) ([]*emails.Message, error) {
+	if err := cfg.LoadSecret(); err != nil {
+		return nil, err
+	}
+	r, err := emails.NewRenderer(course, emails.Site{BaseURL: cfg.BaseURL, CompanyAddress: cfg.CompanyAddress, CoachName: cfg.CoachName})
+	if err != nil {
+		return nil, err
+	}
+	links := token.NewLinks(cfg.BaseURL, token.NewSigner(cfg.SecretKey), time.Now)
+	const id = 0 // no subscriber has id 0: the links lead nowhere
+	stamp := time.Now().UTC().Format("20060102T150405")
+	vars := emails.Vars{FirstName: "Alex", ConfirmURL: links.Confirm(id), UnsubscribeURL: links.Unsubscribe(id)}
+	em, err := r.Confirmation(vars)
+	if err != nil {
+		return nil, err
+	}
+	msgs := []*emails.Message{testMessage(cfg, to, "confirm", stamp, em, "")}
+	for _, l := range course.Lessons {
+		vars.BookingURL = links.Book(id, l.Slug)
+		em, err := r.Lesson(l.Slug, vars)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, testMessage(cfg, to, l.Slug, stamp, em, vars.UnsubscribeURL))
+	}
+	return msgs, nil
+}
+
+func testMessage(cfg *config.Config, to, slug, stamp string, em emails.Email, unsubscribe string) *emails.Message {
+	m := &emails.Message{
+		From: cfg.MailFrom, To: to, Subject: "[TEST] " + em.Subject, Text: em.Text, HTML: em.HTML,
+		MessageID: fmt.Sprintf("test.%s.%s@%s", stamp, slug, cfg.MailDomain),
+	}
+	if unsubscribe != "" {
+		m.Headers = map[string]string{"List-Unsubscribe": "<" + unsubscribe + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+	}
+	return m
+}
+
+func renderCourse(cfg *config.Config, course *emails.Course, dir string, stdout io.Writer) error {
+	msgs, err := sample(cfg, course, "alex@example.com")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("course render: %w", err)
+	}
+	names := []string{"00-confirm"}
+	for i, l := range course.Lessons {
+		names = append(names, fmt.Sprintf("%02d-%s", i+1, l.Slug))
+	}
+	for i, m := range msgs {
+		base := filepath.Join(dir, names[i])
+		if err := os.WriteFile(base+".html", []byte(m.HTML), 0o644); err != nil {
+			return fmt.Errorf("course render: %w", err)
+		}
+		if err := os.WriteFile(base+".txt", []byte(m.Text), 0o644); err != nil {
+			return fmt.Errorf("course render: %w", err)
+		}
+		if err := writeEML(base+".eml", m); err != nil {
+			return fmt.Errorf("course render: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "wrote %d emails to %s\n", len(msgs), dir)
+	return nil
+}
+
+func writeEML(path string, m *emails.Message) error {
+	msg, err := m.Build()
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := msg.WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func sendTestCourse(ctx context.Context, cfg *config.Config, course *emails.Course, to string, stdout io.Writer) error {
+	msgs, err := sample(cfg, course, to)
+	if err != nil {
+		return err
+	}
+	var send func(context.Context, *emails.Message) error
+	if cfg.SMTP == nil {
+		ob, err := emails.NewOutbox(filepath.Join(cfg.DataDir, "outbox"))
+		if err != nil {
+			return err
+		}
+		send = ob.Send
+		fmt.Fprintln(stdout, "SMTP_URL is not set: the emails go to the outbox (see /dev/mail)")
+	} else {
+		s, err := emails.NewSMTPSender(*cfg.SMTP)
+		if err != nil {
+			return fmt.Errorf("SMTP_URL: %w", err)
+		}
+		defer s.Close()
+		send = s.Send
+	}
+	for i, m := range msgs {
+		if err := send(ctx, m); err != nil {
+			return fmt.Errorf("send %q: %w", m.Subject, err)
+		}
+		fmt.Fprintf(stdout, "sent %d/%d: %s\n", i+1, len(msgs), m.Subject)
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/dripbook/dripbook/api"
+	"github.com/dripbook/dripbook/config"
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/worker"
+)
+
+// shutdownGrace bounds how long HTTP requests and in-flight tasks get to
+// finish after SIGTERM.
+const shutdownGrace = 10 * time.Second
+
+func serve(ctx context.Context, mode string, getenv func(string) string, stdout io.Writer) error {
+	a, err := open(ctx, mode, getenv)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	errc := make(chan error, 1)
+	if mode == "" || mode == "worker" {
+		srv := worker.NewServer(a.rdb, queueName, a.cfg.Concurrency, a.timing, shutdownGrace, a.log)
+		if err := srv.Start(worker.Mux(a.engine)); err != nil {
+			return fmt.Errorf("start worker: %w", err)
+		}
+		defer srv.Shutdown()
+		rec := worker.NewReconciler(a.store, a.queue, a.rdb, queueName+":reconciler", a.timing.Reconcile, a.log)
+		go rec.Run(ctx)
+		a.log.Info("worker started", "concurrency", a.cfg.Concurrency, "course_day", a.cfg.CourseDay.String())
+	}
+	if mode == "" || mode == "api" {
+		e := api.New(a.apiDeps())
+		httpSrv := &http.Server{Addr: a.cfg.HTTPAddr, Handler: e, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := httpSrv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("HTTP_ADDR: %w", err)
+			}
+		}()
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			defer cancel()
+			if err := httpSrv.Shutdown(sctx); err != nil {
+				a.log.Error("http shutdown", "err", err)
+			}
+		}()
+		a.log.Info("http listening", "addr", a.cfg.HTTPAddr)
+		fmt.Fprintf(stdout, "dripbook is running: open %s\n", a.cfg.BaseURL)
+		if a.outbox != nil {
+			fmt.Fprintf(stdout, "mail is captured, not sent: read it at %s/dev/mail\n", a.cfg.BaseURL)
+		}
+	}
+	select {
+	case <-ctx.Done():
+		a.log.Info("shutting down")
+		return nil
+	case err := <-errc:
+		return err
+	}
+}
+
+func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	store, err := models.Open(cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	defer store.Close()
+	if err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "database is up to date")
+	return nil
+}

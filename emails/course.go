@@ -1,0 +1,62 @@
+package emails
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+)
+
+//go:embed course
+var courseFS embed.FS
+
+// DefaultCourse returns the course that ships inside the binary, for use with
+// LoadCourse when no COURSE_DIR is configured.
+func DefaultCourse() fs.FS {
+	sub, err := fs.Sub(courseFS, "course")
+	if err != nil {
+		// fs.Sub only fails on an invalid path, and "course" is a constant.
+		panic(fmt.Sprintf("embedded course: %v", err))
+	}
+	return sub
+}
+
+// Lesson is one email of a course, as written in its Markdown file.
+type Lesson struct {
+	// Slug identifies the lesson for good: subscribers' progress is stored by
+	// slug, so it survives reordering and edits.
+	Slug string
+	// Day is the number of days after confirmation the lesson goes out.
+	Day int
+	// Subject is the raw subject line; it may still contain {{ variables }}.
+	Subject string
+	// Preheader is the preview line mail clients show after the subject.
+	Preheader string
+	// StopWhenBooked marks a sales lesson that is skipped once the subscriber
+	// has booked a call.
+	StopWhenBooked bool
+	// Body is the Markdown source after the front matter.
+	Body string
+	// File is the lesson's file name, used in messages to the coach.
+	File string
+}
+
+// Course is a loaded and checked course: its title, the double opt-in email
+// and the lessons in sending order.
+type Course struct {
+	// Title is shown in every footer and on the landing page.
+	Title string
+	// Confirm is the double opt-in email (confirm.md), with Slug "confirm".
+	Confirm Lesson
+	// Lessons are ordered by day, then by file name.
+	Lessons []Lesson
+}
+
+// Lesson finds a lesson by slug and returns it with its 0-based position.
+func (c *Course) Lesson(slug string) (Lesson, int, bool) {
+	for i, l := range c.Lessons {
+		if l.Slug == slug {
+			return l, i, true
+		}
+	}
+	return Lesson{}, -1, false
+}

@@ -1,0 +1,178 @@
+package emails
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Outbox captures mail as .eml files instead of sending it, for development:
+// the whole product runs on one machine and /dev/mail shows what went out.
+type Outbox struct {
+	dir string
+}
+
+// OutboxItem summarises one captured message for a list view.
+type OutboxItem struct {
+	Name    string
+	Subject string
+	To      string
+	Date    time.Time
+}
+
+// NewOutbox creates dir if needed and captures mail there.
+func NewOutbox(dir string) (*Outbox, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create outbox: %w", err)
+	}
+	return &Outbox{dir: dir}, nil
+}
+
+// Send writes the full RFC 5322 message as <unixnano>-<id>.eml. It writes a
+// temporary file and renames it, so a reader never sees half a message.
+func (o *Outbox) Send(ctx context.Context, m *Message) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	msg, err := m.Build()
+	if err != nil {
+		return fmt.Errorf("outbox: %w: %w", ErrPermanent, err)
+	}
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return fmt.Errorf("outbox: write message: %w", err)
+	}
+	name := fmt.Sprintf("%d-%s.eml", time.Now().UnixNano(), safeName(msg.GetMessageID()))
+	tmp, err := os.CreateTemp(o.dir, ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op once renamed
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("outbox: write %s: %w", name, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("outbox: write %s: %w", name, err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(o.dir, name)); err != nil {
+		return fmt.Errorf("outbox: save %s: %w", name, err)
+	}
+	return nil
+}
+
+// safeName keeps the parts of a Message-ID that are safe in a file name.
+func safeName(id string) string {
+	id = strings.Trim(id, "<>")
+	var b strings.Builder
+	for _, r := range id {
+		if b.Len() >= 100 {
+			break
+		}
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '@':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	if b.Len() == 0 {
+		return "message"
+	}
+	return b.String()
+}
+
+// List returns the captured messages, newest first.
+func (o *Outbox) List() ([]OutboxItem, error) {
+	entries, err := os.ReadDir(o.dir)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	var items []OutboxItem
+	for _, e := range entries {
+		if !validOutboxName(e.Name()) || !e.Type().IsRegular() {
+			continue
+		}
+		item, err := o.summary(e.Name())
+		if err != nil {
+			continue // a file someone dropped in by hand; not ours to show
+		}
+		items = append(items, item)
+	}
+	// Names start with the send time in nanoseconds, all of the same width
+	// for centuries, so they sort by time.
+	sort.Slice(items, func(i, j int) bool { return items[i].Name > items[j].Name })
+	return items, nil
+}
+
+func (o *Outbox) summary(name string) (OutboxItem, error) {
+	f, err := os.Open(filepath.Join(o.dir, name))
+	if err != nil {
+		return OutboxItem{}, err
+	}
+	defer f.Close()
+	msg, err := mail.ReadMessage(f)
+	if err != nil {
+		return OutboxItem{}, err
+	}
+	dec := mime.WordDecoder{}
+	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		subject = msg.Header.Get("Subject")
+	}
+	to, err := dec.DecodeHeader(msg.Header.Get("To"))
+	if err != nil {
+		to = msg.Header.Get("To")
+	}
+	date, _ := msg.Header.Date()
+	return OutboxItem{Name: name, Subject: subject, To: to, Date: date}, nil
+}
+
+// ErrNotInOutbox is returned by Open for a name that is not a captured
+// message, including any attempt to reach outside the outbox folder.
+var ErrNotInOutbox = errors.New("no such message in the outbox")
+
+// Open reads and parses one captured message. name must be a plain .eml file
+// name as returned by List.
+func (o *Outbox) Open(name string) (*Parsed, error) {
+	if !validOutboxName(name) {
+		return nil, fmt.Errorf("open %q: %w", name, ErrNotInOutbox)
+	}
+	root, err := os.OpenRoot(o.dir)
+	if err != nil {
+		return nil, fmt.Errorf("open outbox: %w", err)
+	}
+	defer root.Close()
+	raw, err := root.ReadFile(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("open %q: %w", name, ErrNotInOutbox)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %q: %w", name, err)
+	}
+	return ParseMessage(raw)
+}
+
+// validOutboxName accepts only names Send could have written: no path
+// separators and no leading dot, so neither "../x.eml" nor a temporary file.
+func validOutboxName(name string) bool {
+	if !strings.HasSuffix(name, ".eml") || strings.HasPrefix(name, ".") || len(name) > 255 {
+		return false
+	}
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '@', r == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}

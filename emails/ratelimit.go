@@ -1,0 +1,51 @@
+package emails
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// rateLimiter spaces events evenly, one per interval. Relays count messages
+// per second, so bursts are what gets a sender throttled.
+type rateLimiter struct {
+	mu       sync.Mutex
+	interval time.Duration
+	next     time.Time
+}
+
+// newRateLimiter returns nil, which never waits, for perSecond <= 0.
+func newRateLimiter(perSecond float64) *rateLimiter {
+	if perSecond <= 0 {
+		return nil
+	}
+	return &rateLimiter{interval: time.Duration(float64(time.Second) / perSecond)}
+}
+
+// wait blocks until the caller's turn or until ctx ends.
+func (l *rateLimiter) wait(ctx context.Context) error {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	now := time.Now()
+	at := l.next
+	if at.Before(now) {
+		at = now
+	}
+	l.next = at.Add(l.interval)
+	l.mu.Unlock()
+
+	d := time.Until(at)
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,256 @@
+package emails
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	stdhtml "html"
+	htmltemplate "html/template"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+)
+
+// ErrUnknownLesson is returned for a slug the course does not have, for
+// example after a coach removed a lesson someone was waiting for.
+var ErrUnknownLesson = errors.New("unknown lesson")
+
+// Site is what every email says about the sender.
+type Site struct {
+	// BaseURL is the absolute base for every link (BASE_URL).
+	BaseURL string
+	// CompanyAddress is the postal address required in every footer.
+	CompanyAddress string
+	// CoachName fills {{ coach_name }}.
+	CoachName string
+}
+
+// Vars are the per-subscriber values of one email.
+type Vars struct {
+	FirstName      string
+	BookingURL     string
+	UnsubscribeURL string
+	ConfirmURL     string
+}
+
+// Email is a rendered email, ready to be put in a Message.
+type Email struct {
+	Subject   string
+	Preheader string
+	HTML      string
+	Text      string
+}
+
+// Footer selects what the bottom of an email says.
+type Footer int
+
+const (
+	// FooterCourse explains why the subscriber gets the email and links to
+	// one-click unsubscribe, as bulk mail must.
+	FooterCourse Footer = iota
+	// FooterTransactional shows only the postal address: booking emails are
+	// answers to the subscriber's own action and carry no unsubscribe link.
+	FooterTransactional
+)
+
+// Renderer turns course files into finished emails.
+type Renderer struct {
+	course *Course
+	site   Site
+	md     goldmark.Markdown
+}
+
+// NewRenderer prepares a renderer and renders every email of the course once
+// with sample values, so a course that cannot render is refused at start-up
+// rather than discovered on the day a lesson is due.
+func NewRenderer(c *Course, site Site) (*Renderer, error) {
+	if c == nil {
+		return nil, errors.New("new renderer: no course")
+	}
+	base, err := url.Parse(site.BaseURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("new renderer: base URL %q must be an absolute http(s) URL", site.BaseURL)
+	}
+	r := &Renderer{
+		course: c,
+		site:   site,
+		md: goldmark.New(
+			goldmark.WithExtensions(extension.Linkify),
+			goldmark.WithParserOptions(
+				parser.WithBlockParsers(util.Prioritized(buttonParser{}, 50)),
+				parser.WithASTTransformers(util.Prioritized(emailStyler{base: base}, 100)),
+			),
+			goldmark.WithRendererOptions(
+				// Coaches write sign-offs as "Talk soon,\nName" and expect the
+				// line break to survive, as it does in any mail client.
+				html.WithHardWraps(),
+				renderer.WithNodeRenderers(util.Prioritized(buttonHTML{}, 100)),
+			),
+		),
+	}
+	sample := Vars{
+		FirstName:      "Sample",
+		BookingURL:     base.JoinPath("book", "sample").String(),
+		UnsubscribeURL: base.JoinPath("unsubscribe", "sample").String(),
+		ConfirmURL:     base.JoinPath("confirm", "sample").String(),
+	}
+	if _, err := r.Confirmation(sample); err != nil {
+		return nil, err
+	}
+	for _, l := range c.Lessons {
+		if _, err := r.Lesson(l.Slug, sample); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// Course returns the course the renderer was built with.
+func (r *Renderer) Course() *Course { return r.course }
+
+// Lesson renders the lesson with slug for one subscriber, filling
+// lesson_number and lesson_total from its place in the course.
+func (r *Renderer) Lesson(slug string, v Vars) (Email, error) {
+	l, i, ok := r.course.Lesson(slug)
+	if !ok {
+		return Email{}, fmt.Errorf("render lesson %s: %w", slug, ErrUnknownLesson)
+	}
+	if v.UnsubscribeURL == "" {
+		return Email{}, fmt.Errorf("render lesson %s: a lesson needs an unsubscribe URL", slug)
+	}
+	vals := r.values(v)
+	vals["lesson_number"] = strconv.Itoa(i + 1)
+	vals["lesson_total"] = strconv.Itoa(len(r.course.Lessons))
+	e, err := r.render(l.Subject, l.Preheader, l.Body, vals, FooterCourse, v.UnsubscribeURL)
+	if err != nil {
+		return Email{}, fmt.Errorf("render lesson %s (%s): %w", slug, l.File, err)
+	}
+	return e, nil
+}
+
+// Confirmation renders the double opt-in email from confirm.md.
+func (r *Renderer) Confirmation(v Vars) (Email, error) {
+	c := r.course.Confirm
+	vals := r.values(v)
+	vals["confirm_url"] = v.ConfirmURL
+	vals["lesson_number"] = "0"
+	vals["lesson_total"] = strconv.Itoa(len(r.course.Lessons))
+	e, err := r.render(c.Subject, c.Preheader, c.Body, vals, FooterCourse, v.UnsubscribeURL)
+	if err != nil {
+		return Email{}, fmt.Errorf("render confirmation (%s): %w", c.File, err)
+	}
+	return e, nil
+}
+
+// Markdown renders any Markdown email with the course's variables through
+// the same layout as the lessons, for booking confirmations and the like.
+func (r *Renderer) Markdown(subject, preheader, body string, v Vars, footer Footer) (Email, error) {
+	vals := r.values(v)
+	vals["confirm_url"] = v.ConfirmURL
+	vals["lesson_number"] = ""
+	vals["lesson_total"] = strconv.Itoa(len(r.course.Lessons))
+	unsubscribe := v.UnsubscribeURL
+	if footer != FooterCourse {
+		unsubscribe = ""
+	}
+	e, err := r.render(subject, preheader, body, vals, footer, unsubscribe)
+	if err != nil {
+		return Email{}, fmt.Errorf("render email %q: %w", subject, err)
+	}
+	return e, nil
+}
+
+func (r *Renderer) values(v Vars) values {
+	return values{
+		"first_name":      oneLine(v.FirstName),
+		"booking_url":     v.BookingURL,
+		"unsubscribe_url": v.UnsubscribeURL,
+		"coach_name":      oneLine(r.site.CoachName),
+	}
+}
+
+func (r *Renderer) render(subject, preheader, body string, vals values, footer Footer, unsubscribe string) (Email, error) {
+	subj, err := substitute(subject, vals.resolve)
+	if err != nil {
+		return Email{}, fmt.Errorf("subject: %w", err)
+	}
+	pre, err := substitute(preheader, vals.resolve)
+	if err != nil {
+		return Email{}, fmt.Errorf("preheader: %w", err)
+	}
+	src, htmlFill, textFill, err := tokenize(body, vals)
+	if err != nil {
+		return Email{}, fmt.Errorf("body: %w", err)
+	}
+	doc := r.md.Parser().Parse(text.NewReader(src))
+	var content bytes.Buffer
+	if err := r.md.Renderer().Render(&content, src, doc); err != nil {
+		return Email{}, fmt.Errorf("body: %w", err)
+	}
+	data := layoutData{
+		Subject:        oneLine(subj),
+		Preheader:      oneLine(pre),
+		PreheaderPad:   preheaderPad,
+		MSOOpen:        msoOpen,
+		MSOClose:       msoClose,
+		Course:         footer == FooterCourse,
+		CourseTitle:    r.course.Title,
+		BaseURL:        r.site.BaseURL,
+		UnsubscribeURL: unsubscribe,
+		CompanyAddress: strings.TrimSpace(r.site.CompanyAddress),
+	}
+	e := Email{Subject: data.Subject, Preheader: data.Preheader}
+
+	data.Content = htmltemplate.HTML(htmlFill.Replace(content.String())) // goldmark escapes the text, htmlFill the values
+	var out bytes.Buffer
+	if err := htmlLayout.Execute(&out, data); err != nil {
+		return Email{}, fmt.Errorf("html layout: %w", err)
+	}
+	e.HTML = out.String()
+
+	data.Content = textRenderer{src: src, fill: textFill.Replace}.render(doc)
+	out.Reset()
+	if err := textLayout.Execute(&out, data); err != nil {
+		return Email{}, fmt.Errorf("text layout: %w", err)
+	}
+	e.Text = out.String()
+	return e, nil
+}
+
+// tokenize puts an opaque token in place of every variable before the
+// Markdown is parsed, and returns how to put the values back. Values are
+// filled in after rendering, HTML-escaped for the HTML part, so a first name
+// like "<b>*Bo*</b>" is shown as typed and never read as Markdown or HTML.
+// Link variables get URL-shaped tokens so that a bare {{ booking_url }} in a
+// sentence still becomes a link.
+func tokenize(body string, vals values) (src []byte, htmlFill, textFill *strings.Replacer, err error) {
+	var htmlPairs, textPairs []string
+	n := 0
+	out, err := substitute(body, func(ref varRef) (string, error) {
+		v, err := vals.resolve(ref)
+		if err != nil {
+			return "", err
+		}
+		// Tokens end in a letter so that no token is a prefix of another.
+		tok := fmt.Sprintf("DBVAR%dZ", n)
+		if strings.HasSuffix(ref.name, "_url") {
+			tok = fmt.Sprintf("https://dripbook.invalid/v%dz", n)
+		}
+		n++
+		htmlPairs = append(htmlPairs, tok, stdhtml.EscapeString(v))
+		textPairs = append(textPairs, tok, v)
+		return tok, nil
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return []byte(out), strings.NewReplacer(htmlPairs...), strings.NewReplacer(textPairs...), nil
+}

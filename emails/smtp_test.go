@@ -1,0 +1,285 @@
+package emails
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dripbook/dripbook/smtptest"
+)
+
+// MustSender returns a sender to srv, closed when the test ends.
+func MustSender(tb testing.TB, srv *smtptest.Server, change func(*SMTPOptions)) *SMTPSender {
+	tb.Helper()
+	o, err := ParseSMTPURL(srv.URL())
+	require.NoError(tb, err)
+	o.Timeout = 5 * time.Second
+	if change != nil {
+		change(&o)
+	}
+	s, err := NewSMTPSender(o)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func testMessage(n int) *Message {
+	return &Message{
+		From:      "Alex Rivera <coach@example.test>",
+		To:        fmt.Sprintf("sam%d@example.test", n),
+		ToName:    "Sam Ünal",
+		Subject:   fmt.Sprintf("Lesson %d: the canyon — für alle", n),
+		Text:      "Hi Sam,\n\nBook here: https://example.test/book/x\n",
+		HTML:      `<!DOCTYPE html><html><body><p style="margin:0">Hi Sam, <a href="https://example.test/book/x">book</a></p></body></html>`,
+		MessageID: fmt.Sprintf("lesson.%d.welcome@example.test", n),
+		Headers: map[string]string{
+			"List-Unsubscribe":      "<https://example.test/unsubscribe/tok>",
+			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+		},
+	}
+}
+
+func TestSMTPDeliversBothParts(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := MustSender(t, srv, nil)
+	m := testMessage(1)
+	require.NoError(t, s.Send(t.Context(), m))
+
+	got := srv.WaitFor(t, 1, 5*time.Second)
+	require.Equal(t, "coach@example.test", got[0].From)
+	require.Equal(t, []string{"sam1@example.test"}, got[0].To)
+
+	p, err := ParseMessage(got[0].Data)
+	require.NoError(t, err)
+	require.Equal(t, m.Subject, p.Subject)
+	require.Equal(t, m.Text, p.Text)
+	require.Equal(t, m.HTML, p.HTML)
+	require.Equal(t, "<lesson.1.welcome@example.test>", p.Header.Get("Message-ID"))
+	from, err := p.Header.AddressList("From")
+	require.NoError(t, err)
+	require.Equal(t, "Alex Rivera", from[0].Name)
+	require.Equal(t, "coach@example.test", from[0].Address)
+	to, err := p.Header.AddressList("To")
+	require.NoError(t, err)
+	require.Equal(t, "Sam Ünal", to[0].Name)
+	date, err := p.Header.Date()
+	require.NoError(t, err)
+	require.WithinDuration(t, time.Now(), date, time.Minute)
+	require.Equal(t, "<https://example.test/unsubscribe/tok>", p.Header.Get("List-Unsubscribe"))
+	require.Equal(t, "List-Unsubscribe=One-Click", p.Header.Get("List-Unsubscribe-Post"))
+	require.True(t, strings.HasPrefix(p.Header.Get("Content-Type"), "multipart/alternative"), p.Header.Get("Content-Type"))
+	require.Empty(t, p.Calendar)
+}
+
+func TestSMTPCalendarInvite(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := MustSender(t, srv, nil)
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:booking-7@example.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	m := testMessage(2)
+	m.Calendar = &Calendar{Method: "REQUEST", Data: []byte(ics)}
+	require.NoError(t, s.Send(t.Context(), m))
+
+	raw := srv.WaitFor(t, 1, 5*time.Second)[0].Data
+	p, err := ParseMessage(raw)
+	require.NoError(t, err)
+	require.Equal(t, m.Text, p.Text)
+	require.Equal(t, m.HTML, p.HTML)
+	require.Equal(t, ics, p.Calendar)
+	require.Equal(t, "REQUEST", p.CalendarMethod)
+	require.True(t, strings.HasPrefix(p.Header.Get("Content-Type"), "multipart/mixed"))
+	require.Contains(t, string(raw), "Content-Type: text/calendar; method=REQUEST; charset=UTF-8")
+	require.Contains(t, string(raw), `Content-Type: application/ics; name="invite.ics"`)
+	require.Contains(t, string(raw), `Content-Disposition: attachment; filename="invite.ics"`)
+}
+
+func TestSMTPPoolReusesConnections(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := MustSender(t, srv, func(o *SMTPOptions) { o.PoolSize = 2 })
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for i := range 10 {
+		wg.Go(func() { errs <- s.Send(t.Context(), testMessage(i)) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Len(t, srv.WaitFor(t, 10, 5*time.Second), 10)
+	require.LessOrEqual(t, srv.Connections(), 2, "a pool of 2 opens at most 2 connections")
+
+	for i := range 5 {
+		require.NoError(t, s.Send(t.Context(), testMessage(20+i)))
+	}
+	require.LessOrEqual(t, srv.Connections(), 2, "sequential sends reuse the pooled connections")
+}
+
+func TestSMTPTemporaryFailure(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := MustSender(t, srv, nil)
+	srv.FailNext(1, 451, "try again later")
+
+	err := s.Send(t.Context(), testMessage(1))
+	require.Error(t, err)
+	require.False(t, errors.Is(err, ErrPermanent), "451 is temporary: %v", err)
+	require.Contains(t, err.Error(), "451")
+
+	require.NoError(t, s.Send(t.Context(), testMessage(2)), "the next send works")
+	got := srv.WaitFor(t, 1, 5*time.Second)
+	require.Equal(t, []string{"sam2@example.test"}, got[0].To)
+}
+
+func TestSMTPPermanentFailure(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := MustSender(t, srv, nil)
+
+	srv.FailNext(1, 550, "content rejected")
+	err := s.Send(t.Context(), testMessage(1))
+	require.ErrorIs(t, err, ErrPermanent)
+	require.Contains(t, err.Error(), "550")
+
+	srv.RejectRecipient("sam2@example.test", 550)
+	require.ErrorIs(t, s.Send(t.Context(), testMessage(2)), ErrPermanent)
+
+	srv.RejectRecipient("sam3@example.test", 450)
+	err = s.Send(t.Context(), testMessage(3))
+	require.Error(t, err)
+	require.False(t, errors.Is(err, ErrPermanent), "450 on RCPT is temporary: %v", err)
+
+	require.NoError(t, s.Send(t.Context(), testMessage(4)))
+	require.Len(t, srv.Messages(), 1)
+}
+
+func TestSMTPInvalidMessageIsPermanent(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := MustSender(t, srv, nil)
+	m := testMessage(1)
+	m.To = "not an address"
+	require.ErrorIs(t, s.Send(t.Context(), m), ErrPermanent)
+	require.Equal(t, 0, srv.Connections(), "nothing is dialled for a message that cannot be built")
+}
+
+func TestSMTPReconnectsAfterServerDropsIdleConnection(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := MustSender(t, srv, func(o *SMTPOptions) { o.PoolSize = 1 })
+	require.NoError(t, s.Send(t.Context(), testMessage(1)))
+	require.Equal(t, 1, srv.Connections())
+
+	srv.DropIdle()
+	require.NoError(t, s.Send(t.Context(), testMessage(2)), "a dropped idle connection is redialled transparently")
+	require.Equal(t, 2, srv.Connections())
+	require.Len(t, srv.WaitFor(t, 2, 5*time.Second), 2)
+}
+
+func TestSMTPConnectionRefusedIsTemporary(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().(*net.TCPAddr)
+	require.NoError(t, l.Close())
+
+	s, err := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: addr.Port, TLS: "none", Timeout: 5 * time.Second})
+	require.NoError(t, err)
+	defer s.Close()
+	start := time.Now()
+	err = s.Send(t.Context(), testMessage(1))
+	require.Error(t, err)
+	require.False(t, errors.Is(err, ErrPermanent), "refused connections are temporary: %v", err)
+	require.Less(t, time.Since(start), 3*time.Second)
+}
+
+func TestSMTPContextCancelled(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := MustSender(t, srv, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	err := s.Send(ctx, testMessage(1))
+	require.ErrorIs(t, err, context.Canceled)
+	require.False(t, errors.Is(err, ErrPermanent))
+}
+
+func TestSMTPDKIMSigns(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+
+	srv := smtptest.Start(t)
+	s := MustSender(t, srv, func(o *SMTPOptions) {
+		o.DKIM = &DKIMOptions{Domain: "example.test", Selector: "dripbook", PrivateKeyPEM: keyPEM}
+	})
+	require.NoError(t, s.Send(t.Context(), testMessage(1)))
+	p, err := ParseMessage(srv.WaitFor(t, 1, 5*time.Second)[0].Data)
+	require.NoError(t, err)
+	sig := p.Header.Get("DKIM-Signature")
+	require.NotEmpty(t, sig)
+	require.Contains(t, sig, "d=example.test")
+	require.Contains(t, sig, "s=dripbook")
+
+	_, err = NewSMTPSender(SMTPOptions{Host: "localhost", DKIM: &DKIMOptions{Domain: "d", Selector: "s", PrivateKeyPEM: []byte("nope")}})
+	require.ErrorContains(t, err, "DKIM")
+}
+
+func TestSMTPAuth(t *testing.T) {
+	srv := smtptest.Start(t)
+	srv.RequireAuth("coach", "s3cret")
+	ok := MustSender(t, srv, func(o *SMTPOptions) { o.Username, o.Password = "coach", "s3cret" })
+	require.NoError(t, ok.Send(t.Context(), testMessage(1)))
+
+	bad := MustSender(t, srv, func(o *SMTPOptions) { o.Username, o.Password = "coach", "wrong" })
+	err := bad.Send(t.Context(), testMessage(2))
+	require.Error(t, err)
+	require.False(t, errors.Is(err, ErrPermanent), "a login failure is the relay's setup, not the subscriber's address: %v", err)
+
+	none := MustSender(t, srv, nil)
+	require.Error(t, none.Send(t.Context(), testMessage(3)))
+	require.Len(t, srv.Messages(), 1)
+}
+
+func TestSMTPRateLimit(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := MustSender(t, srv, func(o *SMTPOptions) { o.MaxPerSecond = 20 })
+	start := time.Now()
+	for i := range 5 {
+		require.NoError(t, s.Send(t.Context(), testMessage(i)))
+	}
+	// Five sends at 20 a second are spaced 50ms apart: at least 200ms.
+	require.GreaterOrEqual(t, time.Since(start), 190*time.Millisecond)
+}
+
+func TestSMTPSenderClose(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := MustSender(t, srv, nil)
+	require.NoError(t, s.Send(t.Context(), testMessage(1)))
+	require.NoError(t, s.Close())
+	err := s.Send(t.Context(), testMessage(2))
+	require.Error(t, err)
+	require.False(t, errors.Is(err, ErrPermanent))
+}
+
+func TestNewSMTPSenderValidates(t *testing.T) {
+	for _, o := range []SMTPOptions{
+		{},
+		{Host: "h", Port: 70000},
+		{Host: "h", TLS: "ssl"},
+		{Host: "h", PoolSize: -1},
+		{Host: "h", Timeout: -time.Second},
+		{Host: "h", MaxPerSecond: -1},
+		{Host: "h", Password: "p"},
+	} {
+		_, err := NewSMTPSender(o)
+		require.Error(t, err, "%+v", o)
+	}
+	_, err := NewSMTPSender(SMTPOptions{Host: "localhost"})
+	require.NoError(t, err, "defaults fill the rest")
+}

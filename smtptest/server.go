@@ -1,0 +1,163 @@
+// Package smtptest runs a real SMTP server on the loopback interface for
+// tests, with knobs to make it fail the way relays do.
+package smtptest
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Server is an SMTP server listening on 127.0.0.1 on a free port.
+type Server struct {
+	srv *smtp.Server
+	ln  *trackingListener
+
+	mu         sync.Mutex
+	messages   []Received
+	failLeft   int
+	failCode   int
+	failMsg    string
+	rejectRcpt map[string]int
+	username   string
+	password   string
+	arrived    chan struct{} // closed and replaced whenever a message arrives
+}
+
+// Received is one message the server accepted.
+type Received struct {
+	From string
+	To   []string
+	Data []byte
+}
+
+// Start runs a server until the test ends.
+func Start(tb testing.TB) *Server {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("smtptest: listen: %v", err)
+	}
+	s := &Server{
+		ln:         &trackingListener{Listener: l, conns: map[net.Conn]struct{}{}},
+		rejectRcpt: map[string]int{},
+		arrived:    make(chan struct{}),
+	}
+	s.srv = smtp.NewServer(backend{s})
+	s.srv.Domain = "smtptest.localhost"
+	s.srv.AllowInsecureAuth = true
+	s.srv.ReadTimeout = 30 * time.Second
+	s.srv.WriteTimeout = 30 * time.Second
+	s.srv.MaxMessageBytes = 10 << 20
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = s.srv.Serve(s.ln)
+	}()
+	tb.Cleanup(func() {
+		_ = s.srv.Close()
+		<-done
+	})
+	return s
+}
+
+// Addr is the server's host:port.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// URL is an SMTP_URL for the server, without TLS.
+func (s *Server) URL() string { return "smtp://" + s.Addr() + "?tls=none" }
+
+// Messages returns a copy of every message accepted so far.
+func (s *Server) Messages() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received(nil), s.messages...)
+}
+
+// WaitFor waits until at least n messages have arrived and returns them; it
+// fails the test, saying how many did arrive, when timeout passes first.
+func (s *Server) WaitFor(tb testing.TB, n int, timeout time.Duration) []Received {
+	tb.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		got, arrived := len(s.messages), s.arrived
+		s.mu.Unlock()
+		if got >= n {
+			return s.Messages()
+		}
+		select {
+		case <-arrived:
+		case <-deadline.C:
+			tb.Fatalf("smtptest: waited %s for %d messages, %d arrived", timeout, n, got)
+			return nil
+		}
+	}
+}
+
+// FailNext answers the next n DATA commands with code and msg, as a relay
+// does when it is overloaded (4xx) or refuses the content (5xx).
+func (s *Server) FailNext(n, code int, msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failLeft, s.failCode, s.failMsg = n, code, msg
+}
+
+// RejectRecipient answers RCPT TO for addr with code, every time.
+func (s *Server) RejectRecipient(addr string, code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rejectRcpt[strings.ToLower(addr)] = code
+}
+
+// RequireAuth makes the server demand AUTH PLAIN with these credentials
+// before MAIL FROM.
+func (s *Server) RequireAuth(username, password string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.username, s.password = username, password
+}
+
+// Connections counts the connections accepted so far, to prove that a
+// client reuses them.
+func (s *Server) Connections() int {
+	return s.ln.accepted()
+}
+
+// DropIdle closes every open client connection, as a relay does with idle
+// ones, to prove that a client reconnects.
+func (s *Server) DropIdle() {
+	s.ln.closeAll()
+}
+
+func (s *Server) received(r Received) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.messages = append(s.messages, r)
+	close(s.arrived)
+	s.arrived = make(chan struct{})
+}
+
+// takeFailure returns the error the next DATA must get, if any.
+func (s *Server) takeFailure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failLeft <= 0 {
+		return nil
+	}
+	s.failLeft--
+	return replyError(s.failCode, s.failMsg)
+}
+
+func replyError(code int, msg string) error {
+	if msg == "" {
+		msg = fmt.Sprintf("smtptest: failing with %d as asked", code)
+	}
+	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0}, Message: msg}
+}

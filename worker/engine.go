@@ -1,0 +1,309 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dripbook/dripbook/drip"
+	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/token"
+)
+
+// Mailer sends one message. emails.SMTPSender and emails.Outbox implement it.
+// An error wrapping emails.ErrPermanent means the address will never accept
+// it; any other error is worth retrying.
+type Mailer interface {
+	Send(ctx context.Context, m *emails.Message) error
+}
+
+// Engine is the drip course: it enrolls confirmed subscribers, sends each
+// lesson exactly once, and schedules the next.
+type Engine struct {
+	store    *models.Store
+	mailer   Mailer
+	renderer *emails.Renderer
+	links    *token.Links
+	queue    *Queue
+	schedule drip.Schedule
+	from     string
+	domain   string
+	lease    time.Duration
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+// EngineDeps is what an Engine is built from.
+type EngineDeps struct {
+	Store    *models.Store
+	Mailer   Mailer
+	Renderer *emails.Renderer
+	Links    *token.Links
+	Queue    *Queue
+	Schedule drip.Schedule
+	From     string // MAIL_FROM
+	Domain   string // for Message-IDs
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
+// NewEngine returns an Engine.
+func NewEngine(d EngineDeps) *Engine {
+	if d.Now == nil {
+		d.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	return &Engine{
+		store: d.Store, mailer: d.Mailer, renderer: d.Renderer, links: d.Links, queue: d.Queue,
+		schedule: d.Schedule, from: d.From, domain: d.Domain, now: d.Now, log: d.Log,
+		// A send holding its claim longer than this is taken to have died
+		// with its worker.
+		lease: 5 * time.Minute,
+	}
+}
+
+// RequestConfirmation queues the confirmation email for a signup round.
+func (e *Engine) RequestConfirmation(ctx context.Context, subscriberID int64, round int) error {
+	return e.queue.Confirmation(ctx, subscriberID, round)
+}
+
+// Confirm activates a pending subscriber and enrolls them in the course. A
+// returning subscriber continues with the first lesson they have not had.
+func (e *Engine) Confirm(ctx context.Context, subscriberID int64) error {
+	changed, err := e.store.Confirm(ctx, subscriberID)
+	if err != nil || !changed {
+		return err
+	}
+	sub, err := e.store.Subscriber(ctx, subscriberID)
+	if err != nil {
+		return err
+	}
+	sent, err := e.store.SentSteps(ctx, sub.ID, models.KindLesson)
+	if err != nil {
+		return err
+	}
+	enr, err := e.store.Enrollment(ctx, sub.ID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		enr = models.Enrollment{SubscriberID: sub.ID, LastDay: -1}
+	case err != nil:
+		return err
+	}
+	now := e.now()
+	loc := e.schedule.Location(sub.Timezone)
+	next, ok := drip.Next(e.renderer.Course(), sent, enr.LastDay, false)
+	if !ok {
+		enr.Status, enr.NextStep, enr.NextSendAt, enr.Anchor = models.EnrollmentFinished, "", nil, now
+		return e.store.SaveEnrollment(ctx, enr)
+	}
+	enr.Anchor = now
+	if len(sent) > 0 {
+		enr.Anchor = e.schedule.Rebase(now, next.Day, loc)
+	}
+	return e.enroll(ctx, sub, enr, next)
+}
+
+// SendConfirmation sends the double opt-in email for one signup round.
+func (e *Engine) SendConfirmation(ctx context.Context, subscriberID int64, round int) error {
+	sub, err := e.store.Subscriber(ctx, subscriberID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if sub.Status != models.StatusPending || sub.ConfirmRound != round {
+		return nil // confirmed, unsubscribed, or a newer round exists
+	}
+	key := models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindConfirm, Step: strconv.Itoa(round)}
+	if err := e.claim(ctx, key); err != nil {
+		return ignoreDone(err)
+	}
+	em, err := e.renderer.Confirmation(emails.Vars{FirstName: firstName(sub.Name), ConfirmURL: e.links.Confirm(sub.ID)})
+	if err != nil {
+		return e.release(ctx, key, fmt.Errorf("render confirmation: %w", err))
+	}
+	msg := e.message(sub, em, fmt.Sprintf("confirm.%d.%d@%s", sub.ID, round, e.domain))
+	if err := e.deliver(ctx, key, sub, msg); err != nil {
+		return err
+	}
+	return e.store.MarkSent(ctx, key)
+}
+
+// SendLesson sends one lesson if it is still the subscriber's next step, then
+// schedules the one after. Duplicate, stale and retried tasks send nothing
+// twice: the delivery log decides.
+func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string) error {
+	sub, err := e.store.Subscriber(ctx, subscriberID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if sub.Status != models.StatusActive {
+		e.log.Info("lesson skipped", "subscriber_id", sub.ID, "slug", slug, "status", sub.Status)
+		return nil
+	}
+	enr, err := e.store.Enrollment(ctx, sub.ID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if enr.Status != models.EnrollmentActive || enr.NextStep != slug {
+		e.log.Debug("stale lesson task", "subscriber_id", sub.ID, "slug", slug, "next", enr.NextStep, "status", enr.Status)
+		return nil // an old task: the enrollment has moved on
+	}
+	lesson, _, ok := e.renderer.Course().Lesson(slug)
+	if !ok {
+		// The lesson was removed from the course: move on to the next one.
+		return e.advance(ctx, sub, enr, enr.LastDay)
+	}
+	key := models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindLesson, Step: slug}
+	switch err := e.claim(ctx, key); {
+	case errors.Is(err, models.ErrAlreadySent):
+		return e.advance(ctx, sub, enr, lesson.Day) // sent, but the enrollment never moved on
+	case err != nil:
+		return ignoreDone(err)
+	}
+	em, err := e.renderer.Lesson(slug, emails.Vars{
+		FirstName:      firstName(sub.Name),
+		BookingURL:     e.links.Book(sub.ID, slug),
+		UnsubscribeURL: e.links.Unsubscribe(sub.ID),
+	})
+	if err != nil {
+		return e.release(ctx, key, fmt.Errorf("render lesson %s: %w", slug, err))
+	}
+	msg := e.message(sub, em, fmt.Sprintf("lesson.%d.%s@%s", sub.ID, slug, e.domain))
+	unsubscribe := e.links.Unsubscribe(sub.ID)
+	msg.Headers = map[string]string{
+		"List-Unsubscribe":      "<" + unsubscribe + ">",
+		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+	}
+	if err := e.deliver(ctx, key, sub, msg); err != nil {
+		return err
+	}
+	e.log.Info("lesson sent", "subscriber_id", sub.ID, "slug", slug)
+
+	sent, err := e.store.SentSteps(ctx, sub.ID, models.KindLesson)
+	if err != nil {
+		return err
+	}
+	sent[slug] = true
+	next := e.plan(sub, enr, sent, lesson.Day)
+	if err := e.store.CompleteStep(ctx, key, next); err != nil {
+		return err
+	}
+	e.enqueueNext(ctx, next)
+	return nil
+}
+
+// advance moves an enrollment past a lesson without sending it.
+func (e *Engine) advance(ctx context.Context, sub models.Subscriber, enr models.Enrollment, lastDay int) error {
+	sent, err := e.store.SentSteps(ctx, sub.ID, models.KindLesson)
+	if err != nil {
+		return err
+	}
+	if lastDay < enr.LastDay {
+		lastDay = enr.LastDay
+	}
+	next := e.plan(sub, enr, sent, lastDay)
+	if err := e.store.SaveEnrollment(ctx, next); err != nil {
+		return err
+	}
+	e.enqueueNext(ctx, next)
+	return nil
+}
+
+// plan works out the enrollment after the lessons in sent.
+func (e *Engine) plan(sub models.Subscriber, enr models.Enrollment, sent map[string]bool, lastDay int) models.Enrollment {
+	out := models.Enrollment{SubscriberID: sub.ID, LastDay: lastDay, Anchor: enr.Anchor, CreatedAt: enr.CreatedAt}
+	next, ok := drip.Next(e.renderer.Course(), sent, lastDay, false)
+	if !ok {
+		out.Status = models.EnrollmentFinished
+		return out
+	}
+	due := e.schedule.DueAt(enr.Anchor, next.Day, e.schedule.Location(sub.Timezone))
+	out.Status, out.NextStep, out.NextSendAt = models.EnrollmentActive, next.Slug, &due
+	return out
+}
+
+// enroll saves the enrollment with next as its next lesson and queues it.
+func (e *Engine) enroll(ctx context.Context, sub models.Subscriber, enr models.Enrollment, next emails.Lesson) error {
+	due := e.schedule.DueAt(enr.Anchor, next.Day, e.schedule.Location(sub.Timezone))
+	enr.Status, enr.NextStep, enr.NextSendAt = models.EnrollmentActive, next.Slug, &due
+	if err := e.store.SaveEnrollment(ctx, enr); err != nil {
+		return err
+	}
+	e.enqueueNext(ctx, enr)
+	return nil
+}
+
+// enqueueNext queues the enrollment's next lesson. A failure is only logged:
+// the row is saved, and the reconciler queues whatever is due.
+func (e *Engine) enqueueNext(ctx context.Context, enr models.Enrollment) {
+	if enr.Status != models.EnrollmentActive || enr.NextSendAt == nil {
+		return
+	}
+	if err := e.queue.Lesson(ctx, enr.SubscriberID, enr.NextStep, *enr.NextSendAt); err != nil {
+		e.log.Warn("enqueue next lesson", "subscriber_id", enr.SubscriberID, "slug", enr.NextStep, "err", err)
+	}
+}
+
+func (e *Engine) claim(ctx context.Context, key models.DeliveryKey) error {
+	return e.store.ClaimDelivery(ctx, key, e.lease)
+}
+
+// release gives a claimed delivery back for a later attempt.
+func (e *Engine) release(ctx context.Context, key models.DeliveryKey, cause error) error {
+	if err := e.store.MarkRetry(ctx, key, cause); err != nil {
+		return errors.Join(cause, err)
+	}
+	return cause
+}
+
+// deliver sends msg for a claimed delivery. A permanent refusal fails the
+// delivery and marks the subscriber bounced, which stops their course.
+func (e *Engine) deliver(ctx context.Context, key models.DeliveryKey, sub models.Subscriber, msg *emails.Message) error {
+	err := e.mailer.Send(ctx, msg)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, emails.ErrPermanent) {
+		e.log.Warn("send failed, will retry", "delivery", key.String(), "err", err)
+		return e.release(ctx, key, err)
+	}
+	e.log.Warn("send refused, subscriber bounced", "delivery", key.String(), "err", err)
+	return errors.Join(err, e.store.MarkFailed(ctx, key, err), e.store.MarkBounced(ctx, sub.ID))
+}
+
+func (e *Engine) message(sub models.Subscriber, em emails.Email, id string) *emails.Message {
+	return &emails.Message{
+		From: e.from, To: sub.Email, ToName: sub.Name,
+		Subject: em.Subject, Text: em.Text, HTML: em.HTML, MessageID: id,
+	}
+}
+
+// ignoreDone turns "someone else has it or it is finished" into success for
+// the task, and keeps real errors.
+func ignoreDone(err error) error {
+	if errors.Is(err, models.ErrAlreadySent) || errors.Is(err, models.ErrDeliveryFailed) {
+		return nil
+	}
+	return err
+}
+
+// firstName is the first word of the name the subscriber gave.
+func firstName(name string) string {
+	first, _, _ := strings.Cut(strings.TrimSpace(name), " ")
+	return first
+}

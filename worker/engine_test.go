@@ -1,0 +1,323 @@
+package worker_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dripbook/dripbook/drip"
+	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/smtptest"
+	"github.com/dripbook/dripbook/testenv"
+	"github.com/dripbook/dripbook/token"
+	"github.com/dripbook/dripbook/worker"
+)
+
+// day is one course day in these tests: the seven-lesson course spans about
+// three seconds.
+const day = 200 * time.Millisecond
+
+const base = "https://coach.example.test"
+
+// harness is the whole engine on real parts: a database, Redis, Asynq, an
+// SMTP server, and the default course.
+type harness struct {
+	t      *testing.T
+	store  *models.Store
+	rdb    *redis.Client
+	smtp   *smtptest.Server
+	engine *worker.Engine
+	queue  *worker.Queue
+	signer *token.Signer
+	course *emails.Course
+	name   string
+	stop   context.CancelFunc
+	srv    *asynq.Server
+}
+
+func newHarness(t *testing.T, rdb *redis.Client) *harness {
+	t.Helper()
+	h := &harness{t: t, store: testenv.Store(t), rdb: rdb, smtp: smtptest.Start(t), name: "t" + testenv.Random(10)}
+	opts, err := emails.ParseSMTPURL(h.smtp.URL())
+	require.NoError(t, err)
+	opts.PoolSize = 2
+	opts.Timeout = 5 * time.Second
+	sender, err := emails.NewSMTPSender(opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { sender.Close() })
+
+	h.course, err = emails.LoadCourse(emails.DefaultCourse())
+	require.NoError(t, err)
+	renderer, err := emails.NewRenderer(h.course, emails.Site{BaseURL: base, CompanyAddress: "1 Test Street", CoachName: "Coach"})
+	require.NoError(t, err)
+	h.signer = token.NewSigner([]byte("test secret key, 16+ chars"))
+	client := asynq.NewClientFromRedisClient(rdb)
+	h.queue = worker.NewQueue(client, h.name)
+	h.engine = worker.NewEngine(worker.EngineDeps{
+		Store: h.store, Mailer: sender, Renderer: renderer,
+		Links:    token.NewLinks(base, h.signer, time.Now),
+		Queue:    h.queue,
+		Schedule: drip.Schedule{Day: day, SendHour: 9, DefaultTZ: time.UTC},
+		From:     "Coach <coach@example.test>", Domain: "example.test", Log: discardLogger(),
+	})
+	h.start()
+	return h
+}
+
+// start runs the Asynq server and the reconciler until the test ends or stop.
+func (h *harness) start() {
+	timing := worker.TimingFor(day)
+	h.srv = worker.NewServer(h.rdb, h.name, 4, timing, 5*time.Second, discardLogger())
+	require.NoError(h.t, h.srv.Start(worker.Mux(h.engine)))
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := worker.NewReconciler(h.store, h.queue, h.rdb, h.name+":reconciler", timing.Reconcile, discardLogger())
+	done := make(chan struct{})
+	go func() { rec.Run(ctx); close(done) }()
+	h.stop = func() { cancel(); <-done; h.srv.Shutdown() }
+	h.t.Cleanup(h.stop)
+}
+
+func (h *harness) subscribe(email, name string) int64 {
+	h.t.Helper()
+	ctx := context.Background()
+	res, err := h.store.Subscribe(ctx, models.Signup{Email: email, Name: name, Timezone: "Europe/Berlin", TextVersion: "test"})
+	require.NoError(h.t, err)
+	if res.Round > 0 {
+		require.NoError(h.t, h.engine.RequestConfirmation(ctx, res.SubscriberID, res.Round))
+	}
+	return res.SubscriberID
+}
+
+var confirmLink = regexp.MustCompile(base + `/confirm/([A-Za-z0-9._-]+)`)
+
+// confirmFromMail clicks the confirmation link found in the email, as the
+// subscriber would.
+func (h *harness) confirmFromMail(p *emails.Parsed) int64 {
+	h.t.Helper()
+	m := confirmLink.FindStringSubmatch(p.Text)
+	require.NotNil(h.t, m, "confirmation email has a confirm link:\n%s", p.Text)
+	require.Contains(h.t, p.HTML, m[0], "HTML part has the same link")
+	id, err := h.signer.Verify(m[1], token.Confirm, token.ConfirmMaxAge, time.Now())
+	require.NoError(h.t, err)
+	require.NoError(h.t, h.engine.Confirm(context.Background(), id))
+	return id
+}
+
+// mailTo returns the parsed messages received so far for one address.
+func (h *harness) mailTo(addr string) []*emails.Parsed {
+	h.t.Helper()
+	var out []*emails.Parsed
+	for _, r := range h.smtp.Messages() {
+		if len(r.To) == 1 && r.To[0] == addr {
+			p, err := emails.ParseMessage(r.Data)
+			require.NoError(h.t, err)
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// waitMail waits until addr has received n messages.
+func (h *harness) waitMail(addr string, n int, timeout time.Duration) []*emails.Parsed {
+	h.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		got := h.mailTo(addr)
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%s received %d messages, want %d: %v", addr, len(got), n, subjects(got))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func subjects(ps []*emails.Parsed) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Subject)
+	}
+	return out
+}
+
+func messageIDs(ps []*emails.Parsed) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Header.Get("Message-Id"))
+	}
+	return out
+}
+
+func TestCourseArrivesInOrderExactlyOnce(t *testing.T) {
+	h := newHarness(t, testenv.Redis(t))
+	addr := "ada@example.com"
+	h.subscribe(addr, "Ada Lovelace")
+	confirm := h.waitMail(addr, 1, 5*time.Second)[0]
+	require.Contains(t, confirm.Subject, "Confirm")
+	id := h.confirmFromMail(confirm)
+
+	total := len(h.course.Lessons)
+	got := h.waitMail(addr, 1+total, time.Duration(total)*40*day+10*time.Second)
+	time.Sleep(5 * day) // nothing more may arrive
+	got = h.mailTo(addr)
+	require.Len(t, got, 1+total, "one confirmation and each lesson once: %v", subjects(got))
+
+	lessons := got[1:]
+	for i, p := range lessons {
+		l := h.course.Lessons[i]
+		require.Equal(t, fmt.Sprintf("<lesson.%d.%s@example.test>", id, l.Slug), p.Header.Get("Message-Id"), "lesson %d in order", i)
+		require.NotContains(t, p.Subject, "{{")
+		require.Regexp(t, `^<`+base+`/unsubscribe/[A-Za-z0-9._-]+>$`, p.Header.Get("List-Unsubscribe"))
+		require.Equal(t, "List-Unsubscribe=One-Click", p.Header.Get("List-Unsubscribe-Post"))
+		require.NotEmpty(t, p.Text)
+		require.NotEmpty(t, p.HTML)
+		require.Contains(t, p.Text, "Ada", "first name is used")
+		require.Contains(t, p.Text, base+"/book/", "personal booking link")
+		require.Contains(t, p.Text, "1 Test Street", "postal address in the footer")
+		require.NotEmpty(t, p.Header.Get("Date"))
+	}
+	enr, err := h.store.Enrollment(context.Background(), id)
+	require.NoError(t, err)
+	require.Equal(t, models.EnrollmentFinished, enr.Status)
+}
+
+func TestUnsubscribeMidCourseStopsIt(t *testing.T) {
+	h := newHarness(t, testenv.Redis(t))
+	addr := "grace@example.com"
+	h.subscribe(addr, "Grace")
+	id := h.confirmFromMail(h.waitMail(addr, 1, 5*time.Second)[0])
+	h.waitMail(addr, 3, 20*time.Second) // confirmation and two lessons
+	_, err := h.store.Unsubscribe(context.Background(), id)
+	require.NoError(t, err)
+	n := len(h.mailTo(addr))
+	time.Sleep(20 * day) // the rest of the course would have arrived by now
+	require.LessOrEqual(t, len(h.mailTo(addr)), n+1, "at most a lesson already in the SMTP conversation")
+	require.Less(t, len(h.mailTo(addr)), 1+len(h.course.Lessons))
+}
+
+func TestConcurrentSignupsSendOneConfirmation(t *testing.T) {
+	h := newHarness(t, testenv.Redis(t))
+	addr := "same@example.com"
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() { defer wg.Done(); h.subscribe(addr, "Sam") }()
+	}
+	wg.Wait()
+	h.waitMail(addr, 1, 5*time.Second)
+	time.Sleep(10 * day)
+	require.Len(t, h.mailTo(addr), 1, "one confirmation email")
+}
+
+func TestRedisFlushLosesNoLesson(t *testing.T) {
+	rdb := testenv.Isolated(t)
+	h := newHarness(t, rdb)
+	addr := "flush@example.com"
+	h.subscribe(addr, "Fay")
+	h.confirmFromMail(h.waitMail(addr, 1, 5*time.Second)[0])
+	h.waitMail(addr, 3, 20*time.Second)
+
+	// The queue forgets everything, and the worker restarts with it.
+	h.stop()
+	require.NoError(t, rdb.FlushDB(context.Background()).Err())
+	h.start()
+
+	total := 1 + len(h.course.Lessons)
+	h.waitMail(addr, total, 60*time.Second)
+	time.Sleep(5 * day)
+	got := h.mailTo(addr)
+	require.Len(t, got, total)
+	ids := messageIDs(got)
+	sort.Strings(ids)
+	require.Equal(t, len(ids), len(dedupe(ids)), "no lesson twice")
+}
+
+func TestTaskRunTwiceSendsOnce(t *testing.T) {
+	h := newHarness(t, testenv.Redis(t))
+	h.stop() // drive the engine by hand
+	ctx := context.Background()
+	addr := "twice@example.com"
+	res, err := h.store.Subscribe(ctx, models.Signup{Email: addr, TextVersion: "test"})
+	require.NoError(t, err)
+	_, err = h.store.Confirm(ctx, res.SubscriberID)
+	require.NoError(t, err)
+	first := h.course.Lessons[0].Slug
+	now := time.Now()
+	require.NoError(t, h.store.SaveEnrollment(ctx, models.Enrollment{
+		SubscriberID: res.SubscriberID, Status: models.EnrollmentActive, NextStep: first, NextSendAt: &now, LastDay: -1, Anchor: now,
+	}))
+
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() { defer wg.Done(); h.engine.SendLesson(ctx, res.SubscriberID, first) }()
+	}
+	wg.Wait()
+	require.NoError(t, h.engine.SendLesson(ctx, res.SubscriberID, first), "a third run is a no-op")
+	require.NoError(t, h.engine.SendConfirmation(ctx, res.SubscriberID, 1), "a stale confirmation is a no-op")
+	got := h.mailTo(addr)
+	require.Len(t, got, 1)
+	require.Contains(t, got[0].Header.Get("Message-Id"), first)
+}
+
+func TestTemporaryFailureThenSuccessDeliversOnce(t *testing.T) {
+	h := newHarness(t, testenv.Redis(t))
+	h.smtp.FailNext(2, 451, "try again later")
+	addr := "retry@example.com"
+	h.subscribe(addr, "Rey")
+	got := h.waitMail(addr, 1, 20*time.Second)
+	time.Sleep(10 * day)
+	require.Len(t, h.mailTo(addr), 1)
+	d, err := h.store.Delivery(context.Background(), models.DeliveryKey{SubscriberID: subscriberID(t, h, addr), Kind: models.KindConfirm, Step: "1"})
+	require.NoError(t, err)
+	require.Equal(t, models.DeliverySent, d.State)
+	require.Equal(t, 3, d.Attempts, "two refusals, then the send")
+	require.Contains(t, got[0].Subject, "Confirm")
+}
+
+func TestPermanentFailureBounces(t *testing.T) {
+	h := newHarness(t, testenv.Redis(t))
+	addr := "nobody@example.com"
+	h.smtp.RejectRecipient(addr, 550)
+	h.subscribe(addr, "")
+	id := subscriberID(t, h, addr)
+	require.Eventually(t, func() bool {
+		sub, err := h.store.Subscriber(context.Background(), id)
+		return err == nil && sub.Status == models.StatusBounced
+	}, 10*time.Second, 20*time.Millisecond)
+	d, err := h.store.Delivery(context.Background(), models.DeliveryKey{SubscriberID: id, Kind: models.KindConfirm, Step: "1"})
+	require.NoError(t, err)
+	require.Equal(t, models.DeliveryFailed, d.State)
+	require.Equal(t, 1, d.Attempts, "a permanent refusal is not retried")
+	require.True(t, strings.Contains(d.LastError, "550"), d.LastError)
+}
+
+func subscriberID(t *testing.T, h *harness, addr string) int64 {
+	t.Helper()
+	sub, err := h.store.SubscriberByEmail(context.Background(), addr)
+	require.NoError(t, err)
+	return sub.ID
+}
+
+func dedupe(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,75 @@
+// Package worker runs dripbook's background work on Asynq: sending the
+// confirmation and lesson emails, and the reconciler that re-queues whatever
+// the database says is due.
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// Task types.
+const (
+	TypeConfirmSend = "confirm:send"
+	TypeLessonSend  = "lesson:send"
+)
+
+// ConfirmPayload asks for one confirmation email.
+type ConfirmPayload struct {
+	SubscriberID int64 `json:"subscriber_id"`
+	Round        int   `json:"round"`
+}
+
+// LessonPayload asks for one lesson email.
+type LessonPayload struct {
+	SubscriberID int64  `json:"subscriber_id"`
+	Slug         string `json:"slug"`
+}
+
+// Queue puts tasks on Asynq. Task IDs derive from the delivery key, so
+// enqueuing the same email twice is a no-op.
+type Queue struct {
+	client *asynq.Client
+	name   string
+}
+
+// NewQueue returns a Queue that enqueues on the named Asynq queue.
+func NewQueue(client *asynq.Client, name string) *Queue {
+	return &Queue{client: client, name: name}
+}
+
+// Confirmation enqueues a confirmation email for immediate delivery.
+func (q *Queue) Confirmation(ctx context.Context, subscriberID int64, round int) error {
+	p := ConfirmPayload{SubscriberID: subscriberID, Round: round}
+	return q.enqueue(ctx, TypeConfirmSend, p, fmt.Sprintf("confirm:%d:%d", subscriberID, round), time.Time{})
+}
+
+// Lesson enqueues a lesson email to be processed at the given time.
+func (q *Queue) Lesson(ctx context.Context, subscriberID int64, slug string, at time.Time) error {
+	p := LessonPayload{SubscriberID: subscriberID, Slug: slug}
+	return q.enqueue(ctx, TypeLessonSend, p, fmt.Sprintf("lesson:%d:%s", subscriberID, slug), at)
+}
+
+func (q *Queue) enqueue(ctx context.Context, typ string, payload any, id string, at time.Time) error {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", typ, err)
+	}
+	opts := []asynq.Option{asynq.TaskID(id), asynq.Queue(q.name), asynq.MaxRetry(25), asynq.Timeout(2 * time.Minute)}
+	if !at.IsZero() {
+		opts = append(opts, asynq.ProcessAt(at))
+	}
+	_, err = q.client.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
+	if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", id, err)
+	}
+	return nil
+}
