@@ -151,12 +151,10 @@ func (o *Outbox) Open(name string) (*Parsed, error) {
 		return nil, fmt.Errorf("open outbox: %w", err)
 	}
 	defer root.Close()
+	// os.Root refuses symlinks that lead out of the folder, too.
 	raw, err := root.ReadFile(name)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("open %q: %w", name, ErrNotInOutbox)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("open %q: %w", name, err)
+		return nil, fmt.Errorf("open %q: %w: %w", name, ErrNotInOutbox, err)
 	}
 	return ParseMessage(raw)
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/wneessen/go-mail/smtp"
 )
 
-// ErrPermanent marks a send the server refused for good (a 5xx reply) or a
-// message that can never be sent as built. Retrying will not help; every
+// ErrPermanent marks a send the server refused for good (a 5xx reply to the
+// recipient or the message) or a message that can never be sent as built. Retrying will not help; every
 // other send error is temporary and worth retrying with backoff.
 var ErrPermanent = errors.New("permanent delivery failure")
 
@@ -216,13 +216,15 @@ func staleConn(err error) bool {
 	return se.Reason == mail.ErrConnCheck || (se.Reason == mail.ErrSMTPMailFrom && se.ErrorCode() == 0)
 }
 
-// classify wraps 5xx replies, and message faults go-mail finds before any
-// reply, in ErrPermanent; everything else stays temporary.
+// classify wraps 5xx replies to RCPT TO and DATA, and message faults go-mail
+// finds before any reply, in ErrPermanent; everything else stays temporary.
+// A 5xx to MAIL FROM (or to AUTH while dialling) is about the sender's setup,
+// never the subscriber's address, so it must not mark anyone bounced.
 func classify(err error) error {
 	var se *mail.SendError
 	if errors.As(err, &se) {
 		code := se.ErrorCode()
-		permanent := code >= 500 && code < 600
+		permanent := code >= 500 && code < 600 && se.Reason != mail.ErrSMTPMailFrom
 		switch se.Reason {
 		case mail.ErrGetSender, mail.ErrGetRcpts, mail.ErrNoUnencoded:
 			permanent = true

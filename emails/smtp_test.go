@@ -242,7 +242,10 @@ func TestSMTPAuth(t *testing.T) {
 	require.False(t, errors.Is(err, ErrPermanent), "a login failure is the relay's setup, not the subscriber's address: %v", err)
 
 	none := MustSender(t, srv, nil)
-	require.Error(t, none.Send(t.Context(), testMessage(3)))
+	err = none.Send(t.Context(), testMessage(3))
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "authenticate")
+	require.False(t, errors.Is(err, ErrPermanent), "a 5xx to MAIL FROM is the sender's setup: %v", err)
 	require.Len(t, srv.Messages(), 1)
 }
 

@@ -60,7 +60,11 @@ func Start(tb testing.TB) *Server {
 		_ = s.srv.Serve(s.ln)
 	}()
 	tb.Cleanup(func() {
+		// Closing the listener ourselves covers a test so short that Serve
+		// had not registered it with the server yet.
+		_ = s.ln.Close()
 		_ = s.srv.Close()
+		s.ln.closeAll()
 		<-done
 	})
 	return s

@@ -54,7 +54,7 @@ func (r *Reconciler) Run(ctx context.Context) {
 const batch = 500
 
 // Tick re-queues what is due, if this instance holds the lock, and returns how
-// many tasks it offered to the queue (duplicates are dropped by task ID).
+// many tasks were missing from the queue.
 func (r *Reconciler) Tick(ctx context.Context) (int, error) {
 	// The lock lapses just before the next tick, so whichever instance ticks
 	// first then takes the next round.
@@ -70,23 +70,28 @@ func (r *Reconciler) Tick(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	r.log.Debug("reconcile tick", "due", len(due), "now", now)
 	n := 0
 	for _, e := range due {
-		if err := r.queue.Lesson(ctx, e.SubscriberID, e.NextStep, *e.NextSendAt); err != nil {
+		added, err := r.queue.lesson(ctx, e.SubscriberID, e.NextStep, *e.NextSendAt)
+		if err != nil {
 			return n, err
 		}
-		n++
+		if added {
+			n++
+		}
 	}
 	pending, err := r.store.UnsentConfirmations(ctx, now.Add(-token.ConfirmMaxAge), batch)
 	if err != nil {
 		return n, err
 	}
 	for _, p := range pending {
-		if err := r.queue.Confirmation(ctx, p.SubscriberID, p.Round); err != nil {
+		added, err := r.queue.confirmation(ctx, p.SubscriberID, p.Round)
+		if err != nil {
 			return n, err
 		}
-		n++
+		if added {
+			n++
+		}
 	}
 	return n, nil
 }

@@ -45,20 +45,32 @@ func NewQueue(client *asynq.Client, name string) *Queue {
 
 // Confirmation enqueues a confirmation email for immediate delivery.
 func (q *Queue) Confirmation(ctx context.Context, subscriberID int64, round int) error {
+	_, err := q.confirmation(ctx, subscriberID, round)
+	return err
+}
+
+func (q *Queue) confirmation(ctx context.Context, subscriberID int64, round int) (bool, error) {
 	p := ConfirmPayload{SubscriberID: subscriberID, Round: round}
 	return q.enqueue(ctx, TypeConfirmSend, p, fmt.Sprintf("confirm:%d:%d", subscriberID, round), time.Time{})
 }
 
 // Lesson enqueues a lesson email to be processed at the given time.
 func (q *Queue) Lesson(ctx context.Context, subscriberID int64, slug string, at time.Time) error {
+	_, err := q.lesson(ctx, subscriberID, slug, at)
+	return err
+}
+
+func (q *Queue) lesson(ctx context.Context, subscriberID int64, slug string, at time.Time) (bool, error) {
 	p := LessonPayload{SubscriberID: subscriberID, Slug: slug}
 	return q.enqueue(ctx, TypeLessonSend, p, fmt.Sprintf("lesson:%d:%s", subscriberID, slug), at)
 }
 
-func (q *Queue) enqueue(ctx context.Context, typ string, payload any, id string, at time.Time) error {
+// enqueue reports whether the task was added; false with no error means a
+// task with that ID is already queued.
+func (q *Queue) enqueue(ctx context.Context, typ string, payload any, id string, at time.Time) (bool, error) {
 	b, err := json.Marshal(payload)
 	if err != nil {
-		return fmt.Errorf("encode %s: %w", typ, err)
+		return false, fmt.Errorf("encode %s: %w", typ, err)
 	}
 	opts := []asynq.Option{asynq.TaskID(id), asynq.Queue(q.name), asynq.MaxRetry(25), asynq.Timeout(2 * time.Minute)}
 	if !at.IsZero() {
@@ -66,10 +78,10 @@ func (q *Queue) enqueue(ctx context.Context, typ string, payload any, id string,
 	}
 	_, err = q.client.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
 	if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("enqueue %s: %w", id, err)
+		return false, fmt.Errorf("enqueue %s: %w", id, err)
 	}
-	return nil
+	return true, nil
 }
