@@ -50,6 +50,8 @@ func (buttonParser) Continue(ast.Node, text.Reader, parser.Context) parser.State
 
 func (buttonParser) Close(ast.Node, text.Reader, parser.Context) {}
 
+// CanInterruptParagraph is true so that a button line right under a line of
+// text, with no blank line between, is still a button.
 func (buttonParser) CanInterruptParagraph() bool { return true }
 
 func (buttonParser) CanAcceptIndentedLine() bool { return false }

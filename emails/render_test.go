@@ -337,3 +337,29 @@ func TestLessonNumbers(t *testing.T) {
 	require.Equal(t, "Lesson 2/3", e.Subject)
 	require.True(t, errors.Is(func() error { _, err := r2.Lesson("d", testVars("d")); return err }(), ErrUnknownLesson))
 }
+
+func TestRendererIsSafeForConcurrentUse(t *testing.T) {
+	r := MustRenderer(t)
+	want, _ := renderAll(t, r)
+	done := make(chan map[string]Email, 4)
+	for range 4 {
+		go func() {
+			got := map[string]Email{}
+			for _, l := range r.Course().Lessons {
+				e, err := r.Lesson(l.Slug, testVars(l.Slug))
+				if err != nil {
+					break
+				}
+				got[l.Slug] = e
+			}
+			done <- got
+		}()
+	}
+	for range 4 {
+		got := <-done
+		for slug, e := range got {
+			require.Equal(t, want[slug], e)
+		}
+		require.Len(t, got, len(r.Course().Lessons))
+	}
+}

@@ -1,0 +1,97 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func getenv(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(getenv(nil))
+	require.NoError(t, err)
+	require.Equal(t, ":8080", c.HTTPAddr)
+	require.Equal(t, "http://localhost:8080", c.BaseURL)
+	require.Equal(t, "sqlite://data/dripbook.db", c.DatabaseURL)
+	require.True(t, c.Embedded())
+	require.Nil(t, c.SMTP, "no SMTP_URL: mail goes to the outbox")
+	require.Equal(t, "localhost", c.MailDomain)
+	require.Equal(t, 24*time.Hour, c.CourseDay)
+	require.Equal(t, 9, c.SendHour)
+	require.Equal(t, "UTC", c.DefaultTZ.String())
+}
+
+func TestValues(t *testing.T) {
+	c, err := Load(getenv(map[string]string{
+		"BASE_URL":        "https://coach.example.com/",
+		"REDIS_URL":       "redis://127.0.0.1:6379/2",
+		"SMTP_URL":        "smtp://u:p@mail.example.com:2525?tls=none",
+		"MAIL_FROM":       "Jo <jo@coach.example.com>",
+		"COURSE_DAY":      "2s",
+		"SEND_HOUR":       "7",
+		"DEFAULT_TZ":      "Europe/Berlin",
+		"TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1",
+		"SMTP_RATE":       "5",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, "https://coach.example.com", c.BaseURL, "trailing slash dropped")
+	require.False(t, c.Embedded())
+	require.Equal(t, "mail.example.com", c.SMTP.Host)
+	require.Equal(t, 2525, c.SMTP.Port)
+	require.Equal(t, 5.0, c.SMTP.MaxPerSecond)
+	require.Equal(t, c.Concurrency, c.SMTP.PoolSize)
+	require.Equal(t, "coach.example.com", c.MailDomain)
+	require.Equal(t, 2*time.Second, c.CourseDay)
+	require.Len(t, c.TrustedProxies, 2)
+	require.Equal(t, "192.0.2.1/32", c.TrustedProxies[1].String())
+}
+
+func TestEveryBadValueIsNamed(t *testing.T) {
+	_, err := Load(getenv(map[string]string{
+		"BASE_URL":        "coach.example.com",
+		"DATABASE_URL":    "mysql://db",
+		"REDIS_URL":       "127.0.0.1:6379",
+		"SMTP_URL":        "smtp://mail?tls=maybe",
+		"MAIL_FROM":       "nobody",
+		"COACH_EMAIL":     "coach",
+		"SECRET_KEY":      "short",
+		"COURSE_DAY":      "-1h",
+		"SEND_HOUR":       "24",
+		"DEFAULT_TZ":      "Nowhere/City",
+		"BOOKING_URL":     "calendly",
+		"TRUSTED_PROXIES": "10.0.0.0/99",
+	}))
+	require.Error(t, err)
+	for _, name := range []string{"BASE_URL", "DATABASE_URL", "REDIS_URL", "SMTP_URL", "MAIL_FROM", "COACH_EMAIL",
+		"SECRET_KEY", "COURSE_DAY", "SEND_HOUR", "DEFAULT_TZ", "BOOKING_URL", "TRUSTED_PROXIES"} {
+		require.True(t, strings.Contains(err.Error(), name+":"), "error names %s:\n%v", name, err)
+	}
+}
+
+func TestSecretIsGeneratedOnceAndKept(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Load(getenv(map[string]string{"DATA_DIR": dir}))
+	require.NoError(t, err)
+	require.NoError(t, c.LoadSecret())
+	require.GreaterOrEqual(t, len(c.SecretKey), 32)
+	info, err := os.Stat(filepath.Join(dir, "secret_key"))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+
+	again, err := Load(getenv(map[string]string{"DATA_DIR": dir}))
+	require.NoError(t, err)
+	require.NoError(t, again.LoadSecret())
+	require.Equal(t, c.SecretKey, again.SecretKey, "links in sent emails stay valid after a restart")
+
+	set, err := Load(getenv(map[string]string{"DATA_DIR": dir, "SECRET_KEY": "a configured secret key"}))
+	require.NoError(t, err)
+	require.NoError(t, set.LoadSecret())
+	require.Equal(t, []byte("a configured secret key"), set.SecretKey)
+}

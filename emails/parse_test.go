@@ -1,0 +1,53 @@
+package emails
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseMessageDecodes(t *testing.T) {
+	raw := strings.Join([]string{
+		"From: Coach <coach@example.test>",
+		"To: sam@example.test",
+		"Subject: =?UTF-8?q?Gr=C3=BC=C3=9Fe?= aus dem =?UTF-8?b?Q2FueW9u?=",
+		"MIME-Version: 1.0",
+		`Content-Type: multipart/mixed; boundary="outer"`,
+		"",
+		"--outer",
+		`Content-Type: multipart/alternative; boundary="inner"`,
+		"",
+		"--inner",
+		"Content-Type: text/plain; charset=utf-8",
+		"Content-Transfer-Encoding: base64",
+		"",
+		"SGVsbG8sIFPDpG0hCg==",
+		"--inner",
+		"Content-Type: text/html; charset=utf-8",
+		"Content-Transfer-Encoding: quoted-printable",
+		"",
+		"<p style=3D\"margin:0\">Hello, S=C3=A4m! A long line that is soft-=",
+		"wrapped.</p>",
+		"--inner--",
+		"--outer",
+		`Content-Type: application/ics; name="invite.ics"`,
+		`Content-Disposition: attachment; filename="invite.ics"`,
+		"Content-Transfer-Encoding: base64",
+		"",
+		"QkVHSU46VkNBTEVOREFSDQpFTkQ6VkNBTEVOREFSDQo=",
+		"--outer--",
+		"",
+	}, "\r\n")
+	p, err := ParseMessage([]byte(raw))
+	require.NoError(t, err)
+	require.Equal(t, "Grüße aus dem Canyon", p.Subject)
+	require.Equal(t, "Hello, Säm!\n", p.Text)
+	require.Equal(t, `<p style="margin:0">Hello, Säm! A long line that is soft-wrapped.</p>`, p.HTML)
+	require.Equal(t, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", p.Calendar)
+	require.Empty(t, p.CalendarMethod, "an attachment carries no method parameter")
+	require.Equal(t, []byte(raw), p.Raw)
+
+	_, err = ParseMessage([]byte("not a message"))
+	require.Error(t, err)
+}
