@@ -40,3 +40,8 @@ func (l *Links) Book(subscriberID int64, from string) string {
 	}
 	return u
 }
+
+// Manage is the page where a booking can be cancelled or moved.
+func (l *Links) Manage(bookingID int64) string {
+	return l.base + "/booking/" + l.signer.Sign(Manage, bookingID, l.now())
+}

@@ -24,6 +24,10 @@ const (
 // ConfirmMaxAge is how long a confirmation link works.
 const ConfirmMaxAge = 7 * 24 * time.Hour
 
+// BookMaxAge is how long a personal booking link works: long enough for the
+// whole course and a while after.
+const BookMaxAge = 90 * 24 * time.Hour
+
 var (
 	// ErrInvalid means the token is malformed, forged, or for another purpose.
 	ErrInvalid = errors.New("invalid link")

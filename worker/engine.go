@@ -31,6 +31,7 @@ type Engine struct {
 	links    *token.Links
 	queue    *Queue
 	schedule drip.Schedule
+	calls    Calls
 	from     string
 	domain   string
 	lease    time.Duration
@@ -46,6 +47,7 @@ type EngineDeps struct {
 	Links    *token.Links
 	Queue    *Queue
 	Schedule drip.Schedule
+	Calls    Calls
 	From     string // MAIL_FROM
 	Domain   string // for Message-IDs
 	Now      func() time.Time
@@ -60,9 +62,15 @@ func NewEngine(d EngineDeps) *Engine {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
+	if d.Calls.Reminders == nil {
+		d.Calls.Reminders = DefaultReminders
+	}
+	if d.Calls.CoachTZ == nil {
+		d.Calls.CoachTZ = d.Schedule.DefaultTZ
+	}
 	return &Engine{
 		store: d.Store, mailer: d.Mailer, renderer: d.Renderer, links: d.Links, queue: d.Queue,
-		schedule: d.Schedule, from: d.From, domain: d.Domain, now: d.Now, log: d.Log,
+		schedule: d.Schedule, calls: d.Calls, from: d.From, domain: d.Domain, now: d.Now, log: d.Log,
 		// A send holding its claim longer than this is taken to have died
 		// with its worker.
 		lease: 5 * time.Minute,
@@ -96,9 +104,13 @@ func (e *Engine) Confirm(ctx context.Context, subscriberID int64) error {
 	case err != nil:
 		return err
 	}
+	booked, err := e.store.HasActiveBooking(ctx, sub.ID)
+	if err != nil {
+		return err
+	}
 	now := e.now()
 	loc := e.schedule.Location(sub.Timezone)
-	next, ok := drip.Next(e.renderer.Course(), sent, enr.LastDay, false)
+	next, ok := drip.Next(e.renderer.Course(), sent, enr.LastDay, booked)
 	if !ok {
 		enr.Status, enr.NextStep, enr.NextSendAt, enr.Anchor = models.EnrollmentFinished, "", nil, now
 		return e.store.SaveEnrollment(ctx, enr)
@@ -131,7 +143,7 @@ func (e *Engine) SendConfirmation(ctx context.Context, subscriberID int64, round
 		return e.release(ctx, key, fmt.Errorf("render confirmation: %w", err))
 	}
 	msg := e.message(sub, em, fmt.Sprintf("confirm.%d.%d@%s", sub.ID, round, e.domain))
-	if err := e.deliver(ctx, key, sub, msg); err != nil {
+	if err := e.deliver(ctx, key, true, msg); err != nil {
 		return err
 	}
 	return e.store.MarkSent(ctx, key)
@@ -168,6 +180,14 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 		// The lesson was removed from the course: move on to the next one.
 		return e.advance(ctx, sub, enr, enr.LastDay)
 	}
+	booked, err := e.store.HasActiveBooking(ctx, sub.ID)
+	if err != nil {
+		return err
+	}
+	if booked && lesson.StopWhenBooked {
+		e.log.Info("sales lesson skipped: call booked", "subscriber_id", sub.ID, "slug", slug)
+		return e.advance(ctx, sub, enr, enr.LastDay)
+	}
 	key := models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindLesson, Step: slug}
 	switch err := e.claim(ctx, key); {
 	case errors.Is(err, models.ErrAlreadySent):
@@ -189,7 +209,7 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 		"List-Unsubscribe":      "<" + unsubscribe + ">",
 		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 	}
-	if err := e.deliver(ctx, key, sub, msg); err != nil {
+	if err := e.deliver(ctx, key, true, msg); err != nil {
 		return err
 	}
 	e.log.Info("lesson sent", "subscriber_id", sub.ID, "slug", slug)
@@ -199,7 +219,7 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 		return err
 	}
 	sent[slug] = true
-	next := e.plan(sub, enr, sent, lesson.Day)
+	next := e.plan(sub, enr, sent, lesson.Day, booked)
 	if err := e.store.CompleteStep(ctx, key, next); err != nil {
 		return err
 	}
@@ -213,10 +233,14 @@ func (e *Engine) advance(ctx context.Context, sub models.Subscriber, enr models.
 	if err != nil {
 		return err
 	}
+	booked, err := e.store.HasActiveBooking(ctx, sub.ID)
+	if err != nil {
+		return err
+	}
 	if lastDay < enr.LastDay {
 		lastDay = enr.LastDay
 	}
-	next := e.plan(sub, enr, sent, lastDay)
+	next := e.plan(sub, enr, sent, lastDay, booked)
 	if err := e.store.SaveEnrollment(ctx, next); err != nil {
 		return err
 	}
@@ -224,10 +248,31 @@ func (e *Engine) advance(ctx context.Context, sub models.Subscriber, enr models.
 	return nil
 }
 
+// Replan works out a subscriber's next lesson again after a booking was made
+// or cancelled: a booking skips the sales lessons, a cancellation brings them
+// back.
+func (e *Engine) Replan(ctx context.Context, subscriberID int64) error {
+	sub, err := e.store.Subscriber(ctx, subscriberID)
+	if err != nil {
+		return err
+	}
+	enr, err := e.store.Enrollment(ctx, subscriberID)
+	if errors.Is(err, models.ErrNotFound) || sub.Status != models.StatusActive || enr.Status == models.EnrollmentStopped {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := e.advance(ctx, sub, enr, enr.LastDay); err != nil {
+		return fmt.Errorf("replan %d: %w", subscriberID, err)
+	}
+	return nil
+}
+
 // plan works out the enrollment after the lessons in sent.
-func (e *Engine) plan(sub models.Subscriber, enr models.Enrollment, sent map[string]bool, lastDay int) models.Enrollment {
+func (e *Engine) plan(sub models.Subscriber, enr models.Enrollment, sent map[string]bool, lastDay int, booked bool) models.Enrollment {
 	out := models.Enrollment{SubscriberID: sub.ID, LastDay: lastDay, Anchor: enr.Anchor, CreatedAt: enr.CreatedAt}
-	next, ok := drip.Next(e.renderer.Course(), sent, lastDay, false)
+	next, ok := drip.Next(e.renderer.Course(), sent, lastDay, booked)
 	if !ok {
 		out.Status = models.EnrollmentFinished
 		return out
@@ -272,8 +317,9 @@ func (e *Engine) release(ctx context.Context, key models.DeliveryKey, cause erro
 }
 
 // deliver sends msg for a claimed delivery. A permanent refusal fails the
-// delivery and marks the subscriber bounced, which stops their course.
-func (e *Engine) deliver(ctx context.Context, key models.DeliveryKey, sub models.Subscriber, msg *emails.Message) error {
+// delivery and, when the message went to the subscriber, marks them bounced,
+// which stops their course.
+func (e *Engine) deliver(ctx context.Context, key models.DeliveryKey, toSubscriber bool, msg *emails.Message) error {
 	err := e.mailer.Send(ctx, msg)
 	if err == nil {
 		return nil
@@ -282,8 +328,11 @@ func (e *Engine) deliver(ctx context.Context, key models.DeliveryKey, sub models
 		e.log.Warn("send failed, will retry", "delivery", key.String(), "err", err)
 		return e.release(ctx, key, err)
 	}
-	e.log.Warn("send refused, subscriber bounced", "delivery", key.String(), "err", err)
-	return errors.Join(err, e.store.MarkFailed(ctx, key, err), e.store.MarkBounced(ctx, sub.ID))
+	e.log.Warn("send refused", "delivery", key.String(), "err", err)
+	if !toSubscriber {
+		return errors.Join(err, e.store.MarkFailed(ctx, key, err))
+	}
+	return errors.Join(err, e.store.MarkFailed(ctx, key, err), e.store.MarkBounced(ctx, key.SubscriberID))
 }
 
 func (e *Engine) message(sub models.Subscriber, em emails.Email, id string) *emails.Message {

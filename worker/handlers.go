@@ -28,6 +28,20 @@ func Mux(e *Engine) *asynq.ServeMux {
 		}
 		return retryable(e.SendLesson(ctx, p.SubscriberID, p.Slug))
 	})
+	mux.HandleFunc(TypeBookingNotify, func(ctx context.Context, t *asynq.Task) error {
+		var p BookingPayload
+		if err := json.Unmarshal(t.Payload(), &p); err != nil || p.BookingID == 0 {
+			return fmt.Errorf("malformed %s payload %q: %w", t.Type(), t.Payload(), asynq.SkipRetry)
+		}
+		return retryable(e.NotifyBooking(ctx, p.BookingID, p.Sequence))
+	})
+	mux.HandleFunc(TypeBookingRemind, func(ctx context.Context, t *asynq.Task) error {
+		var p ReminderPayload
+		if err := json.Unmarshal(t.Payload(), &p); err != nil || p.BookingID == 0 || p.Lead <= 0 {
+			return fmt.Errorf("malformed %s payload %q: %w", t.Type(), t.Payload(), asynq.SkipRetry)
+		}
+		return retryable(e.RemindBooking(ctx, p))
+	})
 	return mux
 }
 

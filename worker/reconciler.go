@@ -21,14 +21,19 @@ type Reconciler struct {
 	rdb      redis.UniversalClient
 	lockKey  string
 	interval time.Duration
+	remind   []time.Duration
 	now      func() time.Time
 	log      *slog.Logger
 }
 
 // NewReconciler returns a Reconciler that runs every interval. lockKey names
-// the Redis key instances compete for.
-func NewReconciler(store *models.Store, queue *Queue, rdb redis.UniversalClient, lockKey string, interval time.Duration, log *slog.Logger) *Reconciler {
-	return &Reconciler{store: store, queue: queue, rdb: rdb, lockKey: lockKey, interval: interval,
+// the Redis key instances compete for; reminders are the calls' reminder
+// leads (nil for DefaultReminders).
+func NewReconciler(store *models.Store, queue *Queue, rdb redis.UniversalClient, lockKey string, interval time.Duration, reminders []time.Duration, log *slog.Logger) *Reconciler {
+	if reminders == nil {
+		reminders = DefaultReminders
+	}
+	return &Reconciler{store: store, queue: queue, rdb: rdb, lockKey: lockKey, interval: interval, remind: reminders,
 		now: func() time.Time { return time.Now().UTC() }, log: log}
 }
 
@@ -92,6 +97,38 @@ func (r *Reconciler) Tick(ctx context.Context) (int, error) {
 		if added {
 			n++
 		}
+	}
+	m, err := r.bookings(ctx, now)
+	return n + m, err
+}
+
+// bookings re-queues the notices of recent booking changes and the reminders
+// of upcoming calls; the delivery log keeps each email to one send.
+func (r *Reconciler) bookings(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	changed, err := r.store.UnannouncedBookings(ctx, batch)
+	if err != nil {
+		return n, err
+	}
+	for _, b := range changed {
+		added, err := r.queue.bookingNotice(ctx, b)
+		if err != nil {
+			return n, err
+		}
+		if added {
+			n++
+		}
+	}
+	upcoming, err := r.store.UpcomingBookings(ctx, now, batch)
+	if err != nil {
+		return n, err
+	}
+	for _, b := range upcoming {
+		added, err := r.queue.reminders(ctx, b, r.remind, now)
+		if err != nil {
+			return n, err
+		}
+		n += added
 	}
 	return n, nil
 }

@@ -1,0 +1,239 @@
+package booking
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/dripbook/dripbook/models"
+)
+
+// Booking events, as told to the Notifier.
+const (
+	EventBooked      = "booked"
+	EventCancelled   = "cancelled"
+	EventRescheduled = "rescheduled"
+)
+
+var (
+	// ErrNotOffered means the requested start is not one of the free slots.
+	ErrNotOffered = errors.New("that time is not an open slot")
+	// ErrInPast means the requested start has already passed.
+	ErrInPast = errors.New("that time has passed")
+)
+
+// Notifier hears about every change to a booking; the worker implements it
+// by queuing the emails and reminders.
+type Notifier interface {
+	BookingChanged(ctx context.Context, b models.Booking, event string) error
+}
+
+// Replanner re-plans a subscriber's course after a booking is made or
+// cancelled, so sales lessons stop or resume; the drip engine implements it.
+type Replanner interface {
+	Replan(ctx context.Context, subscriberID int64) error
+}
+
+// Answers are the intake questions asked when booking.
+type Answers struct {
+	Role  string `json:"role"`
+	Gap   string `json:"gap"`
+	Notes string `json:"notes"`
+}
+
+// Request is a validated request to book a call.
+type Request struct {
+	SubscriberID   int64
+	Start          time.Time
+	Answers        Answers
+	IdempotencyKey string // optional; a repeat returns the first booking
+	SourceLesson   string // slug of the lesson whose link was followed
+	Timezone       string // the zone the visitor saw the slots in
+}
+
+// Service books, cancels and moves discovery calls.
+type Service struct {
+	store     *models.Store
+	rules     Rules
+	notifier  Notifier
+	replanner Replanner
+	now       func() time.Time
+}
+
+// NewService returns a Service.
+func NewService(store *models.Store, rules Rules, n Notifier, r Replanner, now func() time.Time) *Service {
+	if now == nil {
+		now = func() time.Time { return time.Now().UTC() }
+	}
+	return &Service{store: store, rules: rules, notifier: n, replanner: r, now: now}
+}
+
+// Rules are the availability rules in force.
+func (s *Service) Rules() Rules { return s.rules }
+
+// Slots lists the free slots starting in [from, to).
+func (s *Service) Slots(ctx context.Context, from, to time.Time) ([]Slot, error) {
+	booked, err := s.booked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.rules.Slots(s.now(), from, to, booked), nil
+}
+
+// Book makes a booking. created is false when an idempotency key repeated an
+// earlier request, whose booking is returned.
+func (s *Service) Book(ctx context.Context, r Request) (models.Booking, bool, error) {
+	if err := r.Answers.validate(); err != nil {
+		return models.Booking{}, false, err
+	}
+	if r.IdempotencyKey != "" {
+		// A retry of a request that already worked gets its booking back,
+		// although the slot is no longer free.
+		prev, err := s.store.BookingByIdempotencyKey(ctx, r.IdempotencyKey)
+		if err == nil && prev.SubscriberID == r.SubscriberID {
+			return prev, false, nil
+		}
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return models.Booking{}, false, err
+		}
+	}
+	if err := s.offered(ctx, r.Start); err != nil {
+		return models.Booking{}, false, err
+	}
+	answers, err := json.Marshal(r.Answers)
+	if err != nil {
+		return models.Booking{}, false, fmt.Errorf("encode answers: %w", err)
+	}
+	start := r.Start.UTC()
+	b := models.Booking{
+		SubscriberID: r.SubscriberID, Start: start, End: start.Add(s.rules.Call),
+		UID: newUID(), Answers: string(answers), SourceLesson: r.SourceLesson, Timezone: r.Timezone,
+	}
+	if r.IdempotencyKey != "" {
+		key := r.IdempotencyKey
+		b.IdempotencyKey = &key
+	}
+	b, created, err := s.store.CreateBooking(ctx, b)
+	if err != nil || !created {
+		return b, false, err
+	}
+	s.changed(ctx, b, EventBooked)
+	return b, true, nil
+}
+
+// Cancel cancels a booking, frees its slot and resumes the course.
+func (s *Service) Cancel(ctx context.Context, id int64) (models.Booking, error) {
+	b, err := s.store.CancelBooking(ctx, id)
+	if err != nil {
+		return b, err
+	}
+	s.changed(ctx, b, EventCancelled)
+	return b, nil
+}
+
+// Reschedule moves a booking to another free slot.
+func (s *Service) Reschedule(ctx context.Context, id int64, start time.Time) (models.Booking, error) {
+	cur, err := s.store.Booking(ctx, id)
+	if err != nil {
+		return cur, err
+	}
+	if cur.Status != models.BookingConfirmed {
+		return cur, models.ErrNotConfirmed
+	}
+	if err := s.offered(ctx, start); err != nil {
+		return cur, err
+	}
+	start = start.UTC()
+	b, err := s.store.RescheduleBooking(ctx, id, start, start.Add(s.rules.Call))
+	if err != nil {
+		return b, err
+	}
+	s.changed(ctx, b, EventRescheduled)
+	return b, nil
+}
+
+// Booking returns one booking.
+func (s *Service) Booking(ctx context.Context, id int64) (models.Booking, error) {
+	return s.store.Booking(ctx, id)
+}
+
+// ActiveFor returns the subscriber's confirmed booking, or models.ErrNotFound.
+func (s *Service) ActiveFor(ctx context.Context, subscriberID int64) (models.Booking, error) {
+	return s.store.ActiveBooking(ctx, subscriberID)
+}
+
+// RecordClick notes that a subscriber followed the booking link of a lesson.
+func (s *Service) RecordClick(ctx context.Context, subscriberID int64, lesson string) error {
+	return s.store.RecordClick(ctx, subscriberID, lesson)
+}
+
+func (s *Service) offered(ctx context.Context, start time.Time) error {
+	now := s.now()
+	if !start.After(now) {
+		return ErrInPast
+	}
+	booked, err := s.booked(ctx)
+	if err != nil {
+		return err
+	}
+	if !s.rules.Offered(now, start, booked) {
+		for _, b := range booked {
+			if b.Equal(start) {
+				return models.ErrSlotTaken
+			}
+		}
+		return ErrNotOffered
+	}
+	return nil
+}
+
+// booked lists the starts of confirmed calls that can still affect a slot.
+func (s *Service) booked(ctx context.Context) ([]time.Time, error) {
+	now := s.now()
+	return s.store.BookedStarts(ctx, now.Add(-48*time.Hour), now.AddDate(0, 0, s.rules.Horizon+2))
+}
+
+// changed tells the worker and the course about a change. Failures are
+// not the visitor's problem: the booking stands, and the reconciler catches
+// up with reminders; they are returned for logging only by the caller's
+// logger, so here they are dropped deliberately.
+func (s *Service) changed(ctx context.Context, b models.Booking, event string) {
+	if s.notifier != nil {
+		_ = s.notifier.BookingChanged(ctx, b, event)
+	}
+	if s.replanner != nil {
+		_ = s.replanner.Replan(ctx, b.SubscriberID)
+	}
+}
+
+// AnswerLimit is the longest answer accepted for one intake question.
+const AnswerLimit = 2000
+
+// FieldError says which intake answer is wrong and why.
+type FieldError struct{ Field, Message string }
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+
+func (a Answers) validate() error {
+	for _, f := range []struct{ name, v string }{{"role", a.Role}, {"gap", a.Gap}, {"notes", a.Notes}} {
+		if len(f.v) > AnswerLimit {
+			return &FieldError{Field: "answers." + f.name, Message: fmt.Sprintf("at most %d characters", AnswerLimit)}
+		}
+		if strings.IndexFunc(f.v, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0 {
+			return &FieldError{Field: "answers." + f.name, Message: "contains control characters"}
+		}
+	}
+	return nil
+}
+
+func newUID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b) + "@dripbook"
+}

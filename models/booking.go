@@ -1,0 +1,250 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Booking states.
+const (
+	BookingConfirmed = "confirmed"
+	BookingCancelled = "cancelled"
+)
+
+var (
+	// ErrSlotTaken means another confirmed booking holds that start.
+	ErrSlotTaken = errors.New("slot already taken")
+	// ErrAlreadyBooked means the subscriber already has a confirmed booking.
+	ErrAlreadyBooked = errors.New("subscriber already has a booking")
+	// ErrNotConfirmed means the booking was cancelled.
+	ErrNotConfirmed = errors.New("booking is not confirmed")
+)
+
+// Booking is one discovery call.
+type Booking struct {
+	ID                 int64 `gorm:"primaryKey"`
+	SubscriberID       int64
+	Start              time.Time `gorm:"column:starts_at"`
+	End                time.Time `gorm:"column:ends_at"`
+	Status             string
+	ActiveStart        *time.Time // Start while confirmed, NULL after: unique
+	ActiveSubscriberID *int64     // SubscriberID while confirmed, NULL after: unique
+	IdempotencyKey     *string
+	UID                string // the calendar event's UID, stable across changes
+	Sequence           int    // the calendar event's SEQUENCE, raised by every change
+	NotifiedSequence   int    // the last sequence whose emails all went out; -1 for none
+	Answers            string // intake answers, JSON
+	SourceLesson       string // slug of the lesson whose link led here
+	Timezone           string // the zone the visitor booked in
+	CancelledAt        *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+// CreateBooking inserts a confirmed booking. The database decides races: a
+// taken slot is ErrSlotTaken, a second booking for the subscriber is
+// ErrAlreadyBooked, and a repeated idempotency key returns the booking that
+// key made first, with created false.
+func (s *Store) CreateBooking(ctx context.Context, b Booking) (_ Booking, created bool, err error) {
+	now := s.now()
+	b.Status, b.Sequence, b.NotifiedSequence, b.CreatedAt, b.UpdatedAt = BookingConfirmed, 0, -1, now, now
+	start, sub := b.Start, b.SubscriberID
+	b.ActiveStart, b.ActiveSubscriberID = &start, &sub
+	db := s.db.WithContext(ctx)
+	err = db.Create(&b).Error
+	if err == nil {
+		return b, true, nil
+	}
+	if !errors.Is(err, gorm.ErrDuplicatedKey) {
+		return Booking{}, false, fmt.Errorf("create booking: %w", err)
+	}
+	// The insert was refused; find out which rule refused it.
+	if b.IdempotencyKey != nil {
+		var prev Booking
+		err := db.Where("idempotency_key = ?", *b.IdempotencyKey).Take(&prev).Error
+		if err == nil {
+			return prev, false, nil
+		}
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return Booking{}, false, fmt.Errorf("create booking: %w", err)
+		}
+	}
+	var n int64
+	if err := db.Model(&Booking{}).Where("active_subscriber_id = ?", b.SubscriberID).Count(&n).Error; err != nil {
+		return Booking{}, false, fmt.Errorf("create booking: %w", err)
+	}
+	if n > 0 {
+		return Booking{}, false, ErrAlreadyBooked
+	}
+	return Booking{}, false, ErrSlotTaken
+}
+
+// Booking returns one booking.
+func (s *Store) Booking(ctx context.Context, id int64) (Booking, error) {
+	var b Booking
+	err := s.db.WithContext(ctx).Take(&b, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return b, ErrNotFound
+	}
+	if err != nil {
+		return b, fmt.Errorf("load booking %d: %w", id, err)
+	}
+	return b, nil
+}
+
+// ActiveBooking returns the subscriber's confirmed booking, or ErrNotFound.
+func (s *Store) ActiveBooking(ctx context.Context, subscriberID int64) (Booking, error) {
+	var b Booking
+	err := s.db.WithContext(ctx).Where("active_subscriber_id = ?", subscriberID).Take(&b).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return b, ErrNotFound
+	}
+	if err != nil {
+		return b, fmt.Errorf("load active booking: %w", err)
+	}
+	return b, nil
+}
+
+// HasActiveBooking reports whether the subscriber has a confirmed call.
+func (s *Store) HasActiveBooking(ctx context.Context, subscriberID int64) (bool, error) {
+	_, err := s.ActiveBooking(ctx, subscriberID)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// BookedStarts lists the starts of confirmed bookings in [from, to).
+func (s *Store) BookedStarts(ctx context.Context, from, to time.Time) ([]time.Time, error) {
+	var starts []time.Time
+	err := s.db.WithContext(ctx).Model(&Booking{}).
+		Where("status = ? AND starts_at >= ? AND starts_at < ?", BookingConfirmed, from, to).
+		Order("starts_at").Pluck("starts_at", &starts).Error
+	if err != nil {
+		return nil, fmt.Errorf("list booked starts: %w", err)
+	}
+	return starts, nil
+}
+
+// UpcomingBookings lists confirmed bookings starting after from, soonest
+// first, for the reconciler's reminders.
+func (s *Store) UpcomingBookings(ctx context.Context, from time.Time, limit int) ([]Booking, error) {
+	var bs []Booking
+	err := s.db.WithContext(ctx).Where("status = ? AND starts_at > ?", BookingConfirmed, from).
+		Order("starts_at").Limit(limit).Find(&bs).Error
+	if err != nil {
+		return nil, fmt.Errorf("list upcoming bookings: %w", err)
+	}
+	return bs, nil
+}
+
+// CancelBooking cancels a confirmed booking and frees its slot. Cancelling
+// twice is ErrNotConfirmed.
+func (s *Store) CancelBooking(ctx context.Context, id int64) (Booking, error) {
+	now := s.now()
+	res := s.db.WithContext(ctx).Model(&Booking{}).Where("id = ? AND status = ?", id, BookingConfirmed).
+		Updates(map[string]any{
+			"status": BookingCancelled, "active_start": nil, "active_subscriber_id": nil,
+			"sequence": gorm.Expr("sequence + 1"), "cancelled_at": now, "updated_at": now,
+		})
+	if res.Error != nil {
+		return Booking{}, fmt.Errorf("cancel booking %d: %w", id, res.Error)
+	}
+	b, err := s.Booking(ctx, id)
+	if err != nil {
+		return b, err
+	}
+	if res.RowsAffected == 0 {
+		return b, ErrNotConfirmed
+	}
+	return b, nil
+}
+
+// RescheduleBooking moves a confirmed booking to a new slot, keeping its UID
+// and raising its sequence. A taken slot is ErrSlotTaken.
+func (s *Store) RescheduleBooking(ctx context.Context, id int64, start, end time.Time) (Booking, error) {
+	now := s.now()
+	res := s.db.WithContext(ctx).Model(&Booking{}).Where("id = ? AND status = ?", id, BookingConfirmed).
+		Updates(map[string]any{
+			"starts_at": start, "ends_at": end, "active_start": start,
+			"sequence": gorm.Expr("sequence + 1"), "updated_at": now,
+		})
+	if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
+		return Booking{}, ErrSlotTaken
+	}
+	if res.Error != nil {
+		return Booking{}, fmt.Errorf("reschedule booking %d: %w", id, res.Error)
+	}
+	b, err := s.Booking(ctx, id)
+	if err != nil {
+		return b, err
+	}
+	if res.RowsAffected == 0 {
+		return b, ErrNotConfirmed
+	}
+	return b, nil
+}
+
+// Click is one click on a lesson's booking link.
+type Click struct {
+	ID           int64 `gorm:"primaryKey"`
+	SubscriberID int64
+	Lesson       string
+	CreatedAt    time.Time
+}
+
+// RecordClick stores a click on the booking link of a lesson.
+func (s *Store) RecordClick(ctx context.Context, subscriberID int64, lesson string) error {
+	c := Click{SubscriberID: subscriberID, Lesson: lesson, CreatedAt: s.now()}
+	if err := s.db.WithContext(ctx).Create(&c).Error; err != nil {
+		return fmt.Errorf("record click: %w", err)
+	}
+	return nil
+}
+
+// Clicks lists a subscriber's clicks, oldest first.
+func (s *Store) Clicks(ctx context.Context, subscriberID int64) ([]Click, error) {
+	var cs []Click
+	if err := s.db.WithContext(ctx).Where("subscriber_id = ?", subscriberID).Order("id").Find(&cs).Error; err != nil {
+		return nil, fmt.Errorf("list clicks: %w", err)
+	}
+	return cs, nil
+}
+
+// BookingByIdempotencyKey returns the booking a key made, or ErrNotFound.
+func (s *Store) BookingByIdempotencyKey(ctx context.Context, key string) (Booking, error) {
+	var b Booking
+	err := s.db.WithContext(ctx).Where("idempotency_key = ?", key).Take(&b).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return b, ErrNotFound
+	}
+	if err != nil {
+		return b, fmt.Errorf("load booking by idempotency key: %w", err)
+	}
+	return b, nil
+}
+
+// UnannouncedBookings lists bookings whose latest change was not yet
+// announced by email, for the reconciler.
+func (s *Store) UnannouncedBookings(ctx context.Context, limit int) ([]Booking, error) {
+	var bs []Booking
+	err := s.db.WithContext(ctx).Where("notified_sequence < sequence").Order("updated_at").Limit(limit).Find(&bs).Error
+	if err != nil {
+		return nil, fmt.Errorf("list unannounced bookings: %w", err)
+	}
+	return bs, nil
+}
+
+// MarkBookingNotified records that the emails for a sequence went out.
+func (s *Store) MarkBookingNotified(ctx context.Context, id int64, sequence int) error {
+	err := s.db.WithContext(ctx).Model(&Booking{}).Where("id = ? AND notified_sequence < ?", id, sequence).
+		Update("notified_sequence", sequence).Error
+	if err != nil {
+		return fmt.Errorf("mark booking %d notified: %w", id, err)
+	}
+	return nil
+}

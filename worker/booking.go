@@ -1,0 +1,295 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"time"
+
+	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/calendar"
+	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/models"
+)
+
+// Booking task types.
+const (
+	TypeBookingNotify = "booking:notify"
+	TypeBookingRemind = "booking:remind"
+)
+
+// DefaultReminders are how long before a call the reminders go out.
+var DefaultReminders = []time.Duration{24 * time.Hour, time.Hour}
+
+// BookingPayload names one version of a booking: the sequence changes with
+// every reschedule or cancellation.
+type BookingPayload struct {
+	BookingID int64 `json:"booking_id"`
+	Sequence  int   `json:"sequence"`
+}
+
+// ReminderPayload asks for one reminder of one version of a booking.
+type ReminderPayload struct {
+	BookingID int64         `json:"booking_id"`
+	Sequence  int           `json:"sequence"`
+	Lead      time.Duration `json:"lead"`
+}
+
+// Calls is what the engine needs to know about the coach's calls.
+type Calls struct {
+	Coach     calendar.Person // organizer of every invite; briefs go to Coach.Email
+	CoachTZ   *time.Location
+	Reminders []time.Duration
+}
+
+// BookingChanged queues the emails for a booking's new state and, for a
+// confirmed booking, its reminders. It implements booking.Notifier.
+func (q *Queue) BookingChanged(ctx context.Context, b models.Booking, _ string) error {
+	_, err := q.bookingNotice(ctx, b)
+	return err
+}
+
+func (q *Queue) bookingNotice(ctx context.Context, b models.Booking) (bool, error) {
+	p := BookingPayload{BookingID: b.ID, Sequence: b.Sequence}
+	return q.enqueue(ctx, TypeBookingNotify, p, fmt.Sprintf("booking:%d:%d", b.ID, b.Sequence), time.Time{})
+}
+
+// reminders queues the reminders of a confirmed booking that are still to
+// come and fall after it was made or moved: a call booked five hours ahead
+// gets no 24-hour reminder.
+func (q *Queue) reminders(ctx context.Context, b models.Booking, leads []time.Duration, now time.Time) (int, error) {
+	if b.Status != models.BookingConfirmed {
+		return 0, nil
+	}
+	n := 0
+	for _, lead := range leads {
+		at := b.Start.Add(-lead)
+		if !at.After(b.UpdatedAt) || !at.After(now) {
+			continue
+		}
+		p := ReminderPayload{BookingID: b.ID, Sequence: b.Sequence, Lead: lead}
+		added, err := q.enqueue(ctx, TypeBookingRemind, p, fmt.Sprintf("remind:%d:%d:%d", b.ID, b.Sequence, int64(lead.Seconds())), at)
+		if err != nil {
+			return n, err
+		}
+		if added {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// event names what happened to a booking from its state.
+func event(b models.Booking) string {
+	switch {
+	case b.Status == models.BookingCancelled:
+		return booking.EventCancelled
+	case b.Sequence > 0:
+		return booking.EventRescheduled
+	default:
+		return booking.EventBooked
+	}
+}
+
+// NotifyBooking sends the subscriber's confirmation (with the calendar
+// invite) or cancellation, and the coach's brief, for one version of a
+// booking; then queues its reminders. Each email goes out once.
+func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence int) error {
+	b, err := e.store.Booking(ctx, bookingID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if b.Sequence != sequence {
+		return nil // a later change has its own notice
+	}
+	view, sub, err := e.bookingView(ctx, b)
+	if err != nil {
+		return err
+	}
+	ev := event(b)
+	step := fmt.Sprintf("%d.%d.%s", b.ID, b.Sequence, ev)
+	invite := e.invite(b, sub)
+
+	var em emails.Email
+	cal := &emails.Calendar{Method: "REQUEST", Data: calendar.Request(invite)}
+	if ev == booking.EventCancelled {
+		em, err = e.renderer.BookingCancelled(view)
+		cal = &emails.Calendar{Method: "CANCEL", Data: calendar.Cancel(invite)}
+	} else {
+		em, err = e.renderer.BookingConfirmation(view)
+	}
+	if err != nil {
+		return fmt.Errorf("render booking email: %w", err)
+	}
+	msg := e.message(sub, em, fmt.Sprintf("booking.%s@%s", step, e.domain))
+	msg.Calendar = cal
+	if err := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: "booking", Step: step}, true, msg); err != nil {
+		return err
+	}
+
+	if e.calls.Coach.Email != "" {
+		brief, err := e.renderer.CoachBrief(view, ev)
+		if err != nil {
+			return fmt.Errorf("render coach brief: %w", err)
+		}
+		msg := &emails.Message{
+			From: e.from, To: e.calls.Coach.Email, ToName: e.calls.Coach.Name,
+			Subject: brief.Subject, Text: brief.Text, HTML: brief.HTML,
+			MessageID: fmt.Sprintf("brief.%s@%s", step, e.domain),
+			Headers:   map[string]string{"Reply-To": sub.Email},
+		}
+		if err := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: "brief", Step: step}, false, msg); err != nil {
+			return err
+		}
+	}
+	if _, err := e.queue.reminders(ctx, b, e.calls.Reminders, e.now()); err != nil {
+		e.log.Warn("queue reminders", "booking_id", b.ID, "err", err)
+	}
+	return e.store.MarkBookingNotified(ctx, b.ID, b.Sequence)
+}
+
+// RemindBooking sends one reminder, unless the booking was since cancelled
+// or moved (its sequence changed).
+func (e *Engine) RemindBooking(ctx context.Context, p ReminderPayload) error {
+	b, err := e.store.Booking(ctx, p.BookingID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if b.Status != models.BookingConfirmed || b.Sequence != p.Sequence || !b.Start.After(e.now()) {
+		return nil
+	}
+	view, sub, err := e.bookingView(ctx, b)
+	if err != nil {
+		return err
+	}
+	em, err := e.renderer.BookingReminder(view, p.Lead)
+	if err != nil {
+		return fmt.Errorf("render reminder: %w", err)
+	}
+	step := fmt.Sprintf("%d.%d.%d", b.ID, b.Sequence, int64(p.Lead.Seconds()))
+	msg := e.message(sub, em, fmt.Sprintf("reminder.%s@%s", step, e.domain))
+	return e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: "reminder", Step: step}, true, msg)
+}
+
+// sendOnce claims, sends and records one email.
+func (e *Engine) sendOnce(ctx context.Context, key models.DeliveryKey, toSubscriber bool, msg *emails.Message) error {
+	if err := e.claim(ctx, key); err != nil {
+		return ignoreDone(err)
+	}
+	if err := e.deliver(ctx, key, toSubscriber, msg); err != nil {
+		return err
+	}
+	return e.store.MarkSent(ctx, key)
+}
+
+func (e *Engine) invite(b models.Booking, sub models.Subscriber) calendar.Event {
+	return calendar.Event{
+		UID: b.UID, Sequence: b.Sequence, Start: b.Start, End: b.End, Stamp: b.UpdatedAt,
+		Summary:     "Discovery call with " + e.calls.Coach.Name,
+		Description: "Your free discovery call. To cancel or move it: " + e.links.Manage(b.ID),
+		URL:         e.links.Manage(b.ID),
+		Organizer:   e.calls.Coach,
+		Attendee:    calendar.Person{Name: sub.Name, Email: sub.Email},
+	}
+}
+
+// bookingView gathers what the booking emails show, including the coach's
+// brief: answers, when they subscribed, lessons received and clicked.
+func (e *Engine) bookingView(ctx context.Context, b models.Booking) (emails.BookingView, models.Subscriber, error) {
+	sub, err := e.store.Subscriber(ctx, b.SubscriberID)
+	if err != nil {
+		return emails.BookingView{}, sub, err
+	}
+	var answers booking.Answers
+	if b.Answers != "" {
+		if err := json.Unmarshal([]byte(b.Answers), &answers); err != nil {
+			return emails.BookingView{}, sub, fmt.Errorf("decode answers of booking %d: %w", b.ID, err)
+		}
+	}
+	deliveries, err := e.store.Deliveries(ctx, sub.ID)
+	if err != nil {
+		return emails.BookingView{}, sub, err
+	}
+	course := e.renderer.Course()
+	var sent []string
+	for _, d := range deliveries {
+		if d.Kind == models.KindLesson && d.State == models.DeliverySent {
+			sent = append(sent, lessonTitle(course, d.Step, firstName(sub.Name)))
+		}
+	}
+	clicks, err := e.store.Clicks(ctx, sub.ID)
+	if err != nil {
+		return emails.BookingView{}, sub, err
+	}
+	var clicked []string
+	seen := map[string]bool{}
+	for _, c := range clicks {
+		if c.Lesson != "" && !seen[c.Lesson] {
+			seen[c.Lesson] = true
+			clicked = append(clicked, lessonTitle(course, c.Lesson, firstName(sub.Name)))
+		}
+	}
+	tz := b.Timezone
+	if tz == "" {
+		tz = sub.Timezone
+	}
+	v := emails.BookingView{
+		CoachName: e.calls.Coach.Name, SubscriberName: sub.Name, SubscriberEmail: sub.Email,
+		Start: b.Start, End: b.End,
+		SubscriberTZ: e.schedule.Location(tz), CoachTZ: e.calls.CoachTZ,
+		ManageURL:     e.links.Manage(b.ID),
+		CancelURL:     e.links.Manage(b.ID) + "/cancel",
+		RescheduleURL: e.links.Manage(b.ID) + "/reschedule",
+		BookAgainURL:  e.links.Book(sub.ID, ""),
+		Answers: []emails.QA{
+			{Question: "Current role", Answer: answers.Role},
+			{Question: "The gap they most want to close", Answer: answers.Gap},
+			{Question: "Anything else", Answer: answers.Notes},
+		},
+		SubscribedAt:   sub.CreatedAt,
+		LessonsSent:    sent,
+		LessonsClicked: clicked,
+		Rescheduled:    b.Sequence > 0,
+	}
+	if b.SourceLesson != "" {
+		v.SourceLesson = lessonTitle(course, b.SourceLesson, firstName(sub.Name))
+	}
+	return v, sub, nil
+}
+
+var subjectVar = regexp.MustCompile(`\{\{\s*([a-z_]+)[^}]*\}\}`)
+
+// lessonTitle is a lesson's subject as the subscriber saw it, near enough
+// for the coach's brief, or its slug if the lesson has left the course.
+func lessonTitle(c *emails.Course, slug, first string) string {
+	l, _, ok := c.Lesson(slug)
+	if !ok {
+		return slug
+	}
+	return subjectVar.ReplaceAllStringFunc(l.Subject, func(v string) string {
+		if subjectVar.FindStringSubmatch(v)[1] == "first_name" && first != "" {
+			return first
+		}
+		return "…"
+	})
+}
+
+// CoachPerson builds the invite organizer from COACH_NAME, COACH_EMAIL and,
+// failing that, MAIL_FROM.
+func CoachPerson(name, email, from string) calendar.Person {
+	if email == "" {
+		if a, err := mail.ParseAddress(from); err == nil {
+			email = a.Address
+		}
+	}
+	return calendar.Person{Name: name, Email: email}
+}
