@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode"
@@ -64,14 +65,18 @@ type Service struct {
 	notifier  Notifier
 	replanner Replanner
 	now       func() time.Time
+	log       *slog.Logger
 }
 
-// NewService returns a Service.
-func NewService(store *models.Store, rules Rules, n Notifier, r Replanner, now func() time.Time) *Service {
+// NewService returns a Service. now may be nil for the real clock.
+func NewService(store *models.Store, rules Rules, n Notifier, r Replanner, now func() time.Time, log *slog.Logger) *Service {
 	if now == nil {
 		now = func() time.Time { return time.Now().UTC() }
 	}
-	return &Service{store: store, rules: rules, notifier: n, replanner: r, now: now}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{store: store, rules: rules, notifier: n, replanner: r, now: now, log: log}
 }
 
 // Rules are the availability rules in force.
@@ -199,16 +204,19 @@ func (s *Service) booked(ctx context.Context) ([]time.Time, error) {
 	return s.store.BookedStarts(ctx, now.Add(-48*time.Hour), now.AddDate(0, 0, s.rules.Horizon+2))
 }
 
-// changed tells the worker and the course about a change. Failures are
-// not the visitor's problem: the booking stands, and the reconciler catches
-// up with reminders; they are returned for logging only by the caller's
-// logger, so here they are dropped deliberately.
+// changed tells the worker and the course about a change. A failure here is
+// not the visitor's: the booking stands in the database, and the reconciler
+// sends whatever was not announced.
 func (s *Service) changed(ctx context.Context, b models.Booking, event string) {
 	if s.notifier != nil {
-		_ = s.notifier.BookingChanged(ctx, b, event)
+		if err := s.notifier.BookingChanged(ctx, b, event); err != nil {
+			s.log.Warn("queue booking emails", "booking_id", b.ID, "event", event, "err", err)
+		}
 	}
 	if s.replanner != nil {
-		_ = s.replanner.Replan(ctx, b.SubscriberID)
+		if err := s.replanner.Replan(ctx, b.SubscriberID); err != nil {
+			s.log.Warn("replan course after booking", "booking_id", b.ID, "event", event, "err", err)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/emails"
 )
 
@@ -39,6 +40,7 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	DataDir        string
 	Concurrency    int // concurrent senders per worker, and SMTP connections
+	Booking        booking.Rules
 }
 
 // Load reads the configuration through getenv (os.Getenv in production) and
@@ -72,6 +74,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	}
 	c.SMTP = p.smtp(c.Concurrency)
+	c.Booking = p.booking(c.DefaultTZ)
 	if err := errors.Join(p.errs...); err != nil {
 		return nil, err
 	}
@@ -122,6 +125,37 @@ func (p *parser) smtp(pool int) *emails.SMTPOptions {
 		}
 	}
 	return &o
+}
+
+// booking reads the coach's availability. Each setting is checked on its
+// own, then the rules as a whole.
+func (p *parser) booking(defaultTZ *time.Location) booking.Rules {
+	r := booking.Rules{
+		Location: defaultTZ,
+		Call:     time.Duration(p.intRange("CALL_MINUTES", int(booking.DefaultCall/time.Minute), 5, 480)) * time.Minute,
+		Buffer:   p.durationMin("BOOKING_BUFFER", 0, 0),
+		Notice:   p.durationMin("BOOKING_NOTICE", booking.DefaultNotice, 0),
+		Horizon:  p.intRange("BOOKING_DAYS_AHEAD", booking.DefaultHorizon, 1, 366),
+		DailyMax: p.intRange("BOOKING_DAILY_MAX", 0, 0, 100),
+	}
+	if tz := p.getenv("BOOKING_TZ"); tz != "" {
+		r.Location = p.location("BOOKING_TZ", tz)
+	}
+	week, err := booking.ParseHours(p.str("BOOKING_HOURS", "Mon-Fri 09:00-12:00,14:00-17:00"))
+	if err != nil {
+		p.fail("BOOKING_HOURS", "%v", err)
+		return r
+	}
+	r.Week = week
+	r.Blackouts, err = booking.ParseBlackouts(p.getenv("BOOKING_BLACKOUTS"))
+	if err != nil {
+		p.fail("BOOKING_BLACKOUTS", "%v", err)
+		return r
+	}
+	if err := r.Validate(); err != nil {
+		p.fail("BOOKING_HOURS", "%v", err)
+	}
+	return r
 }
 
 func (p *parser) mailFrom(name, v string) string {
@@ -205,6 +239,20 @@ func (p *parser) duration(name string, def time.Duration) time.Duration {
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
 		p.fail(name, "must be a positive duration such as 24h or 2s, got %q", v)
+		return def
+	}
+	return d
+}
+
+// durationMin reads a duration of at least lo; "0" is allowed when lo is 0.
+func (p *parser) durationMin(name string, def, lo time.Duration) time.Duration {
+	v := p.getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo {
+		p.fail(name, "must be a duration such as 15m or 12h, got %q", v)
 		return def
 	}
 	return d

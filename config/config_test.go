@@ -95,3 +95,49 @@ func TestSecretIsGeneratedOnceAndKept(t *testing.T) {
 	require.NoError(t, set.LoadSecret())
 	require.Equal(t, []byte("a configured secret key"), set.SecretKey)
 }
+
+func TestBookingSettings(t *testing.T) {
+	c, err := Load(getenv(map[string]string{
+		"BOOKING_HOURS":      "Mon-Fri 09:00-12:00; Sat 10:00-11:00",
+		"BOOKING_TZ":         "Europe/Berlin",
+		"CALL_MINUTES":       "45",
+		"BOOKING_BUFFER":     "15m",
+		"BOOKING_NOTICE":     "24h",
+		"BOOKING_DAYS_AHEAD": "14",
+		"BOOKING_DAILY_MAX":  "3",
+		"BOOKING_BLACKOUTS":  "2026-12-24..2026-12-26",
+	}))
+	require.NoError(t, err)
+	r := c.Booking
+	require.Equal(t, "Europe/Berlin", r.Location.String())
+	require.Equal(t, 45*time.Minute, r.Call)
+	require.Equal(t, 15*time.Minute, r.Buffer)
+	require.Equal(t, 24*time.Hour, r.Notice)
+	require.Equal(t, 14, r.Horizon)
+	require.Equal(t, 3, r.DailyMax)
+	require.Len(t, r.Blackouts, 3)
+	require.Len(t, r.Week[time.Saturday], 1)
+
+	d, err := Load(getenv(nil))
+	require.NoError(t, err)
+	require.Equal(t, 30*time.Minute, d.Booking.Call)
+	require.Equal(t, 12*time.Hour, d.Booking.Notice)
+	require.Equal(t, 21, d.Booking.Horizon)
+	require.Len(t, d.Booking.Week[time.Monday], 2)
+	require.Empty(t, d.Booking.Week[time.Sunday])
+
+	for name, v := range map[string]string{
+		"BOOKING_HOURS":      "Mon-Fri 9-5",
+		"BOOKING_TZ":         "Atlantis/Capital",
+		"CALL_MINUTES":       "0",
+		"BOOKING_BUFFER":     "-5m",
+		"BOOKING_NOTICE":     "tomorrow",
+		"BOOKING_DAYS_AHEAD": "0",
+		"BOOKING_DAILY_MAX":  "-1",
+		"BOOKING_BLACKOUTS":  "2026-02-30",
+	} {
+		_, err := Load(getenv(map[string]string{name: v}))
+		require.Error(t, err, name)
+		require.Contains(t, err.Error(), name+":")
+	}
+}

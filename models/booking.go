@@ -85,28 +85,12 @@ func (s *Store) CreateBooking(ctx context.Context, b Booking) (_ Booking, create
 
 // Booking returns one booking.
 func (s *Store) Booking(ctx context.Context, id int64) (Booking, error) {
-	var b Booking
-	err := s.db.WithContext(ctx).Take(&b, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return b, ErrNotFound
-	}
-	if err != nil {
-		return b, fmt.Errorf("load booking %d: %w", id, err)
-	}
-	return b, nil
+	return take[Booking](s.db.WithContext(ctx).Where("id = ?", id), fmt.Sprintf("booking %d", id))
 }
 
 // ActiveBooking returns the subscriber's confirmed booking, or ErrNotFound.
 func (s *Store) ActiveBooking(ctx context.Context, subscriberID int64) (Booking, error) {
-	var b Booking
-	err := s.db.WithContext(ctx).Where("active_subscriber_id = ?", subscriberID).Take(&b).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return b, ErrNotFound
-	}
-	if err != nil {
-		return b, fmt.Errorf("load active booking: %w", err)
-	}
-	return b, nil
+	return take[Booking](s.db.WithContext(ctx).Where("active_subscriber_id = ?", subscriberID), "active booking")
 }
 
 // HasActiveBooking reports whether the subscriber has a confirmed call.
@@ -217,15 +201,7 @@ func (s *Store) Clicks(ctx context.Context, subscriberID int64) ([]Click, error)
 
 // BookingByIdempotencyKey returns the booking a key made, or ErrNotFound.
 func (s *Store) BookingByIdempotencyKey(ctx context.Context, key string) (Booking, error) {
-	var b Booking
-	err := s.db.WithContext(ctx).Where("idempotency_key = ?", key).Take(&b).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return b, ErrNotFound
-	}
-	if err != nil {
-		return b, fmt.Errorf("load booking by idempotency key: %w", err)
-	}
-	return b, nil
+	return take[Booking](s.db.WithContext(ctx).Where("idempotency_key = ?", key), "booking by idempotency key")
 }
 
 // UnannouncedBookings lists bookings whose latest change was not yet

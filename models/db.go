@@ -90,5 +90,18 @@ func (s *Store) Close() error {
 	return sqlDB.Close()
 }
 
+// take loads the one row q finds, turning "no row" into ErrNotFound.
+func take[T any](q *gorm.DB, what string) (T, error) {
+	var v T
+	err := q.Take(&v).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return v, ErrNotFound
+	}
+	if err != nil {
+		return v, fmt.Errorf("load %s: %w", what, err)
+	}
+	return v, nil
+}
+
 // Dialect is "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.db.Dialector.Name() }

@@ -105,15 +105,8 @@ func (s *Store) ClaimDelivery(ctx context.Context, key DeliveryKey, lease time.D
 
 // Delivery returns one delivery by key.
 func (s *Store) Delivery(ctx context.Context, key DeliveryKey) (Delivery, error) {
-	var d Delivery
-	err := s.db.WithContext(ctx).Where("subscriber_id = ? AND kind = ? AND step = ?", key.SubscriberID, key.Kind, key.Step).Take(&d).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return d, ErrNotFound
-	}
-	if err != nil {
-		return d, fmt.Errorf("load delivery %s: %w", key, err)
-	}
-	return d, nil
+	q := s.db.WithContext(ctx).Where("subscriber_id = ? AND kind = ? AND step = ?", key.SubscriberID, key.Kind, key.Step)
+	return take[Delivery](q, "delivery "+key.String())
 }
 
 // Deliveries lists a subscriber's deliveries in the order they were created.

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -32,15 +31,7 @@ type Enrollment struct {
 
 // Enrollment returns a subscriber's enrollment.
 func (s *Store) Enrollment(ctx context.Context, subscriberID int64) (Enrollment, error) {
-	var e Enrollment
-	err := s.db.WithContext(ctx).Take(&e, "subscriber_id = ?", subscriberID).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return e, ErrNotFound
-	}
-	if err != nil {
-		return e, fmt.Errorf("load enrollment %d: %w", subscriberID, err)
-	}
-	return e, nil
+	return take[Enrollment](s.db.WithContext(ctx).Where("subscriber_id = ?", subscriberID), fmt.Sprintf("enrollment %d", subscriberID))
 }
 
 // SaveEnrollment creates or replaces a subscriber's enrollment and marks the

@@ -147,28 +147,12 @@ func insertConsent(tx *gorm.DB, id int64, in Signup, now time.Time) error {
 
 // Subscriber returns one subscriber by id.
 func (s *Store) Subscriber(ctx context.Context, id int64) (Subscriber, error) {
-	var sub Subscriber
-	err := s.db.WithContext(ctx).Take(&sub, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return sub, ErrNotFound
-	}
-	if err != nil {
-		return sub, fmt.Errorf("load subscriber %d: %w", id, err)
-	}
-	return sub, nil
+	return take[Subscriber](s.db.WithContext(ctx).Where("id = ?", id), fmt.Sprintf("subscriber %d", id))
 }
 
 // SubscriberByEmail returns one subscriber by normalised address.
 func (s *Store) SubscriberByEmail(ctx context.Context, email string) (Subscriber, error) {
-	var sub Subscriber
-	err := s.db.WithContext(ctx).Where("email = ?", email).Take(&sub).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return sub, ErrNotFound
-	}
-	if err != nil {
-		return sub, fmt.Errorf("load subscriber: %w", err)
-	}
-	return sub, nil
+	return take[Subscriber](s.db.WithContext(ctx).Where("email = ?", email), "subscriber by email")
 }
 
 // Confirm turns a pending subscriber active and records the confirmation on

@@ -32,22 +32,27 @@ const base = "https://coach.example.test"
 // harness is the whole engine on real parts: a database, Redis, Asynq, an
 // SMTP server, and the default course.
 type harness struct {
-	t      *testing.T
-	store  *models.Store
-	rdb    *redis.Client
-	smtp   *smtptest.Server
-	engine *worker.Engine
-	queue  *worker.Queue
-	signer *token.Signer
-	course *emails.Course
-	name   string
-	stop   context.CancelFunc
-	srv    *asynq.Server
+	t         *testing.T
+	store     *models.Store
+	rdb       *redis.Client
+	smtp      *smtptest.Server
+	engine    *worker.Engine
+	queue     *worker.Queue
+	signer    *token.Signer
+	course    *emails.Course
+	name      string
+	reminders []time.Duration
+	stop      context.CancelFunc
+	srv       *asynq.Server
 }
 
 func newHarness(t *testing.T, rdb *redis.Client) *harness {
+	return newHarnessWith(t, rdb, worker.Calls{})
+}
+
+func newHarnessWith(t *testing.T, rdb *redis.Client, calls worker.Calls) *harness {
 	t.Helper()
-	h := &harness{t: t, store: testenv.Store(t), rdb: rdb, smtp: smtptest.Start(t), name: "t" + testenv.Random(10)}
+	h := &harness{t: t, store: testenv.Store(t), rdb: rdb, smtp: smtptest.Start(t), name: "t" + testenv.Random(10), reminders: calls.Reminders}
 	opts, err := emails.ParseSMTPURL(h.smtp.URL())
 	require.NoError(t, err)
 	opts.PoolSize = 2
@@ -68,6 +73,7 @@ func newHarness(t *testing.T, rdb *redis.Client) *harness {
 		Links:    token.NewLinks(base, h.signer, time.Now),
 		Queue:    h.queue,
 		Schedule: drip.Schedule{Day: day, SendHour: 9, DefaultTZ: time.UTC},
+		Calls:    calls,
 		From:     "Coach <coach@example.test>", Domain: "example.test", Log: discardLogger(),
 	})
 	h.start()
@@ -80,7 +86,7 @@ func (h *harness) start() {
 	h.srv = worker.NewServer(h.rdb, h.name, 4, timing, 5*time.Second, discardLogger())
 	require.NoError(h.t, h.srv.Start(worker.Mux(h.engine)))
 	ctx, cancel := context.WithCancel(context.Background())
-	rec := worker.NewReconciler(h.store, h.queue, h.rdb, h.name+":reconciler", timing.Reconcile, discardLogger())
+	rec := worker.NewReconciler(h.store, h.queue, h.rdb, h.name+":reconciler", timing.Reconcile, h.reminders, discardLogger())
 	done := make(chan struct{})
 	go func() { rec.Run(ctx); close(done) }()
 	h.stop = func() { cancel(); <-done; h.srv.Shutdown() }

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dripbook/dripbook/api"
+	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/config"
 	"github.com/dripbook/dripbook/drip"
 	"github.com/dripbook/dripbook/emails"
@@ -40,6 +41,7 @@ type app struct {
 	client   *asynq.Client
 	queue    *worker.Queue
 	engine   *worker.Engine
+	bookings *booking.Service
 	links    *token.Links
 	signer   *token.Signer
 	timing   worker.Timing
@@ -102,8 +104,16 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 	a.engine = worker.NewEngine(worker.EngineDeps{
 		Store: a.store, Mailer: a.mailer, Renderer: a.renderer, Links: a.links, Queue: a.queue,
 		Schedule: drip.Schedule{Day: cfg.CourseDay, SendHour: cfg.SendHour, DefaultTZ: cfg.DefaultTZ},
-		From:     cfg.MailFrom, Domain: cfg.MailDomain, Log: a.log,
+		Calls: worker.Calls{
+			Coach:   worker.CoachPerson(cfg.CoachName, cfg.CoachEmail, cfg.MailFrom),
+			CoachTZ: cfg.Booking.Location,
+		},
+		From: cfg.MailFrom, Domain: cfg.MailDomain, Log: a.log,
 	})
+	a.bookings = booking.NewService(a.store, cfg.Booking, a.queue, a.engine, nil, a.log)
+	if cfg.CompanyAddress == "" {
+		a.log.Warn("COMPANY_ADDRESS is empty: the law in many places wants a postal address in every footer")
+	}
 	return a, nil
 }
 

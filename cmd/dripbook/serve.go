@@ -32,7 +32,7 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 			return fmt.Errorf("start worker: %w", err)
 		}
 		defer srv.Shutdown()
-		rec := worker.NewReconciler(a.store, a.queue, a.rdb, queueName+":reconciler", a.timing.Reconcile, a.log)
+		rec := worker.NewReconciler(a.store, a.queue, a.rdb, queueName+":reconciler", a.timing.Reconcile, nil, a.log)
 		go rec.Run(ctx)
 		a.log.Info("worker started", "concurrency", a.cfg.Concurrency, "course_day", a.cfg.CourseDay.String())
 	}

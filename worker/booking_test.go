@@ -1,0 +1,182 @@
+package worker_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	ics "github.com/arran4/golang-ical"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/calendar"
+	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/testenv"
+	"github.com/dripbook/dripbook/worker"
+)
+
+const coachAddr = "coach@example.test"
+
+func bookingHarness(t *testing.T, reminders ...time.Duration) *harness {
+	return newHarnessWith(t, testenv.Redis(t), worker.Calls{
+		Coach:     calendar.Person{Name: "Jordan Coach", Email: coachAddr},
+		CoachTZ:   time.UTC,
+		Reminders: reminders,
+	})
+}
+
+// allDay lets any 30-minute slot from now on be booked.
+func allDay(t *testing.T) booking.Rules {
+	week, err := booking.ParseHours("Mon-Sun 00:00-24:00")
+	require.NoError(t, err)
+	return booking.Rules{Week: week, Location: time.UTC, Call: 30 * time.Minute, Horizon: 3}
+}
+
+// activeSubscriber makes a confirmed subscriber without going through mail.
+func (h *harness) activeSubscriber(addr string) int64 {
+	h.t.Helper()
+	ctx := context.Background()
+	res, err := h.store.Subscribe(ctx, models.Signup{Email: addr, Name: "Ada Lovelace", Timezone: "America/New_York", TextVersion: "test"})
+	require.NoError(h.t, err)
+	_, err = h.store.Confirm(ctx, res.SubscriberID)
+	require.NoError(h.t, err)
+	return res.SubscriberID
+}
+
+func TestBookingSendsInviteAndBriefThenCancelSendsCancel(t *testing.T) {
+	h := bookingHarness(t)
+	ctx := context.Background()
+	svc := booking.NewService(h.store, allDay(t), h.queue, h.engine, nil, discardLogger())
+	addr := "ada@example.com"
+	id := h.activeSubscriber(addr)
+	require.NoError(t, h.store.RecordClick(ctx, id, "welcome"))
+
+	slots, err := svc.Slots(ctx, time.Now(), time.Now().Add(24*time.Hour))
+	require.NoError(t, err)
+	require.NotEmpty(t, slots)
+	b, created, err := svc.Book(ctx, booking.Request{
+		SubscriberID: id, Start: slots[2].Start, SourceLesson: "welcome", Timezone: "America/New_York",
+		Answers: booking.Answers{Role: "Senior PM", Gap: "Executive presence"},
+	})
+	require.NoError(t, err)
+	require.True(t, created)
+
+	invite := h.waitMail(addr, 1, 10*time.Second)[0]
+	require.Equal(t, "REQUEST", invite.CalendarMethod)
+	cal, err := ics.ParseCalendar(strings.NewReader(invite.Calendar))
+	require.NoError(t, err)
+	ev := cal.Events()[0]
+	require.Equal(t, b.UID, ev.GetProperty(ics.ComponentPropertyUniqueId).Value)
+	start, err := ev.GetStartAt()
+	require.NoError(t, err)
+	require.True(t, start.Equal(b.Start))
+
+	brief := h.waitMail(coachAddr, 1, 10*time.Second)[0]
+	require.Contains(t, brief.Text, "Ada Lovelace")
+	require.Contains(t, brief.Text, "Executive presence")
+	require.Contains(t, brief.Text, "Welcome", "the lesson whose link they clicked")
+
+	_, err = svc.Cancel(ctx, b.ID)
+	require.NoError(t, err)
+	got := h.waitMail(addr, 2, 10*time.Second)
+	cancel := got[1]
+	require.Equal(t, "CANCEL", cancel.CalendarMethod)
+	ccal, err := ics.ParseCalendar(strings.NewReader(cancel.Calendar))
+	require.NoError(t, err)
+	cev := ccal.Events()[0]
+	require.Equal(t, b.UID, cev.GetProperty(ics.ComponentPropertyUniqueId).Value, "the cancel names the same event")
+	require.Equal(t, "1", cev.GetProperty(ics.ComponentPropertySequence).Value)
+	h.waitMail(coachAddr, 2, 10*time.Second)
+
+	time.Sleep(10 * day)
+	require.Len(t, h.mailTo(addr), 2, "each notice once")
+	require.Len(t, h.mailTo(coachAddr), 2)
+}
+
+func TestRemindersFireOnTimeAndNotAfterCancel(t *testing.T) {
+	h := bookingHarness(t, 2*time.Second, time.Second)
+	ctx := context.Background()
+	kept := h.activeSubscriber("kept@example.com")
+	gone := h.activeSubscriber("gone@example.com")
+
+	start := time.Now().Add(3 * time.Second).Truncate(time.Second)
+	bk, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: kept, Start: start, End: start.Add(30 * time.Minute), UID: "kept@test"})
+	require.NoError(t, err)
+	require.NoError(t, h.queue.BookingChanged(ctx, bk, booking.EventBooked))
+	// The second call's reminders are queued once its confirmation is out;
+	// cancelling must stop them.
+	bg, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: gone, Start: start.Add(time.Second), End: start.Add(31 * time.Minute), UID: "gone@test"})
+	require.NoError(t, err)
+	require.NoError(t, h.queue.BookingChanged(ctx, bg, booking.EventBooked))
+	h.waitMail("gone@example.com", 1, 10*time.Second)
+	cancelled, err := h.store.CancelBooking(ctx, bg.ID)
+	require.NoError(t, err)
+	require.NoError(t, h.queue.BookingChanged(ctx, cancelled, booking.EventCancelled))
+
+	got := h.waitMail("kept@example.com", 3, 15*time.Second) // confirmation, then two reminders
+	reminders := got[1:]
+	for i, lead := range []time.Duration{2 * time.Second, time.Second} {
+		require.Contains(t, reminders[i].Subject, "Reminder")
+		sent, err := reminders[i].Header.Date()
+		require.NoError(t, err)
+		require.False(t, sent.Before(start.Add(-lead).Truncate(time.Second)), "reminder %d went out at %v, before %v", i, sent, start.Add(-lead))
+	}
+	time.Sleep(time.Until(start.Add(1500 * time.Millisecond)))
+	for _, p := range h.mailTo("gone@example.com") {
+		require.NotContains(t, p.Subject, "Reminder", "no reminder for a cancelled call")
+	}
+	require.Len(t, h.mailTo("kept@example.com"), 3)
+}
+
+func TestBookingSkipsSalesLessonsAndCancelResumesThem(t *testing.T) {
+	h := bookingHarness(t)
+	ctx := context.Background()
+	svc := booking.NewService(h.store, allDay(t), h.queue, h.engine, nil, discardLogger())
+	addr := "sales@example.com"
+	h.subscribe(addr, "Sal")
+	id := h.confirmFromMail(h.waitMail(addr, 1, 5*time.Second)[0])
+	h.waitMail(addr, 2, 10*time.Second) // the welcome lesson
+
+	slots, err := svc.Slots(ctx, time.Now(), time.Now().Add(48*time.Hour))
+	require.NoError(t, err)
+	b, _, err := svc.Book(ctx, booking.Request{SubscriberID: id, Start: slots[0].Start})
+	require.NoError(t, err)
+
+	var sales, plain []emails.Lesson
+	for _, l := range h.course.Lessons {
+		if l.StopWhenBooked {
+			sales = append(sales, l)
+		} else {
+			plain = append(plain, l)
+		}
+	}
+	require.NotEmpty(t, sales, "the course has sales lessons")
+	want := 1 + len(plain) + 1 // confirmation, the plain lessons, the booking confirmation
+	h.waitMail(addr, want, 20*time.Second)
+	time.Sleep(20 * day) // the sales lessons would be due by now
+	require.NotContains(t, lessonSlugs(h.mailTo(addr)), sales[0].Slug)
+	require.Len(t, h.mailTo(addr), want)
+
+	_, err = svc.Cancel(ctx, b.ID)
+	require.NoError(t, err)
+	h.waitMail(addr, want+1+len(sales), 20*time.Second) // the cancellation, then the sales lessons
+	slugs := lessonSlugs(h.mailTo(addr))
+	for _, l := range sales {
+		require.Contains(t, slugs, l.Slug, "cancelling resumes the sales lessons")
+	}
+}
+
+// lessonSlugs reads the lesson slugs from the Message-IDs.
+func lessonSlugs(ps []*emails.Parsed) []string {
+	var out []string
+	for _, p := range ps {
+		id := strings.Trim(p.Header.Get("Message-Id"), "<>")
+		if rest, ok := strings.CutPrefix(id, "lesson."); ok {
+			parts := strings.SplitN(rest, ".", 2)
+			out = append(out, strings.SplitN(parts[1], "@", 2)[0])
+		}
+	}
+	return out
+}
