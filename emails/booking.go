@@ -65,7 +65,7 @@ func (r *Renderer) bookingConfirmation(v BookingView) (Email, error) {
 	b.para(headline)
 	b.para(field("When", mdLine(longWhen(v.Start, v.End, loc))), field("How long", mdLine(naturalDuration(v.End.Sub(v.Start)))))
 	b.para("The calendar invite is attached: open it to add the call to your calendar.")
-	b.para("To get the most from the half hour, think about:")
+	b.para("Before the call, think about:")
 	b.para("- the role you want next, and why now", "- the one gap you most want to close to get there")
 	links.changes(&b)
 	preheader := longWhen(v.Start, v.End, loc) + ". The calendar invite is attached."
@@ -136,7 +136,7 @@ func (r *Renderer) CoachBrief(v BookingView, event string) (Email, error) {
 }
 
 func (r *Renderer) coachBrief(v BookingView, event string) (Email, error) {
-	if _, err := v.links(false); err != nil {
+	if err := v.checkTimes(); err != nil {
 		return Email{}, err
 	}
 	who := oneLine(v.SubscriberName)
@@ -205,11 +205,20 @@ type bookingLinks struct {
 	manage, cancel, reschedule, bookAgain string
 }
 
-// links checks every link the view has; changes says the email offers to
-// reschedule and cancel, so those two must be there.
-func (v BookingView) links(changes bool) (bookingLinks, error) {
+// checkTimes refuses a call with no start or no length, which would be sent
+// as a date in year 1 or a call of "0 minutes".
+func (v BookingView) checkTimes() error {
 	if v.Start.IsZero() || !v.End.After(v.Start) {
-		return bookingLinks{}, fmt.Errorf("call from %s to %s is not a time span", v.Start, v.End)
+		return fmt.Errorf("call from %s to %s is not a time span", v.Start, v.End)
+	}
+	return nil
+}
+
+// links checks the view's times and every link it has; changes says the
+// email offers to reschedule and cancel, so those two must be there.
+func (v BookingView) links(changes bool) (bookingLinks, error) {
+	if err := v.checkTimes(); err != nil {
+		return bookingLinks{}, err
 	}
 	var l bookingLinks
 	for _, f := range []struct {

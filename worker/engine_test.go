@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"regexp"
 	"sort"
 	"strings"
@@ -42,6 +43,8 @@ type harness struct {
 	course    *emails.Course
 	name      string
 	reminders []time.Duration
+	calls     worker.Calls
+	sender    *emails.SMTPSender
 	stop      context.CancelFunc
 	srv       *asynq.Server
 }
@@ -61,23 +64,32 @@ func newHarnessWith(t *testing.T, rdb *redis.Client, calls worker.Calls) *harnes
 	require.NoError(t, err)
 	t.Cleanup(func() { sender.Close() })
 
-	h.course, err = emails.LoadCourse(emails.DefaultCourse())
-	require.NoError(t, err)
-	renderer, err := emails.NewRenderer(h.course, emails.Site{BaseURL: base, CompanyAddress: "1 Test Street", CoachName: "Coach"})
-	require.NoError(t, err)
+	h.sender = sender
 	h.signer = token.NewSigner([]byte("test secret key, 16+ chars"))
-	client := asynq.NewClientFromRedisClient(rdb)
-	h.queue = worker.NewQueue(client, h.name)
+	h.queue = worker.NewQueue(asynq.NewClientFromRedisClient(rdb), h.name)
+	h.calls = calls
+	h.useCourse(emails.DefaultCourse())
+	h.start()
+	return h
+}
+
+// useCourse builds the engine around a course, as a restart with a new
+// COURSE_DIR would.
+func (h *harness) useCourse(fsys fs.FS) {
+	h.t.Helper()
+	var err error
+	h.course, err = emails.LoadCourse(fsys)
+	require.NoError(h.t, err)
+	renderer, err := emails.NewRenderer(h.course, emails.Site{BaseURL: base, CompanyAddress: "1 Test Street", CoachName: "Coach"})
+	require.NoError(h.t, err)
 	h.engine = worker.NewEngine(worker.EngineDeps{
-		Store: h.store, Mailer: sender, Renderer: renderer,
+		Store: h.store, Mailer: h.sender, Renderer: renderer,
 		Links:    token.NewLinks(base, h.signer, time.Now),
 		Queue:    h.queue,
 		Schedule: drip.Schedule{Day: day, SendHour: 9, DefaultTZ: time.UTC},
-		Calls:    calls,
+		Calls:    h.calls,
 		From:     "Coach <coach@example.test>", Domain: "example.test", Log: discardLogger(),
 	})
-	h.start()
-	return h
 }
 
 // start runs the Asynq server and the reconciler until the test ends or stop.

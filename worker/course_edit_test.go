@@ -1,0 +1,87 @@
+package worker_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/testenv"
+)
+
+func lessonFile(slug string, day int, body string) *fstest.MapFile {
+	return &fstest.MapFile{Data: fmt.Appendf(nil, `---
+slug: %s
+day: %d
+subject: "Lesson %s"
+preheader: "About %s"
+---
+Hi {{ first_name }}, %s
+
+[[Book a call]]({{ booking_url }})
+`, slug, day, slug, slug, body)}
+}
+
+func course(lessons map[string]*fstest.MapFile) fstest.MapFS {
+	fsys := fstest.MapFS{
+		"course.yaml": {Data: []byte("title: Test course\n")},
+		"confirm.md":  {Data: []byte("---\nsubject: Confirm\npreheader: One click\n---\n[[Confirm]]({{ confirm_url }})\n")},
+	}
+	for name, f := range lessons {
+		fsys[name] = f
+	}
+	return fsys
+}
+
+// TestEditingALiveCourse changes the course under a subscriber who is half
+// way through it: a lesson added behind them is not sent late, a removed one
+// is skipped, and an edited one goes out with its new text.
+func TestEditingALiveCourse(t *testing.T) {
+	h := newHarness(t, testenv.Redis(t))
+	h.stop() // the test drives the engine itself, task by task
+	ctx := context.Background()
+
+	h.useCourse(course(map[string]*fstest.MapFile{
+		"01-welcome.md": lessonFile("welcome", 0, "welcome text."),
+		"02-second.md":  lessonFile("second", 1, "second text."),
+		"03-third.md":   lessonFile("third", 2, "third text."),
+		"04-fourth.md":  lessonFile("fourth", 3, "the original fourth text."),
+	}))
+	addr := "editor@example.com"
+	res, err := h.store.Subscribe(ctx, models.Signup{Email: addr, Name: "Eda", TextVersion: "test"})
+	require.NoError(t, err)
+	id := res.SubscriberID
+	require.NoError(t, h.engine.Confirm(ctx, id))
+	require.NoError(t, h.engine.SendLesson(ctx, id, "welcome"))
+	require.NoError(t, h.engine.SendLesson(ctx, id, "second"))
+	enr, err := h.store.Enrollment(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, "third", enr.NextStep)
+
+	// The coach edits the course and restarts dripbook.
+	h.useCourse(course(map[string]*fstest.MapFile{
+		"01-welcome.md":    lessonFile("welcome", 0, "welcome text."),
+		"015-earlier.md":   lessonFile("earlier", 1, "added behind the subscriber."),
+		"02-second.md":     lessonFile("second", 1, "second text."),
+		"04-fourth.md":     lessonFile("fourth", 3, "the rewritten fourth text."),
+		"05-new-ending.md": lessonFile("new-ending", 4, "added ahead of the subscriber."),
+	}))
+	require.NoError(t, h.engine.SendLesson(ctx, id, "third"), "the queued task names a removed lesson")
+	enr, err = h.store.Enrollment(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, "fourth", enr.NextStep, "the removed lesson is skipped, the one added behind is not sent late")
+	require.NoError(t, h.engine.SendLesson(ctx, id, "fourth"))
+	require.NoError(t, h.engine.SendLesson(ctx, id, "new-ending"))
+
+	got := h.waitMail(addr, 4, 5*time.Second)
+	require.Equal(t, []string{"welcome", "second", "fourth", "new-ending"}, lessonSlugs(got))
+	require.Contains(t, got[2].Text, "the rewritten fourth text.")
+	require.NotContains(t, got[2].Text, "original")
+	enr, err = h.store.Enrollment(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, models.EnrollmentFinished, enr.Status)
+}
