@@ -2,14 +2,18 @@ package api
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dripbook/dripbook/token"
 )
 
 // chromiumPath finds Debian's chromium, or returns "".
@@ -114,4 +118,51 @@ func TestBrowserDevMailShowsHTMLPart(t *testing.T) {
 		}
 	}
 	require.Equal(t, "rgb(51, 51, 51)", color, "the message's inline style was blocked")
+}
+
+func TestBrowserBookingInTheBrowsersZone(t *testing.T) {
+	ctx := newBrowser(t, chromedp.Env("TZ=America/New_York"))
+	// Redirects go to BASE_URL, so the server must know its own address.
+	var env *testEnv
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { env.e.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	env = newBookingEnv(t, func(d *Deps) {
+		d.BaseURL = srv.URL
+		d.Links = token.NewLinks(srv.URL, d.Signer, d.Now)
+	})
+	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
+
+	// The page first shows the coach's zone, then reloads itself in the
+	// browser's.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/book/"+env.bookToken(sub)+"?from=book-your-discovery-call")))
+	require.Eventually(t, func() bool {
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		return err == nil && strings.Contains(loc, "tz=America%2FNew_York") && strings.Contains(loc, "from=book-your-discovery-call")
+	}, 20*time.Second, 50*time.Millisecond)
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`input[name="start"]`))))
+	zone, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#zone-label")))
+	require.NoError(t, err)
+	require.Equal(t, "America/New York (EST)", zone)
+	first, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("label.slot")))
+	require.NoError(t, err)
+	require.Equal(t, "06:00", strings.TrimSpace(first))
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`input[name="start"]`)),
+		chromedp.SendKeys(chromedp.CSS("#role"), "Senior PM"),
+		chromedp.SendKeys(chromedp.CSS("#gap"), "Strategy"),
+		chromedp.Click(chromedp.CSS(`form.booking button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//strong[contains(., "You're booked")]`)),
+	))
+
+	b, err := env.store.ActiveBooking(t.Context(), sub)
+	require.NoError(t, err)
+	require.True(t, b.Start.Equal(firstSlot))
+	require.Equal(t, "America/New_York", b.Timezone)
+	require.Equal(t, "book-your-discovery-call", b.SourceLesson)
+	require.JSONEq(t, `{"role":"Senior PM","gap":"Strategy","notes":""}`, b.Answers)
+	clicks, err := env.store.Clicks(t.Context(), sub)
+	require.NoError(t, err)
+	require.Len(t, clicks, 1, "the reload in the browser's zone is not a second click")
+	require.Len(t, env.notifier.Notices(), 1)
 }

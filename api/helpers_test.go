@@ -13,8 +13,13 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/calendar"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/testenv"
 	"github.com/dripbook/dripbook/token"
+
+	_ "time/tzdata" // the zones under test must not depend on the host's tz database
 )
 
 // testNow is the fixed clock of every test server.
@@ -75,12 +80,16 @@ type pingFunc func(context.Context) error
 
 func (f pingFunc) Ping(ctx context.Context) error { return f(ctx) }
 
-// testEnv is a server over a real SQLite database.
+// testEnv is a server over a real database and a real booking service.
 type testEnv struct {
-	e      *echo.Echo
-	store  *models.Store
-	course *fakeCourse
-	signer *token.Signer
+	e         *echo.Echo
+	store     *models.Store
+	course    *fakeCourse
+	signer    *token.Signer
+	links     *token.Links
+	bookings  *booking.Service
+	notifier  *fakeNotifier
+	replanner *fakeReplanner
 }
 
 // MustOpenStore opens a migrated SQLite database in a temporary folder.
@@ -97,19 +106,37 @@ func MustOpenStore(tb testing.TB) *models.Store {
 	return store
 }
 
-// newTestEnv builds the server; change adjusts its Deps first.
+// newTestEnv builds the server over SQLite; change adjusts its Deps first.
 func newTestEnv(tb testing.TB, change func(*Deps)) *testEnv {
 	tb.Helper()
-	store := MustOpenStore(tb)
+	return newTestEnvOn(tb, MustOpenStore(tb), change)
+}
+
+// newBookingEnv builds the server over testenv's store: SQLite, or
+// PostgreSQL when TEST_DATABASE_URL is set, where booking races are decided.
+func newBookingEnv(tb testing.TB, change func(*Deps)) *testEnv {
+	tb.Helper()
+	return newTestEnvOn(tb, testenv.Store(tb), change)
+}
+
+// newTestEnvOn builds the server over store.
+func newTestEnvOn(tb testing.TB, store *models.Store, change func(*Deps)) *testEnv {
+	tb.Helper()
 	store.SetClock(func() time.Time { return testNow })
 	signer := token.NewSigner([]byte("test-secret-key-0123456789"))
 	now := func() time.Time { return testNow }
 	course := &fakeCourse{store: store}
+	links := token.NewLinks("http://dripbook.test", signer, now)
+	notifier, replanner := &fakeNotifier{}, &fakeReplanner{}
+	bookings := booking.NewService(store, testRules(tb), notifier, replanner, now, nil)
 	d := Deps{
 		Store:          store,
 		Course:         course,
 		Signer:         signer,
-		Links:          token.NewLinks("http://dripbook.test", signer, now),
+		Links:          links,
+		Bookings:       bookings,
+		IsLesson:       func(slug string) bool { return testLessons[slug] },
+		Coach:          calendar.Person{Name: "Dana Coach", Email: "dana@example.com"},
 		Redis:          pingFunc(func(context.Context) error { return nil }),
 		BaseURL:        "http://dripbook.test",
 		CourseTitle:    "The Product Leader Canyon",
@@ -121,7 +148,10 @@ func newTestEnv(tb testing.TB, change func(*Deps)) *testEnv {
 	if change != nil {
 		change(&d)
 	}
-	return &testEnv{e: New(d), store: store, course: course, signer: signer}
+	return &testEnv{
+		e: New(d), store: store, course: course, signer: signer, links: d.Links,
+		bookings: bookings, notifier: notifier, replanner: replanner,
+	}
 }
 
 // do serves one request and returns the recorded response.

@@ -46,10 +46,12 @@ type page struct {
 // binary, so a broken one is a bug that every test run catches; panicking at
 // start-up is the honest answer.
 func mustParseViews(d Deps) *views {
-	// Each page is a file under templates/, rendered inside layout.html.
+	// Each page is a file under templates/, rendered inside layout.html;
+	// the pieces pages share are under templates/partials/.
 	pageNames := []string{
 		"landing", "check_inbox", "confirmed", "unsubscribe", "unsubscribed",
 		"error", "mail_list", "mail_show",
+		"book", "booking", "cancel", "cancelled", "reschedule",
 	}
 	v := &views{
 		pages: make(map[string]*template.Template, len(pageNames)),
@@ -67,7 +69,7 @@ func mustParseViews(d Deps) *views {
 		v.site.CoachName = "your coach"
 	}
 	for _, name := range pageNames {
-		t, err := template.ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.ParseFS(templateFiles, "templates/layout.html", "templates/partials/*.html", "templates/"+name+".html")
 		if err != nil {
 			panic(fmt.Sprintf("api: parse template %s: %v", name, err))
 		}

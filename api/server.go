@@ -1,6 +1,6 @@
 // Package api is dripbook's HTTP face: the landing page, signup (form and
-// JSON), confirmation and unsubscribe links, the development mail viewer and
-// health checks.
+// JSON), confirmation and unsubscribe links, booking a discovery call (pages
+// and JSON), the development mail viewer and health checks.
 package api
 
 import (
@@ -12,6 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/calendar"
 	"github.com/dripbook/dripbook/emails"
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/token"
@@ -34,6 +36,30 @@ type Mailbox interface {
 	Open(name string) (*emails.Parsed, error)
 }
 
+// Bookings books, cancels and moves discovery calls. The booking Service
+// implements it.
+type Bookings interface {
+	// Rules are the availability rules in force.
+	Rules() booking.Rules
+	// Slots lists the free slots starting in [from, to).
+	Slots(ctx context.Context, from, to time.Time) ([]booking.Slot, error)
+	// Book makes a booking; created is false when an idempotency key
+	// repeated an earlier request, whose booking it returns.
+	Book(ctx context.Context, r booking.Request) (b models.Booking, created bool, err error)
+	// Cancel frees a confirmed call's slot; a cancelled one is
+	// models.ErrNotConfirmed.
+	Cancel(ctx context.Context, id int64) (models.Booking, error)
+	// Reschedule moves a confirmed call to another free slot.
+	Reschedule(ctx context.Context, id int64, start time.Time) (models.Booking, error)
+	// Booking returns one booking, or models.ErrNotFound.
+	Booking(ctx context.Context, id int64) (models.Booking, error)
+	// ActiveFor returns the subscriber's confirmed booking, or
+	// models.ErrNotFound.
+	ActiveFor(ctx context.Context, subscriberID int64) (models.Booking, error)
+	// RecordClick notes a click on a lesson's booking link.
+	RecordClick(ctx context.Context, subscriberID int64, lesson string) error
+}
+
 // Pinger reports whether a dependency answers; readiness checks Redis with it.
 type Pinger interface {
 	Ping(ctx context.Context) error
@@ -47,6 +73,16 @@ type Deps struct {
 	Links   *token.Links
 	Mailbox Mailbox // nil unless mail is captured to the outbox
 	Redis   Pinger
+
+	Bookings Bookings
+	// BookingURL is an external scheduler that booking links send visitors
+	// to; empty means dripbook books calls itself.
+	BookingURL string
+	// IsLesson reports whether a slug names a lesson of the course; only
+	// those are recorded as the source of a booking.
+	IsLesson func(slug string) bool
+	// Coach organizes every call, as the calendar file names them.
+	Coach calendar.Person
 
 	BaseURL        string // absolute, no trailing slash
 	CourseTitle    string
@@ -96,6 +132,18 @@ func New(d Deps) *echo.Echo {
 	e.GET("/confirm/:token", s.confirm)
 	e.GET("/unsubscribe/:token", s.unsubscribePage)
 	e.POST("/unsubscribe/:token", s.unsubscribe, formLimit)
+	e.GET("/book/:token", s.bookPage)
+	e.POST("/book/:token", s.bookForm, formLimit)
+	e.GET("/booking/:token", s.managePage)
+	e.GET("/booking/:token/invite.ics", s.invite)
+	e.GET("/booking/:token/cancel", s.cancelPage)
+	e.POST("/booking/:token/cancel", s.cancelForm, formLimit)
+	e.GET("/booking/:token/reschedule", s.reschedulePage)
+	e.POST("/booking/:token/reschedule", s.rescheduleForm, formLimit)
+	e.GET("/api/v1/slots", s.slotsJSON)
+	e.POST("/api/v1/bookings", s.bookJSON)
+	e.POST("/api/v1/bookings/:id/cancel", s.cancelJSON)
+	e.POST("/api/v1/bookings/:id/reschedule", s.rescheduleJSON)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/static/*", static, cacheFor(24*time.Hour))

@@ -19,7 +19,8 @@ import (
 // stored with every consent, so it must change whenever that text does.
 const ConsentVersion = "2026-11-landing-v1"
 
-// maxJSONBody caps a JSON signup; a real one is a few hundred bytes.
+// maxJSONBody caps a JSON body; a real signup is a few hundred bytes, a
+// booking with long answers a few KiB.
 const maxJSONBody = 16 << 10
 
 // enqueueTimeout bounds the one queue write on the signup path. A signup
@@ -114,29 +115,36 @@ func signupFormFrom(c echo.Context) signupForm {
 	}
 }
 
-// decodeSignup reads a JSON signup strictly: one object, known fields only,
-// at most maxJSONBody bytes. An oversized body is a bad request like any
-// other malformed one, not a 413, so clients see one error shape.
+// decodeSignup reads a JSON signup.
 func decodeSignup(r *http.Request) (signupRequest, error) {
 	var req signupRequest
+	err := decodeJSON(r, &req, "Send one JSON object with email, name and timezone")
+	return req, err
+}
+
+// decodeJSON reads a JSON body into v strictly: one object, known fields
+// only, at most maxJSONBody bytes. An oversized body is a bad request like
+// any other malformed one, not a 413, so clients see one error shape. hint
+// says what the object should hold.
+func decodeJSON(r *http.Request, v any, hint string) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
 	if err != nil || mt != echo.MIMEApplicationJSON {
-		return req, echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the body as application/json.")
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the body as application/json.")
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
 	if err != nil {
-		return req, &FieldError{Field: "body", Message: "The request body could not be read."}
+		return &FieldError{Field: "body", Message: "The request body could not be read."}
 	}
 	if len(body) > maxJSONBody {
-		return req, &FieldError{Field: "body", Message: "The request body is larger than 16 KiB."}
+		return &FieldError{Field: "body", Message: "The request body is larger than 16 KiB."}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return req, &FieldError{Field: "body", Message: "Send one JSON object with email, name and timezone: " + err.Error()}
+	if err := dec.Decode(v); err != nil {
+		return &FieldError{Field: "body", Message: hint + ": " + err.Error()}
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return req, &FieldError{Field: "body", Message: "Send one JSON object and nothing after it."}
+		return &FieldError{Field: "body", Message: "Send one JSON object and nothing after it."}
 	}
-	return req, nil
+	return nil
 }

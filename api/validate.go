@@ -3,7 +3,6 @@ package api
 import (
 	"net/mail"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -74,10 +73,8 @@ func checkTimezone(tz string) error {
 	if tz == "" {
 		return nil
 	}
-	if len(tz) <= maxTimezoneLen && tz != "Local" {
-		if _, err := time.LoadLocation(tz); err == nil {
-			return nil
-		}
+	if _, ok := loadZone(tz); ok {
+		return nil
 	}
 	return &FieldError{Field: "timezone", Message: "Unknown time zone."}
 }

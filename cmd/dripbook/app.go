@@ -164,6 +164,12 @@ func (a *app) apiDeps() api.Deps {
 		BaseURL: a.cfg.BaseURL, CourseTitle: a.renderer.Course().Title,
 		CoachName: a.cfg.CoachName, CompanyAddress: a.cfg.CompanyAddress,
 		TrustedProxies: a.cfg.TrustedProxies, Log: a.log,
+		Bookings: a.bookings, BookingURL: a.cfg.BookingURL,
+		IsLesson: func(slug string) bool {
+			_, _, ok := a.renderer.Course().Lesson(slug)
+			return ok
+		},
+		Coach: worker.CoachPerson(a.cfg.CoachName, a.cfg.CoachEmail, a.cfg.MailFrom),
 	}
 	if a.outbox != nil {
 		d.Mailbox = a.outbox

@@ -1,0 +1,184 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/token"
+)
+
+// bookInput is the booking form as the visitor sent it, or the page's query
+// on a GET.
+type bookInput struct {
+	From     string // the lesson whose link led here
+	TZ       string // the zone the visitor asked for
+	Start    string
+	Answers  answersInput
+	Key      string
+	AutoZone bool
+}
+
+// bookView is the booking page.
+type bookView struct {
+	Token   string
+	Name    string
+	Email   string
+	Minutes string
+	Problem *problem
+	Active  *activeView
+	Picker  slotPicker
+	Answers answersInput
+	From    string
+	Key     string
+}
+
+// activeView is a booking the subscriber already has, shown instead of the
+// slots.
+type activeView struct {
+	When   string
+	Manage string // the manage page's path
+}
+
+// bookPage is the personal booking link at the end of the course. It
+// records the click, then sends the visitor to the external scheduler if one
+// is configured, or shows the free slots in the visitor's time zone.
+func (s *server) bookPage(c echo.Context) error {
+	tok := c.Param("token")
+	subID, err := s.verifyBook(tok)
+	if err != nil {
+		return err
+	}
+	// The links in emails never carry tz: a URL with one is this page
+	// reloaded in another zone, not another click.
+	reloaded := c.QueryParams().Has("tz")
+	if !reloaded {
+		s.recordClick(c, subID, c.QueryParam("from"))
+	}
+	if s.BookingURL != "" {
+		return c.Redirect(http.StatusFound, s.BookingURL)
+	}
+	sub, err := s.Store.Subscriber(c.Request().Context(), subID)
+	if err != nil {
+		return err
+	}
+	in := bookInput{From: c.QueryParam("from"), TZ: c.QueryParam("tz"), AutoZone: !reloaded}
+	return s.renderBook(c, http.StatusOK, tok, sub, in, nil)
+}
+
+// bookForm books the chosen slot and sends the visitor on to the booking's
+// own page. A problem the visitor can fix shows the form again, answers and
+// all.
+func (s *server) bookForm(c echo.Context) error {
+	tok := c.Param("token")
+	subID, err := s.verifyBook(tok)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	sub, err := s.Store.Subscriber(ctx, subID)
+	if err != nil {
+		return err
+	}
+	in := bookInput{
+		From: c.FormValue("from"), TZ: c.FormValue("tz"), Start: c.FormValue("start"), Key: c.FormValue("idempotency_key"),
+		Answers: answersInput{Role: c.FormValue("role"), Gap: c.FormValue("gap"), Notes: c.FormValue("notes")},
+	}
+	b, err := s.book(c, sub.ID, in)
+	if err != nil {
+		return retry(err, func(c echo.Context, p problem) error {
+			return s.renderBook(c, p.Status, tok, sub, in, &p)
+		})
+	}
+	return c.Redirect(http.StatusSeeOther, s.Links.Manage(b.ID)+"?booked=1")
+}
+
+// book turns the form into a booking request.
+func (s *server) book(c echo.Context, subID int64, in bookInput) (models.Booking, error) {
+	start, err := parseStart(in.Start)
+	if err != nil {
+		return models.Booking{}, err
+	}
+	key, err := idempotencyKey(subID, in.Key)
+	if err != nil {
+		return models.Booking{}, err
+	}
+	r := booking.Request{SubscriberID: subID, Start: start, Answers: in.Answers.domain(), IdempotencyKey: key}
+	if s.isLesson(in.From) {
+		r.SourceLesson = in.From
+	}
+	if _, ok := loadZone(in.TZ); ok {
+		r.Timezone = in.TZ
+	}
+	b, created, err := s.Bookings.Book(c.Request().Context(), r)
+	if err == nil {
+		s.Log.InfoContext(c.Request().Context(), "booking", "booking_id", b.ID, "subscriber_id", subID,
+			"created", created, "source_lesson", r.SourceLesson, "request_id", requestID(c))
+	}
+	return b, err
+}
+
+// renderBook shows the booking page: the booking the subscriber already
+// has, or the free slots with the form.
+func (s *server) renderBook(c echo.Context, status int, tok string, sub models.Subscriber, in bookInput, p *problem) error {
+	ctx := c.Request().Context()
+	v := bookView{
+		Token: tok, Name: sub.Name, Email: sub.Email, Problem: p, Answers: in.Answers, Key: newFormKey(),
+		Minutes: minutes(s.Bookings.Rules().Call),
+	}
+	if s.isLesson(in.From) {
+		v.From = in.From
+	}
+	active, err := s.Bookings.ActiveFor(ctx, sub.ID)
+	switch {
+	case err == nil:
+		v.Active = &activeView{
+			When:   callTime(active, pickZone(s.Bookings.Rules().Location, active.Timezone, sub.Timezone)),
+			Manage: "/booking/" + s.Signer.Sign(token.Manage, active.ID, s.Now()),
+		}
+	case errors.Is(err, models.ErrNotFound):
+		loc := pickZone(s.Bookings.Rules().Location, in.TZ, sub.Timezone)
+		if v.Picker, err = s.picker(ctx, loc, in.Start); err != nil {
+			return err
+		}
+		v.Picker.ZoneAction, v.Picker.From, v.Picker.AutoZone = "/book/"+tok, v.From, in.AutoZone
+	default:
+		return err
+	}
+	return s.render(c, status, "book", "Book your discovery call", v)
+}
+
+// recordClick notes which lesson's link was followed: a known lesson, or
+// none. A from that names no lesson is not recorded. Failing to record is
+// not the visitor's problem, so it is only logged.
+func (s *server) recordClick(c echo.Context, subID int64, from string) {
+	if from != "" && !s.isLesson(from) {
+		return
+	}
+	ctx := c.Request().Context()
+	if err := s.Bookings.RecordClick(ctx, subID, from); err != nil {
+		s.Log.WarnContext(ctx, "record booking link click", "error", err, "subscriber_id", subID, "request_id", requestID(c))
+	}
+}
+
+func (s *server) isLesson(slug string) bool {
+	return slug != "" && s.IsLesson != nil && s.IsLesson(slug)
+}
+
+// verifyBook checks a personal booking link, which works for BookMaxAge.
+func (s *server) verifyBook(tok string) (int64, error) {
+	return s.Signer.Verify(tok, token.Book, token.BookMaxAge, s.Now())
+}
+
+// verifyManage checks a booking's manage link. These never expire: the call
+// can be moved from the confirmation email until it happens.
+func (s *server) verifyManage(tok string) (int64, error) {
+	return s.Signer.Verify(tok, token.Manage, 0, s.Now())
+}
+
+// formatUTC writes an instant the way the API and the form send them.
+func formatUTC(t time.Time) string { return t.UTC().Format(time.RFC3339) }

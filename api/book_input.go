@@ -1,0 +1,85 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/dripbook/dripbook/booking"
+)
+
+// maxIdempotencyKey bounds the Idempotency-Key header and form field.
+const maxIdempotencyKey = 200
+
+// answersInput are the intake answers as a client sends them.
+type answersInput struct {
+	Role  string `json:"role"`
+	Gap   string `json:"gap"`
+	Notes string `json:"notes"`
+}
+
+func (a answersInput) domain() booking.Answers {
+	return booking.Answers{Role: strings.TrimSpace(a.Role), Gap: strings.TrimSpace(a.Gap), Notes: strings.TrimSpace(a.Notes)}
+}
+
+// bookingRequest is the JSON body of POST /api/v1/bookings. The token is the
+// subscriber's personal booking link's; it says who is booking.
+type bookingRequest struct {
+	Token   string       `json:"token"`
+	Start   string       `json:"start"`
+	Answers answersInput `json:"answers"`
+}
+
+// cancelRequest is the JSON body of a cancellation: the manage link's token.
+type cancelRequest struct {
+	Token string `json:"token"`
+}
+
+// rescheduleRequest is the JSON body of a move to another slot.
+type rescheduleRequest struct {
+	Token string `json:"token"`
+	Start string `json:"start"`
+}
+
+// parseStart reads a slot's start as RFC 3339, the way slots are listed.
+func parseStart(v string) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, &FieldError{Field: "start", Message: "Choose a time for your call."}
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, &FieldError{Field: "start", Message: "That time could not be read; send a slot's start as RFC 3339, e.g. 2026-11-02T09:30:00Z."}
+	}
+	return t.UTC(), nil
+}
+
+// idempotencyKey checks a client's key and scopes it to the subscriber, so
+// that two people who happen to send the same key never share a booking.
+// No key is no key.
+func idempotencyKey(subscriberID int64, key string) (string, error) {
+	if key == "" {
+		return "", nil
+	}
+	if len(key) > maxIdempotencyKey || strings.ContainsFunc(key, unicode.IsControl) {
+		return "", &FieldError{Field: "idempotency_key", Message: "Use at most 200 printable characters as the idempotency key."}
+	}
+	return strconv.FormatInt(subscriberID, 10) + ":" + key, nil
+}
+
+// newFormKey is the idempotency key of one rendering of the booking form:
+// a double-clicked submit sends it twice and books once.
+func newFormKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// parseID reads a booking id from the path.
+func parseID(v string) (int64, bool) {
+	id, err := strconv.ParseInt(v, 10, 64)
+	return id, err == nil && id > 0
+}

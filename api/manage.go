@@ -1,0 +1,117 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/dripbook/dripbook/calendar"
+	"github.com/dripbook/dripbook/models"
+)
+
+// manageView is a booking's own page, and the pages that cancel it.
+type manageView struct {
+	Token     string
+	When      string
+	Confirmed bool
+	Booked    bool // just booked: say so and offer the calendar file
+	Moved     bool // just rescheduled
+	BookAgain string
+}
+
+// managed verifies the manage link in the path and loads its booking.
+func (s *server) managed(c echo.Context) (models.Booking, error) {
+	id, err := s.verifyManage(c.Param("token"))
+	if err != nil {
+		return models.Booking{}, err
+	}
+	return s.Bookings.Booking(c.Request().Context(), id)
+}
+
+// manageView describes b for its pages, in the zone it was booked in.
+func (s *server) manageView(c echo.Context, b models.Booking) manageView {
+	return manageView{
+		Token:     c.Param("token"),
+		When:      callTime(b, pickZone(s.Bookings.Rules().Location, b.Timezone)),
+		Confirmed: b.Status == models.BookingConfirmed,
+		BookAgain: s.Links.Book(b.SubscriberID, ""),
+	}
+}
+
+// managePage shows a booking and links to move or cancel it. Like every GET
+// here it changes nothing: mail scanners follow the links in the emails.
+func (s *server) managePage(c echo.Context) error {
+	b, err := s.managed(c)
+	if err != nil {
+		return err
+	}
+	v := s.manageView(c, b)
+	v.Booked = v.Confirmed && c.QueryParam("booked") == "1"
+	v.Moved = v.Confirmed && c.QueryParam("moved") == "1"
+	return s.render(c, http.StatusOK, "booking", "Your discovery call", v)
+}
+
+// invite is the "add to calendar" file of a confirmed booking.
+func (s *server) invite(c echo.Context) error {
+	b, err := s.managed(c)
+	if err != nil {
+		return err
+	}
+	if b.Status != models.BookingConfirmed {
+		return models.ErrNotConfirmed
+	}
+	sub, err := s.Store.Subscriber(c.Request().Context(), b.SubscriberID)
+	if err != nil {
+		return err
+	}
+	summary := "Discovery call"
+	if s.Coach.Name != "" {
+		summary += " with " + s.Coach.Name
+	}
+	manage := s.BaseURL + "/booking/" + c.Param("token")
+	ics := calendar.Publish(calendar.Event{
+		UID: b.UID, Sequence: b.Sequence, Start: b.Start, End: b.End, Stamp: b.UpdatedAt,
+		Summary:     summary,
+		Description: "Your free discovery call. To cancel or move it: " + manage,
+		URL:         manage,
+		Organizer:   s.Coach,
+		Attendee:    calendar.Person{Name: sub.Name, Email: sub.Email},
+	})
+	h := c.Response().Header()
+	h.Set("Content-Disposition", "attachment; filename=invite.ics")
+	h.Set("Cache-Control", "no-store")
+	return c.Blob(http.StatusOK, "text/calendar; charset=utf-8", ics)
+}
+
+// cancelPage asks before cancelling; a cancelled call shows as such.
+func (s *server) cancelPage(c echo.Context) error {
+	b, err := s.managed(c)
+	if err != nil {
+		return err
+	}
+	v := s.manageView(c, b)
+	if !v.Confirmed {
+		return s.render(c, http.StatusOK, "cancelled", "Your call is cancelled", v)
+	}
+	return s.render(c, http.StatusOK, "cancel", "Cancel your call", v)
+}
+
+// cancelForm cancels the call. Cancelling twice shows the same page: the
+// second click, or a retried POST, finds what the visitor wanted done.
+func (s *server) cancelForm(c echo.Context) error {
+	id, err := s.verifyManage(c.Param("token"))
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	b, err := s.Bookings.Cancel(ctx, id)
+	if errors.Is(err, models.ErrNotConfirmed) {
+		b, err = s.Bookings.Booking(ctx, id)
+	}
+	if err != nil {
+		return err
+	}
+	s.Log.InfoContext(ctx, "booking cancelled", "booking_id", b.ID, "subscriber_id", b.SubscriberID, "request_id", requestID(c))
+	return s.render(c, http.StatusOK, "cancelled", "Your call is cancelled", s.manageView(c, b))
+}

@@ -1,0 +1,82 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/dripbook/dripbook/models"
+)
+
+// rescheduleView is the page that moves a call to another slot.
+type rescheduleView struct {
+	manageView
+	Problem *problem
+	Picker  slotPicker
+}
+
+// reschedulePage lists the free slots to move the call to.
+func (s *server) reschedulePage(c echo.Context) error {
+	b, err := s.managed(c)
+	if err != nil {
+		return err
+	}
+	tz := c.QueryParam("tz")
+	return s.renderReschedule(c, http.StatusOK, b, tz, "", !c.QueryParams().Has("tz"), nil)
+}
+
+// rescheduleForm moves the call and shows its page with the news.
+func (s *server) rescheduleForm(c echo.Context) error {
+	id, err := s.verifyManage(c.Param("token"))
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	tz, chosen := c.FormValue("tz"), c.FormValue("start")
+	b, err := s.reschedule(c, id, chosen)
+	if err != nil {
+		return retry(err, func(c echo.Context, p problem) error {
+			cur, err := s.Bookings.Booking(ctx, id)
+			if err != nil {
+				return err
+			}
+			return s.renderReschedule(c, p.Status, cur, tz, chosen, false, &p)
+		})
+	}
+	return c.Redirect(http.StatusSeeOther, s.Links.Manage(b.ID)+"?moved=1")
+}
+
+func (s *server) reschedule(c echo.Context, id int64, chosen string) (models.Booking, error) {
+	start, err := parseStart(chosen)
+	if err != nil {
+		return models.Booking{}, err
+	}
+	ctx := c.Request().Context()
+	b, err := s.Bookings.Reschedule(ctx, id, start)
+	if err == nil {
+		s.Log.InfoContext(ctx, "booking rescheduled", "booking_id", b.ID, "subscriber_id", b.SubscriberID, "request_id", requestID(c))
+	}
+	return b, err
+}
+
+// renderReschedule shows the slots to move b to, in the zone asked for, or
+// the one it was booked in, or the subscriber's. A cancelled call cannot
+// move, and the page says so.
+func (s *server) renderReschedule(c echo.Context, status int, b models.Booking, tz, chosen string, autoZone bool, p *problem) error {
+	v := rescheduleView{manageView: s.manageView(c, b), Problem: p}
+	if !v.Confirmed {
+		return s.render(c, status, "cancelled", "Your call is cancelled", v.manageView)
+	}
+	ctx := c.Request().Context()
+	sub, err := s.Store.Subscriber(ctx, b.SubscriberID)
+	if err != nil {
+		return err
+	}
+	loc := pickZone(s.Bookings.Rules().Location, tz, b.Timezone, sub.Timezone)
+	if v.Picker, err = s.picker(ctx, loc, chosen); err != nil {
+		return err
+	}
+	v.When = callTime(b, loc)
+	v.Picker.ZoneAction, v.Picker.AutoZone = "/booking/"+v.Token+"/reschedule", autoZone
+	return s.render(c, status, "reschedule", "Move your call", v)
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/models"
+)
+
+// chromiumPath finds Debian's chromium, or returns "".
+func chromiumPath() string {
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	return ""
+}
+
+// newBrowser starts a headless chromium for one test, or skips the test
+// when there is none.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	path := chromiumPath()
+	if path == "" {
+		t.Skip("chromium not installed: apt-get install -y chromium")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+	}
+	opts = append(opts, extra...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
+// TestBookFromTheLastLessonInABrowser follows the whole funnel: signup,
+// confirmation, the course, the booking link in its last lesson, the
+// booking page in a real browser, and the emails a booking sends.
+func TestBookFromTheLastLessonInABrowser(t *testing.T) {
+	ctx := newBrowser(t, chromedp.Env("TZ=UTC"))
+	dir := t.TempDir()
+	base, smtp := startDripbook(t, env{
+		"DATA_DIR": dir, "DATABASE_URL": "sqlite://" + filepath.Join(dir, "dripbook.db"),
+		"COACH_EMAIL": "coach@example.com", "BOOKING_HOURS": "Mon-Sun 00:00-24:00",
+		"BOOKING_NOTICE": "1h", "BOOKING_TZ": "UTC", "COURSE_DAY": "300ms",
+	})
+	addr := "grace@example.com"
+
+	resp, err := http.Post(base+"/api/v1/subscriptions", "application/json",
+		strings.NewReader(`{"email":"`+addr+`","name":"Grace","timezone":"UTC"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+
+	confirm := waitMailFor(t, smtp, addr, 1)[0]
+	link := regexp.MustCompile(regexp.QuoteMeta(base) + `/confirm/\S+`).FindString(confirm.Text)
+	require.NotEmpty(t, link, confirm.Text)
+	resp, err = http.Get(link)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	// The lesson that sells the call carries the personal booking link.
+	bookLink := regexp.MustCompile(regexp.QuoteMeta(base) + `/book/[A-Za-z0-9._-]+\?from=book-your-discovery-call`)
+	var book string
+	require.Eventually(t, func() bool {
+		for _, m := range mailFor(t, smtp, addr) {
+			if book = bookLink.FindString(m.Text); book != "" {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 50*time.Millisecond, "no lesson with a booking link")
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(book),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="start"]`)),
+	))
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+	require.NoError(t, err)
+	require.Contains(t, text, addr, "the page knows who is booking")
+	start, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`input[name="start"]`)))
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`input[name="start"]`)),
+		chromedp.SendKeys(chromedp.CSS("#role"), "Senior PM at Acme"),
+		chromedp.SendKeys(chromedp.CSS("#gap"), "Leading through others"),
+		chromedp.SendKeys(chromedp.CSS("#notes"), "Mornings suit me"),
+		chromedp.Click(chromedp.CSS(`form.booking button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//strong[contains(., "You're booked")]`)),
+	))
+
+	store, err := models.Open("sqlite://" + filepath.Join(dir, "dripbook.db"))
+	require.NoError(t, err)
+	defer store.Close()
+	sub, err := store.SubscriberByEmail(context.Background(), addr)
+	require.NoError(t, err)
+	b, err := store.ActiveBooking(context.Background(), sub.ID)
+	require.NoError(t, err)
+	require.Equal(t, start, b.Start.UTC().Format(time.RFC3339))
+	require.Equal(t, "book-your-discovery-call", b.SourceLesson)
+	require.Contains(t, b.Answers, "Leading through others")
+
+	// The subscriber's confirmation carries the invitation; the coach gets
+	// the brief.
+	var invite *emails.Parsed
+	require.Eventually(t, func() bool {
+		for _, m := range mailFor(t, smtp, addr) {
+			if m.CalendarMethod == "REQUEST" {
+				invite = m
+				return len(mailFor(t, smtp, "coach@example.com")) > 0
+			}
+		}
+		return false
+	}, 20*time.Second, 50*time.Millisecond, "no invitation to %s and brief to the coach", addr)
+	require.Contains(t, invite.Calendar, "METHOD:REQUEST")
+	require.Contains(t, invite.Calendar, "UID:"+b.UID)
+	brief := mailFor(t, smtp, "coach@example.com")[0]
+	require.Contains(t, brief.Text, "Leading through others")
+}
