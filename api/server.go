@@ -154,6 +154,22 @@ func New(d Deps) *echo.Echo {
 	return e
 }
 
+// NewHealth serves only /healthz and /readyz: "dripbook worker" has no pages,
+// but whoever runs it still needs to ask whether it is alive and ready.
+func NewHealth(d Deps) *echo.Echo {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	s := &server{Deps: d}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.Use(middleware.RequestID())
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	return e
+}
+
 // ipExtractor believes X-Forwarded-For only when the direct peer is one of
 // the configured proxies; anyone else could write any address there.
 func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {

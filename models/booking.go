@@ -22,6 +22,9 @@ var (
 	ErrAlreadyBooked = errors.New("subscriber already has a booking")
 	// ErrNotConfirmed means the booking was cancelled.
 	ErrNotConfirmed = errors.New("booking is not confirmed")
+	// ErrKeyReused means another subscriber's booking already used the
+	// idempotency key.
+	ErrKeyReused = errors.New("idempotency key already used")
 )
 
 // Booking is one discovery call.
@@ -66,6 +69,9 @@ func (s *Store) CreateBooking(ctx context.Context, b Booking) (_ Booking, create
 	if b.IdempotencyKey != nil {
 		var prev Booking
 		err := db.Where("idempotency_key = ?", *b.IdempotencyKey).Take(&prev).Error
+		if err == nil && prev.SubscriberID != b.SubscriberID {
+			return Booking{}, false, ErrKeyReused
+		}
 		if err == nil {
 			return prev, false, nil
 		}

@@ -83,6 +83,10 @@ func TestBookingRules(t *testing.T) {
 
 	_, _, err = s.CreateBooking(ctx, booking(subs[0], later))
 	require.ErrorIs(t, err, models.ErrAlreadyBooked, "one active booking per subscriber")
+	stolen := booking(subs[1], later)
+	stolen.IdempotencyKey = &key
+	_, _, err = s.CreateBooking(ctx, stolen)
+	require.ErrorIs(t, err, models.ErrKeyReused, "a key never returns someone else's booking")
 
 	other, _, err := s.CreateBooking(ctx, booking(subs[1], later))
 	require.NoError(t, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/localredis"
 	"github.com/dripbook/dripbook/smtptest"
 )
 
@@ -254,4 +255,41 @@ func TestCourseCommands(t *testing.T) {
 		}
 		require.Contains(t, out.String(), fmt.Sprintf("sent %d/%d", len(got), len(got)))
 	})
+}
+
+func TestWorkerModeAnswersHealthChecksOnly(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	redisURL := os.Getenv("TEST_REDIS_URL")
+	if redisURL == "" {
+		srv, err := localredis.Start()
+		require.NoError(t, err)
+		t.Cleanup(srv.Close)
+		redisURL = srv.URL()
+	}
+	e := env{"DATA_DIR": dir, "DATABASE_URL": "sqlite://" + filepath.Join(dir, "db.sqlite"), "REDIS_URL": redisURL, "HTTP_ADDR": addr}
+	require.NoError(t, run(context.Background(), []string{"migrate"}, e.get, io.Discard))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"worker"}, e.get, io.Discard) }()
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 20*time.Second, 50*time.Millisecond)
+	resp, err := http.Get("http://" + addr + "/")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, "the worker serves no pages")
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("worker did not stop")
+	}
 }

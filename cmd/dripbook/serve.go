@@ -36,22 +36,26 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 		go rec.Run(ctx)
 		a.log.Info("worker started", "concurrency", a.cfg.Concurrency, "course_day", a.cfg.CourseDay.String())
 	}
+	// Every mode listens on HTTP_ADDR: the worker only for its health checks.
+	handler := http.Handler(api.NewHealth(a.apiDeps()))
 	if mode == "" || mode == "api" {
-		e := api.New(a.apiDeps())
-		httpSrv := &http.Server{Addr: a.cfg.HTTPAddr, Handler: e, ReadHeaderTimeout: 10 * time.Second}
-		go func() {
-			if err := httpSrv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errc <- fmt.Errorf("HTTP_ADDR: %w", err)
-			}
-		}()
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-			defer cancel()
-			if err := httpSrv.Shutdown(sctx); err != nil {
-				a.log.Error("http shutdown", "err", err)
-			}
-		}()
-		a.log.Info("http listening", "addr", a.cfg.HTTPAddr)
+		handler = api.New(a.apiDeps())
+	}
+	httpSrv := &http.Server{Addr: a.cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := httpSrv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("HTTP_ADDR: %w", err)
+		}
+	}()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		if err := httpSrv.Shutdown(sctx); err != nil {
+			a.log.Error("http shutdown", "err", err)
+		}
+	}()
+	a.log.Info("http listening", "addr", a.cfg.HTTPAddr)
+	if mode == "" || mode == "api" {
 		fmt.Fprintf(stdout, "dripbook is running: open %s\n", a.cfg.BaseURL)
 		if a.outbox != nil {
 			fmt.Fprintf(stdout, "mail is captured, not sent: read it at %s/dev/mail\n", a.cfg.BaseURL)
