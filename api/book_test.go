@@ -157,6 +157,12 @@ func TestBookPageExternalScheduler(t *testing.T) {
 
 	// A bad link goes nowhere.
 	require.Equal(t, http.StatusBadRequest, env.get("/book/1.x.forged").Code)
+
+	// New calls are booked at the external scheduler, never here.
+	form := url.Values{"start": {firstSlot.Format(time.RFC3339)}}
+	require.Equal(t, http.StatusMethodNotAllowed, env.postForm("/book/"+env.bookToken(sub), form.Encode()).Code)
+	require.Equal(t, http.StatusNotFound, env.get("/api/v1/slots").Code)
+	require.Empty(t, env.bookedStarts(t))
 }
 
 func TestBookPageShowsExistingBooking(t *testing.T) {
