@@ -28,9 +28,11 @@ func (a answersInput) domain() booking.Answers {
 // bookingRequest is the JSON body of POST /api/v1/bookings. The token is the
 // subscriber's personal booking link's; it says who is booking.
 type bookingRequest struct {
-	Token   string       `json:"token"`
-	Start   string       `json:"start"`
-	Answers answersInput `json:"answers"`
+	Token    string       `json:"token"`
+	Start    string       `json:"start"`
+	Answers  answersInput `json:"answers"`
+	From     string       `json:"from"`     // optional: slug of the lesson whose link led here
+	Timezone string       `json:"timezone"` // optional: the zone the times were shown in
 }
 
 // cancelRequest is the JSON body of a cancellation: the manage link's token.

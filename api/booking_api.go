@@ -62,6 +62,9 @@ func (s *server) slotRange(fromParam, toParam string) (from, to time.Time, err e
 		}
 	}
 	to = from.AddDate(0, 0, s.Bookings.Rules().Horizon)
+	if to.Sub(from) > maxSlotRange {
+		to = from.Add(maxSlotRange)
+	}
 	if toParam != "" {
 		if to, err = time.Parse(time.RFC3339, toParam); err != nil {
 			return from, to, &FieldError{Field: "to", Message: "Give to as RFC 3339, e.g. 2026-11-16T00:00:00Z."}
@@ -95,13 +98,20 @@ func (s *server) bookJSON(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := checkTimezone(req.Timezone); err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	if _, err := s.Store.Subscriber(ctx, subID); err != nil {
 		return err
 	}
-	b, created, err := s.Bookings.Book(ctx, booking.Request{
-		SubscriberID: subID, Start: start, Answers: req.Answers.domain(), IdempotencyKey: key,
-	})
+	r := booking.Request{
+		SubscriberID: subID, Start: start, Answers: req.Answers.domain(), IdempotencyKey: key, Timezone: req.Timezone,
+	}
+	if s.isLesson(req.From) {
+		r.SourceLesson = req.From
+	}
+	b, created, err := s.Bookings.Book(ctx, r)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -305,4 +307,24 @@ func TestCancelAndRescheduleJSON(t *testing.T) {
 		events = append(events, n.Event)
 	}
 	require.Equal(t, []string{"booked", "booked", "rescheduled", "cancelled"}, events)
+}
+
+func TestBookJSONRecordsLessonAndZone(t *testing.T) {
+	env := newBookingEnv(t, nil)
+	sub := mustSubscriberIn(t, env, "zed@example.com", "Zed", "")
+	body := fmt.Sprintf(`{"token":%q,"start":%q,"from":"identify-your-gaps","timezone":"Asia/Tokyo"}`,
+		env.bookToken(sub), firstSlot.Format(time.RFC3339))
+	rec := env.postAPI("/api/v1/bookings", body, "")
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	b, err := env.bookings.ActiveFor(context.Background(), sub)
+	require.NoError(t, err)
+	require.Equal(t, "identify-your-gaps", b.SourceLesson, "the lesson that led to the booking")
+	require.Equal(t, "Asia/Tokyo", b.Timezone)
+
+	other := mustSubscriberIn(t, env, "yan@example.com", "Yan", "")
+	body = fmt.Sprintf(`{"token":%q,"start":%q,"from":"not-a-lesson","timezone":"Mars/Base"}`,
+		env.bookToken(other), secondSlot.Format(time.RFC3339))
+	rec = env.postAPI("/api/v1/bookings", body, "")
+	require.Equal(t, http.StatusBadRequest, rec.Code)
+	require.Equal(t, "timezone", apiErrorOf(t, rec).Field)
 }

@@ -60,12 +60,14 @@ func recoverer() echo.MiddlewareFunc {
 
 // requestLogger logs one line per request through the configured logger.
 // Errors go through the central handler first, so the logged status is the
-// one the client got.
+// one the client got. It logs the route, not the URI: URIs carry the signed
+// tokens of confirm, unsubscribe and booking links, which must not end up in
+// log files.
 func (s *server) requestLogger() echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		HandleError:  true,
 		LogMethod:    true,
-		LogURI:       true,
+		LogRoutePath: true,
 		LogStatus:    true,
 		LogLatency:   true,
 		LogRequestID: true,
@@ -76,7 +78,7 @@ func (s *server) requestLogger() echo.MiddlewareFunc {
 			}
 			s.Log.LogAttrs(c.Request().Context(), level, "request",
 				slog.String("method", v.Method),
-				slog.String("uri", v.URI),
+				slog.String("route", v.RoutePath),
 				slog.Int("status", v.Status),
 				slog.Float64("latency_ms", float64(v.Latency.Microseconds())/1000),
 				slog.String("request_id", v.RequestID),

@@ -210,12 +210,12 @@ func (s *Service) booked(ctx context.Context) ([]time.Time, error) {
 func (s *Service) changed(ctx context.Context, b models.Booking, event string) {
 	if s.notifier != nil {
 		if err := s.notifier.BookingChanged(ctx, b, event); err != nil {
-			s.log.Warn("queue booking emails", "booking_id", b.ID, "event", event, "err", err)
+			s.log.Warn("queue booking emails", "booking_id", b.ID, "event", event, "error", err)
 		}
 	}
 	if s.replanner != nil {
 		if err := s.replanner.Replan(ctx, b.SubscriberID); err != nil {
-			s.log.Warn("replan course after booking", "booking_id", b.ID, "event", event, "err", err)
+			s.log.Warn("replan course after booking", "booking_id", b.ID, "event", event, "error", err)
 		}
 	}
 }

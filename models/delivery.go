@@ -134,6 +134,18 @@ func (s *Store) SentSteps(ctx context.Context, subscriberID int64, kind string) 
 	return sent, nil
 }
 
+// RetryFailed puts a subscriber's permanently failed deliveries of kind back
+// in the queue: after a fresh opt-in, the address is worth another try.
+func (s *Store) RetryFailed(ctx context.Context, subscriberID int64, kind string) error {
+	err := s.db.WithContext(ctx).Model(&Delivery{}).
+		Where("subscriber_id = ? AND kind = ? AND state = ?", subscriberID, kind, DeliveryFailed).
+		Updates(map[string]any{"state": DeliveryQueued, "updated_at": s.now()}).Error
+	if err != nil {
+		return fmt.Errorf("retry failed deliveries: %w", err)
+	}
+	return nil
+}
+
 // MarkSent records a successful send.
 func (s *Store) MarkSent(ctx context.Context, key DeliveryKey) error {
 	return s.mark(ctx, key, DeliverySent, "")

@@ -21,8 +21,8 @@ const (
 	TypeBookingRemind = "booking:remind"
 )
 
-// DefaultReminders are how long before a call the reminders go out.
-var DefaultReminders = []time.Duration{24 * time.Hour, time.Hour}
+// defaultReminders are how long before a call the reminders go out.
+var defaultReminders = []time.Duration{24 * time.Hour, time.Hour}
 
 // BookingPayload names one version of a booking: the sequence changes with
 // every reschedule or cancellation.
@@ -129,8 +129,11 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 	}
 	msg := e.message(sub, em, fmt.Sprintf("booking.%s@%s", step, e.domain))
 	msg.Calendar = cal
-	if err := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: "booking", Step: step}, true, msg); err != nil {
-		return err
+	// A subscriber address that refuses mail must not keep the coach from
+	// hearing about the call.
+	subErr := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: "booking", Step: step}, true, msg)
+	if subErr != nil && !errors.Is(subErr, emails.ErrPermanent) {
+		return subErr
 	}
 
 	if e.calls.Coach.Email != "" {
@@ -148,10 +151,12 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 			return err
 		}
 	}
-	if _, err := e.queue.reminders(ctx, b, e.calls.Reminders, e.now()); err != nil {
-		e.log.Warn("queue reminders", "booking_id", b.ID, "err", err)
+	if subErr == nil {
+		if _, err := e.queue.reminders(ctx, b, e.calls.Reminders, e.now()); err != nil {
+			e.log.Warn("queue reminders", "booking_id", b.ID, "error", err)
+		}
 	}
-	return e.store.MarkBookingNotified(ctx, b.ID, b.Sequence)
+	return e.store.MarkBookingNotified(context.WithoutCancel(ctx), b.ID, b.Sequence)
 }
 
 // RemindBooking sends one reminder, unless the booking was since cancelled
@@ -188,7 +193,7 @@ func (e *Engine) sendOnce(ctx context.Context, key models.DeliveryKey, toSubscri
 	if err := e.deliver(ctx, key, toSubscriber, msg); err != nil {
 		return err
 	}
-	return e.store.MarkSent(ctx, key)
+	return e.store.MarkSent(context.WithoutCancel(ctx), key)
 }
 
 func (e *Engine) invite(b models.Booking, sub models.Subscriber) calendar.Event {

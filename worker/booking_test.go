@@ -180,3 +180,42 @@ func lessonSlugs(ps []*emails.Parsed) []string {
 	}
 	return out
 }
+
+func TestRescheduleUpdatesTheInviteAndMovesTheReminders(t *testing.T) {
+	h := bookingHarness(t, 2*time.Second, time.Second)
+	ctx := context.Background()
+	addr := "moved@example.com"
+	id := h.activeSubscriber(addr)
+
+	start := time.Now().Add(3 * time.Second).Truncate(time.Second)
+	b, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: id, Start: start, End: start.Add(30 * time.Minute), UID: "moved@test"})
+	require.NoError(t, err)
+	require.NoError(t, h.queue.BookingChanged(ctx, b, booking.EventBooked))
+	h.waitMail(addr, 1, 5*time.Second)
+
+	later := start.Add(3 * time.Second)
+	moved, err := h.store.RescheduleBooking(ctx, b.ID, later, later.Add(30*time.Minute))
+	require.NoError(t, err)
+	require.NoError(t, h.queue.BookingChanged(ctx, moved, booking.EventRescheduled))
+
+	got := h.waitMail(addr, 4, 15*time.Second) // two invites, then two reminders for the new time
+	update := got[1]
+	require.Equal(t, "REQUEST", update.CalendarMethod)
+	cal, err := ics.ParseCalendar(strings.NewReader(update.Calendar))
+	require.NoError(t, err)
+	ev := cal.Events()[0]
+	require.Equal(t, b.UID, ev.GetProperty(ics.ComponentPropertyUniqueId).Value, "the same event, updated")
+	require.Equal(t, "1", ev.GetProperty(ics.ComponentPropertySequence).Value)
+	evStart, err := ev.GetStartAt()
+	require.NoError(t, err)
+	require.True(t, evStart.Equal(later))
+
+	for _, r := range got[2:] {
+		require.Contains(t, r.Subject, "Reminder")
+		sent, err := r.Header.Date()
+		require.NoError(t, err)
+		require.False(t, sent.Before(later.Add(-2*time.Second).Truncate(time.Second)), "reminder for the new time, not the old one (sent %v)", sent)
+	}
+	time.Sleep(time.Until(later.Add(500 * time.Millisecond)))
+	require.Len(t, h.mailTo(addr), 4, "the old time's reminders never went out")
+}

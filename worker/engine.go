@@ -63,7 +63,7 @@ func NewEngine(d EngineDeps) *Engine {
 		d.Log = slog.Default()
 	}
 	if d.Calls.Reminders == nil {
-		d.Calls.Reminders = DefaultReminders
+		d.Calls.Reminders = defaultReminders
 	}
 	if d.Calls.CoachTZ == nil {
 		d.Calls.CoachTZ = d.Schedule.DefaultTZ
@@ -91,6 +91,11 @@ func (e *Engine) Confirm(ctx context.Context, subscriberID int64) error {
 	}
 	sub, err := e.store.Subscriber(ctx, subscriberID)
 	if err != nil {
+		return err
+	}
+	// A lesson refused before (the address bounced) gets another try now
+	// that the subscriber has confirmed afresh.
+	if err := e.store.RetryFailed(ctx, sub.ID, models.KindLesson); err != nil {
 		return err
 	}
 	sent, err := e.store.SentSteps(ctx, sub.ID, models.KindLesson)
@@ -146,7 +151,7 @@ func (e *Engine) SendConfirmation(ctx context.Context, subscriberID int64, round
 	if err := e.deliver(ctx, key, true, msg); err != nil {
 		return err
 	}
-	return e.store.MarkSent(ctx, key)
+	return e.store.MarkSent(context.WithoutCancel(ctx), key)
 }
 
 // SendLesson sends one lesson if it is still the subscriber's next step, then
@@ -209,11 +214,21 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 		"List-Unsubscribe":      "<" + unsubscribe + ">",
 		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 	}
+	// An unsubscribe may have landed since the checks above; look once more,
+	// as late as possible.
+	if cur, err := e.store.Subscriber(ctx, sub.ID); err != nil {
+		return e.release(ctx, key, err)
+	} else if cur.Status != models.StatusActive {
+		return e.store.MarkRetry(ctx, key, errNotActive)
+	}
 	if err := e.deliver(ctx, key, true, msg); err != nil {
 		return err
 	}
 	e.log.Info("lesson sent", "subscriber_id", sub.ID, "slug", slug)
 
+	// The lesson is out: record it even if the task is being cancelled, or a
+	// retry would send it again.
+	ctx = context.WithoutCancel(ctx)
 	sent, err := e.store.SentSteps(ctx, sub.ID, models.KindLesson)
 	if err != nil {
 		return err
@@ -300,7 +315,7 @@ func (e *Engine) enqueueNext(ctx context.Context, enr models.Enrollment) {
 		return
 	}
 	if err := e.queue.Lesson(ctx, enr.SubscriberID, enr.NextStep, *enr.NextSendAt); err != nil {
-		e.log.Warn("enqueue next lesson", "subscriber_id", enr.SubscriberID, "slug", enr.NextStep, "err", err)
+		e.log.Warn("enqueue next lesson", "subscriber_id", enr.SubscriberID, "slug", enr.NextStep, "error", err)
 	}
 }
 
@@ -325,10 +340,10 @@ func (e *Engine) deliver(ctx context.Context, key models.DeliveryKey, toSubscrib
 		return nil
 	}
 	if !errors.Is(err, emails.ErrPermanent) {
-		e.log.Warn("send failed, will retry", "delivery", key.String(), "err", err)
+		e.log.Warn("send failed, will retry", "delivery", key.String(), "error", err)
 		return e.release(ctx, key, err)
 	}
-	e.log.Warn("send refused", "delivery", key.String(), "err", err)
+	e.log.Warn("send refused", "delivery", key.String(), "error", err)
 	if !toSubscriber {
 		return errors.Join(err, e.store.MarkFailed(ctx, key, err))
 	}
@@ -341,6 +356,10 @@ func (e *Engine) message(sub models.Subscriber, em emails.Email, id string) *ema
 		Subject: em.Subject, Text: em.Text, HTML: em.HTML, MessageID: id,
 	}
 }
+
+// errNotActive is recorded on a lesson held back because the subscriber left
+// between the claim and the send.
+var errNotActive = errors.New("subscriber no longer active")
 
 // ignoreDone turns "someone else has it or it is finished" into success for
 // the task, and keeps real errors.

@@ -66,7 +66,7 @@ func newHarnessWith(t *testing.T, rdb *redis.Client, calls worker.Calls) *harnes
 
 	h.sender = sender
 	h.signer = token.NewSigner([]byte("test secret key, 16+ chars"))
-	h.queue = worker.NewQueue(asynq.NewClientFromRedisClient(rdb), h.name)
+	h.queue = worker.NewQueue(rdb, h.name)
 	h.calls = calls
 	h.useCourse(emails.DefaultCourse())
 	h.start()

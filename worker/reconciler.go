@@ -28,10 +28,10 @@ type Reconciler struct {
 
 // NewReconciler returns a Reconciler that runs every interval. lockKey names
 // the Redis key instances compete for; reminders are the calls' reminder
-// leads (nil for DefaultReminders).
+// leads (nil: 24 hours and 1 hour before).
 func NewReconciler(store *models.Store, queue *Queue, rdb redis.UniversalClient, lockKey string, interval time.Duration, reminders []time.Duration, log *slog.Logger) *Reconciler {
 	if reminders == nil {
-		reminders = DefaultReminders
+		reminders = defaultReminders
 	}
 	return &Reconciler{store: store, queue: queue, rdb: rdb, lockKey: lockKey, interval: interval, remind: reminders,
 		now: func() time.Time { return time.Now().UTC() }, log: log}
@@ -43,7 +43,7 @@ func (r *Reconciler) Run(ctx context.Context) {
 	defer t.Stop()
 	for {
 		if n, err := r.Tick(ctx); err != nil {
-			r.log.Error("reconcile", "err", err)
+			r.log.Error("reconcile", "error", err)
 		} else if n > 0 {
 			r.log.Info("reconciled", "requeued", n)
 		}

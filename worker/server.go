@@ -44,7 +44,7 @@ func NewServer(rdb redis.UniversalClient, queue string, concurrency int, t Timin
 		Logger:   slogAdapter{log},
 		LogLevel: asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(_ context.Context, task *asynq.Task, err error) {
-			log.Warn("task failed", "type", task.Type(), "err", err)
+			log.Warn("task failed", "type", task.Type(), "error", err)
 		}),
 	})
 }

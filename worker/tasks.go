@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 // Task types.
@@ -34,13 +35,14 @@ type LessonPayload struct {
 // Queue puts tasks on Asynq. Task IDs derive from the delivery key, so
 // enqueuing the same email twice is a no-op.
 type Queue struct {
-	client *asynq.Client
-	name   string
+	client  *asynq.Client
+	inspect *asynq.Inspector
+	name    string
 }
 
-// NewQueue returns a Queue that enqueues on the named Asynq queue.
-func NewQueue(client *asynq.Client, name string) *Queue {
-	return &Queue{client: client, name: name}
+// NewQueue returns a Queue that enqueues on the named Asynq queue of rdb.
+func NewQueue(rdb redis.UniversalClient, name string) *Queue {
+	return &Queue{client: asynq.NewClientFromRedisClient(rdb), inspect: asynq.NewInspectorFromRedisClient(rdb), name: name}
 }
 
 // Confirmation enqueues a confirmation email for immediate delivery.
@@ -76,12 +78,41 @@ func (q *Queue) enqueue(ctx context.Context, typ string, payload any, id string,
 	if !at.IsZero() {
 		opts = append(opts, asynq.ProcessAt(at))
 	}
-	_, err = q.client.EnqueueContext(ctx, asynq.NewTask(typ, b), opts...)
+	task := asynq.NewTask(typ, b)
+	_, err = q.client.EnqueueContext(ctx, task, opts...)
 	if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
-		return false, nil
+		if !q.stale(id, at) {
+			return false, nil
+		}
+		// The task with this ID can no longer do the job: replace it.
+		if err := q.inspect.DeleteTask(q.name, id); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
+			return false, fmt.Errorf("replace %s: %w", id, err)
+		}
+		_, err = q.client.EnqueueContext(ctx, task, opts...)
+		if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
+			return false, nil // someone else replaced it first
+		}
 	}
 	if err != nil {
 		return false, fmt.Errorf("enqueue %s: %w", id, err)
 	}
 	return true, nil
+}
+
+// stale reports whether the task holding id will never run in time: it was
+// archived after its last retry (Asynq keeps archived IDs for months), or it
+// waits for a later time than the database now wants.
+func (q *Queue) stale(id string, at time.Time) bool {
+	info, err := q.inspect.GetTaskInfo(q.name, id)
+	if err != nil {
+		return false
+	}
+	switch info.State {
+	case asynq.TaskStateArchived, asynq.TaskStateCompleted:
+		return true
+	case asynq.TaskStateScheduled:
+		return info.NextProcessAt.After(at.Add(time.Second))
+	default:
+		return false
+	}
 }

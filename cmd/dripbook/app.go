@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dripbook/dripbook/api"
@@ -38,7 +37,6 @@ type app struct {
 	mailer   worker.Mailer
 	outbox   *emails.Outbox
 	smtp     *emails.SMTPSender
-	client   *asynq.Client
 	queue    *worker.Queue
 	engine   *worker.Engine
 	bookings *booking.Service
@@ -99,8 +97,7 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 	if err := a.openMailer(); err != nil {
 		return nil, err
 	}
-	a.client = asynq.NewClientFromRedisClient(a.rdb)
-	a.queue = worker.NewQueue(a.client, queueName)
+	a.queue = worker.NewQueue(a.rdb, queueName)
 	a.engine = worker.NewEngine(worker.EngineDeps{
 		Store: a.store, Mailer: a.mailer, Renderer: a.renderer, Links: a.links, Queue: a.queue,
 		Schedule: drip.Schedule{Day: cfg.CourseDay, SendHour: cfg.SendHour, DefaultTZ: cfg.DefaultTZ},
@@ -180,9 +177,6 @@ func (a *app) apiDeps() api.Deps {
 // Close releases everything open, newest first.
 func (a *app) Close() error {
 	var errs []error
-	if a.client != nil {
-		errs = append(errs, a.client.Close())
-	}
 	if a.smtp != nil {
 		errs = append(errs, a.smtp.Close())
 	}

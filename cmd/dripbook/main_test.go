@@ -293,3 +293,16 @@ func TestWorkerModeAnswersHealthChecksOnly(t *testing.T) {
 		t.Fatal("worker did not stop")
 	}
 }
+
+func TestStartupRefusesABrokenCourse(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "course.yaml"), []byte("title: T\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "confirm.md"), []byte("---\nsubject: Confirm\npreheader: p\n---\n[[Go]]({{ confirm_url }})\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "01-a.md"), []byte("---\nslug: a\nday: 3\nsubject: A\npreheader: p\n---\nHi\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "02-b.md"), []byte("---\nslug: b\nday: 1\nsubject: B\npreheader: p\n---\n[[Book]]\n"), 0o644))
+	e := env{"DATA_DIR": t.TempDir(), "COURSE_DIR": dir, "HTTP_ADDR": freeAddr(t)}
+	err := run(context.Background(), nil, e.get, io.Discard)
+	require.Error(t, err, "dripbook does not start with a broken course")
+	require.Contains(t, err.Error(), "course check")
+	require.Contains(t, err.Error(), "02-b.md")
+}

@@ -33,13 +33,22 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 		}
 		defer srv.Shutdown()
 		rec := worker.NewReconciler(a.store, a.queue, a.rdb, queueName+":reconciler", a.timing.Reconcile, nil, a.log)
-		go rec.Run(ctx)
+		recCtx, stopRec := context.WithCancel(ctx)
+		recDone := make(chan struct{})
+		go func() { rec.Run(recCtx); close(recDone) }()
+		// Deferred calls run last-first: the reconciler stops before the
+		// worker and long before the store and Redis close.
+		defer func() { stopRec(); <-recDone }()
 		a.log.Info("worker started", "concurrency", a.cfg.Concurrency, "course_day", a.cfg.CourseDay.String())
 	}
 	// Every mode listens on HTTP_ADDR: the worker only for its health checks.
-	handler := http.Handler(api.NewHealth(a.apiDeps()))
+	deps := a.apiDeps()
+	if mode != "" {
+		deps.Mailbox = nil // /dev/mail belongs to the one-process default only
+	}
+	handler := http.Handler(api.NewHealth(deps))
 	if mode == "" || mode == "api" {
-		handler = api.New(a.apiDeps())
+		handler = api.New(deps)
 	}
 	httpSrv := &http.Server{Addr: a.cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -51,13 +60,13 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
 		if err := httpSrv.Shutdown(sctx); err != nil {
-			a.log.Error("http shutdown", "err", err)
+			a.log.Error("http shutdown", "error", err)
 		}
 	}()
 	a.log.Info("http listening", "addr", a.cfg.HTTPAddr)
 	if mode == "" || mode == "api" {
 		fmt.Fprintf(stdout, "dripbook is running: open %s\n", a.cfg.BaseURL)
-		if a.outbox != nil {
+		if deps.Mailbox != nil {
 			fmt.Fprintf(stdout, "mail is captured, not sent: read it at %s/dev/mail\n", a.cfg.BaseURL)
 		}
 	}
