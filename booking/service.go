@@ -84,7 +84,7 @@ func (s *Service) Rules() Rules { return s.rules }
 
 // Slots lists the free slots starting in [from, to).
 func (s *Service) Slots(ctx context.Context, from, to time.Time) ([]Slot, error) {
-	booked, err := s.booked(ctx)
+	booked, err := s.booked(ctx, s.store)
 	if err != nil {
 		return nil, err
 	}
@@ -108,9 +108,6 @@ func (s *Service) Book(ctx context.Context, r Request) (models.Booking, bool, er
 			return models.Booking{}, false, err
 		}
 	}
-	if err := s.offered(ctx, r.Start); err != nil {
-		return models.Booking{}, false, err
-	}
 	answers, err := json.Marshal(r.Answers)
 	if err != nil {
 		return models.Booking{}, false, fmt.Errorf("encode answers: %w", err)
@@ -124,7 +121,14 @@ func (s *Service) Book(ctx context.Context, r Request) (models.Booking, bool, er
 		key := r.IdempotencyKey
 		b.IdempotencyKey = &key
 	}
-	b, created, err := s.store.CreateBooking(ctx, b)
+	created := false
+	err = s.store.LockBookings(ctx, func(st *models.Store) error {
+		if err := s.offered(ctx, st, start, time.Time{}); err != nil {
+			return err
+		}
+		b, created, err = st.CreateBooking(ctx, b)
+		return err
+	})
 	if err != nil || !created {
 		return b, false, err
 	}
@@ -151,11 +155,15 @@ func (s *Service) Reschedule(ctx context.Context, id int64, start time.Time) (mo
 	if cur.Status != models.BookingConfirmed {
 		return cur, models.ErrNotConfirmed
 	}
-	if err := s.offered(ctx, start); err != nil {
-		return cur, err
-	}
 	start = start.UTC()
-	b, err := s.store.RescheduleBooking(ctx, id, start, start.Add(s.rules.Call))
+	var b models.Booking
+	err = s.store.LockBookings(ctx, func(st *models.Store) error {
+		if err := s.offered(ctx, st, start, cur.Start); err != nil {
+			return err
+		}
+		b, err = st.RescheduleBooking(ctx, id, start, start.Add(s.rules.Call))
+		return err
+	})
 	if err != nil {
 		return b, err
 	}
@@ -178,14 +186,23 @@ func (s *Service) RecordClick(ctx context.Context, subscriberID int64, lesson st
 	return s.store.RecordClick(ctx, subscriberID, lesson)
 }
 
-func (s *Service) offered(ctx context.Context, start time.Time) error {
+// offered checks start against the free slots, as seen through st; own is the
+// start of the booking being moved (zero when booking), which does not count
+// against its new time.
+func (s *Service) offered(ctx context.Context, st *models.Store, start, own time.Time) error {
 	now := s.now()
 	if !start.After(now) {
 		return ErrInPast
 	}
-	booked, err := s.booked(ctx)
+	all, err := s.booked(ctx, st)
 	if err != nil {
 		return err
+	}
+	booked := all[:0:0]
+	for _, b := range all {
+		if !b.Equal(own) {
+			booked = append(booked, b)
+		}
 	}
 	if !s.rules.Offered(now, start, booked) {
 		for _, b := range booked {
@@ -199,9 +216,9 @@ func (s *Service) offered(ctx context.Context, start time.Time) error {
 }
 
 // booked lists the starts of confirmed calls that can still affect a slot.
-func (s *Service) booked(ctx context.Context) ([]time.Time, error) {
+func (s *Service) booked(ctx context.Context, st *models.Store) ([]time.Time, error) {
 	now := s.now()
-	return s.store.BookedStarts(ctx, now.Add(-48*time.Hour), now.AddDate(0, 0, s.rules.Horizon+2))
+	return st.BookedStarts(ctx, now.Add(-48*time.Hour), now.AddDate(0, 0, s.rules.Horizon+2))
 }
 
 // changed tells the worker and the course about a change. A failure here is

@@ -58,7 +58,9 @@ func (s *Store) CreateBooking(ctx context.Context, b Booking) (_ Booking, create
 	start, sub := b.Start, b.SubscriberID
 	b.ActiveStart, b.ActiveSubscriberID = &start, &sub
 	db := s.db.WithContext(ctx)
-	err = db.Create(&b).Error
+	// Its own (nested) transaction: inside LockBookings a refused insert
+	// rolls back to a savepoint, and the queries below still work.
+	err = db.Transaction(func(tx *gorm.DB) error { return tx.Create(&b).Error })
 	if err == nil {
 		return b, true, nil
 	}
@@ -87,6 +89,25 @@ func (s *Store) CreateBooking(ctx context.Context, b Booking) (_ Booking, create
 		return Booking{}, false, ErrAlreadyBooked
 	}
 	return Booking{}, false, ErrSlotTaken
+}
+
+// bookingsLock is the PostgreSQL advisory lock key for booking writes.
+const bookingsLock = 0x64726970 // "drip"
+
+// LockBookings runs fn in a transaction during which no other booking is
+// made or moved, so rules that span bookings (the buffer between calls, the
+// daily cap) hold under concurrency; the unique indexes remain the last
+// word. fn must use the Store it is given. On SQLite the one connection
+// already serialises transactions.
+func (s *Store) LockBookings(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.Dialect() == "postgres" {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", bookingsLock).Error; err != nil {
+				return fmt.Errorf("lock bookings: %w", err)
+			}
+		}
+		return fn(&Store{db: tx, now: s.now})
+	})
 }
 
 // Booking returns one booking.
@@ -158,11 +179,18 @@ func (s *Store) CancelBooking(ctx context.Context, id int64) (Booking, error) {
 // and raising its sequence. A taken slot is ErrSlotTaken.
 func (s *Store) RescheduleBooking(ctx context.Context, id int64, start, end time.Time) (Booking, error) {
 	now := s.now()
-	res := s.db.WithContext(ctx).Model(&Booking{}).Where("id = ? AND status = ?", id, BookingConfirmed).
-		Updates(map[string]any{
-			"starts_at": start, "ends_at": end, "active_start": start,
-			"sequence": gorm.Expr("sequence + 1"), "updated_at": now,
-		})
+	var res *gorm.DB
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res = tx.Model(&Booking{}).Where("id = ? AND status = ?", id, BookingConfirmed).
+			Updates(map[string]any{
+				"starts_at": start, "ends_at": end, "active_start": start,
+				"sequence": gorm.Expr("sequence + 1"), "updated_at": now,
+			})
+		return res.Error
+	})
+	if err != nil && res == nil {
+		return Booking{}, fmt.Errorf("reschedule booking %d: %w", id, err)
+	}
 	if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
 		return Booking{}, ErrSlotTaken
 	}

@@ -1,0 +1,92 @@
+package booking_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/testenv"
+)
+
+// serviceNow is a Monday morning in Berlin.
+var serviceNow = time.Date(2026, 11, 2, 7, 0, 0, 0, time.UTC)
+
+func newService(t *testing.T, change func(*booking.Rules)) (*booking.Service, *models.Store) {
+	t.Helper()
+	week, err := booking.ParseHours("Mon-Fri 09:00-17:00")
+	require.NoError(t, err)
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	rules := booking.Rules{Week: week, Location: berlin, Call: 30 * time.Minute, Notice: time.Hour, Horizon: 7}
+	if change != nil {
+		change(&rules)
+	}
+	store := testenv.Store(t)
+	store.SetClock(func() time.Time { return serviceNow })
+	return booking.NewService(store, rules, nil, nil, func() time.Time { return serviceNow }, nil), store
+}
+
+func subscribers(t *testing.T, store *models.Store, n int) []int64 {
+	t.Helper()
+	ids := make([]int64, n)
+	for i := range ids {
+		res, err := store.Subscribe(context.Background(), models.Signup{Email: testenv.Random(10) + "@example.com", TextVersion: "t"})
+		require.NoError(t, err)
+		ids[i] = res.SubscriberID
+	}
+	return ids
+}
+
+// bookConcurrently has one subscriber per start book at once and counts
+// the winners.
+func bookConcurrently(t *testing.T, svc *booking.Service, subs []int64, starts []time.Time) int {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, len(starts))
+	for i := range starts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, errs[i] = svc.Book(context.Background(), booking.Request{SubscriberID: subs[i], Start: starts[i]})
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case errors.Is(err, booking.ErrNotOffered), errors.Is(err, models.ErrSlotTaken):
+		default:
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	return won
+}
+
+func TestDailyCapHoldsUnderConcurrency(t *testing.T) {
+	svc, store := newService(t, func(r *booking.Rules) { r.DailyMax = 2 })
+	subs := subscribers(t, store, 6)
+	var starts []time.Time
+	for i := range subs {
+		starts = append(starts, time.Date(2026, 11, 3, 8+i, 0, 0, 0, time.UTC))
+	}
+	require.Equal(t, 2, bookConcurrently(t, svc, subs, starts))
+}
+
+func TestRescheduleNextToItsOwnSlot(t *testing.T) {
+	svc, store := newService(t, func(r *booking.Rules) { r.Buffer = 30 * time.Minute; r.DailyMax = 1 })
+	subs := subscribers(t, store, 1)
+	nine := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	b, _, err := svc.Book(context.Background(), booking.Request{SubscriberID: subs[0], Start: nine})
+	require.NoError(t, err)
+	moved, err := svc.Reschedule(context.Background(), b.ID, nine.Add(time.Hour))
+	require.NoError(t, err, "the call's own time does not block its new time, nor count against the day")
+	require.True(t, moved.Start.Equal(nine.Add(time.Hour)))
+}
