@@ -1,0 +1,63 @@
+package worker
+
+// Sending one claimed email and recording how it went.
+
+import (
+	"context"
+	"errors"
+
+	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/models"
+)
+
+// claim takes the right to send one email; see models.Store.ClaimDelivery.
+func (e *Engine) claim(ctx context.Context, key models.DeliveryKey) error {
+	return e.store.ClaimDelivery(ctx, key, e.lease)
+}
+
+// release gives a claimed delivery back for a later attempt.
+func (e *Engine) release(ctx context.Context, key models.DeliveryKey, cause error) error {
+	if err := e.store.MarkRetry(ctx, key, cause); err != nil {
+		return errors.Join(cause, err)
+	}
+	return cause
+}
+
+// deliver sends msg for a claimed delivery. A permanent refusal fails the
+// delivery and, when the message went to the subscriber, marks them bounced,
+// which stops their course.
+func (e *Engine) deliver(ctx context.Context, key models.DeliveryKey, toSubscriber bool, msg *emails.Message) error {
+	err := e.mailer.Send(ctx, msg)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, emails.ErrPermanent) {
+		e.log.Warn("send failed, will retry", "delivery", key.String(), "error", err)
+		return e.release(ctx, key, err)
+	}
+	e.log.Warn("send refused", "delivery", key.String(), "error", err)
+	if !toSubscriber {
+		return errors.Join(err, e.store.MarkFailed(ctx, key, err))
+	}
+	return errors.Join(err, e.store.MarkFailed(ctx, key, err), e.store.MarkBounced(ctx, key.SubscriberID))
+}
+
+func (e *Engine) message(sub models.Subscriber, em emails.Email, id string) *emails.Message {
+	return &emails.Message{
+		From: e.from, To: sub.Email, ToName: sub.Name,
+		Subject: em.Subject, Text: em.Text, HTML: em.HTML, MessageID: id,
+	}
+}
+
+// errNotActive is recorded on a lesson held back because the subscriber left
+// between the claim and the send.
+var errNotActive = errors.New("subscriber no longer active")
+
+// ignoreDone turns "someone else has it or it is finished" into success for
+// the task, and keeps real errors.
+func ignoreDone(err error) error {
+	if errors.Is(err, models.ErrAlreadySent) || errors.Is(err, models.ErrDeliveryFailed) {
+		return nil
+	}
+	return err
+}
