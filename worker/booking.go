@@ -57,17 +57,18 @@ func (q *Queue) bookingNotice(ctx context.Context, b models.Booking) (bool, erro
 	return q.enqueue(ctx, TypeBookingNotify, p, fmt.Sprintf("booking:%d:%d", b.ID, b.Sequence), time.Time{})
 }
 
-// reminders queues the reminders of a confirmed booking that are still to
-// come and fall after it was made or moved: a call booked five hours ahead
-// gets no 24-hour reminder.
-func (q *Queue) reminders(ctx context.Context, b models.Booking, leads []time.Duration, now time.Time) (int, error) {
+// reminders queues the reminders of a confirmed booking that fall after it
+// was made or moved (a call booked five hours ahead gets no 24-hour reminder)
+// and after since: the reconciler passes the current time, so it never
+// re-queues a reminder whose time has passed.
+func (q *Queue) reminders(ctx context.Context, b models.Booking, leads []time.Duration, since time.Time) (int, error) {
 	if b.Status != models.BookingConfirmed {
 		return 0, nil
 	}
 	n := 0
 	for _, lead := range leads {
 		at := b.Start.Add(-lead)
-		if !at.After(b.UpdatedAt) || !at.After(now) {
+		if !at.After(b.UpdatedAt) || !at.After(since) {
 			continue
 		}
 		p := ReminderPayload{BookingID: b.ID, Sequence: b.Sequence, Lead: lead}
@@ -152,7 +153,8 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 		}
 	}
 	if subErr == nil {
-		if _, err := e.queue.reminders(ctx, b, e.calls.Reminders, e.now()); err != nil {
+		// A notice that runs late still queues a reminder that is now due.
+		if _, err := e.queue.reminders(ctx, b, e.calls.Reminders, b.UpdatedAt); err != nil {
 			e.log.Warn("queue reminders", "booking_id", b.ID, "error", err)
 		}
 	}

@@ -101,13 +101,13 @@ func TestRemindersFireOnTimeAndNotAfterCancel(t *testing.T) {
 	kept := h.activeSubscriber("kept@example.com")
 	gone := h.activeSubscriber("gone@example.com")
 
-	start := time.Now().Add(3 * time.Second).Truncate(time.Second)
+	start := time.Now().Add(4 * time.Second).Truncate(time.Second)
 	bk, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: kept, Start: start, End: start.Add(30 * time.Minute), UID: "kept@test"})
 	require.NoError(t, err)
 	require.NoError(t, h.queue.BookingChanged(ctx, bk, booking.EventBooked))
 	// The second call's reminders are queued once its confirmation is out;
 	// cancelling must stop them.
-	bg, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: gone, Start: start.Add(time.Second), End: start.Add(31 * time.Minute), UID: "gone@test"})
+	bg, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: gone, Start: start.Add(3 * time.Second), End: start.Add(33 * time.Minute), UID: "gone@test"})
 	require.NoError(t, err)
 	require.NoError(t, h.queue.BookingChanged(ctx, bg, booking.EventBooked))
 	h.waitMail("gone@example.com", 1, 10*time.Second)
@@ -123,7 +123,7 @@ func TestRemindersFireOnTimeAndNotAfterCancel(t *testing.T) {
 		require.NoError(t, err)
 		require.False(t, sent.Before(start.Add(-lead).Truncate(time.Second)), "reminder %d went out at %v, before %v", i, sent, start.Add(-lead))
 	}
-	time.Sleep(time.Until(start.Add(1500 * time.Millisecond)))
+	time.Sleep(time.Until(start.Add(3500 * time.Millisecond)))
 	for _, p := range h.mailTo("gone@example.com") {
 		require.NotContains(t, p.Subject, "Reminder", "no reminder for a cancelled call")
 	}
@@ -187,7 +187,7 @@ func TestRescheduleUpdatesTheInviteAndMovesTheReminders(t *testing.T) {
 	addr := "moved@example.com"
 	id := h.activeSubscriber(addr)
 
-	start := time.Now().Add(3 * time.Second).Truncate(time.Second)
+	start := time.Now().Add(4 * time.Second).Truncate(time.Second)
 	b, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: id, Start: start, End: start.Add(30 * time.Minute), UID: "moved@test"})
 	require.NoError(t, err)
 	require.NoError(t, h.queue.BookingChanged(ctx, b, booking.EventBooked))

@@ -234,6 +234,11 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 		return err
 	}
 	sent[slug] = true
+	// A booking may have been made or cancelled while the lesson was on its
+	// way: plan with what holds now.
+	if booked, err = e.store.HasActiveBooking(ctx, sub.ID); err != nil {
+		return err
+	}
 	next := e.plan(sub, enr, sent, lesson.Day, booked)
 	if err := e.store.CompleteStep(ctx, key, next); err != nil {
 		return err
