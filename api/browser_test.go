@@ -1,11 +1,8 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -13,55 +10,12 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dripbook/dripbook/testenv"
 	"github.com/dripbook/dripbook/token"
 )
 
-// chromiumPath finds Debian's chromium, or returns "".
-func chromiumPath() string {
-	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	return ""
-}
-
-// newBrowser starts a headless chromium for one test, or skips the test
-// when there is none.
-func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
-	t.Helper()
-	path := chromiumPath()
-	if path == "" {
-		t.Skip("chromium not installed: apt-get install -y chromium")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-	}
-	opts = append(opts, extra...)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelBrowser)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancelTimeout)
-	return ctx
-}
-
 func TestBrowserSignup(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := testenv.Browser(t)
 	env := newTestEnv(t, nil)
 	srv := httptest.NewServer(env.e)
 	t.Cleanup(srv.Close)
@@ -93,7 +47,7 @@ func TestBrowserSignup(t *testing.T) {
 func TestBrowserDevMailShowsHTMLPart(t *testing.T) {
 	// A sandboxed frame gets a process of its own unless told otherwise, and
 	// the test can only look into frames that share the page's process.
-	ctx := newBrowser(t, chromedp.Flag("disable-features", "IsolateSandboxedIframes"))
+	ctx := testenv.Browser(t, chromedp.Flag("disable-features", "IsolateSandboxedIframes"))
 	box := mustOutbox(t)
 	env := newTestEnv(t, func(d *Deps) { d.Mailbox = box })
 	srv := httptest.NewServer(env.e)
@@ -121,7 +75,7 @@ func TestBrowserDevMailShowsHTMLPart(t *testing.T) {
 }
 
 func TestBrowserBookingInTheBrowsersZone(t *testing.T) {
-	ctx := newBrowser(t, chromedp.Env("TZ=America/New_York"))
+	ctx := testenv.Browser(t, chromedp.Env("TZ=America/New_York"))
 	// Redirects go to BASE_URL, so the server must know its own address.
 	var env *testEnv
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { env.e.ServeHTTP(w, r) }))

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,57 +14,14 @@ import (
 
 	"github.com/dripbook/dripbook/emails"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/testenv"
 )
-
-// chromiumPath finds Debian's chromium, or returns "".
-func chromiumPath() string {
-	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	return ""
-}
-
-// newBrowser starts a headless chromium for one test, or skips the test
-// when there is none.
-func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
-	t.Helper()
-	path := chromiumPath()
-	if path == "" {
-		t.Skip("chromium not installed: apt-get install -y chromium")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-	}
-	opts = append(opts, extra...)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelBrowser)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancelTimeout)
-	return ctx
-}
 
 // TestBookFromTheLastLessonInABrowser follows the whole funnel: signup,
 // confirmation, the course, the booking link in its last lesson, the
 // booking page in a real browser, and the emails a booking sends.
 func TestBookFromTheLastLessonInABrowser(t *testing.T) {
-	ctx := newBrowser(t, chromedp.Env("TZ=UTC"))
+	ctx := testenv.Browser(t, chromedp.Env("TZ=UTC"))
 	dir := t.TempDir()
 	base, smtp := startDripbook(t, env{
 		"DATA_DIR": dir, "DATABASE_URL": "sqlite://" + filepath.Join(dir, "dripbook.db"),
