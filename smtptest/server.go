@@ -26,6 +26,7 @@ type Server struct {
 	rejectRcpt map[string]int
 	username   string
 	password   string
+	dataDelay  time.Duration
 	arrived    chan struct{} // closed and replaced whenever a message arrives
 }
 
@@ -111,6 +112,20 @@ func (s *Server) FailNext(n, code int, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failLeft, s.failCode, s.failMsg = n, code, msg
+}
+
+// Slow makes the server take d to answer each DATA, as a busy relay does, so
+// a test can catch a send in flight.
+func (s *Server) Slow(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dataDelay = d
+}
+
+func (s *Server) delay() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dataDelay
 }
 
 // RejectRecipient answers RCPT TO for addr with code, every time.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -72,6 +73,7 @@ func (ss *session) Data(r io.Reader) error {
 	if err := ss.s.takeFailure(); err != nil {
 		return err
 	}
+	time.Sleep(ss.s.delay())
 	ss.s.received(Received{From: ss.from, To: append([]string(nil), ss.to...), Data: data})
 	return nil
 }

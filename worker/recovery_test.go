@@ -92,3 +92,22 @@ func TestBouncedSubscriberWhoComesBackGetsLessonsAgain(t *testing.T) {
 	got := h.mailTo(addr)
 	require.Equal(t, []string{first}, lessonSlugs(got))
 }
+
+// Shutting the worker down lets a send in flight finish and be recorded.
+func TestShutdownLetsASendInFlightFinish(t *testing.T) {
+	h := newHarness(t, testenv.Redis(t))
+	h.smtp.Slow(time.Second)
+	addr := "inflight@example.com"
+	id := h.subscribe(addr, "Ina")
+	key := models.DeliveryKey{SubscriberID: id, Kind: models.KindConfirm, Step: "1"}
+	require.Eventually(t, func() bool {
+		d, err := h.store.Delivery(context.Background(), key)
+		return err == nil && d.State == models.DeliverySending
+	}, 5*time.Second, 10*time.Millisecond, "the confirmation is being sent")
+
+	h.stop() // returns once in-flight tasks are done
+	require.Len(t, h.mailTo(addr), 1, "the send in flight finished")
+	d, err := h.store.Delivery(context.Background(), key)
+	require.NoError(t, err)
+	require.Equal(t, models.DeliverySent, d.State, "and was recorded before the worker stopped")
+}
