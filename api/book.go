@@ -40,8 +40,8 @@ type bookView struct {
 // activeView is a booking the subscriber already has, shown instead of the
 // slots.
 type activeView struct {
-	When   string
-	Manage string // the manage page's path
+	When string
+	token.Paths
 }
 
 // bookPage is the personal booking link at the end of the course. It
@@ -137,8 +137,8 @@ func (s *server) renderBook(c echo.Context, status int, tok string, sub models.S
 	switch {
 	case err == nil:
 		v.Active = &activeView{
-			When:   callTime(active, pickZone(s.Bookings.Rules().Location, active.Timezone, sub.Timezone)),
-			Manage: "/booking/" + s.Signer.Sign(token.Manage, active.ID, s.Now()),
+			When:  callTime(active, pickZone(s.Bookings.Rules().Location, active.Timezone, sub.Timezone)),
+			Paths: token.BookingPaths(s.Signer, active.ID, s.Now()),
 		}
 	case errors.Is(err, models.ErrNotFound):
 		loc := pickZone(s.Bookings.Rules().Location, in.TZ, sub.Timezone)
@@ -174,10 +174,11 @@ func (s *server) verifyBook(tok string) (int64, error) {
 	return s.Signer.Verify(tok, token.Book, token.BookMaxAge, s.Now())
 }
 
-// verifyManage checks a booking's manage link. These never expire: the call
-// can be moved from the confirmation email until it happens.
-func (s *server) verifyManage(tok string) (int64, error) {
-	return s.Signer.Verify(tok, token.Manage, 0, s.Now())
+// verifyBooking checks a booking link signed for purpose (manage, cancel or
+// reschedule). These never expire: the call can be moved from the
+// confirmation email until it happens.
+func (s *server) verifyBooking(tok, purpose string) (int64, error) {
+	return s.Signer.Verify(tok, purpose, 0, s.Now())
 }
 
 // formatUTC writes an instant the way the API and the form send them.

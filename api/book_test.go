@@ -175,9 +175,9 @@ func TestBookPageShowsExistingBooking(t *testing.T) {
 	body := rec.Body.String()
 	require.Contains(t, body, "You already have a call booked — reschedule or cancel it")
 	require.Contains(t, body, "Monday 2 November 2026, 12:00–12:30 Europe/Berlin (CET)", "in the zone it was booked in")
-	manage := "/booking/" + env.manageToken(b.ID)
-	require.Contains(t, body, `<a href="`+manage+`/reschedule">Reschedule</a>`)
-	require.Contains(t, body, `<a href="`+manage+`/cancel">Cancel</a>`)
+	paths := env.paths(b.ID)
+	require.Contains(t, body, `<a href="`+paths.Reschedule+`">Reschedule</a>`)
+	require.Contains(t, body, `<a href="`+paths.Cancel+`">Cancel</a>`)
 	require.NotContains(t, body, `name="start"`)
 	require.NotContains(t, body, "Confirm booking")
 }
@@ -240,12 +240,12 @@ func TestBookForm(t *testing.T) {
 	page := env.get(strings.TrimPrefix(rec.Header().Get("Location"), "http://dripbook.test"))
 	require.Equal(t, http.StatusOK, page.Code)
 	body := page.Body.String()
-	mtok := env.manageToken(b.ID)
+	paths := env.paths(b.ID)
 	require.Contains(t, body, "You're booked")
-	require.Contains(t, body, `<a href="/booking/`+mtok+`/invite.ics">Add to calendar</a>`)
+	require.Contains(t, body, `<a href="`+paths.Invite+`">Add to calendar</a>`)
 	require.Contains(t, body, "Monday 2 November 2026, 06:00–06:30 America/New York (EST)")
-	require.Contains(t, body, `<a href="/booking/`+mtok+`/reschedule">Reschedule</a>`)
-	require.Contains(t, body, `<a href="/booking/`+mtok+`/cancel">Cancel</a>`)
+	require.Contains(t, body, `<a href="`+paths.Reschedule+`">Reschedule</a>`)
+	require.Contains(t, body, `<a href="`+paths.Cancel+`">Cancel</a>`)
 }
 
 func TestBookFormProblemsShowTheFormAgain(t *testing.T) {
@@ -311,6 +311,6 @@ func TestBookFormWhenAlreadyBooked(t *testing.T) {
 	require.Equal(t, http.StatusConflict, rec.Code)
 	body := rec.Body.String()
 	require.Contains(t, body, "You already have a call booked — you can reschedule or cancel it instead.")
-	require.Contains(t, body, `<a href="/booking/`+env.manageToken(b.ID)+`/reschedule">Reschedule</a>`)
+	require.Contains(t, body, `<a href="`+env.paths(b.ID).Reschedule+`">Reschedule</a>`)
 	require.Len(t, env.bookedStarts(t), 1)
 }

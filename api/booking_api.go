@@ -8,6 +8,7 @@ import (
 
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/token"
 )
 
 // maxSlotRange bounds one slots query, so that a client cannot make the
@@ -164,7 +165,7 @@ func (s *server) authorizeManage(c echo.Context, tok string) (int64, error) {
 	if !ok {
 		return 0, echo.ErrNotFound
 	}
-	tokID, err := s.verifyManage(tok)
+	tokID, err := s.verifyBooking(tok, token.Manage)
 	if err != nil {
 		return 0, err
 	}

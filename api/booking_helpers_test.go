@@ -90,6 +90,11 @@ func (env *testEnv) bookToken(subID int64) string {
 	return env.signer.Sign(token.Book, subID, testNow)
 }
 
+// paths are a booking's single-purpose links, as the pages sign them.
+func (env *testEnv) paths(bookingID int64) token.Paths {
+	return token.BookingPaths(env.signer, bookingID, testNow)
+}
+
 // manageToken is a booking's manage link's token.
 func (env *testEnv) manageToken(bookingID int64) string {
 	return env.signer.Sign(token.Manage, bookingID, testNow)

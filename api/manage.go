@@ -8,11 +8,12 @@ import (
 
 	"github.com/dripbook/dripbook/calendar"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/token"
 )
 
 // manageView is a booking's own page, and the pages that cancel it.
 type manageView struct {
-	Token     string
+	token.Paths
 	When      string
 	Confirmed bool
 	Booked    bool // just booked: say so and offer the calendar file
@@ -20,9 +21,9 @@ type manageView struct {
 	BookAgain string
 }
 
-// managed verifies the manage link in the path and loads its booking.
-func (s *server) managed(c echo.Context) (models.Booking, error) {
-	id, err := s.verifyManage(c.Param("token"))
+// managed verifies the path's token for purpose and loads its booking.
+func (s *server) managed(c echo.Context, purpose string) (models.Booking, error) {
+	id, err := s.verifyBooking(c.Param("token"), purpose)
 	if err != nil {
 		return models.Booking{}, err
 	}
@@ -32,7 +33,7 @@ func (s *server) managed(c echo.Context) (models.Booking, error) {
 // manageView describes b for its pages, in the zone it was booked in.
 func (s *server) manageView(c echo.Context, b models.Booking) manageView {
 	return manageView{
-		Token:     c.Param("token"),
+		Paths:     token.BookingPaths(s.Signer, b.ID, s.Now()),
 		When:      callTime(b, pickZone(s.Bookings.Rules().Location, b.Timezone)),
 		Confirmed: b.Status == models.BookingConfirmed,
 		BookAgain: s.Links.Book(b.SubscriberID, ""),
@@ -42,7 +43,7 @@ func (s *server) manageView(c echo.Context, b models.Booking) manageView {
 // managePage shows a booking and links to move or cancel it. Like every GET
 // here it changes nothing: mail scanners follow the links in the emails.
 func (s *server) managePage(c echo.Context) error {
-	b, err := s.managed(c)
+	b, err := s.managed(c, token.Manage)
 	if err != nil {
 		return err
 	}
@@ -54,7 +55,7 @@ func (s *server) managePage(c echo.Context) error {
 
 // invite is the "add to calendar" file of a confirmed booking.
 func (s *server) invite(c echo.Context) error {
-	b, err := s.managed(c)
+	b, err := s.managed(c, token.Manage)
 	if err != nil {
 		return err
 	}
@@ -86,7 +87,7 @@ func (s *server) invite(c echo.Context) error {
 
 // cancelPage asks before cancelling; a cancelled call shows as such.
 func (s *server) cancelPage(c echo.Context) error {
-	b, err := s.managed(c)
+	b, err := s.managed(c, token.Cancel)
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func (s *server) cancelPage(c echo.Context) error {
 // cancelForm cancels the call. Cancelling twice shows the same page: the
 // second click, or a retried POST, finds what the visitor wanted done.
 func (s *server) cancelForm(c echo.Context) error {
-	id, err := s.verifyManage(c.Param("token"))
+	id, err := s.verifyBooking(c.Param("token"), token.Cancel)
 	if err != nil {
 		return err
 	}

@@ -61,18 +61,24 @@ func TestCancel(t *testing.T) {
 	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
 	b := env.mustBook(t, sub, firstSlot)
 	tok := env.manageToken(b.ID)
+	paths := env.paths(b.ID)
 
 	// Mail scanners fetch links: looking cancels nothing.
-	for _, path := range []string{"/booking/" + tok, "/booking/" + tok + "/cancel", "/booking/" + tok + "/reschedule"} {
+	for _, path := range []string{paths.Manage, paths.Cancel, paths.Reschedule} {
 		require.Equal(t, http.StatusOK, env.get(path).Code, path)
 	}
-	page := env.get("/booking/" + tok + "/cancel").Body.String()
+	page := env.get(paths.Cancel).Body.String()
 	require.Contains(t, page, "<h1>Cancel your call on Monday 2 November 2026, 12:00–12:30 Europe/Berlin (CET)?</h1>")
-	require.Contains(t, page, `<form method="post" action="/booking/`+tok+`/cancel">`)
+	require.Contains(t, page, `<form method="post" action="`+paths.Cancel+`">`)
+
+	// Each link does one thing: the manage and reschedule links cannot cancel.
+	require.Equal(t, http.StatusBadRequest, env.postForm("/booking/"+tok+"/cancel", "").Code)
+	require.Equal(t, http.StatusBadRequest, env.postForm(strings.TrimSuffix(paths.Reschedule, "/reschedule")+"/cancel", "").Code)
+	require.Equal(t, models.BookingConfirmed, env.mustBooking(t, b.ID).Status)
 	require.Equal(t, models.BookingConfirmed, env.mustBooking(t, b.ID).Status)
 	require.Len(t, env.notifier.Notices(), 1)
 
-	rec := env.postForm("/booking/"+tok+"/cancel", "")
+	rec := env.postForm(paths.Cancel, "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Contains(t, rec.Body.String(), "<h1>Your call is cancelled</h1>")
 	require.Contains(t, rec.Body.String(), `<a href="`+env.links.Book(sub, "")+`">Book another time</a>`)
@@ -80,12 +86,12 @@ func TestCancel(t *testing.T) {
 	require.Equal(t, []notice{{b.ID, booking.EventBooked}, {b.ID, booking.EventCancelled}}, env.notifier.Notices())
 
 	// Again: the same answer, and nothing more happens.
-	again := env.postForm("/booking/"+tok+"/cancel", "")
+	again := env.postForm(paths.Cancel, "")
 	require.Equal(t, http.StatusOK, again.Code)
 	require.Contains(t, again.Body.String(), "<h1>Your call is cancelled</h1>")
 	require.Len(t, env.notifier.Notices(), 2)
 	require.Contains(t, env.get("/booking/"+tok).Body.String(), "Status: cancelled")
-	require.Contains(t, env.get("/booking/"+tok+"/cancel").Body.String(), "<h1>Your call is cancelled</h1>")
+	require.Contains(t, env.get(paths.Cancel).Body.String(), "<h1>Your call is cancelled</h1>")
 
 	// The slot is free again, and the subscriber may book anew.
 	require.Empty(t, env.bookedStarts(t))
@@ -97,29 +103,29 @@ func TestReschedule(t *testing.T) {
 	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
 	b := env.mustBook(t, sub, firstSlot)
 	env.mustBook(t, mustActiveSubscriber(t, env, "bob@example.com"), secondSlot)
-	tok := env.manageToken(b.ID)
+	re := env.paths(b.ID).Reschedule
 	later := time.Date(2026, 11, 4, 8, 0, 0, 0, time.UTC) // 09:00 in Berlin
 
-	page := env.get("/booking/" + tok + "/reschedule?tz=America/New_York")
+	page := env.get(re + "?tz=America/New_York")
 	require.Equal(t, http.StatusOK, page.Code)
 	body := page.Body.String()
 	require.Contains(t, body, "Monday 2 November 2026, 06:00–06:30 America/New York (EST)")
-	require.Contains(t, body, `<form method="post" action="/booking/`+tok+`/reschedule" class="booking">`)
-	require.Contains(t, body, `<form method="get" action="/booking/`+tok+`/reschedule" class="zone">`)
+	require.Contains(t, body, `<form method="post" action="`+re+`" class="booking">`)
+	require.Contains(t, body, `<form method="get" action="`+re+`" class="zone">`)
 	require.Contains(t, body, radio(later, "03:00"))
 	require.NotContains(t, body, `value="`+secondSlot.Format(time.RFC3339)+`"`, "taken")
 
 	// Bob holds the slot: the page comes back with the news.
-	rec := env.postForm("/booking/"+tok+"/reschedule", url.Values{"start": {secondSlot.Format(time.RFC3339)}, "tz": {"America/New_York"}}.Encode())
+	rec := env.postForm(re, url.Values{"start": {secondSlot.Format(time.RFC3339)}, "tz": {"America/New_York"}}.Encode())
 	require.Equal(t, http.StatusConflict, rec.Code)
 	require.Contains(t, rec.Body.String(), "Someone just took that time — please pick another.")
 	require.Contains(t, rec.Body.String(), radio(later, "03:00"))
-	rec = env.postForm("/booking/"+tok+"/reschedule", url.Values{"start": {""}}.Encode())
+	rec = env.postForm(re, url.Values{"start": {""}}.Encode())
 	require.Equal(t, http.StatusBadRequest, rec.Code)
 	require.Contains(t, rec.Body.String(), "Choose a time for your call.")
 	require.True(t, env.mustBooking(t, b.ID).Start.Equal(firstSlot))
 
-	rec = env.postForm("/booking/"+tok+"/reschedule", url.Values{"start": {later.Format(time.RFC3339)}}.Encode())
+	rec = env.postForm(re, url.Values{"start": {later.Format(time.RFC3339)}}.Encode())
 	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
 	require.Equal(t, env.links.Manage(b.ID)+"?moved=1", rec.Header().Get("Location"))
 	moved := env.mustBooking(t, b.ID)
@@ -130,8 +136,8 @@ func TestReschedule(t *testing.T) {
 	// A cancelled call cannot move.
 	_, err := env.bookings.Cancel(t.Context(), b.ID)
 	require.NoError(t, err)
-	require.Contains(t, env.get("/booking/"+tok+"/reschedule").Body.String(), "<h1>Your call is cancelled</h1>")
-	rec = env.postForm("/booking/"+tok+"/reschedule", url.Values{"start": {nthSlot(5).Format(time.RFC3339)}}.Encode())
+	require.Contains(t, env.get(re).Body.String(), "<h1>Your call is cancelled</h1>")
+	rec = env.postForm(re, url.Values{"start": {nthSlot(5).Format(time.RFC3339)}}.Encode())
 	require.Equal(t, http.StatusConflict, rec.Code)
 	require.Contains(t, rec.Body.String(), "<h1>Your call is cancelled</h1>")
 }

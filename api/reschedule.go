@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/token"
 )
 
 // rescheduleView is the page that moves a call to another slot.
@@ -17,7 +18,7 @@ type rescheduleView struct {
 
 // reschedulePage lists the free slots to move the call to.
 func (s *server) reschedulePage(c echo.Context) error {
-	b, err := s.managed(c)
+	b, err := s.managed(c, token.Reschedule)
 	if err != nil {
 		return err
 	}
@@ -27,7 +28,7 @@ func (s *server) reschedulePage(c echo.Context) error {
 
 // rescheduleForm moves the call and shows its page with the news.
 func (s *server) rescheduleForm(c echo.Context) error {
-	id, err := s.verifyManage(c.Param("token"))
+	id, err := s.verifyBooking(c.Param("token"), token.Reschedule)
 	if err != nil {
 		return err
 	}
@@ -77,6 +78,6 @@ func (s *server) renderReschedule(c echo.Context, status int, b models.Booking, 
 		return err
 	}
 	v.When = callTime(b, loc)
-	v.Picker.ZoneAction, v.Picker.AutoZone = "/booking/"+v.Token+"/reschedule", autoZone
+	v.Picker.ZoneAction, v.Picker.AutoZone = v.Reschedule, autoZone
 	return s.render(c, status, "reschedule", "Move your call", v)
 }

@@ -41,7 +41,36 @@ func (l *Links) Book(subscriberID int64, from string) string {
 	return u
 }
 
-// Manage is the page where a booking can be cancelled or moved.
+// Manage is a booking's page, with links to cancel or move it.
 func (l *Links) Manage(bookingID int64) string {
-	return l.base + "/booking/" + l.signer.Sign(Manage, bookingID, l.now())
+	return l.base + BookingPaths(l.signer, bookingID, l.now()).Manage
+}
+
+// Cancel is the page whose button cancels a booking. Its token is good for
+// nothing else.
+func (l *Links) Cancel(bookingID int64) string {
+	return l.base + BookingPaths(l.signer, bookingID, l.now()).Cancel
+}
+
+// Reschedule is the page that moves a booking. Its token is good for
+// nothing else.
+func (l *Links) Reschedule(bookingID int64) string {
+	return l.base + BookingPaths(l.signer, bookingID, l.now()).Reschedule
+}
+
+// Paths are the site-relative links of one booking, each signed for its
+// single purpose.
+type Paths struct {
+	Manage, Invite, Cancel, Reschedule string
+}
+
+// BookingPaths signs the links of one booking.
+func BookingPaths(s *Signer, bookingID int64, now time.Time) Paths {
+	manage := "/booking/" + s.Sign(Manage, bookingID, now)
+	return Paths{
+		Manage:     manage,
+		Invite:     manage + "/invite.ics",
+		Cancel:     "/booking/" + s.Sign(Cancel, bookingID, now) + "/cancel",
+		Reschedule: "/booking/" + s.Sign(Reschedule, bookingID, now) + "/reschedule",
+	}
 }

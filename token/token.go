@@ -18,7 +18,9 @@ const (
 	Confirm     = "confirm"
 	Unsubscribe = "unsubscribe"
 	Book        = "book"
-	Manage      = "manage"
+	Manage      = "manage"     // see a booking and download its invite
+	Cancel      = "cancel"     // cancel a booking
+	Reschedule  = "reschedule" // move a booking
 )
 
 // ConfirmMaxAge is how long a confirmation link works.

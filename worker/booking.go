@@ -254,8 +254,8 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (emails.Book
 		Start: b.Start, End: b.End,
 		SubscriberTZ: e.schedule.Location(tz), CoachTZ: e.calls.CoachTZ,
 		ManageURL:     e.links.Manage(b.ID),
-		CancelURL:     e.links.Manage(b.ID) + "/cancel",
-		RescheduleURL: e.links.Manage(b.ID) + "/reschedule",
+		CancelURL:     e.links.Cancel(b.ID),
+		RescheduleURL: e.links.Reschedule(b.ID),
 		BookAgainURL:  e.links.Book(sub.ID, ""),
 		Answers: []emails.QA{
 			{Question: "Current role", Answer: answers.Role},

@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/dripbook/dripbook/emails"
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/testenv"
+	"github.com/dripbook/dripbook/token"
 	"github.com/dripbook/dripbook/worker"
 )
 
@@ -65,6 +67,19 @@ func TestBookingSendsInviteAndBriefThenCancelSendsCancel(t *testing.T) {
 
 	invite := h.waitMail(addr, 1, 10*time.Second)[0]
 	require.Equal(t, "REQUEST", invite.CalendarMethod)
+	// The cancel and reschedule links are signed for their one purpose each.
+	for purpose, re := range map[string]*regexp.Regexp{
+		token.Cancel:     regexp.MustCompile(base + `/booking/([A-Za-z0-9._-]+)/cancel`),
+		token.Reschedule: regexp.MustCompile(base + `/booking/([A-Za-z0-9._-]+)/reschedule`),
+	} {
+		m := re.FindStringSubmatch(invite.Text)
+		require.NotNil(t, m, "the confirmation has a %s link:\n%s", purpose, invite.Text)
+		got, err := h.signer.Verify(m[1], purpose, 0, time.Now())
+		require.NoError(t, err)
+		require.Equal(t, b.ID, got)
+		_, err = h.signer.Verify(m[1], token.Manage, 0, time.Now())
+		require.ErrorIs(t, err, token.ErrInvalid, "a %s link does nothing else", purpose)
+	}
 	cal, err := ics.ParseCalendar(strings.NewReader(invite.Calendar))
 	require.NoError(t, err)
 	ev := cal.Events()[0]
