@@ -275,8 +275,10 @@ func button(label, href string) string { return "[[" + label + "]](" + href + ")
 
 func field(label, value string) string { return "**" + label + ":** " + value }
 
+// greeting addresses the subscriber by first name, as the lessons do.
 func greeting(name string) string {
-	return "Hi " + orNone(mdLine(name), "there") + ","
+	first, _, _ := strings.Cut(strings.TrimSpace(name), " ")
+	return "Hi " + orNone(mdLine(first), "there") + ","
 }
 
 // coach is who the call is with: the booking's host, else the site's coach.

@@ -219,7 +219,8 @@ func TestBookingUserTextStaysText(t *testing.T) {
 	r := MustRenderer(t)
 	hostile := `<script>alert(1)</script> [click](https://evil.example) **bold**`
 	v := testBooking(t)
-	v.SubscriberName = "Ada {{ booking_url }} <b>*L*</b> www.evil.example"
+	v.SubscriberName = "<b>*Ada*</b>{{booking_url}} [L](https://evil.example) www.evil.example"
+	first := "<b>*Ada*</b>{{booking_url}}" // greetings use the first name
 	v.SubscriberEmail = "ada+x@evil.example"
 	v.Answers = []QA{
 		{Question: "Why **now**? [q](https://evil.example)", Answer: hostile},
@@ -247,7 +248,7 @@ func TestBookingUserTextStaysText(t *testing.T) {
 			require.NotContains(t, e.HTML, "<h1")
 			require.NotContains(t, e.HTML, "<pre")
 			require.NotContains(t, e.HTML, "<blockquote")
-			shown := "Hi " + v.SubscriberName + ","
+			shown := "Hi " + first + ","
 			if name == "brief" {
 				shown = v.SubscriberName + " booked"
 			}
@@ -258,7 +259,7 @@ func TestBookingUserTextStaysText(t *testing.T) {
 
 	e, err := r.CoachBrief(v, CallBooked)
 	require.NoError(t, err)
-	require.Equal(t, "New discovery call: Ada {{ booking_url }} <b>*L*</b> www.evil.example, Tue 10 Mar 20:00", e.Subject)
+	require.Equal(t, "New discovery call: <b>*Ada*</b>{{booking_url}} [L](https://evil.example) www.evil.example, Tue 10 Mar 20:00", e.Subject)
 	require.Contains(t, e.HTML, `&lt;script&gt;alert(1)&lt;/script&gt; [click](https://evil.example) **bold**`)
 	require.Contains(t, e.HTML, `<strong>Why **now**? [q](https://evil.example)</strong>`)
 	require.Contains(t, e.HTML, `<li style="margin:0 0 8px 0;">&lt;img src=x onerror=alert(1)&gt;</li>`)
