@@ -123,6 +123,14 @@ func (s *Service) Book(ctx context.Context, r Request) (models.Booking, bool, er
 	}
 	created := false
 	err = s.store.LockBookings(ctx, func(st *models.Store) error {
+		if r.IdempotencyKey != "" {
+			// A double click whose twin got the lock first gets its booking.
+			prev, err := st.BookingByIdempotencyKey(ctx, r.IdempotencyKey)
+			if err == nil && prev.SubscriberID == r.SubscriberID {
+				b = prev
+				return nil
+			}
+		}
 		if err := s.offered(ctx, st, start, time.Time{}); err != nil {
 			return err
 		}
@@ -148,23 +156,33 @@ func (s *Service) Cancel(ctx context.Context, id int64) (models.Booking, error) 
 
 // Reschedule moves a booking to another free slot.
 func (s *Service) Reschedule(ctx context.Context, id int64, start time.Time) (models.Booking, error) {
-	cur, err := s.store.Booking(ctx, id)
-	if err != nil {
-		return cur, err
-	}
-	if cur.Status != models.BookingConfirmed {
-		return cur, models.ErrNotConfirmed
-	}
 	start = start.UTC()
 	var b models.Booking
-	err = s.store.LockBookings(ctx, func(st *models.Store) error {
+	moved := false
+	err := s.store.LockBookings(ctx, func(st *models.Store) error {
+		// Read under the lock, so a concurrent move of the same call is seen.
+		cur, err := st.Booking(ctx, id)
+		if err != nil {
+			b = cur
+			return err
+		}
+		if cur.Status != models.BookingConfirmed {
+			b = cur
+			return models.ErrNotConfirmed
+		}
+		if cur.Start.Equal(start) {
+			b = cur
+			return nil // already there: a repeated request
+		}
 		if err := s.offered(ctx, st, start, cur.Start); err != nil {
+			b = cur
 			return err
 		}
 		b, err = st.RescheduleBooking(ctx, id, start, start.Add(s.rules.Call))
+		moved = err == nil
 		return err
 	})
-	if err != nil {
+	if err != nil || !moved {
 		return b, err
 	}
 	s.changed(ctx, b, EventRescheduled)

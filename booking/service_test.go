@@ -90,3 +90,56 @@ func TestRescheduleNextToItsOwnSlot(t *testing.T) {
 	require.NoError(t, err, "the call's own time does not block its new time, nor count against the day")
 	require.True(t, moved.Start.Equal(nine.Add(time.Hour)))
 }
+
+func TestDoubleClickBooksOnce(t *testing.T) {
+	svc, store := newService(t, nil)
+	subs := subscribers(t, store, 1)
+	start := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	ids := make([]int64, 5)
+	errs := make([]error, 5)
+	created := make([]bool, 5)
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var b models.Booking
+			b, created[i], errs[i] = svc.Book(context.Background(), booking.Request{SubscriberID: subs[0], Start: start, IdempotencyKey: "click"})
+			ids[i] = b.ID
+		}()
+	}
+	wg.Wait()
+	made := 0
+	for i := range ids {
+		require.NoError(t, errs[i], "every click of the same form gets the booking")
+		require.Equal(t, ids[0], ids[i])
+		if created[i] {
+			made++
+		}
+	}
+	require.Equal(t, 1, made)
+}
+
+func TestRescheduleTwiceToTheSameTime(t *testing.T) {
+	svc, store := newService(t, nil)
+	subs := subscribers(t, store, 1)
+	nine := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	b, _, err := svc.Book(context.Background(), booking.Request{SubscriberID: subs[0], Start: nine})
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = svc.Reschedule(context.Background(), b.ID, nine.Add(2*time.Hour))
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err, "a repeated move to the same time succeeds")
+	}
+	got, err := store.Booking(context.Background(), b.ID)
+	require.NoError(t, err)
+	require.Equal(t, 1, got.Sequence, "moved once")
+}

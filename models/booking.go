@@ -141,11 +141,12 @@ func (s *Store) BookedStarts(ctx context.Context, from, to time.Time) ([]time.Ti
 	return starts, nil
 }
 
-// UpcomingBookings lists confirmed bookings starting after from, soonest
-// first, for the reconciler's reminders.
+// UpcomingBookings lists confirmed bookings starting after from whose
+// latest change was announced, soonest first, for the reconciler's
+// reminders: a reminder never comes before the confirmation.
 func (s *Store) UpcomingBookings(ctx context.Context, from time.Time, limit int) ([]Booking, error) {
 	var bs []Booking
-	err := s.db.WithContext(ctx).Where("status = ? AND starts_at > ?", BookingConfirmed, from).
+	err := s.db.WithContext(ctx).Where("status = ? AND starts_at > ? AND notified_sequence = sequence", BookingConfirmed, from).
 		Order("starts_at").Limit(limit).Find(&bs).Error
 	if err != nil {
 		return nil, fmt.Errorf("list upcoming bookings: %w", err)

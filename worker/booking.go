@@ -178,6 +178,9 @@ func (e *Engine) RemindBooking(ctx context.Context, p ReminderPayload) error {
 	if err != nil {
 		return err
 	}
+	if sub.Status == models.StatusBounced {
+		return nil // the address refuses mail
+	}
 	em, err := e.renderer.BookingReminder(view, p.Lead)
 	if err != nil {
 		return fmt.Errorf("render reminder: %w", err)

@@ -1,10 +1,12 @@
 package worker_test
 
 import (
+	"bytes"
 	"context"
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	ics "github.com/arran4/golang-ical"
@@ -116,7 +118,7 @@ func TestRemindersFireOnTimeAndNotAfterCancel(t *testing.T) {
 	kept := h.activeSubscriber("kept@example.com")
 	gone := h.activeSubscriber("gone@example.com")
 
-	start := time.Now().Add(4 * time.Second).Truncate(time.Second)
+	start := time.Now().Add(6 * time.Second).Truncate(time.Second)
 	bk, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: kept, Start: start, End: start.Add(30 * time.Minute), UID: "kept@test"})
 	require.NoError(t, err)
 	require.NoError(t, h.queue.BookingChanged(ctx, bk, booking.EventBooked))
@@ -147,6 +149,17 @@ func TestRemindersFireOnTimeAndNotAfterCancel(t *testing.T) {
 
 func TestBookingSkipsSalesLessonsAndCancelResumesThem(t *testing.T) {
 	h := bookingHarness(t)
+	// Sales lessons far enough out that the booking surely comes first.
+	h.stop()
+	sales := lessonFile("call", 25, "book a call.")
+	sales.Data = bytes.Replace(sales.Data, []byte("---\nHi"), []byte("stop_when_booked: true\n---\nHi"), 1)
+	last := lessonFile("last-call", 28, "last chance.")
+	last.Data = bytes.Replace(last.Data, []byte("---\nHi"), []byte("stop_when_booked: true\n---\nHi"), 1)
+	h.useCourse(course(map[string]*fstest.MapFile{
+		"01-one.md": lessonFile("one", 0, "one."), "02-two.md": lessonFile("two", 1, "two."),
+		"03-three.md": lessonFile("three", 2, "three."), "04-call.md": sales, "05-last.md": last,
+	}))
+	h.start()
 	ctx := context.Background()
 	svc := booking.NewService(h.store, allDay(t), h.queue, h.engine, nil, discardLogger())
 	addr := "sales@example.com"
@@ -159,28 +172,28 @@ func TestBookingSkipsSalesLessonsAndCancelResumesThem(t *testing.T) {
 	b, _, err := svc.Book(ctx, booking.Request{SubscriberID: id, Start: slots[0].Start})
 	require.NoError(t, err)
 
-	var sales, plain []emails.Lesson
+	var salesLessons, plain []emails.Lesson
 	for _, l := range h.course.Lessons {
 		if l.StopWhenBooked {
-			sales = append(sales, l)
+			salesLessons = append(salesLessons, l)
 		} else {
 			plain = append(plain, l)
 		}
 	}
-	require.NotEmpty(t, sales, "the course has sales lessons")
+	require.Len(t, salesLessons, 2)
 	want := 1 + len(plain) + 1 // confirmation, the plain lessons, the booking confirmation
 	h.waitMail(addr, want, 20*time.Second)
-	time.Sleep(20 * day) // the sales lessons would be due by now
-	require.NotContains(t, lessonSlugs(h.mailTo(addr)), sales[0].Slug)
+	time.Sleep(30 * day) // the sales lessons would be due by now
+	require.Equal(t, []string{"one", "two", "three"}, lessonSlugs(h.mailTo(addr)))
 	require.Len(t, h.mailTo(addr), want)
+	enr, err := h.store.Enrollment(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, models.EnrollmentFinished, enr.Status, "the course ends without its sales lessons")
 
 	_, err = svc.Cancel(ctx, b.ID)
 	require.NoError(t, err)
-	h.waitMail(addr, want+1+len(sales), 20*time.Second) // the cancellation, then the sales lessons
-	slugs := lessonSlugs(h.mailTo(addr))
-	for _, l := range sales {
-		require.Contains(t, slugs, l.Slug, "cancelling resumes the sales lessons")
-	}
+	h.waitMail(addr, want+1+len(salesLessons), 20*time.Second) // the cancellation, then the sales lessons
+	require.Equal(t, []string{"one", "two", "three", "call", "last-call"}, lessonSlugs(h.mailTo(addr)), "cancelling resumes the sales lessons")
 }
 
 // lessonSlugs reads the lesson slugs from the Message-IDs.
@@ -202,7 +215,7 @@ func TestRescheduleUpdatesTheInviteAndMovesTheReminders(t *testing.T) {
 	addr := "moved@example.com"
 	id := h.activeSubscriber(addr)
 
-	start := time.Now().Add(4 * time.Second).Truncate(time.Second)
+	start := time.Now().Add(8 * time.Second).Truncate(time.Second)
 	b, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: id, Start: start, End: start.Add(30 * time.Minute), UID: "moved@test"})
 	require.NoError(t, err)
 	require.NoError(t, h.queue.BookingChanged(ctx, b, booking.EventBooked))
@@ -213,7 +226,7 @@ func TestRescheduleUpdatesTheInviteAndMovesTheReminders(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, h.queue.BookingChanged(ctx, moved, booking.EventRescheduled))
 
-	got := h.waitMail(addr, 4, 15*time.Second) // two invites, then two reminders for the new time
+	got := h.waitMail(addr, 4, 25*time.Second) // two invites, then two reminders for the new time
 	update := got[1]
 	require.Equal(t, "REQUEST", update.CalendarMethod)
 	cal, err := ics.ParseCalendar(strings.NewReader(update.Calendar))

@@ -49,9 +49,12 @@ func (e *Engine) message(sub models.Subscriber, em emails.Email, id string) *ema
 	}
 }
 
-// errNotActive is recorded on a lesson held back because the subscriber left
-// between the claim and the send.
-var errNotActive = errors.New("subscriber no longer active")
+// errNotActive and errBooked are recorded on a lesson held back because the
+// subscriber left, or booked a call, between the claim and the send.
+var (
+	errNotActive = errors.New("subscriber no longer active")
+	errBooked    = errors.New("call booked: sales lesson not sent")
+)
 
 // ignoreDone turns "someone else has it or it is finished" into success for
 // the task, and keeps real errors.

@@ -221,6 +221,15 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 	} else if cur.Status != models.StatusActive {
 		return e.store.MarkRetry(ctx, key, errNotActive)
 	}
+	if lesson.StopWhenBooked {
+		if booked, err := e.store.HasActiveBooking(ctx, sub.ID); err != nil {
+			return e.release(ctx, key, err)
+		} else if booked {
+			// Booked since the check above: the booking's replan moves the
+			// course on; this sales lesson stays unsent.
+			return e.store.MarkRetry(ctx, key, errBooked)
+		}
+	}
 	if err := e.deliver(ctx, key, true, msg); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -59,7 +60,8 @@ func (r *Reconciler) Run(ctx context.Context) {
 const batch = 500
 
 // Tick re-queues what is due, if this instance holds the lock, and returns how
-// many tasks were missing from the queue.
+// many tasks were missing from the queue. One item that cannot be queued does
+// not hold up the others: its error is returned after the rest are done.
 func (r *Reconciler) Tick(ctx context.Context) (int, error) {
 	// The lock lapses just before the next tick, so whichever instance ticks
 	// first then takes the next round.
@@ -71,64 +73,47 @@ func (r *Reconciler) Tick(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	now := r.now()
+	t := tally{}
 	due, err := r.store.DueEnrollments(ctx, now, batch)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
+	t.add(0, err)
 	for _, e := range due {
-		added, err := r.queue.lesson(ctx, e.SubscriberID, e.NextStep, *e.NextSendAt)
-		if err != nil {
-			return n, err
-		}
-		if added {
-			n++
-		}
+		t.add(count(r.queue.lesson(ctx, e.SubscriberID, e.NextStep, *e.NextSendAt)))
 	}
 	pending, err := r.store.UnsentConfirmations(ctx, now.Add(-token.ConfirmMaxAge), batch)
-	if err != nil {
-		return n, err
-	}
+	t.add(0, err)
 	for _, p := range pending {
-		added, err := r.queue.confirmation(ctx, p.SubscriberID, p.Round)
-		if err != nil {
-			return n, err
-		}
-		if added {
-			n++
-		}
+		t.add(count(r.queue.confirmation(ctx, p.SubscriberID, p.Round)))
 	}
-	m, err := r.bookings(ctx, now)
-	return n + m, err
-}
-
-// bookings re-queues the notices of recent booking changes and the reminders
-// of upcoming calls; the delivery log keeps each email to one send.
-func (r *Reconciler) bookings(ctx context.Context, now time.Time) (int, error) {
-	n := 0
+	// Booking notices not yet sent, and the reminders of announced calls.
 	changed, err := r.store.UnannouncedBookings(ctx, batch)
-	if err != nil {
-		return n, err
-	}
+	t.add(0, err)
 	for _, b := range changed {
-		added, err := r.queue.bookingNotice(ctx, b)
-		if err != nil {
-			return n, err
-		}
-		if added {
-			n++
-		}
+		t.add(count(r.queue.bookingNotice(ctx, b)))
 	}
 	upcoming, err := r.store.UpcomingBookings(ctx, now, batch)
-	if err != nil {
-		return n, err
-	}
+	t.add(0, err)
 	for _, b := range upcoming {
-		added, err := r.queue.reminders(ctx, b, r.remind, now)
-		if err != nil {
-			return n, err
-		}
-		n += added
+		t.add(r.queue.reminders(ctx, b, r.remind, now))
 	}
-	return n, nil
+	return t.n, errors.Join(t.errs...)
+}
+
+// tally adds up a tick's work and keeps its errors.
+type tally struct {
+	n    int
+	errs []error
+}
+
+func (t *tally) add(n int, err error) {
+	t.n += n
+	if err != nil {
+		t.errs = append(t.errs, err)
+	}
+}
+
+func count(added bool, err error) (int, error) {
+	if added {
+		return 1, err
+	}
+	return 0, err
 }

@@ -86,7 +86,7 @@ func (q *Queue) enqueue(ctx context.Context, typ string, payload any, id string,
 		}
 		// The task with this ID can no longer do the job: replace it.
 		if err := q.inspect.DeleteTask(q.name, id); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
-			return false, fmt.Errorf("replace %s: %w", id, err)
+			return false, nil // it started running meanwhile: it is doing the job
 		}
 		_, err = q.client.EnqueueContext(ctx, task, opts...)
 		if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
