@@ -18,9 +18,6 @@ func NewLinks(base string, s *Signer, now func() time.Time) *Links {
 	return &Links{base: base, signer: s, now: now}
 }
 
-// Base is the configured base URL.
-func (l *Links) Base() string { return l.base }
-
 // Confirm is the double opt-in link.
 func (l *Links) Confirm(subscriberID int64) string {
 	return l.base + "/confirm/" + l.signer.Sign(Confirm, subscriberID, l.now())
