@@ -29,23 +29,21 @@ var (
 
 // Booking is one discovery call.
 type Booking struct {
-	ID                 int64 `gorm:"primaryKey"`
-	SubscriberID       int64
-	Start              time.Time `gorm:"column:starts_at"`
-	End                time.Time `gorm:"column:ends_at"`
-	Status             string
-	ActiveStart        *time.Time // Start while confirmed, NULL after: unique
-	ActiveSubscriberID *int64     // SubscriberID while confirmed, NULL after: unique
-	IdempotencyKey     *string
-	UID                string // the calendar event's UID, stable across changes
-	Sequence           int    // the calendar event's SEQUENCE, raised by every change
-	NotifiedSequence   int    // the last sequence whose emails all went out; -1 for none
-	Answers            string // intake answers, JSON
-	SourceLesson       string // slug of the lesson whose link led here
-	Timezone           string // the zone the visitor booked in
-	CancelledAt        *time.Time
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	ID               int64 `gorm:"primaryKey"`
+	SubscriberID     int64
+	Start            time.Time `gorm:"column:starts_at"`
+	End              time.Time `gorm:"column:ends_at"`
+	Status           string
+	IdempotencyKey   *string
+	UID              string // the calendar event's UID, stable across changes
+	Sequence         int    // the calendar event's SEQUENCE, raised by every change
+	NotifiedSequence int    // the last sequence whose emails all went out; -1 for none
+	Answers          string // intake answers, JSON
+	SourceLesson     string // slug of the lesson whose link led here
+	Timezone         string // the zone the visitor booked in
+	CancelledAt      *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // CreateBooking inserts a confirmed booking. The database decides races: a
@@ -55,8 +53,8 @@ type Booking struct {
 func (s *Store) CreateBooking(ctx context.Context, b Booking) (_ Booking, created bool, err error) {
 	now := s.now()
 	b.Status, b.Sequence, b.NotifiedSequence, b.CreatedAt, b.UpdatedAt = BookingConfirmed, 0, -1, now, now
-	start, sub := b.Start, b.SubscriberID
-	b.ActiveStart, b.ActiveSubscriberID = &start, &sub
+	// One text form per instant: SQLite compares stored times as text.
+	b.Start, b.End = b.Start.UTC(), b.End.UTC()
 	db := s.db.WithContext(ctx)
 	// Its own (nested) transaction: inside LockBookings a refused insert
 	// rolls back to a savepoint, and the queries below still work.
@@ -82,7 +80,7 @@ func (s *Store) CreateBooking(ctx context.Context, b Booking) (_ Booking, create
 		}
 	}
 	var n int64
-	if err := db.Model(&Booking{}).Where("active_subscriber_id = ?", b.SubscriberID).Count(&n).Error; err != nil {
+	if err := db.Model(&Booking{}).Where("subscriber_id = ? AND status = ?", b.SubscriberID, BookingConfirmed).Count(&n).Error; err != nil {
 		return Booking{}, false, fmt.Errorf("create booking: %w", err)
 	}
 	if n > 0 {
@@ -117,7 +115,8 @@ func (s *Store) Booking(ctx context.Context, id int64) (Booking, error) {
 
 // ActiveBooking returns the subscriber's confirmed booking, or ErrNotFound.
 func (s *Store) ActiveBooking(ctx context.Context, subscriberID int64) (Booking, error) {
-	return take[Booking](s.db.WithContext(ctx).Where("active_subscriber_id = ?", subscriberID), "active booking")
+	q := s.db.WithContext(ctx).Where("subscriber_id = ? AND status = ?", subscriberID, BookingConfirmed)
+	return take[Booking](q, "active booking")
 }
 
 // HasActiveBooking reports whether the subscriber has a confirmed call.
@@ -158,51 +157,42 @@ func (s *Store) UpcomingBookings(ctx context.Context, from time.Time, limit int)
 // twice is ErrNotConfirmed.
 func (s *Store) CancelBooking(ctx context.Context, id int64) (Booking, error) {
 	now := s.now()
-	res := s.db.WithContext(ctx).Model(&Booking{}).Where("id = ? AND status = ?", id, BookingConfirmed).
-		Updates(map[string]any{
-			"status": BookingCancelled, "active_start": nil, "active_subscriber_id": nil,
-			"sequence": gorm.Expr("sequence + 1"), "cancelled_at": now, "updated_at": now,
-		})
-	if res.Error != nil {
-		return Booking{}, fmt.Errorf("cancel booking %d: %w", id, res.Error)
-	}
-	b, err := s.Booking(ctx, id)
-	if err != nil {
-		return b, err
-	}
-	if res.RowsAffected == 0 {
-		return b, ErrNotConfirmed
-	}
-	return b, nil
+	return s.updateConfirmed(ctx, id, "cancel", map[string]any{
+		"status": BookingCancelled, "sequence": gorm.Expr("sequence + 1"), "cancelled_at": now, "updated_at": now,
+	})
 }
 
 // RescheduleBooking moves a confirmed booking to a new slot, keeping its UID
 // and raising its sequence. A taken slot is ErrSlotTaken.
 func (s *Store) RescheduleBooking(ctx context.Context, id int64, start, end time.Time) (Booking, error) {
-	now := s.now()
-	var res *gorm.DB
+	return s.updateConfirmed(ctx, id, "reschedule", map[string]any{
+		"starts_at": start.UTC(), "ends_at": end.UTC(), "sequence": gorm.Expr("sequence + 1"), "updated_at": s.now(),
+	})
+}
+
+// updateConfirmed changes a confirmed booking and returns it as it is now:
+// ErrNotConfirmed when it was not confirmed, ErrSlotTaken when the change
+// ran into another confirmed booking's start.
+func (s *Store) updateConfirmed(ctx context.Context, id int64, what string, fields map[string]any) (Booking, error) {
+	var changed int64
+	// Its own (nested) transaction, so a refused update inside LockBookings
+	// rolls back to a savepoint and the query below still works.
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res = tx.Model(&Booking{}).Where("id = ? AND status = ?", id, BookingConfirmed).
-			Updates(map[string]any{
-				"starts_at": start, "ends_at": end, "active_start": start,
-				"sequence": gorm.Expr("sequence + 1"), "updated_at": now,
-			})
+		res := tx.Model(&Booking{}).Where("id = ? AND status = ?", id, BookingConfirmed).Updates(fields)
+		changed = res.RowsAffected
 		return res.Error
 	})
-	if err != nil && res == nil {
-		return Booking{}, fmt.Errorf("reschedule booking %d: %w", id, err)
-	}
-	if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return Booking{}, ErrSlotTaken
 	}
-	if res.Error != nil {
-		return Booking{}, fmt.Errorf("reschedule booking %d: %w", id, res.Error)
+	if err != nil {
+		return Booking{}, fmt.Errorf("%s booking %d: %w", what, id, err)
 	}
 	b, err := s.Booking(ctx, id)
 	if err != nil {
 		return b, err
 	}
-	if res.RowsAffected == 0 {
+	if changed == 0 {
 		return b, ErrNotConfirmed
 	}
 	return b, nil

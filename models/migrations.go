@@ -66,28 +66,22 @@ var migrations = []*gormigrate.Migration{
 	{
 		ID: "0002_bookings",
 		Migrate: func(tx *gorm.DB) error {
-			// active_start and active_subscriber_id hold the booking's start and
-			// subscriber while it is confirmed and NULL once cancelled: their
-			// unique indexes are what forbid a double booking and a second
-			// active booking per subscriber, on SQLite and PostgreSQL alike.
 			type booking struct {
-				ID                 int64      `gorm:"primaryKey"`
-				SubscriberID       int64      `gorm:"not null;index"`
-				Start              time.Time  `gorm:"column:starts_at;not null;index"`
-				End                time.Time  `gorm:"column:ends_at;not null"`
-				Status             string     `gorm:"size:16;not null"`
-				ActiveStart        *time.Time `gorm:"uniqueIndex:idx_bookings_active_start"`
-				ActiveSubscriberID *int64     `gorm:"uniqueIndex:idx_bookings_active_subscriber"`
-				IdempotencyKey     *string    `gorm:"size:200;uniqueIndex:idx_bookings_idempotency_key"`
-				UID                string     `gorm:"size:200;not null;uniqueIndex:idx_bookings_uid"`
-				Sequence           int        `gorm:"not null;default:0"`
-				NotifiedSequence   int        `gorm:"not null;default:-1"`
-				Answers            string     `gorm:"type:text;not null;default:''"`
-				SourceLesson       string     `gorm:"size:100;not null;default:''"`
-				Timezone           string     `gorm:"size:64;not null;default:''"`
-				CancelledAt        *time.Time
-				CreatedAt          time.Time
-				UpdatedAt          time.Time
+				ID               int64     `gorm:"primaryKey"`
+				SubscriberID     int64     `gorm:"not null;index"`
+				Start            time.Time `gorm:"column:starts_at;not null;index"`
+				End              time.Time `gorm:"column:ends_at;not null"`
+				Status           string    `gorm:"size:16;not null"`
+				IdempotencyKey   *string   `gorm:"size:200;uniqueIndex:idx_bookings_idempotency_key"`
+				UID              string    `gorm:"size:200;not null;uniqueIndex:idx_bookings_uid"`
+				Sequence         int       `gorm:"not null;default:0"`
+				NotifiedSequence int       `gorm:"not null;default:-1"`
+				Answers          string    `gorm:"type:text;not null;default:''"`
+				SourceLesson     string    `gorm:"size:100;not null;default:''"`
+				Timezone         string    `gorm:"size:64;not null;default:''"`
+				CancelledAt      *time.Time
+				CreatedAt        time.Time
+				UpdatedAt        time.Time
 			}
 			type click struct {
 				ID           int64     `gorm:"primaryKey"`
@@ -95,7 +89,21 @@ var migrations = []*gormigrate.Migration{
 				Lesson       string    `gorm:"size:100;not null"`
 				CreatedAt    time.Time `gorm:"not null"`
 			}
-			return tx.Migrator().CreateTable(&booking{}, &click{})
+			if err := tx.Migrator().CreateTable(&booking{}, &click{}); err != nil {
+				return err
+			}
+			// Partial unique indexes, the same on SQLite and PostgreSQL: while a
+			// booking is confirmed, no other confirmed booking may share its
+			// start (no double booking) or its subscriber (one call each).
+			for _, sql := range []string{
+				"CREATE UNIQUE INDEX idx_bookings_confirmed_start ON bookings (starts_at) WHERE status = 'confirmed'",
+				"CREATE UNIQUE INDEX idx_bookings_confirmed_subscriber ON bookings (subscriber_id) WHERE status = 'confirmed'",
+			} {
+				if err := tx.Exec(sql).Error; err != nil {
+					return err
+				}
+			}
+			return nil
 		},
 	},
 }

@@ -40,6 +40,9 @@ func Store(tb testing.TB) *models.Store {
 	return s
 }
 
+// Postgres reports whether tests run against PostgreSQL.
+func Postgres() bool { return os.Getenv("TEST_DATABASE_URL") != "" }
+
 // postgresSchema creates a schema for one test, dropped when it ends, and
 // returns a URL whose search_path points at it.
 func postgresSchema(tb testing.TB, base string) string {
