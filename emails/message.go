@@ -27,7 +27,7 @@ type Message struct {
 	// MessageID is the Message-ID without angle brackets. It is derived from
 	// the delivery, so a retried send carries the same ID.
 	MessageID string
-	// Headers are extra header fields, such as List-Unsubscribe.
+	// Headers are extra header fields, such as UnsubscribeHeaders.
 	Headers map[string]string
 	// Calendar is an optional iCalendar invitation.
 	Calendar *Calendar
@@ -148,4 +148,13 @@ func setBody(msg *mail.Msg, m *Message) error {
 		return fmt.Errorf("attach invite: %w", err)
 	}
 	return nil
+}
+
+// UnsubscribeHeaders are the List-Unsubscribe (RFC 2369) and one-click
+// List-Unsubscribe-Post (RFC 8058) fields every course email carries.
+func UnsubscribeHeaders(url string) map[string]string {
+	return map[string]string{
+		"List-Unsubscribe":      "<" + url + ">",
+		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+	}
 }

@@ -200,20 +200,17 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 	case err != nil:
 		return ignoreDone(err)
 	}
+	unsubscribe := e.links.Unsubscribe(sub.ID)
 	em, err := e.renderer.Lesson(slug, emails.Vars{
 		FirstName:      firstName(sub.Name),
 		BookingURL:     e.links.Book(sub.ID, slug),
-		UnsubscribeURL: e.links.Unsubscribe(sub.ID),
+		UnsubscribeURL: unsubscribe,
 	})
 	if err != nil {
 		return e.release(ctx, key, fmt.Errorf("render lesson %s: %w", slug, err))
 	}
 	msg := e.message(sub, em, fmt.Sprintf("lesson.%d.%s@%s", sub.ID, slug, e.domain))
-	unsubscribe := e.links.Unsubscribe(sub.ID)
-	msg.Headers = map[string]string{
-		"List-Unsubscribe":      "<" + unsubscribe + ">",
-		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-	}
+	msg.Headers = emails.UnsubscribeHeaders(unsubscribe)
 	// An unsubscribe may have landed since the checks above; look once more,
 	// as late as possible.
 	if cur, err := e.store.Subscriber(ctx, sub.ID); err != nil {

@@ -14,41 +14,42 @@ import (
 // Mux routes task types to the engine.
 func Mux(e *Engine) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
-	mux.HandleFunc(TypeConfirmSend, func(ctx context.Context, t *asynq.Task) error {
-		var p ConfirmPayload
-		if err := json.Unmarshal(t.Payload(), &p); err != nil || p.SubscriberID == 0 {
-			return fmt.Errorf("malformed %s payload %q: %w", t.Type(), t.Payload(), asynq.SkipRetry)
-		}
-		return retryable(e.SendConfirmation(ctx, p.SubscriberID, p.Round))
-	})
-	mux.HandleFunc(TypeLessonSend, func(ctx context.Context, t *asynq.Task) error {
-		var p LessonPayload
-		if err := json.Unmarshal(t.Payload(), &p); err != nil || p.SubscriberID == 0 || p.Slug == "" {
-			return fmt.Errorf("malformed %s payload %q: %w", t.Type(), t.Payload(), asynq.SkipRetry)
-		}
-		return retryable(e.SendLesson(ctx, p.SubscriberID, p.Slug))
-	})
-	mux.HandleFunc(TypeBookingNotify, func(ctx context.Context, t *asynq.Task) error {
-		var p BookingPayload
-		if err := json.Unmarshal(t.Payload(), &p); err != nil || p.BookingID == 0 {
-			return fmt.Errorf("malformed %s payload %q: %w", t.Type(), t.Payload(), asynq.SkipRetry)
-		}
-		return retryable(e.NotifyBooking(ctx, p.BookingID, p.Sequence))
-	})
-	mux.HandleFunc(TypeBookingRemind, func(ctx context.Context, t *asynq.Task) error {
-		var p ReminderPayload
-		if err := json.Unmarshal(t.Payload(), &p); err != nil || p.BookingID == 0 || p.Lead <= 0 {
-			return fmt.Errorf("malformed %s payload %q: %w", t.Type(), t.Payload(), asynq.SkipRetry)
-		}
-		return retryable(e.RemindBooking(ctx, p))
-	})
+	mux.HandleFunc(TypeConfirmSend, handle(func(ctx context.Context, p ConfirmPayload) error {
+		return e.SendConfirmation(ctx, p.SubscriberID, p.Round)
+	}))
+	mux.HandleFunc(TypeLessonSend, handle(func(ctx context.Context, p LessonPayload) error {
+		return e.SendLesson(ctx, p.SubscriberID, p.Slug)
+	}))
+	mux.HandleFunc(TypeBookingNotify, handle(func(ctx context.Context, p BookingPayload) error {
+		return e.NotifyBooking(ctx, p.BookingID, p.Sequence)
+	}))
+	mux.HandleFunc(TypeBookingRemind, handle(e.RemindBooking))
 	return mux
 }
 
-// retryable tells Asynq not to retry what can never succeed.
-func retryable(err error) error {
-	if errors.Is(err, emails.ErrPermanent) {
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+// payload is a task's typed JSON body.
+type payload interface {
+	ConfirmPayload | LessonPayload | BookingPayload | ReminderPayload
+	valid() bool
+}
+
+func (p ConfirmPayload) valid() bool  { return p.SubscriberID != 0 }
+func (p LessonPayload) valid() bool   { return p.SubscriberID != 0 && p.Slug != "" }
+func (p BookingPayload) valid() bool  { return p.BookingID != 0 }
+func (p ReminderPayload) valid() bool { return p.BookingID != 0 && p.Lead > 0 }
+
+// handle decodes a task's payload for run. A malformed payload will never
+// decode, so it is not retried; neither is a message the server refused.
+func handle[P payload](run func(context.Context, P) error) func(context.Context, *asynq.Task) error {
+	return func(ctx context.Context, t *asynq.Task) error {
+		var p P
+		if err := json.Unmarshal(t.Payload(), &p); err != nil || !p.valid() {
+			return fmt.Errorf("malformed %s payload %q: %w", t.Type(), t.Payload(), asynq.SkipRetry)
+		}
+		err := run(ctx, p)
+		if errors.Is(err, emails.ErrPermanent) {
+			return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+		}
+		return err
 	}
-	return err
 }

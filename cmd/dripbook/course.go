@@ -94,7 +94,7 @@ func testMessage(cfg *config.Config, to, slug, stamp string, em emails.Email, un
 		MessageID: fmt.Sprintf("test.%s.%s@%s", stamp, slug, cfg.MailDomain),
 	}
 	if unsubscribe != "" {
-		m.Headers = map[string]string{"List-Unsubscribe": "<" + unsubscribe + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+		m.Headers = emails.UnsubscribeHeaders(unsubscribe)
 	}
 	return m
 }
