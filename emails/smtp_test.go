@@ -199,6 +199,41 @@ func TestSMTPConnectionRefusedIsTemporary(t *testing.T) {
 	require.Less(t, time.Since(start), 3*time.Second)
 }
 
+// A server that accepts the connection and then says nothing must not hold a
+// sender forever: the dial and every command have a deadline.
+func TestSMTPSilentServerTimesOut(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	held := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			held <- c // never greets
+		}
+	}()
+	defer func() {
+		close(held)
+		for c := range held {
+			c.Close()
+		}
+	}()
+
+	addr := l.Addr().(*net.TCPAddr)
+	s, err := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: addr.Port, TLS: "none", Timeout: 300 * time.Millisecond})
+	require.NoError(t, err)
+	defer s.Close()
+	start := time.Now()
+	err = s.Send(t.Context(), testMessage(1))
+	require.Error(t, err)
+	require.False(t, errors.Is(err, ErrPermanent), "a timeout is temporary: %v", err)
+	require.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "it waited for the greeting: %v", err)
+	require.Less(t, time.Since(start), 5*time.Second, "the send gave up on its deadline")
+}
+
 func TestSMTPContextCancelled(t *testing.T) {
 	srv := smtptest.Start(t)
 	s := MustSender(t, srv, nil)
