@@ -204,23 +204,24 @@ func TestSMTPConnectionRefusedIsTemporary(t *testing.T) {
 func TestSMTPSilentServerTimesOut(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer l.Close()
-	held := make(chan net.Conn, 4)
+	done := make(chan struct{})
 	go func() {
+		// Hold every connection open without a greeting, then let go of them
+		// once the listener is closed.
+		defer close(done)
+		var held []net.Conn
 		for {
 			c, err := l.Accept()
 			if err != nil {
+				for _, c := range held {
+					c.Close()
+				}
 				return
 			}
-			held <- c // never greets
+			held = append(held, c)
 		}
 	}()
-	defer func() {
-		close(held)
-		for c := range held {
-			c.Close()
-		}
-	}()
+	defer func() { l.Close(); <-done }()
 
 	addr := l.Addr().(*net.TCPAddr)
 	s, err := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: addr.Port, TLS: "none", Timeout: 300 * time.Millisecond})
