@@ -302,11 +302,11 @@ func TestCancelAndRescheduleJSON(t *testing.T) {
 	require.Equal(t, "not_confirmed", apiErrorOf(t, rec).Code)
 
 	require.Equal(t, http.StatusNotFound, env.postAPI("/api/v1/bookings/x/cancel", `{"token":"a.b.c"}`, "").Code)
-	var events []string
+	var events []booking.Event
 	for _, n := range env.notifier.Notices() {
 		events = append(events, n.Event)
 	}
-	require.Equal(t, []string{"booked", "booked", "rescheduled", "cancelled"}, events)
+	require.Equal(t, []booking.Event{"booked", "booked", "rescheduled", "cancelled"}, events)
 }
 
 func TestBookJSONRecordsLessonAndZone(t *testing.T) {

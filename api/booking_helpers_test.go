@@ -50,7 +50,7 @@ func testRules(tb testing.TB) booking.Rules {
 // notice is one recorded BookingChanged call.
 type notice struct {
 	BookingID int64
-	Event     string
+	Event     booking.Event
 }
 
 // fakeNotifier records what the booking service announces.
@@ -59,7 +59,7 @@ type fakeNotifier struct {
 	notices []notice
 }
 
-func (f *fakeNotifier) BookingChanged(_ context.Context, b models.Booking, event string) error {
+func (f *fakeNotifier) BookingChanged(_ context.Context, b models.Booking, event booking.Event) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.notices = append(f.notices, notice{b.ID, event})

@@ -5,17 +5,17 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/outbox"
 	"github.com/stretchr/testify/require"
-
-	"github.com/dripbook/dripbook/emails"
 )
 
 // mustOutbox returns an outbox holding one captured lesson.
-func mustOutbox(tb testing.TB) *emails.Outbox {
+func mustOutbox(tb testing.TB) *outbox.Outbox {
 	tb.Helper()
-	box, err := emails.NewOutbox(tb.TempDir())
+	box, err := outbox.New(tb.TempDir())
 	require.NoError(tb, err)
-	err = box.Send(context.Background(), &emails.Message{
+	err = box.Send(context.Background(), &message.Message{
 		From:      "Dana Coach <coach@example.com>",
 		To:        "ann@example.com",
 		ToName:    "Ann",

@@ -9,8 +9,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dripbook/dripbook/booking"
-	"github.com/dripbook/dripbook/emails"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/outbox"
 	"github.com/dripbook/dripbook/token"
 )
 
@@ -168,7 +168,7 @@ func classify(err error) problem {
 	case errors.Is(err, errWrongBooking):
 		return home(problem{Status: http.StatusForbidden, Code: "wrong_booking", Field: "token", Title: "This link is for another booking",
 			Message: errWrongBooking.Error()})
-	case errors.Is(err, models.ErrNotFound), errors.Is(err, emails.ErrNotInOutbox):
+	case errors.Is(err, models.ErrNotFound), errors.Is(err, outbox.ErrNotFound):
 		return home(problem{Status: http.StatusNotFound, Title: "Not found", Message: "There is nothing here."})
 	case errors.As(err, &he) && he.Code < http.StatusInternalServerError:
 		msg, ok := he.Message.(string)

@@ -14,8 +14,9 @@ import (
 
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/calendar"
-	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/outbox"
 	"github.com/dripbook/dripbook/token"
 )
 
@@ -32,8 +33,8 @@ type Course interface {
 // Mailbox is the captured mail shown at /dev/mail. The emails Outbox
 // implements it; it is nil when mail really goes out over SMTP.
 type Mailbox interface {
-	List() ([]emails.OutboxItem, error)
-	Open(name string) (*emails.Parsed, error)
+	List() ([]outbox.Item, error)
+	Open(name string) (*message.Parsed, error)
 }
 
 // Bookings books, cancels and moves discovery calls. The booking Service

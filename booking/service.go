@@ -15,13 +15,6 @@ import (
 	"github.com/dripbook/dripbook/models"
 )
 
-// Booking events, as told to the Notifier.
-const (
-	EventBooked      = "booked"
-	EventCancelled   = "cancelled"
-	EventRescheduled = "rescheduled"
-)
-
 var (
 	// ErrNotOffered means the requested start is not one of the free slots.
 	ErrNotOffered = errors.New("that time is not an open slot")
@@ -32,7 +25,7 @@ var (
 // Notifier hears about every change to a booking; the worker implements it
 // by queuing the emails and reminders.
 type Notifier interface {
-	BookingChanged(ctx context.Context, b models.Booking, event string) error
+	BookingChanged(ctx context.Context, b models.Booking, event Event) error
 }
 
 // Replanner re-plans a subscriber's course after a booking is made or
@@ -242,7 +235,7 @@ func (s *Service) booked(ctx context.Context, st *models.Store) ([]time.Time, er
 // changed tells the worker and the course about a change. A failure here is
 // not the visitor's: the booking stands in the database, and the reconciler
 // sends whatever was not announced.
-func (s *Service) changed(ctx context.Context, b models.Booking, event string) {
+func (s *Service) changed(ctx context.Context, b models.Booking, event Event) {
 	if s.notifier != nil {
 		if err := s.notifier.BookingChanged(ctx, b, event); err != nil {
 			s.log.Warn("queue booking emails", "booking_id", b.ID, "event", event, "error", err)

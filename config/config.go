@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/dripbook/dripbook/booking"
-	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/relay"
 )
 
 // Config is every setting dripbook reads. It is built once by Load and passed
@@ -23,10 +23,10 @@ type Config struct {
 	HTTPAddr       string
 	BaseURL        string // absolute, no trailing slash
 	DatabaseURL    string
-	RedisURL       string              // empty: in-process Redis
-	SMTP           *emails.SMTPOptions // nil: mail is captured to DataDir/outbox
-	MailFrom       string              // RFC 5322 address, "Name <addr>"
-	MailDomain     string              // domain of MailFrom, used in Message-IDs
+	RedisURL       string         // empty: in-process Redis
+	SMTP           *relay.Options // nil: mail is captured to DataDir/outbox
+	MailFrom       string         // RFC 5322 address, "Name <addr>"
+	MailDomain     string         // domain of MailFrom, used in Message-IDs
 	CoachName      string
 	CoachEmail     string
 	CompanyAddress string
@@ -100,12 +100,12 @@ func (c *Config) LoadSecret() error {
 }
 
 // smtp builds the SMTP options; nil means mail goes to the outbox.
-func (p *parser) smtp(pool int) *emails.SMTPOptions {
+func (p *parser) smtp(pool int) *relay.Options {
 	raw := p.getenv("SMTP_URL")
 	if raw == "" {
 		return nil
 	}
-	o, err := emails.ParseSMTPURL(raw)
+	o, err := relay.ParseURL(raw)
 	if err != nil {
 		p.fail("SMTP_URL", "%v", err)
 		return nil
@@ -118,7 +118,7 @@ func (p *parser) smtp(pool int) *emails.SMTPOptions {
 		if err != nil {
 			p.fail("DKIM_KEY_FILE", "read the DKIM private key: %v", err)
 		}
-		o.DKIM = &emails.DKIMOptions{
+		o.DKIM = &relay.DKIM{
 			Domain:        domain,
 			Selector:      p.str("DKIM_SELECTOR", "dripbook"),
 			PrivateKeyPEM: pem,

@@ -5,7 +5,7 @@ package drip
 import (
 	"time"
 
-	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/course"
 )
 
 // Schedule is the course's timing.
@@ -57,7 +57,7 @@ func (s Schedule) Rebase(now time.Time, day int, loc *time.Location) time.Time {
 // the last one sent, and is not a sales lesson for someone who has booked.
 // Lessons are matched by slug, so an edited course neither repeats a lesson
 // nor sends a newly added one out of order.
-func Next(c *emails.Course, sent map[string]bool, lastDay int, booked bool) (emails.Lesson, bool) {
+func Next(c *course.Course, sent map[string]bool, lastDay int, booked bool) (course.Lesson, bool) {
 	start := 0
 	for i, l := range c.Lessons {
 		if sent[l.Slug] {
@@ -70,5 +70,5 @@ func Next(c *emails.Course, sent map[string]bool, lastDay int, booked bool) (ema
 		}
 		return l, true
 	}
-	return emails.Lesson{}, false
+	return course.Lesson{}, false
 }

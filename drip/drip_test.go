@@ -4,34 +4,34 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/course"
 )
 
-func course(ls ...emails.Lesson) *emails.Course { return &emails.Course{Lessons: ls} }
+func newCourse(ls ...course.Lesson) *course.Course { return &course.Course{Lessons: ls} }
 
 func TestNext(t *testing.T) {
-	a := emails.Lesson{Slug: "a", Day: 0}
-	b := emails.Lesson{Slug: "b", Day: 2}
-	added := emails.Lesson{Slug: "added", Day: 1}
-	c := emails.Lesson{Slug: "c", Day: 4, StopWhenBooked: true}
-	d := emails.Lesson{Slug: "d", Day: 6}
+	a := course.Lesson{Slug: "a", Day: 0}
+	b := course.Lesson{Slug: "b", Day: 2}
+	added := course.Lesson{Slug: "added", Day: 1}
+	c := course.Lesson{Slug: "c", Day: 4, StopWhenBooked: true}
+	d := course.Lesson{Slug: "d", Day: 6}
 
 	tests := []struct {
 		name    string
-		course  *emails.Course
+		course  *course.Course
 		sent    []string
 		lastDay int
 		booked  bool
 		want    string
 	}{
-		{"first lesson", course(a, b, c), nil, -1, false, "a"},
-		{"in order", course(a, b, c), []string{"a"}, 0, false, "b"},
-		{"finished", course(a, b), []string{"a", "b"}, 2, false, ""},
-		{"added before where they are is not sent late", course(a, added, b, c), []string{"a", "b"}, 2, false, "c"},
-		{"added ahead of them is sent", course(a, added, b), []string{"a"}, 0, false, "added"},
-		{"removed lesson is skipped", course(a, c), []string{"a", "b"}, 2, false, "c"},
-		{"booked skips sales lessons", course(a, b, c, d), []string{"a", "b"}, 2, true, "d"},
-		{"not booked gets sales lessons", course(a, b, c, d), []string{"a", "b"}, 2, false, "c"},
+		{"first lesson", newCourse(a, b, c), nil, -1, false, "a"},
+		{"in order", newCourse(a, b, c), []string{"a"}, 0, false, "b"},
+		{"finished", newCourse(a, b), []string{"a", "b"}, 2, false, ""},
+		{"added before where they are is not sent late", newCourse(a, added, b, c), []string{"a", "b"}, 2, false, "c"},
+		{"added ahead of them is sent", newCourse(a, added, b), []string{"a"}, 0, false, "added"},
+		{"removed lesson is skipped", newCourse(a, c), []string{"a", "b"}, 2, false, "c"},
+		{"booked skips sales lessons", newCourse(a, b, c, d), []string{"a", "b"}, 2, true, "d"},
+		{"not booked gets sales lessons", newCourse(a, b, c, d), []string{"a", "b"}, 2, false, "c"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

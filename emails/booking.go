@@ -6,52 +6,26 @@ import (
 	"net/url"
 	"strings"
 	"time"
-)
 
-// QA is one intake question and its answer.
-type QA struct{ Question, Answer string }
-
-// BookingView is what a booking email shows.
-type BookingView struct {
-	CoachName       string
-	SubscriberName  string
-	SubscriberEmail string
-	Start, End      time.Time
-	SubscriberTZ    *time.Location // times shown to the subscriber
-	CoachTZ         *time.Location // times shown to the coach
-	ManageURL       string         // page with the booking (GET changes nothing)
-	CancelURL       string         // page whose button cancels (GET changes nothing)
-	RescheduleURL   string         // page to pick a new time
-	BookAgainURL    string         // personal booking link, for cancellation emails
-	Answers         []QA
-	SubscribedAt    time.Time
-	LessonsSent     []string // subjects of lessons received, in order
-	LessonsClicked  []string // lessons whose booking link they clicked
-	SourceLesson    string   // lesson that led to the booking, "" if unknown
-	Rescheduled     bool     // the time changed from an earlier one
-}
-
-// The events a CoachBrief is sent for.
-const (
-	CallBooked      = "booked"
-	CallRescheduled = "rescheduled"
-	CallCancelled   = "cancelled"
+	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/course"
+	"github.com/dripbook/dripbook/message"
 )
 
 // BookingConfirmation tells the subscriber their call is booked, or moved
 // when v.Rescheduled, and how to change it. The caller attaches the invite.
-func (r *Renderer) BookingConfirmation(v BookingView) (Email, error) {
+func (r *Renderer) BookingConfirmation(v booking.Notice) (message.Content, error) {
 	e, err := r.bookingConfirmation(v)
 	if err != nil {
-		return Email{}, fmt.Errorf("booking confirmation: %w", err)
+		return message.Content{}, fmt.Errorf("booking confirmation: %w", err)
 	}
 	return e, nil
 }
 
-func (r *Renderer) bookingConfirmation(v BookingView) (Email, error) {
-	links, err := v.links(true)
+func (r *Renderer) bookingConfirmation(v booking.Notice) (message.Content, error) {
+	links, err := noticeLinks(v, true)
 	if err != nil {
-		return Email{}, err
+		return message.Content{}, err
 	}
 	loc := orUTC(v.SubscriberTZ)
 	subject := "Your call with " + nameSlot + " is booked: " + shortWhen(v.Start, loc)
@@ -69,15 +43,15 @@ func (r *Renderer) bookingConfirmation(v BookingView) (Email, error) {
 	b.para("- the role you want next, and why now", "- the one gap you most want to close to get there")
 	links.changes(&b)
 	preheader := longWhen(v.Start, v.End, loc) + ". The calendar invite is attached."
-	return r.Markdown(subject, preheader, b.String(), Vars{FirstName: r.coach(v)}, FooterTransactional)
+	return r.Markdown(subject, preheader, b.String(), course.Vars{FirstName: r.coach(v)}, FooterTransactional)
 }
 
 // BookingCancelled confirms to the subscriber that their call is cancelled,
 // with their personal booking link when there is one.
-func (r *Renderer) BookingCancelled(v BookingView) (Email, error) {
-	links, err := v.links(false)
+func (r *Renderer) BookingCancelled(v booking.Notice) (message.Content, error) {
+	links, err := noticeLinks(v, false)
 	if err != nil {
-		return Email{}, fmt.Errorf("booking cancelled: %w", err)
+		return message.Content{}, fmt.Errorf("booking cancelled: %w", err)
 	}
 	loc := orUTC(v.SubscriberTZ)
 	var b mdBody
@@ -92,21 +66,21 @@ func (r *Renderer) BookingCancelled(v BookingView) (Email, error) {
 	}
 	subject := "Cancelled: your call with " + nameSlot + ", " + shortWhen(v.Start, loc)
 	e, err := r.Markdown(subject, "Your call is cancelled; the calendar event is removed.", b.String(),
-		Vars{FirstName: r.coach(v)}, FooterTransactional)
+		course.Vars{FirstName: r.coach(v)}, FooterTransactional)
 	if err != nil {
-		return Email{}, fmt.Errorf("booking cancelled: %w", err)
+		return message.Content{}, fmt.Errorf("booking cancelled: %w", err)
 	}
 	return e, nil
 }
 
 // BookingReminder reminds the subscriber of their call lead before it starts.
-func (r *Renderer) BookingReminder(v BookingView, lead time.Duration) (Email, error) {
+func (r *Renderer) BookingReminder(v booking.Notice, lead time.Duration) (message.Content, error) {
 	if lead < time.Second {
-		return Email{}, fmt.Errorf("booking reminder: lead %s is less than a second", lead)
+		return message.Content{}, fmt.Errorf("booking reminder: lead %s is less than a second", lead)
 	}
-	links, err := v.links(true)
+	links, err := noticeLinks(v, true)
 	if err != nil {
-		return Email{}, fmt.Errorf("booking reminder: %w", err)
+		return message.Content{}, fmt.Errorf("booking reminder: %w", err)
 	}
 	loc := orUTC(v.SubscriberTZ)
 	in := naturalDuration(lead)
@@ -117,31 +91,31 @@ func (r *Renderer) BookingReminder(v BookingView, lead time.Duration) (Email, er
 	b.para("Bring the role you want next and the gap you most want to close. That is all you need.")
 	links.changes(&b)
 	e, err := r.Markdown("Reminder: your call with "+nameSlot+" is in "+in, longWhen(v.Start, v.End, loc)+".", b.String(),
-		Vars{FirstName: r.coach(v)}, FooterTransactional)
+		course.Vars{FirstName: r.coach(v)}, FooterTransactional)
 	if err != nil {
-		return Email{}, fmt.Errorf("booking reminder: %w", err)
+		return message.Content{}, fmt.Errorf("booking reminder: %w", err)
 	}
 	return e, nil
 }
 
 // CoachBrief tells the coach a call was booked, rescheduled or cancelled
-// (event is CallBooked, CallRescheduled or CallCancelled) and briefs them on
+// (event is booking.EventBooked, booking.EventRescheduled or booking.EventCancelled) and briefs them on
 // who is coming: their answers and how they came through the course.
-func (r *Renderer) CoachBrief(v BookingView, event string) (Email, error) {
+func (r *Renderer) CoachBrief(v booking.Notice, event booking.Event) (message.Content, error) {
 	e, err := r.coachBrief(v, event)
 	if err != nil {
-		return Email{}, fmt.Errorf("coach brief (%s): %w", event, err)
+		return message.Content{}, fmt.Errorf("coach brief (%s): %w", event, err)
 	}
 	return e, nil
 }
 
-func (r *Renderer) coachBrief(v BookingView, event string) (Email, error) {
-	if err := v.checkTimes(); err != nil {
-		return Email{}, err
+func (r *Renderer) coachBrief(v booking.Notice, event booking.Event) (message.Content, error) {
+	if err := checkTimes(v); err != nil {
+		return message.Content{}, err
 	}
-	who := oneLine(v.SubscriberName)
+	who := message.OneLine(v.SubscriberName)
 	if who == "" {
-		who = oneLine(v.SubscriberEmail)
+		who = message.OneLine(v.SubscriberEmail)
 	}
 	if who == "" {
 		who = "A subscriber"
@@ -149,14 +123,14 @@ func (r *Renderer) coachBrief(v BookingView, event string) (Email, error) {
 	loc := orUTC(v.CoachTZ)
 	var prefix, did string
 	switch event {
-	case CallBooked:
+	case booking.EventBooked:
 		prefix, did = "New discovery call: ", " booked a discovery call."
-	case CallRescheduled:
+	case booking.EventRescheduled:
 		prefix, did = "Moved: ", " moved their discovery call to a new time."
-	case CallCancelled:
+	case booking.EventCancelled:
 		prefix, did = "Cancelled: ", " cancelled their discovery call."
 	default:
-		return Email{}, fmt.Errorf("unknown event %q", event)
+		return message.Content{}, fmt.Errorf("unknown event %q", event)
 	}
 	when := longWhen(v.Start, v.End, loc)
 	var b mdBody
@@ -170,12 +144,12 @@ func (r *Renderer) coachBrief(v BookingView, event string) (Email, error) {
 	b.brief(v, loc)
 	subject := prefix + nameSlot + ", " + v.Start.In(loc).Format("Mon 2 Jan 15:04")
 	return r.Markdown(subject, when+". Their answers and course history are inside.", b.String(),
-		Vars{FirstName: who}, FooterTransactional)
+		course.Vars{FirstName: who}, FooterTransactional)
 }
 
 // brief writes the pre-call brief: the intake answers, then the subscriber's
 // way through the course.
-func (b *mdBody) brief(v BookingView, loc *time.Location) {
+func (b *mdBody) brief(v booking.Notice, loc *time.Location) {
 	b.para("## Their answers")
 	if len(v.Answers) == 0 {
 		b.para("They were not asked any questions.")
@@ -207,17 +181,17 @@ type bookingLinks struct {
 
 // checkTimes refuses a call with no start or no length, which would be sent
 // as a date in year 1 or a call of "0 minutes".
-func (v BookingView) checkTimes() error {
+func checkTimes(v booking.Notice) error {
 	if v.Start.IsZero() || !v.End.After(v.Start) {
 		return fmt.Errorf("call from %s to %s is not a time span", v.Start, v.End)
 	}
 	return nil
 }
 
-// links checks the view's times and every link it has; changes says the
+// noticeLinks checks the notice's times and every link it has; changes says the
 // email offers to reschedule and cancel, so those two must be there.
-func (v BookingView) links(changes bool) (bookingLinks, error) {
-	if err := v.checkTimes(); err != nil {
+func noticeLinks(v booking.Notice, changes bool) (bookingLinks, error) {
+	if err := checkTimes(v); err != nil {
 		return bookingLinks{}, err
 	}
 	var l bookingLinks
@@ -282,9 +256,9 @@ func greeting(name string) string {
 }
 
 // coach is who the call is with: the booking's host, else the site's coach.
-func (r *Renderer) coach(v BookingView) string {
+func (r *Renderer) coach(v booking.Notice) string {
 	for _, name := range []string{v.CoachName, r.site.CoachName} {
-		if n := oneLine(name); n != "" {
+		if n := message.OneLine(name); n != "" {
 			return n
 		}
 	}

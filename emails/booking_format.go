@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/dripbook/dripbook/message"
 )
 
 // mdBody collects the Markdown of a booking email. Text from outside the
@@ -45,7 +47,7 @@ const mdPunct = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 // entities after removing backslashes, so a typed "&amp;" would lose its
 // "amp;" there.
 func mdLine(s string) string {
-	s = oneLine(s)
+	s = message.OneLine(s)
 	var b strings.Builder
 	for _, r := range s {
 		switch {

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/message"
 	"github.com/stretchr/testify/require"
 )
 
@@ -18,10 +20,10 @@ func MustLocation(tb testing.TB, name string) *time.Location {
 
 // testBooking is a call at 19:00 UTC: 15:00 for a subscriber in New York
 // (summer time has begun there) and 20:00 for a coach in Berlin (it has not).
-func testBooking(tb testing.TB) BookingView {
+func testBooking(tb testing.TB) booking.Notice {
 	tb.Helper()
 	start := time.Date(2026, 3, 10, 19, 0, 0, 0, time.UTC)
-	return BookingView{
+	return booking.Notice{
 		CoachName:       "Alex Rivera",
 		SubscriberName:  "Ada Lovelace",
 		SubscriberEmail: "ada@example.org",
@@ -33,7 +35,7 @@ func testBooking(tb testing.TB) BookingView {
 		CancelURL:       testBase + "/bookings/tok/cancel",
 		RescheduleURL:   testBase + "/bookings/tok/reschedule",
 		BookAgainURL:    testBase + "/book/tok",
-		Answers: []QA{
+		Answers: []booking.QA{
 			{Question: "What role do you want next?", Answer: "Director of Product.\nWithin a year."},
 			{Question: "What gap do you most want to close?", Answer: "   "},
 		},
@@ -51,7 +53,7 @@ const (
 
 // checkBookingEmail checks what every booking email must keep and returns
 // the facts of its HTML part, with the text part's whitespace folded.
-func checkBookingEmail(t *testing.T, e Email) (htmlFacts, string) {
+func checkBookingEmail(t *testing.T, e message.Content) (htmlFacts, string) {
 	t.Helper()
 	require.NotEmpty(t, strings.TrimSpace(e.Subject))
 	require.NotEmpty(t, strings.TrimSpace(e.Preheader))
@@ -71,7 +73,7 @@ func checkBookingEmail(t *testing.T, e Email) (htmlFacts, string) {
 
 // checkCleanBookingEmail is checkBookingEmail for an email whose values hold
 // no Markdown of their own, so none may show in the plain text.
-func checkCleanBookingEmail(t *testing.T, e Email) (htmlFacts, string) {
+func checkCleanBookingEmail(t *testing.T, e message.Content) (htmlFacts, string) {
 	t.Helper()
 	for _, md := range []string{"**", "[[", "](", "<a ", "<p", `\`} {
 		require.NotContains(t, e.Text, md, "Markdown or HTML leaked into the plain text")
@@ -162,12 +164,15 @@ func TestBookingReminder(t *testing.T) {
 func TestCoachBrief(t *testing.T) {
 	r := MustRenderer(t)
 	v := testBooking(t)
-	for _, c := range []struct{ event, prefix, did string }{
-		{CallBooked, "New discovery call: ", "booked a discovery call."},
-		{CallRescheduled, "Moved: ", "moved their discovery call to a new time."},
-		{CallCancelled, "Cancelled: ", "cancelled their discovery call."},
+	for _, c := range []struct {
+		event       booking.Event
+		prefix, did string
+	}{
+		{booking.EventBooked, "New discovery call: ", "booked a discovery call."},
+		{booking.EventRescheduled, "Moved: ", "moved their discovery call to a new time."},
+		{booking.EventCancelled, "Cancelled: ", "cancelled their discovery call."},
 	} {
-		t.Run(c.event, func(t *testing.T) {
+		t.Run(string(c.event), func(t *testing.T) {
 			e, err := r.CoachBrief(v, c.event)
 			require.NoError(t, err)
 			require.Equal(t, c.prefix+"Ada Lovelace, Tue 10 Mar 20:00", e.Subject, "the coach's zone")
@@ -199,7 +204,7 @@ func TestCoachBriefSameZoneAndUnknowns(t *testing.T) {
 	v.SubscriberName = ""
 	v.Answers, v.LessonsSent, v.LessonsClicked, v.SourceLesson = nil, nil, nil, ""
 	v.SubscribedAt = time.Time{}
-	e, err := r.CoachBrief(v, CallBooked)
+	e, err := r.CoachBrief(v, booking.EventBooked)
 	require.NoError(t, err)
 
 	require.Equal(t, "New discovery call: ada@example.org, Tue 10 Mar 20:00", e.Subject)
@@ -222,17 +227,17 @@ func TestBookingUserTextStaysText(t *testing.T) {
 	v.SubscriberName = "<b>*Ada*</b>{{booking_url}} [L](https://evil.example) www.evil.example"
 	first := "<b>*Ada*</b>{{booking_url}}" // greetings use the first name
 	v.SubscriberEmail = "ada+x@evil.example"
-	v.Answers = []QA{
+	v.Answers = []booking.QA{
 		{Question: "Why **now**? [q](https://evil.example)", Answer: hostile},
 		{Question: "Anything else?", Answer: "# Heading\n    indented code\n1. not a list\n> not a quote\n\n[[Button]](https://evil.example)\n&amp; &copy; &#38; \\*"},
 	}
 	v.LessonsSent = []string{"<img src=x onerror=alert(1)>"}
 
-	render := map[string]func() (Email, error){
-		"confirmation": func() (Email, error) { return r.BookingConfirmation(v) },
-		"cancelled":    func() (Email, error) { return r.BookingCancelled(v) },
-		"reminder":     func() (Email, error) { return r.BookingReminder(v, time.Hour) },
-		"brief":        func() (Email, error) { return r.CoachBrief(v, CallBooked) },
+	render := map[string]func() (message.Content, error){
+		"confirmation": func() (message.Content, error) { return r.BookingConfirmation(v) },
+		"cancelled":    func() (message.Content, error) { return r.BookingCancelled(v) },
+		"reminder":     func() (message.Content, error) { return r.BookingReminder(v, time.Hour) },
+		"brief":        func() (message.Content, error) { return r.CoachBrief(v, booking.EventBooked) },
 	}
 	for name, f := range render {
 		t.Run(name, func(t *testing.T) {
@@ -257,7 +262,7 @@ func TestBookingUserTextStaysText(t *testing.T) {
 		})
 	}
 
-	e, err := r.CoachBrief(v, CallBooked)
+	e, err := r.CoachBrief(v, booking.EventBooked)
 	require.NoError(t, err)
 	require.Equal(t, "New discovery call: <b>*Ada*</b>{{booking_url}} [L](https://evil.example) www.evil.example, Tue 10 Mar 20:00", e.Subject)
 	require.Contains(t, e.HTML, `&lt;script&gt;alert(1)&lt;/script&gt; [click](https://evil.example) **bold**`)
@@ -273,13 +278,13 @@ func TestBookingUserTextStaysText(t *testing.T) {
 
 func TestBookingErrors(t *testing.T) {
 	r := MustRenderer(t)
-	for name, change := range map[string]func(*BookingView){
-		"no reschedule URL": func(v *BookingView) { v.RescheduleURL = "" },
-		"no cancel URL":     func(v *BookingView) { v.CancelURL = "" },
-		"relative URL":      func(v *BookingView) { v.ManageURL = "/bookings/tok" },
-		"javascript URL":    func(v *BookingView) { v.CancelURL = "javascript:alert(1)" },
-		"end before start":  func(v *BookingView) { v.End = v.Start.Add(-time.Minute) },
-		"no start":          func(v *BookingView) { v.Start = time.Time{} },
+	for name, change := range map[string]func(*booking.Notice){
+		"no reschedule URL": func(v *booking.Notice) { v.RescheduleURL = "" },
+		"no cancel URL":     func(v *booking.Notice) { v.CancelURL = "" },
+		"relative URL":      func(v *booking.Notice) { v.ManageURL = "/bookings/tok" },
+		"javascript URL":    func(v *booking.Notice) { v.CancelURL = "javascript:alert(1)" },
+		"end before start":  func(v *booking.Notice) { v.End = v.Start.Add(-time.Minute) },
+		"no start":          func(v *booking.Notice) { v.Start = time.Time{} },
 	} {
 		t.Run(name, func(t *testing.T) {
 			v := testBooking(t)
@@ -292,7 +297,7 @@ func TestBookingErrors(t *testing.T) {
 	}
 	v := testBooking(t)
 	v.End = v.Start
-	_, err := r.CoachBrief(v, CallBooked)
+	_, err := r.CoachBrief(v, booking.EventBooked)
 	require.ErrorContains(t, err, "not a time span")
 	_, err = r.BookingCancelled(v)
 	require.ErrorContains(t, err, "not a time span")

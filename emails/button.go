@@ -5,6 +5,7 @@ import (
 	"html"
 	"strings"
 
+	"github.com/dripbook/dripbook/course"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
@@ -38,7 +39,7 @@ func (buttonParser) Trigger() []byte { return []byte{'['} }
 
 func (buttonParser) Open(_ ast.Node, reader text.Reader, _ parser.Context) (ast.Node, parser.State) {
 	line, _ := reader.PeekLine()
-	label, url, ok := parseButton(strings.TrimSpace(string(line)))
+	label, url, ok := course.ParseButton(strings.TrimSpace(string(line)))
 	if !ok {
 		return nil, parser.NoChildren
 	}

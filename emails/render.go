@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dripbook/dripbook/course"
+	"github.com/dripbook/dripbook/message"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
@@ -33,22 +35,6 @@ type Site struct {
 	CoachName string
 }
 
-// Vars are the per-subscriber values of one email.
-type Vars struct {
-	FirstName      string
-	BookingURL     string
-	UnsubscribeURL string
-	ConfirmURL     string
-}
-
-// Email is a rendered email, ready to be put in a Message.
-type Email struct {
-	Subject   string
-	Preheader string
-	HTML      string
-	Text      string
-}
-
 // Footer selects what the bottom of an email says.
 type Footer int
 
@@ -63,7 +49,7 @@ const (
 
 // Renderer turns course files into finished emails.
 type Renderer struct {
-	course *Course
+	course *course.Course
 	site   Site
 	md     goldmark.Markdown
 }
@@ -71,7 +57,7 @@ type Renderer struct {
 // NewRenderer prepares a renderer and renders every email of the course once
 // with sample values, so a course that cannot render is refused at start-up
 // rather than discovered on the day a lesson is due.
-func NewRenderer(c *Course, site Site) (*Renderer, error) {
+func NewRenderer(c *course.Course, site Site) (*Renderer, error) {
 	if c == nil {
 		return nil, errors.New("new renderer: no course")
 	}
@@ -96,7 +82,7 @@ func NewRenderer(c *Course, site Site) (*Renderer, error) {
 			),
 		),
 	}
-	sample := Vars{
+	sample := course.Vars{
 		FirstName:      "Sample",
 		BookingURL:     base.JoinPath("book", "sample").String(),
 		UnsubscribeURL: base.JoinPath("unsubscribe", "sample").String(),
@@ -114,30 +100,30 @@ func NewRenderer(c *Course, site Site) (*Renderer, error) {
 }
 
 // Course returns the course the renderer was built with.
-func (r *Renderer) Course() *Course { return r.course }
+func (r *Renderer) Course() *course.Course { return r.course }
 
 // Lesson renders the lesson with slug for one subscriber, filling
 // lesson_number and lesson_total from its place in the course.
-func (r *Renderer) Lesson(slug string, v Vars) (Email, error) {
+func (r *Renderer) Lesson(slug string, v course.Vars) (message.Content, error) {
 	l, i, ok := r.course.Lesson(slug)
 	if !ok {
-		return Email{}, fmt.Errorf("render lesson %s: %w", slug, ErrUnknownLesson)
+		return message.Content{}, fmt.Errorf("render lesson %s: %w", slug, ErrUnknownLesson)
 	}
 	if v.UnsubscribeURL == "" {
-		return Email{}, fmt.Errorf("render lesson %s: a lesson needs an unsubscribe URL", slug)
+		return message.Content{}, fmt.Errorf("render lesson %s: a lesson needs an unsubscribe URL", slug)
 	}
 	vals := r.values(v)
 	vals["lesson_number"] = strconv.Itoa(i + 1)
 	vals["lesson_total"] = strconv.Itoa(len(r.course.Lessons))
 	e, err := r.render(l.Subject, l.Preheader, l.Body, vals, FooterCourse, v.UnsubscribeURL)
 	if err != nil {
-		return Email{}, fmt.Errorf("render lesson %s (%s): %w", slug, l.File, err)
+		return message.Content{}, fmt.Errorf("render lesson %s (%s): %w", slug, l.File, err)
 	}
 	return e, nil
 }
 
 // Confirmation renders the double opt-in email from confirm.md.
-func (r *Renderer) Confirmation(v Vars) (Email, error) {
+func (r *Renderer) Confirmation(v course.Vars) (message.Content, error) {
 	c := r.course.Confirm
 	vals := r.values(v)
 	vals["confirm_url"] = v.ConfirmURL
@@ -145,14 +131,14 @@ func (r *Renderer) Confirmation(v Vars) (Email, error) {
 	vals["lesson_total"] = strconv.Itoa(len(r.course.Lessons))
 	e, err := r.render(c.Subject, c.Preheader, c.Body, vals, FooterCourse, v.UnsubscribeURL)
 	if err != nil {
-		return Email{}, fmt.Errorf("render confirmation (%s): %w", c.File, err)
+		return message.Content{}, fmt.Errorf("render confirmation (%s): %w", c.File, err)
 	}
 	return e, nil
 }
 
 // Markdown renders any Markdown email with the course's variables through
 // the same layout as the lessons, for booking confirmations and the like.
-func (r *Renderer) Markdown(subject, preheader, body string, v Vars, footer Footer) (Email, error) {
+func (r *Renderer) Markdown(subject, preheader, body string, v course.Vars, footer Footer) (message.Content, error) {
 	vals := r.values(v)
 	vals["confirm_url"] = v.ConfirmURL
 	vals["lesson_number"] = ""
@@ -163,41 +149,41 @@ func (r *Renderer) Markdown(subject, preheader, body string, v Vars, footer Foot
 	}
 	e, err := r.render(subject, preheader, body, vals, footer, unsubscribe)
 	if err != nil {
-		return Email{}, fmt.Errorf("render email %q: %w", subject, err)
+		return message.Content{}, fmt.Errorf("render email %q: %w", subject, err)
 	}
 	return e, nil
 }
 
-func (r *Renderer) values(v Vars) values {
+func (r *Renderer) values(v course.Vars) values {
 	return values{
-		"first_name":      oneLine(v.FirstName),
+		"first_name":      message.OneLine(v.FirstName),
 		"booking_url":     v.BookingURL,
 		"unsubscribe_url": v.UnsubscribeURL,
-		"coach_name":      oneLine(r.site.CoachName),
+		"coach_name":      message.OneLine(r.site.CoachName),
 	}
 }
 
-func (r *Renderer) render(subject, preheader, body string, vals values, footer Footer, unsubscribe string) (Email, error) {
-	subj, err := substitute(subject, vals.resolve)
+func (r *Renderer) render(subject, preheader, body string, vals values, footer Footer, unsubscribe string) (message.Content, error) {
+	subj, err := course.Substitute(subject, vals.resolve)
 	if err != nil {
-		return Email{}, fmt.Errorf("subject: %w", err)
+		return message.Content{}, fmt.Errorf("subject: %w", err)
 	}
-	pre, err := substitute(preheader, vals.resolve)
+	pre, err := course.Substitute(preheader, vals.resolve)
 	if err != nil {
-		return Email{}, fmt.Errorf("preheader: %w", err)
+		return message.Content{}, fmt.Errorf("preheader: %w", err)
 	}
 	src, htmlFill, textFill, err := tokenize(body, vals)
 	if err != nil {
-		return Email{}, fmt.Errorf("body: %w", err)
+		return message.Content{}, fmt.Errorf("body: %w", err)
 	}
 	doc := r.md.Parser().Parse(text.NewReader(src))
 	var content bytes.Buffer
 	if err := r.md.Renderer().Render(&content, src, doc); err != nil {
-		return Email{}, fmt.Errorf("body: %w", err)
+		return message.Content{}, fmt.Errorf("body: %w", err)
 	}
 	data := layoutData{
-		Subject:        oneLine(subj),
-		Preheader:      oneLine(pre),
+		Subject:        message.OneLine(subj),
+		Preheader:      message.OneLine(pre),
 		PreheaderPad:   preheaderPad,
 		MSOOpen:        msoOpen,
 		MSOClose:       msoClose,
@@ -207,19 +193,19 @@ func (r *Renderer) render(subject, preheader, body string, vals values, footer F
 		UnsubscribeURL: unsubscribe,
 		CompanyAddress: strings.TrimSpace(r.site.CompanyAddress),
 	}
-	e := Email{Subject: data.Subject, Preheader: data.Preheader}
+	e := message.Content{Subject: data.Subject, Preheader: data.Preheader}
 
 	data.Content = htmltemplate.HTML(htmlFill.Replace(content.String())) // goldmark escapes the text, htmlFill the values
 	var out bytes.Buffer
 	if err := htmlLayout.Execute(&out, data); err != nil {
-		return Email{}, fmt.Errorf("html layout: %w", err)
+		return message.Content{}, fmt.Errorf("html layout: %w", err)
 	}
 	e.HTML = out.String()
 
 	data.Content = textRenderer{src: src, fill: textFill.Replace}.render(doc)
 	out.Reset()
 	if err := textLayout.Execute(&out, data); err != nil {
-		return Email{}, fmt.Errorf("text layout: %w", err)
+		return message.Content{}, fmt.Errorf("text layout: %w", err)
 	}
 	e.Text = out.String()
 	return e, nil
@@ -234,14 +220,14 @@ func (r *Renderer) render(subject, preheader, body string, vals values, footer F
 func tokenize(body string, vals values) (src []byte, htmlFill, textFill *strings.Replacer, err error) {
 	var htmlPairs, textPairs []string
 	n := 0
-	out, err := substitute(body, func(ref varRef) (string, error) {
+	out, err := course.Substitute(body, func(ref course.VarRef) (string, error) {
 		v, err := vals.resolve(ref)
 		if err != nil {
 			return "", err
 		}
 		// Tokens end in a letter so that no token is a prefix of another.
 		tok := fmt.Sprintf("DBVAR%dZ", n)
-		if strings.HasSuffix(ref.name, "_url") {
+		if strings.HasSuffix(ref.Name, "_url") {
 			tok = fmt.Sprintf("https://dripbook.invalid/v%dz", n)
 		}
 		n++

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dripbook/dripbook/course"
+	"github.com/dripbook/dripbook/message"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
 )
@@ -20,8 +22,8 @@ func testSite() Site {
 	return Site{BaseURL: testBase, CompanyAddress: "Canyon Coaching, 1 Example Street, Testville", CoachName: "Alex Rivera"}
 }
 
-func testVars(slug string) Vars {
-	return Vars{
+func testVars(slug string) course.Vars {
+	return course.Vars{
 		FirstName:      "Sam",
 		BookingURL:     testBase + "/book/tok-" + slug,
 		UnsubscribeURL: testBase + "/unsubscribe/tok-" + slug,
@@ -32,7 +34,7 @@ func testVars(slug string) Vars {
 // MustRenderer renders the embedded course for testSite.
 func MustRenderer(tb testing.TB) *Renderer {
 	tb.Helper()
-	c, err := LoadCourse(DefaultCourse())
+	c, err := course.Load(course.Default())
 	require.NoError(tb, err)
 	r, err := NewRenderer(c, testSite())
 	require.NoError(tb, err)
@@ -40,9 +42,9 @@ func MustRenderer(tb testing.TB) *Renderer {
 }
 
 // renderAll renders the confirmation and every lesson, keyed by slug.
-func renderAll(t *testing.T, r *Renderer) (map[string]Email, []string) {
+func renderAll(t *testing.T, r *Renderer) (map[string]message.Content, []string) {
 	t.Helper()
-	out := map[string]Email{}
+	out := map[string]message.Content{}
 	e, err := r.Confirmation(testVars("confirm"))
 	require.NoError(t, err)
 	out["confirm"] = e
@@ -95,7 +97,7 @@ func TestEveryEmailIsWellFormed(t *testing.T) {
 		t.Run(slug, func(t *testing.T) {
 			e, v := emails[slug], testVars(slug)
 			require.NotEmpty(t, strings.TrimSpace(e.Subject))
-			require.LessOrEqual(t, len([]rune(e.Subject)), maxSubjectLen)
+			require.LessOrEqual(t, len([]rune(e.Subject)), course.MaxSubjectLen)
 			require.NotEmpty(t, strings.TrimSpace(e.Preheader))
 			for part, s := range map[string]string{"subject": e.Subject, "preheader": e.Preheader, "html": e.HTML, "text": e.Text} {
 				require.NotContains(t, s, "{{", "unresolved variable in the %s", part)
@@ -325,9 +327,9 @@ func TestRenderErrors(t *testing.T) {
 
 func TestLessonNumbers(t *testing.T) {
 	r := MustRenderer(t)
-	c := &Course{Title: "T", Confirm: Lesson{Subject: "C", Preheader: "P", Body: "[[Go]]({{ confirm_url }})"}}
+	c := &course.Course{Title: "T", Confirm: course.Lesson{Subject: "C", Preheader: "P", Body: "[[Go]]({{ confirm_url }})"}}
 	for _, slug := range []string{"a", "b", "c"} {
-		c.Lessons = append(c.Lessons, Lesson{Slug: slug, Subject: "Lesson {{ lesson_number }}/{{ lesson_total }}", Preheader: "P",
+		c.Lessons = append(c.Lessons, course.Lesson{Slug: slug, Subject: "Lesson {{ lesson_number }}/{{ lesson_total }}", Preheader: "P",
 			Body: "[[Book]]({{ booking_url }})"})
 	}
 	r2, err := NewRenderer(c, r.site)
@@ -341,10 +343,10 @@ func TestLessonNumbers(t *testing.T) {
 func TestRendererIsSafeForConcurrentUse(t *testing.T) {
 	r := MustRenderer(t)
 	want, _ := renderAll(t, r)
-	done := make(chan map[string]Email, 4)
+	done := make(chan map[string]message.Content, 4)
 	for range 4 {
 		go func() {
-			got := map[string]Email{}
+			got := map[string]message.Content{}
 			for _, l := range r.Course().Lessons {
 				e, err := r.Lesson(l.Slug, testVars(l.Slug))
 				if err != nil {

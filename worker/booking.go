@@ -11,7 +11,8 @@ import (
 
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/calendar"
-	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/course"
+	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
 )
 
@@ -47,7 +48,7 @@ type Calls struct {
 
 // BookingChanged queues the emails for a booking's new state and, for a
 // confirmed booking, its reminders. It implements booking.Notifier.
-func (q *Queue) BookingChanged(ctx context.Context, b models.Booking, _ string) error {
+func (q *Queue) BookingChanged(ctx context.Context, b models.Booking, _ booking.Event) error {
 	_, err := q.bookingNotice(ctx, b)
 	return err
 }
@@ -84,7 +85,7 @@ func (q *Queue) reminders(ctx context.Context, b models.Booking, leads []time.Du
 }
 
 // event names what happened to a booking from its state.
-func event(b models.Booking) string {
+func event(b models.Booking) booking.Event {
 	switch {
 	case b.Status == models.BookingCancelled:
 		return booking.EventCancelled
@@ -117,11 +118,11 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 	step := fmt.Sprintf("%d.%d.%s", b.ID, b.Sequence, ev)
 	invite := e.invite(b, sub)
 
-	var em emails.Email
-	cal := &emails.Calendar{Method: "REQUEST", Data: calendar.Request(invite)}
+	var em message.Content
+	cal := &message.Calendar{Method: "REQUEST", Data: calendar.Request(invite)}
 	if ev == booking.EventCancelled {
 		em, err = e.renderer.BookingCancelled(view)
-		cal = &emails.Calendar{Method: "CANCEL", Data: calendar.Cancel(invite)}
+		cal = &message.Calendar{Method: "CANCEL", Data: calendar.Cancel(invite)}
 	} else {
 		em, err = e.renderer.BookingConfirmation(view)
 	}
@@ -133,7 +134,7 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 	// A subscriber address that refuses mail must not keep the coach from
 	// hearing about the call.
 	subErr := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: "booking", Step: step}, true, msg)
-	if subErr != nil && !errors.Is(subErr, emails.ErrPermanent) {
+	if subErr != nil && !errors.Is(subErr, message.ErrPermanent) {
 		return subErr
 	}
 
@@ -142,7 +143,7 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 		if err != nil {
 			return fmt.Errorf("render coach brief: %w", err)
 		}
-		msg := &emails.Message{
+		msg := &message.Message{
 			From: e.from, To: e.calls.Coach.Email, ToName: e.calls.Coach.Name,
 			Subject: brief.Subject, Text: brief.Text, HTML: brief.HTML,
 			MessageID: fmt.Sprintf("brief.%s@%s", step, e.domain),
@@ -191,7 +192,7 @@ func (e *Engine) RemindBooking(ctx context.Context, p ReminderPayload) error {
 }
 
 // sendOnce claims, sends and records one email.
-func (e *Engine) sendOnce(ctx context.Context, key models.DeliveryKey, toSubscriber bool, msg *emails.Message) error {
+func (e *Engine) sendOnce(ctx context.Context, key models.DeliveryKey, toSubscriber bool, msg *message.Message) error {
 	if err := e.claim(ctx, key); err != nil {
 		return ignoreDone(err)
 	}
@@ -214,20 +215,20 @@ func (e *Engine) invite(b models.Booking, sub models.Subscriber) calendar.Event 
 
 // bookingView gathers what the booking emails show, including the coach's
 // brief: answers, when they subscribed, lessons received and clicked.
-func (e *Engine) bookingView(ctx context.Context, b models.Booking) (emails.BookingView, models.Subscriber, error) {
+func (e *Engine) bookingView(ctx context.Context, b models.Booking) (booking.Notice, models.Subscriber, error) {
 	sub, err := e.store.Subscriber(ctx, b.SubscriberID)
 	if err != nil {
-		return emails.BookingView{}, sub, err
+		return booking.Notice{}, sub, err
 	}
 	var answers booking.Answers
 	if b.Answers != "" {
 		if err := json.Unmarshal([]byte(b.Answers), &answers); err != nil {
-			return emails.BookingView{}, sub, fmt.Errorf("decode answers of booking %d: %w", b.ID, err)
+			return booking.Notice{}, sub, fmt.Errorf("decode answers of booking %d: %w", b.ID, err)
 		}
 	}
 	deliveries, err := e.store.Deliveries(ctx, sub.ID)
 	if err != nil {
-		return emails.BookingView{}, sub, err
+		return booking.Notice{}, sub, err
 	}
 	course := e.renderer.Course()
 	var sent []string
@@ -238,7 +239,7 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (emails.Book
 	}
 	clicks, err := e.store.Clicks(ctx, sub.ID)
 	if err != nil {
-		return emails.BookingView{}, sub, err
+		return booking.Notice{}, sub, err
 	}
 	var clicked []string
 	seen := map[string]bool{}
@@ -252,7 +253,7 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (emails.Book
 	if tz == "" {
 		tz = sub.Timezone
 	}
-	v := emails.BookingView{
+	v := booking.Notice{
 		CoachName: e.calls.Coach.Name, SubscriberName: sub.Name, SubscriberEmail: sub.Email,
 		Start: b.Start, End: b.End,
 		SubscriberTZ: e.schedule.Location(tz), CoachTZ: e.calls.CoachTZ,
@@ -260,7 +261,7 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (emails.Book
 		CancelURL:     e.links.Cancel(b.ID),
 		RescheduleURL: e.links.Reschedule(b.ID),
 		BookAgainURL:  e.links.Book(sub.ID, ""),
-		Answers: []emails.QA{
+		Answers: []booking.QA{
 			{Question: "Current role", Answer: answers.Role},
 			{Question: "The gap they most want to close", Answer: answers.Gap},
 			{Question: "Anything else", Answer: answers.Notes},
@@ -280,7 +281,7 @@ var subjectVar = regexp.MustCompile(`\{\{\s*([a-z_]+)[^}]*\}\}`)
 
 // lessonTitle is a lesson's subject as the subscriber saw it, near enough
 // for the coach's brief, or its slug if the lesson has left the course.
-func lessonTitle(c *emails.Course, slug, first string) string {
+func lessonTitle(c *course.Course, slug, first string) string {
 	l, _, ok := c.Lesson(slug)
 	if !ok {
 		return slug

@@ -14,7 +14,8 @@ import (
 
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/calendar"
-	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/course"
+	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/testenv"
 	"github.com/dripbook/dripbook/token"
@@ -155,7 +156,7 @@ func TestBookingSkipsSalesLessonsAndCancelResumesThem(t *testing.T) {
 	sales.Data = bytes.Replace(sales.Data, []byte("---\nHi"), []byte("stop_when_booked: true\n---\nHi"), 1)
 	last := lessonFile("last-call", 28, "last chance.")
 	last.Data = bytes.Replace(last.Data, []byte("---\nHi"), []byte("stop_when_booked: true\n---\nHi"), 1)
-	h.useCourse(course(map[string]*fstest.MapFile{
+	h.useCourse(courseFiles(map[string]*fstest.MapFile{
 		"01-one.md": lessonFile("one", 0, "one."), "02-two.md": lessonFile("two", 1, "two."),
 		"03-three.md": lessonFile("three", 2, "three."), "04-call.md": sales, "05-last.md": last,
 	}))
@@ -172,7 +173,7 @@ func TestBookingSkipsSalesLessonsAndCancelResumesThem(t *testing.T) {
 	b, _, err := svc.Book(ctx, booking.Request{SubscriberID: id, Start: slots[0].Start})
 	require.NoError(t, err)
 
-	var salesLessons, plain []emails.Lesson
+	var salesLessons, plain []course.Lesson
 	for _, l := range h.course.Lessons {
 		if l.StopWhenBooked {
 			salesLessons = append(salesLessons, l)
@@ -197,7 +198,7 @@ func TestBookingSkipsSalesLessonsAndCancelResumesThem(t *testing.T) {
 }
 
 // lessonSlugs reads the lesson slugs from the Message-IDs.
-func lessonSlugs(ps []*emails.Parsed) []string {
+func lessonSlugs(ps []*message.Parsed) []string {
 	var out []string
 	for _, p := range ps {
 		id := strings.Trim(p.Header.Get("Message-Id"), "<>")

@@ -26,7 +26,7 @@ Hi {{ first_name }}, %s
 `, slug, day, slug, slug, body)}
 }
 
-func course(lessons map[string]*fstest.MapFile) fstest.MapFS {
+func courseFiles(lessons map[string]*fstest.MapFile) fstest.MapFS {
 	fsys := fstest.MapFS{
 		"course.yaml": {Data: []byte("title: Test course\n")},
 		"confirm.md":  {Data: []byte("---\nsubject: Confirm\npreheader: One click\n---\n[[Confirm]]({{ confirm_url }})\n")},
@@ -45,7 +45,7 @@ func TestEditingALiveCourse(t *testing.T) {
 	h.stop() // the test drives the engine itself, task by task
 	ctx := context.Background()
 
-	h.useCourse(course(map[string]*fstest.MapFile{
+	h.useCourse(courseFiles(map[string]*fstest.MapFile{
 		"01-welcome.md": lessonFile("welcome", 0, "welcome text."),
 		"02-second.md":  lessonFile("second", 1, "second text."),
 		"03-third.md":   lessonFile("third", 2, "third text."),
@@ -63,7 +63,7 @@ func TestEditingALiveCourse(t *testing.T) {
 	require.Equal(t, "third", enr.NextStep)
 
 	// The coach edits the course and restarts dripbook.
-	h.useCourse(course(map[string]*fstest.MapFile{
+	h.useCourse(courseFiles(map[string]*fstest.MapFile{
 		"01-welcome.md":    lessonFile("welcome", 0, "welcome text."),
 		"015-earlier.md":   lessonFile("earlier", 1, "added behind the subscriber."),
 		"02-second.md":     lessonFile("second", 1, "second text."),

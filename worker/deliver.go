@@ -6,7 +6,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
 )
 
@@ -26,12 +26,12 @@ func (e *Engine) release(ctx context.Context, key models.DeliveryKey, cause erro
 // deliver sends msg for a claimed delivery. A permanent refusal fails the
 // delivery and, when the message went to the subscriber, marks them bounced,
 // which stops their course.
-func (e *Engine) deliver(ctx context.Context, key models.DeliveryKey, toSubscriber bool, msg *emails.Message) error {
+func (e *Engine) deliver(ctx context.Context, key models.DeliveryKey, toSubscriber bool, msg *message.Message) error {
 	err := e.mailer.Send(ctx, msg)
 	if err == nil {
 		return nil
 	}
-	if !errors.Is(err, emails.ErrPermanent) {
+	if !errors.Is(err, message.ErrPermanent) {
 		e.log.Warn("send failed, will retry", "delivery", key.String(), "error", err)
 		return e.release(ctx, key, err)
 	}
@@ -42,8 +42,8 @@ func (e *Engine) deliver(ctx context.Context, key models.DeliveryKey, toSubscrib
 	return errors.Join(err, e.store.MarkFailed(ctx, key, err), e.store.MarkBounced(ctx, key.SubscriberID))
 }
 
-func (e *Engine) message(sub models.Subscriber, em emails.Email, id string) *emails.Message {
-	return &emails.Message{
+func (e *Engine) message(sub models.Subscriber, em message.Content, id string) *message.Message {
+	return &message.Message{
 		From: e.from, To: sub.Email, ToName: sub.Name,
 		Subject: em.Subject, Text: em.Text, HTML: em.HTML, MessageID: id,
 	}

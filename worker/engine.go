@@ -9,17 +9,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/drip"
 	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/token"
 )
 
-// Mailer sends one message. emails.SMTPSender and emails.Outbox implement it.
-// An error wrapping emails.ErrPermanent means the address will never accept
+// Mailer sends one message. relay.Sender and outbox.Outbox implement it.
+// An error wrapping message.ErrPermanent means the address will never accept
 // it; any other error is worth retrying.
 type Mailer interface {
-	Send(ctx context.Context, m *emails.Message) error
+	Send(ctx context.Context, m *message.Message) error
 }
 
 // Engine is the drip course: it enrolls confirmed subscribers, sends each
@@ -143,7 +145,7 @@ func (e *Engine) SendConfirmation(ctx context.Context, subscriberID int64, round
 	if err := e.claim(ctx, key); err != nil {
 		return ignoreDone(err)
 	}
-	em, err := e.renderer.Confirmation(emails.Vars{FirstName: firstName(sub.Name), ConfirmURL: e.links.Confirm(sub.ID)})
+	em, err := e.renderer.Confirmation(course.Vars{FirstName: firstName(sub.Name), ConfirmURL: e.links.Confirm(sub.ID)})
 	if err != nil {
 		return e.release(ctx, key, fmt.Errorf("render confirmation: %w", err))
 	}
@@ -201,7 +203,7 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 		return ignoreDone(err)
 	}
 	unsubscribe := e.links.Unsubscribe(sub.ID)
-	em, err := e.renderer.Lesson(slug, emails.Vars{
+	em, err := e.renderer.Lesson(slug, course.Vars{
 		FirstName:      firstName(sub.Name),
 		BookingURL:     e.links.Book(sub.ID, slug),
 		UnsubscribeURL: unsubscribe,
@@ -210,7 +212,7 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 		return e.release(ctx, key, fmt.Errorf("render lesson %s: %w", slug, err))
 	}
 	msg := e.message(sub, em, fmt.Sprintf("lesson.%d.%s@%s", sub.ID, slug, e.domain))
-	msg.Headers = emails.UnsubscribeHeaders(unsubscribe)
+	msg.Headers = message.UnsubscribeHeaders(unsubscribe)
 	// An unsubscribe may have landed since the checks above; look once more,
 	// as late as possible.
 	if cur, err := e.store.Subscriber(ctx, sub.ID); err != nil {

@@ -15,9 +15,12 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/drip"
 	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/relay"
 	"github.com/dripbook/dripbook/smtptest"
 	"github.com/dripbook/dripbook/testenv"
 	"github.com/dripbook/dripbook/token"
@@ -40,11 +43,11 @@ type harness struct {
 	engine    *worker.Engine
 	queue     *worker.Queue
 	signer    *token.Signer
-	course    *emails.Course
+	course    *course.Course
 	name      string
 	reminders []time.Duration
 	calls     worker.Calls
-	sender    *emails.SMTPSender
+	sender    *relay.Sender
 	stop      context.CancelFunc
 	srv       *asynq.Server
 }
@@ -56,11 +59,11 @@ func newHarness(t *testing.T, rdb *redis.Client) *harness {
 func newHarnessWith(t *testing.T, rdb *redis.Client, calls worker.Calls) *harness {
 	t.Helper()
 	h := &harness{t: t, store: testenv.Store(t), rdb: rdb, smtp: smtptest.Start(t), name: "t" + testenv.Random(10), reminders: calls.Reminders}
-	opts, err := emails.ParseSMTPURL(h.smtp.URL())
+	opts, err := relay.ParseURL(h.smtp.URL())
 	require.NoError(t, err)
 	opts.PoolSize = 2
 	opts.Timeout = 5 * time.Second
-	sender, err := emails.NewSMTPSender(opts)
+	sender, err := relay.NewSender(opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { sender.Close() })
 
@@ -68,7 +71,7 @@ func newHarnessWith(t *testing.T, rdb *redis.Client, calls worker.Calls) *harnes
 	h.signer = token.NewSigner([]byte("test secret key, 16+ chars"))
 	h.queue = worker.NewQueue(rdb, h.name)
 	h.calls = calls
-	h.useCourse(emails.DefaultCourse())
+	h.useCourse(course.Default())
 	h.start()
 	return h
 }
@@ -78,7 +81,7 @@ func newHarnessWith(t *testing.T, rdb *redis.Client, calls worker.Calls) *harnes
 func (h *harness) useCourse(fsys fs.FS) {
 	h.t.Helper()
 	var err error
-	h.course, err = emails.LoadCourse(fsys)
+	h.course, err = course.Load(fsys)
 	require.NoError(h.t, err)
 	renderer, err := emails.NewRenderer(h.course, emails.Site{BaseURL: base, CompanyAddress: "1 Test Street", CoachName: "Coach"})
 	require.NoError(h.t, err)
@@ -120,7 +123,7 @@ var confirmLink = regexp.MustCompile(base + `/confirm/([A-Za-z0-9._-]+)`)
 
 // confirmFromMail clicks the confirmation link found in the email, as the
 // subscriber would.
-func (h *harness) confirmFromMail(p *emails.Parsed) int64 {
+func (h *harness) confirmFromMail(p *message.Parsed) int64 {
 	h.t.Helper()
 	m := confirmLink.FindStringSubmatch(p.Text)
 	require.NotNil(h.t, m, "confirmation email has a confirm link:\n%s", p.Text)
@@ -132,12 +135,12 @@ func (h *harness) confirmFromMail(p *emails.Parsed) int64 {
 }
 
 // mailTo returns the parsed messages received so far for one address.
-func (h *harness) mailTo(addr string) []*emails.Parsed {
+func (h *harness) mailTo(addr string) []*message.Parsed {
 	h.t.Helper()
-	var out []*emails.Parsed
+	var out []*message.Parsed
 	for _, r := range h.smtp.Messages() {
 		if len(r.To) == 1 && r.To[0] == addr {
-			p, err := emails.ParseMessage(r.Data)
+			p, err := message.ParseMessage(r.Data)
 			require.NoError(h.t, err)
 			out = append(out, p)
 		}
@@ -146,7 +149,7 @@ func (h *harness) mailTo(addr string) []*emails.Parsed {
 }
 
 // waitMail waits until addr has received n messages.
-func (h *harness) waitMail(addr string, n int, timeout time.Duration) []*emails.Parsed {
+func (h *harness) waitMail(addr string, n int, timeout time.Duration) []*message.Parsed {
 	h.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -161,7 +164,7 @@ func (h *harness) waitMail(addr string, n int, timeout time.Duration) []*emails.
 	}
 }
 
-func subjects(ps []*emails.Parsed) []string {
+func subjects(ps []*message.Parsed) []string {
 	var out []string
 	for _, p := range ps {
 		out = append(out, p.Subject)
@@ -169,7 +172,7 @@ func subjects(ps []*emails.Parsed) []string {
 	return out
 }
 
-func messageIDs(ps []*emails.Parsed) []string {
+func messageIDs(ps []*message.Parsed) []string {
 	var out []string
 	for _, p := range ps {
 		out = append(out, p.Header.Get("Message-Id"))

@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/dripbook/dripbook/message"
 	"github.com/hibiken/asynq"
-
-	"github.com/dripbook/dripbook/emails"
 )
 
 // Mux routes task types to the engine.
@@ -47,7 +46,7 @@ func handle[P payload](run func(context.Context, P) error) func(context.Context,
 			return fmt.Errorf("malformed %s payload %q: %w", t.Type(), t.Payload(), asynq.SkipRetry)
 		}
 		err := run(ctx, p)
-		if errors.Is(err, emails.ErrPermanent) {
+		if errors.Is(err, message.ErrPermanent) {
 			return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 		}
 		return err

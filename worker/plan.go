@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/drip"
-	"github.com/dripbook/dripbook/emails"
 	"github.com/dripbook/dripbook/models"
 )
 
@@ -66,7 +66,7 @@ func (e *Engine) plan(sub models.Subscriber, enr models.Enrollment, sent map[str
 }
 
 // enroll saves the enrollment with next as its next lesson and queues it.
-func (e *Engine) enroll(ctx context.Context, sub models.Subscriber, enr models.Enrollment, next emails.Lesson) error {
+func (e *Engine) enroll(ctx context.Context, sub models.Subscriber, enr models.Enrollment, next course.Lesson) error {
 	due := e.schedule.DueAt(enr.Anchor, next.Day, e.schedule.Location(sub.Timezone))
 	enr.Status, enr.NextStep, enr.NextSendAt = models.EnrollmentActive, next.Slug, &due
 	if err := e.store.SaveEnrollment(ctx, enr); err != nil {

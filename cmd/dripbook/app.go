@@ -14,10 +14,13 @@ import (
 	"github.com/dripbook/dripbook/api"
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/config"
+	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/drip"
 	"github.com/dripbook/dripbook/emails"
 	"github.com/dripbook/dripbook/localredis"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/outbox"
+	"github.com/dripbook/dripbook/relay"
 	"github.com/dripbook/dripbook/token"
 	"github.com/dripbook/dripbook/worker"
 )
@@ -35,8 +38,8 @@ type app struct {
 	local    *localredis.Server
 	renderer *emails.Renderer
 	mailer   worker.Mailer
-	outbox   *emails.Outbox
-	smtp     *emails.SMTPSender
+	outbox   *outbox.Outbox
+	smtp     *relay.Sender
 	queue    *worker.Queue
 	engine   *worker.Engine
 	bookings *booking.Service
@@ -138,7 +141,7 @@ func (a *app) openRedis(ctx context.Context) error {
 
 func (a *app) openMailer() error {
 	if a.cfg.SMTP == nil {
-		ob, err := emails.NewOutbox(filepath.Join(a.cfg.DataDir, "outbox"))
+		ob, err := outbox.New(filepath.Join(a.cfg.DataDir, "outbox"))
 		if err != nil {
 			return err
 		}
@@ -146,7 +149,7 @@ func (a *app) openMailer() error {
 		a.log.Warn("SMTP_URL is not set: mail is captured to the outbox, not sent", "dir", filepath.Join(a.cfg.DataDir, "outbox"))
 		return nil
 	}
-	s, err := emails.NewSMTPSender(*a.cfg.SMTP)
+	s, err := relay.NewSender(*a.cfg.SMTP)
 	if err != nil {
 		return fmt.Errorf("SMTP_URL: %w", err)
 	}
@@ -192,15 +195,15 @@ func (a *app) Close() error {
 	return errors.Join(errs...)
 }
 
-func loadCourse(cfg *config.Config) (*emails.Course, error) {
-	fsys := emails.DefaultCourse()
+func loadCourse(cfg *config.Config) (*course.Course, error) {
+	fsys := course.Default()
 	if cfg.CourseDir != "" {
 		if _, err := os.Stat(cfg.CourseDir); err != nil {
 			return nil, fmt.Errorf("COURSE_DIR: %w", err)
 		}
 		fsys = os.DirFS(cfg.CourseDir)
 	}
-	c, err := emails.LoadCourse(fsys)
+	c, err := course.Load(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("the course has problems (run \"dripbook course check\"):\n%w", err)
 	}

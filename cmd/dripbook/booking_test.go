@@ -12,7 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/testenv"
 )
@@ -87,7 +87,7 @@ func TestBookFromTheLastLessonInABrowser(t *testing.T) {
 
 	// The subscriber's confirmation carries the invitation; the coach gets
 	// the brief.
-	var invite *emails.Parsed
+	var invite *message.Parsed
 	require.Eventually(t, func() bool {
 		for _, m := range mailFor(t, smtp, addr) {
 			if m.CalendarMethod == "REQUEST" {

@@ -11,7 +11,11 @@ import (
 	"time"
 
 	"github.com/dripbook/dripbook/config"
+	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/outbox"
+	"github.com/dripbook/dripbook/relay"
 	"github.com/dripbook/dripbook/token"
 )
 
@@ -24,14 +28,14 @@ func courseCommand(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return err
 	}
-	course, err := loadCourse(cfg)
+	c, err := loadCourse(cfg)
 	if err != nil {
 		return err
 	}
 	switch args[0] {
 	case "check":
-		last := course.Lessons[len(course.Lessons)-1]
-		fmt.Fprintf(stdout, "course %q is fine: %d lessons over %d days\n", course.Title, len(course.Lessons), last.Day)
+		last := c.Lessons[len(c.Lessons)-1]
+		fmt.Fprintf(stdout, "course %q is fine: %d lessons over %d days\n", c.Title, len(c.Lessons), last.Day)
 		return nil
 	case "render":
 		fs := flag.NewFlagSet("course render", flag.ContinueOnError)
@@ -42,7 +46,7 @@ func courseCommand(ctx context.Context, args []string, getenv func(string) strin
 		if *out == "" {
 			return errors.New("course render: --out DIR is required")
 		}
-		return renderCourse(cfg, course, *out, stdout)
+		return renderCourse(cfg, c, *out, stdout)
 	case "send-test":
 		fs := flag.NewFlagSet("course send-test", flag.ContinueOnError)
 		to := fs.String("to", "", "address to send the whole course to")
@@ -52,7 +56,7 @@ func courseCommand(ctx context.Context, args []string, getenv func(string) strin
 		if *to == "" {
 			return errors.New("course send-test: --to ADDRESS is required")
 		}
-		return sendTestCourse(ctx, cfg, course, *to, stdout)
+		return sendTestCourse(ctx, cfg, c, *to, stdout)
 	default:
 		return fmt.Errorf("course: unknown command %q\n\n%s", args[0], usage)
 	}
@@ -60,24 +64,24 @@ func courseCommand(ctx context.Context, args []string, getenv func(string) strin
 
 // sample renders every email of the course for one made-up subscriber, marked
 // as a test.
-func sample(cfg *config.Config, course *emails.Course, to string) ([]*emails.Message, error) {
+func sample(cfg *config.Config, c *course.Course, to string) ([]*message.Message, error) {
 	if err := cfg.LoadSecret(); err != nil {
 		return nil, err
 	}
-	r, err := emails.NewRenderer(course, emails.Site{BaseURL: cfg.BaseURL, CompanyAddress: cfg.CompanyAddress, CoachName: cfg.CoachName})
+	r, err := emails.NewRenderer(c, emails.Site{BaseURL: cfg.BaseURL, CompanyAddress: cfg.CompanyAddress, CoachName: cfg.CoachName})
 	if err != nil {
 		return nil, err
 	}
 	links := token.NewLinks(cfg.BaseURL, token.NewSigner(cfg.SecretKey), time.Now)
 	const id = 0 // no subscriber has id 0: the links lead nowhere
 	stamp := time.Now().UTC().Format("20060102T150405")
-	vars := emails.Vars{FirstName: "Alex", ConfirmURL: links.Confirm(id), UnsubscribeURL: links.Unsubscribe(id)}
+	vars := course.Vars{FirstName: "Alex", ConfirmURL: links.Confirm(id), UnsubscribeURL: links.Unsubscribe(id)}
 	em, err := r.Confirmation(vars)
 	if err != nil {
 		return nil, err
 	}
-	msgs := []*emails.Message{testMessage(cfg, to, "confirm", stamp, em, "")}
-	for _, l := range course.Lessons {
+	msgs := []*message.Message{testMessage(cfg, to, "confirm", stamp, em, "")}
+	for _, l := range c.Lessons {
 		vars.BookingURL = links.Book(id, l.Slug)
 		em, err := r.Lesson(l.Slug, vars)
 		if err != nil {
@@ -88,19 +92,19 @@ func sample(cfg *config.Config, course *emails.Course, to string) ([]*emails.Mes
 	return msgs, nil
 }
 
-func testMessage(cfg *config.Config, to, slug, stamp string, em emails.Email, unsubscribe string) *emails.Message {
-	m := &emails.Message{
+func testMessage(cfg *config.Config, to, slug, stamp string, em message.Content, unsubscribe string) *message.Message {
+	m := &message.Message{
 		From: cfg.MailFrom, To: to, Subject: "[TEST] " + em.Subject, Text: em.Text, HTML: em.HTML,
 		MessageID: fmt.Sprintf("test.%s.%s@%s", stamp, slug, cfg.MailDomain),
 	}
 	if unsubscribe != "" {
-		m.Headers = emails.UnsubscribeHeaders(unsubscribe)
+		m.Headers = message.UnsubscribeHeaders(unsubscribe)
 	}
 	return m
 }
 
-func renderCourse(cfg *config.Config, course *emails.Course, dir string, stdout io.Writer) error {
-	msgs, err := sample(cfg, course, "alex@example.com")
+func renderCourse(cfg *config.Config, c *course.Course, dir string, stdout io.Writer) error {
+	msgs, err := sample(cfg, c, "alex@example.com")
 	if err != nil {
 		return err
 	}
@@ -108,7 +112,7 @@ func renderCourse(cfg *config.Config, course *emails.Course, dir string, stdout 
 		return fmt.Errorf("course render: %w", err)
 	}
 	names := []string{"00-confirm"}
-	for i, l := range course.Lessons {
+	for i, l := range c.Lessons {
 		names = append(names, fmt.Sprintf("%02d-%s", i+1, l.Slug))
 	}
 	for i, m := range msgs {
@@ -127,8 +131,8 @@ func renderCourse(cfg *config.Config, course *emails.Course, dir string, stdout 
 	return nil
 }
 
-func writeEML(path string, m *emails.Message) error {
-	msg, err := m.Build()
+func writeEML(path string, m *message.Message) error {
+	msg, err := relay.Build(m)
 	if err != nil {
 		return err
 	}
@@ -143,21 +147,21 @@ func writeEML(path string, m *emails.Message) error {
 	return f.Close()
 }
 
-func sendTestCourse(ctx context.Context, cfg *config.Config, course *emails.Course, to string, stdout io.Writer) error {
-	msgs, err := sample(cfg, course, to)
+func sendTestCourse(ctx context.Context, cfg *config.Config, c *course.Course, to string, stdout io.Writer) error {
+	msgs, err := sample(cfg, c, to)
 	if err != nil {
 		return err
 	}
-	var send func(context.Context, *emails.Message) error
+	var send func(context.Context, *message.Message) error
 	if cfg.SMTP == nil {
-		ob, err := emails.NewOutbox(filepath.Join(cfg.DataDir, "outbox"))
+		ob, err := outbox.New(filepath.Join(cfg.DataDir, "outbox"))
 		if err != nil {
 			return err
 		}
 		send = ob.Send
 		fmt.Fprintln(stdout, "SMTP_URL is not set: the emails go to the outbox (see /dev/mail)")
 	} else {
-		s, err := emails.NewSMTPSender(*cfg.SMTP)
+		s, err := relay.NewSender(*cfg.SMTP)
 		if err != nil {
 			return fmt.Errorf("SMTP_URL: %w", err)
 		}

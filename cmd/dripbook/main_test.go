@@ -18,8 +18,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/dripbook/dripbook/emails"
+	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/localredis"
+	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/smtptest"
 )
 
@@ -99,12 +100,12 @@ func startDripbook(t *testing.T, extra env) (base string, smtp *smtptest.Server)
 // no cookie jar, and redirects are reported, not followed.
 var noCookies = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-func mailFor(t *testing.T, smtp *smtptest.Server, addr string) []*emails.Parsed {
+func mailFor(t *testing.T, smtp *smtptest.Server, addr string) []*message.Parsed {
 	t.Helper()
-	var out []*emails.Parsed
+	var out []*message.Parsed
 	for _, m := range smtp.Messages() {
 		if len(m.To) == 1 && m.To[0] == addr {
-			p, err := emails.ParseMessage(m.Data)
+			p, err := message.ParseMessage(m.Data)
 			require.NoError(t, err)
 			out = append(out, p)
 		}
@@ -112,7 +113,7 @@ func mailFor(t *testing.T, smtp *smtptest.Server, addr string) []*emails.Parsed 
 	return out
 }
 
-func waitMailFor(t *testing.T, smtp *smtptest.Server, addr string, n int) []*emails.Parsed {
+func waitMailFor(t *testing.T, smtp *smtptest.Server, addr string, n int) []*message.Parsed {
 	t.Helper()
 	require.Eventually(t, func() bool { return len(mailFor(t, smtp, addr)) >= n }, 30*time.Second, 20*time.Millisecond,
 		"waiting for %d messages to %s", n, addr)
@@ -230,12 +231,12 @@ func TestCourseCommands(t *testing.T) {
 		require.NoError(t, run(context.Background(), []string{"course", "render", "--out", out}, env{"DATA_DIR": t.TempDir()}.get, io.Discard))
 		files, err := filepath.Glob(filepath.Join(out, "*"))
 		require.NoError(t, err)
-		course, err := emails.LoadCourse(emails.DefaultCourse())
+		course, err := course.Load(course.Default())
 		require.NoError(t, err)
 		require.Len(t, files, 3*(1+len(course.Lessons)))
 		raw, err := os.ReadFile(filepath.Join(out, "01-"+course.Lessons[0].Slug+".eml"))
 		require.NoError(t, err)
-		p, err := emails.ParseMessage(raw)
+		p, err := message.ParseMessage(raw)
 		require.NoError(t, err)
 		require.True(t, strings.HasPrefix(p.Subject, "[TEST] "), p.Subject)
 		require.NotEmpty(t, p.HTML)
@@ -246,7 +247,7 @@ func TestCourseCommands(t *testing.T) {
 		var out bytes.Buffer
 		e := env{"DATA_DIR": t.TempDir(), "SMTP_URL": smtp.URL()}
 		require.NoError(t, run(context.Background(), []string{"course", "send-test", "--to", "coach@example.com"}, e.get, &out))
-		course, err := emails.LoadCourse(emails.DefaultCourse())
+		course, err := course.Load(course.Default())
 		require.NoError(t, err)
 		got := mailFor(t, smtp, "coach@example.com")
 		require.Len(t, got, 1+len(course.Lessons))

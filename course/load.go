@@ -1,4 +1,4 @@
-package emails
+package course
 
 import (
 	"errors"
@@ -12,13 +12,13 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// maxSubjectLen is where mail clients cut subjects off on every screen.
-const maxSubjectLen = 120
+// MaxSubjectLen is where mail clients cut subjects off on every screen.
+const MaxSubjectLen = 120
 
-// LoadCourse reads and checks a course folder as described in
+// Load reads and checks a course folder as described in
 // docs/course-format.md. On any mistake it returns a *CourseError listing
 // every problem, so the coach sees them all at once.
-func LoadCourse(fsys fs.FS) (*Course, error) {
+func Load(fsys fs.FS) (*Course, error) {
 	var ps problems
 	c := &Course{Title: loadTitle(&ps, fsys)}
 
@@ -138,8 +138,8 @@ func checkSettings(ps *problems, file, front string, fm frontMatter, l *Lesson, 
 		ps.add(file, "missing subject: add a line such as subject: \"Welcome, {{ first_name }}\" to the front matter")
 	} else if fm.Subject != nil {
 		l.Subject = strings.TrimSpace(*fm.Subject)
-		if n := utf8.RuneCountInString(l.Subject); n > maxSubjectLen {
-			ps.add(file, "subject is %d characters long; keep it to %d so mail clients show all of it", n, maxSubjectLen)
+		if n := utf8.RuneCountInString(l.Subject); n > MaxSubjectLen {
+			ps.add(file, "subject is %d characters long; keep it to %d so mail clients show all of it", n, MaxSubjectLen)
 		}
 		checkVars(ps, file, l.Subject, keyLine(front, "subject"), confirm)
 	}
@@ -221,15 +221,15 @@ func checkButtons(ps *problems, file, body string, firstLine int) {
 		if !strings.HasPrefix(trimmed, "[[") {
 			continue
 		}
-		if _, _, ok := parseButton(trimmed); !ok {
+		if _, _, ok := ParseButton(trimmed); !ok {
 			ps.add(file, "line %d: a button must be written alone on its line as [[Label]](url), "+
 				"for example [[Book your free discovery call]]({{ booking_url }})", firstLine+i)
 		}
 	}
 }
 
-// parseButton reads a line of the form [[Label]](url).
-func parseButton(line string) (label, url string, ok bool) {
+// ParseButton reads a line of the form [[Label]](url).
+func ParseButton(line string) (label, url string, ok bool) {
 	rest, found := strings.CutPrefix(line, "[[")
 	if !found {
 		return "", "", false

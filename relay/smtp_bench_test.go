@@ -1,4 +1,4 @@
-package emails
+package relay
 
 import (
 	"context"
@@ -15,19 +15,19 @@ import (
 func BenchmarkSMTPPoolVsDialPerMessage(b *testing.B) {
 	srv := smtptest.Start(b)
 	ctx := context.Background()
-	pooled := MustSender(b, srv, func(o *SMTPOptions) { o.PoolSize = 1 })
+	pooled := MustSender(b, srv, func(o *Options) { o.PoolSize = 1 })
 
 	var pool, dial time.Duration
 	for i := 0; b.Loop(); i++ {
 		start := time.Now()
-		if err := pooled.Send(ctx, testMessage(i)); err != nil {
+		if err := pooled.Send(ctx, smtptest.Message(i)); err != nil {
 			b.Fatal(err)
 		}
 		pool += time.Since(start)
 
 		start = time.Now()
-		once := MustSender(b, srv, func(o *SMTPOptions) { o.PoolSize = 1 })
-		if err := once.Send(ctx, testMessage(i)); err != nil {
+		once := MustSender(b, srv, func(o *Options) { o.PoolSize = 1 })
+		if err := once.Send(ctx, smtptest.Message(i)); err != nil {
 			b.Fatal(err)
 		}
 		if err := once.Close(); err != nil {

@@ -1,4 +1,4 @@
-package emails
+package relay
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -16,51 +15,36 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/smtptest"
 )
 
 // MustSender returns a sender to srv, closed when the test ends.
-func MustSender(tb testing.TB, srv *smtptest.Server, change func(*SMTPOptions)) *SMTPSender {
+func MustSender(tb testing.TB, srv *smtptest.Server, change func(*Options)) *Sender {
 	tb.Helper()
-	o, err := ParseSMTPURL(srv.URL())
+	o, err := ParseURL(srv.URL())
 	require.NoError(tb, err)
 	o.Timeout = 5 * time.Second
 	if change != nil {
 		change(&o)
 	}
-	s, err := NewSMTPSender(o)
+	s, err := NewSender(o)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { _ = s.Close() })
 	return s
 }
 
-func testMessage(n int) *Message {
-	return &Message{
-		From:      "Alex Rivera <coach@example.test>",
-		To:        fmt.Sprintf("sam%d@example.test", n),
-		ToName:    "Sam Ünal",
-		Subject:   fmt.Sprintf("Lesson %d: the canyon — für alle", n),
-		Text:      "Hi Sam,\n\nBook here: https://example.test/book/x\n",
-		HTML:      `<!DOCTYPE html><html><body><p style="margin:0">Hi Sam, <a href="https://example.test/book/x">book</a></p></body></html>`,
-		MessageID: fmt.Sprintf("lesson.%d.welcome@example.test", n),
-		Headers: map[string]string{
-			"List-Unsubscribe":      "<https://example.test/unsubscribe/tok>",
-			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-		},
-	}
-}
-
 func TestSMTPDeliversBothParts(t *testing.T) {
 	srv := smtptest.Start(t)
 	s := MustSender(t, srv, nil)
-	m := testMessage(1)
+	m := smtptest.Message(1)
 	require.NoError(t, s.Send(t.Context(), m))
 
 	got := srv.WaitFor(t, 1, 5*time.Second)
 	require.Equal(t, "coach@example.test", got[0].From)
 	require.Equal(t, []string{"sam1@example.test"}, got[0].To)
 
-	p, err := ParseMessage(got[0].Data)
+	p, err := message.ParseMessage(got[0].Data)
 	require.NoError(t, err)
 	require.Equal(t, m.Subject, p.Subject)
 	require.Equal(t, m.Text, p.Text)
@@ -86,12 +70,12 @@ func TestSMTPCalendarInvite(t *testing.T) {
 	srv := smtptest.Start(t)
 	s := MustSender(t, srv, nil)
 	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:booking-7@example.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-	m := testMessage(2)
-	m.Calendar = &Calendar{Method: "REQUEST", Data: []byte(ics)}
+	m := smtptest.Message(2)
+	m.Calendar = &message.Calendar{Method: "REQUEST", Data: []byte(ics)}
 	require.NoError(t, s.Send(t.Context(), m))
 
 	raw := srv.WaitFor(t, 1, 5*time.Second)[0].Data
-	p, err := ParseMessage(raw)
+	p, err := message.ParseMessage(raw)
 	require.NoError(t, err)
 	require.Equal(t, m.Text, p.Text)
 	require.Equal(t, m.HTML, p.HTML)
@@ -105,12 +89,12 @@ func TestSMTPCalendarInvite(t *testing.T) {
 
 func TestSMTPPoolReusesConnections(t *testing.T) {
 	srv := smtptest.Start(t)
-	s := MustSender(t, srv, func(o *SMTPOptions) { o.PoolSize = 2 })
+	s := MustSender(t, srv, func(o *Options) { o.PoolSize = 2 })
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 10)
 	for i := range 10 {
-		wg.Go(func() { errs <- s.Send(t.Context(), testMessage(i)) })
+		wg.Go(func() { errs <- s.Send(t.Context(), smtptest.Message(i)) })
 	}
 	wg.Wait()
 	close(errs)
@@ -121,7 +105,7 @@ func TestSMTPPoolReusesConnections(t *testing.T) {
 	require.LessOrEqual(t, srv.Connections(), 2, "a pool of 2 opens at most 2 connections")
 
 	for i := range 5 {
-		require.NoError(t, s.Send(t.Context(), testMessage(20+i)))
+		require.NoError(t, s.Send(t.Context(), smtptest.Message(20+i)))
 	}
 	require.LessOrEqual(t, srv.Connections(), 2, "sequential sends reuse the pooled connections")
 }
@@ -131,12 +115,12 @@ func TestSMTPTemporaryFailure(t *testing.T) {
 	s := MustSender(t, srv, nil)
 	srv.FailNext(1, 451, "try again later")
 
-	err := s.Send(t.Context(), testMessage(1))
+	err := s.Send(t.Context(), smtptest.Message(1))
 	require.Error(t, err)
-	require.False(t, errors.Is(err, ErrPermanent), "451 is temporary: %v", err)
+	require.False(t, errors.Is(err, message.ErrPermanent), "451 is temporary: %v", err)
 	require.Contains(t, err.Error(), "451")
 
-	require.NoError(t, s.Send(t.Context(), testMessage(2)), "the next send works")
+	require.NoError(t, s.Send(t.Context(), smtptest.Message(2)), "the next send works")
 	got := srv.WaitFor(t, 1, 5*time.Second)
 	require.Equal(t, []string{"sam2@example.test"}, got[0].To)
 }
@@ -146,39 +130,39 @@ func TestSMTPPermanentFailure(t *testing.T) {
 	s := MustSender(t, srv, nil)
 
 	srv.FailNext(1, 550, "content rejected")
-	err := s.Send(t.Context(), testMessage(1))
-	require.ErrorIs(t, err, ErrPermanent)
+	err := s.Send(t.Context(), smtptest.Message(1))
+	require.ErrorIs(t, err, message.ErrPermanent)
 	require.Contains(t, err.Error(), "550")
 
 	srv.RejectRecipient("sam2@example.test", 550)
-	require.ErrorIs(t, s.Send(t.Context(), testMessage(2)), ErrPermanent)
+	require.ErrorIs(t, s.Send(t.Context(), smtptest.Message(2)), message.ErrPermanent)
 
 	srv.RejectRecipient("sam3@example.test", 450)
-	err = s.Send(t.Context(), testMessage(3))
+	err = s.Send(t.Context(), smtptest.Message(3))
 	require.Error(t, err)
-	require.False(t, errors.Is(err, ErrPermanent), "450 on RCPT is temporary: %v", err)
+	require.False(t, errors.Is(err, message.ErrPermanent), "450 on RCPT is temporary: %v", err)
 
-	require.NoError(t, s.Send(t.Context(), testMessage(4)))
+	require.NoError(t, s.Send(t.Context(), smtptest.Message(4)))
 	require.Len(t, srv.Messages(), 1)
 }
 
 func TestSMTPInvalidMessageIsPermanent(t *testing.T) {
 	srv := smtptest.Start(t)
 	s := MustSender(t, srv, nil)
-	m := testMessage(1)
+	m := smtptest.Message(1)
 	m.To = "not an address"
-	require.ErrorIs(t, s.Send(t.Context(), m), ErrPermanent)
+	require.ErrorIs(t, s.Send(t.Context(), m), message.ErrPermanent)
 	require.Equal(t, 0, srv.Connections(), "nothing is dialled for a message that cannot be built")
 }
 
 func TestSMTPReconnectsAfterServerDropsIdleConnection(t *testing.T) {
 	srv := smtptest.Start(t)
-	s := MustSender(t, srv, func(o *SMTPOptions) { o.PoolSize = 1 })
-	require.NoError(t, s.Send(t.Context(), testMessage(1)))
+	s := MustSender(t, srv, func(o *Options) { o.PoolSize = 1 })
+	require.NoError(t, s.Send(t.Context(), smtptest.Message(1)))
 	require.Equal(t, 1, srv.Connections())
 
 	srv.DropIdle()
-	require.NoError(t, s.Send(t.Context(), testMessage(2)), "a dropped idle connection is redialled transparently")
+	require.NoError(t, s.Send(t.Context(), smtptest.Message(2)), "a dropped idle connection is redialled transparently")
 	require.Equal(t, 2, srv.Connections())
 	require.Len(t, srv.WaitFor(t, 2, 5*time.Second), 2)
 }
@@ -189,13 +173,13 @@ func TestSMTPConnectionRefusedIsTemporary(t *testing.T) {
 	addr := l.Addr().(*net.TCPAddr)
 	require.NoError(t, l.Close())
 
-	s, err := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: addr.Port, TLS: "none", Timeout: 5 * time.Second})
+	s, err := NewSender(Options{Host: "127.0.0.1", Port: addr.Port, TLS: "none", Timeout: 5 * time.Second})
 	require.NoError(t, err)
 	defer s.Close()
 	start := time.Now()
-	err = s.Send(t.Context(), testMessage(1))
+	err = s.Send(t.Context(), smtptest.Message(1))
 	require.Error(t, err)
-	require.False(t, errors.Is(err, ErrPermanent), "refused connections are temporary: %v", err)
+	require.False(t, errors.Is(err, message.ErrPermanent), "refused connections are temporary: %v", err)
 	require.Less(t, time.Since(start), 3*time.Second)
 }
 
@@ -224,13 +208,13 @@ func TestSMTPSilentServerTimesOut(t *testing.T) {
 	defer func() { l.Close(); <-done }()
 
 	addr := l.Addr().(*net.TCPAddr)
-	s, err := NewSMTPSender(SMTPOptions{Host: "127.0.0.1", Port: addr.Port, TLS: "none", Timeout: 300 * time.Millisecond})
+	s, err := NewSender(Options{Host: "127.0.0.1", Port: addr.Port, TLS: "none", Timeout: 300 * time.Millisecond})
 	require.NoError(t, err)
 	defer s.Close()
 	start := time.Now()
-	err = s.Send(t.Context(), testMessage(1))
+	err = s.Send(t.Context(), smtptest.Message(1))
 	require.Error(t, err)
-	require.False(t, errors.Is(err, ErrPermanent), "a timeout is temporary: %v", err)
+	require.False(t, errors.Is(err, message.ErrPermanent), "a timeout is temporary: %v", err)
 	require.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "it waited for the greeting: %v", err)
 	require.Less(t, time.Since(start), 5*time.Second, "the send gave up on its deadline")
 }
@@ -240,9 +224,9 @@ func TestSMTPContextCancelled(t *testing.T) {
 	s := MustSender(t, srv, nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	err := s.Send(ctx, testMessage(1))
+	err := s.Send(ctx, smtptest.Message(1))
 	require.ErrorIs(t, err, context.Canceled)
-	require.False(t, errors.Is(err, ErrPermanent))
+	require.False(t, errors.Is(err, message.ErrPermanent))
 }
 
 func TestSMTPDKIMSigns(t *testing.T) {
@@ -251,46 +235,46 @@ func TestSMTPDKIMSigns(t *testing.T) {
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
 
 	srv := smtptest.Start(t)
-	s := MustSender(t, srv, func(o *SMTPOptions) {
-		o.DKIM = &DKIMOptions{Domain: "example.test", Selector: "dripbook", PrivateKeyPEM: keyPEM}
+	s := MustSender(t, srv, func(o *Options) {
+		o.DKIM = &DKIM{Domain: "example.test", Selector: "dripbook", PrivateKeyPEM: keyPEM}
 	})
-	require.NoError(t, s.Send(t.Context(), testMessage(1)))
-	p, err := ParseMessage(srv.WaitFor(t, 1, 5*time.Second)[0].Data)
+	require.NoError(t, s.Send(t.Context(), smtptest.Message(1)))
+	p, err := message.ParseMessage(srv.WaitFor(t, 1, 5*time.Second)[0].Data)
 	require.NoError(t, err)
 	sig := p.Header.Get("DKIM-Signature")
 	require.NotEmpty(t, sig)
 	require.Contains(t, sig, "d=example.test")
 	require.Contains(t, sig, "s=dripbook")
 
-	_, err = NewSMTPSender(SMTPOptions{Host: "localhost", DKIM: &DKIMOptions{Domain: "d", Selector: "s", PrivateKeyPEM: []byte("nope")}})
+	_, err = NewSender(Options{Host: "localhost", DKIM: &DKIM{Domain: "d", Selector: "s", PrivateKeyPEM: []byte("nope")}})
 	require.ErrorContains(t, err, "DKIM")
 }
 
 func TestSMTPAuth(t *testing.T) {
 	srv := smtptest.Start(t)
 	srv.RequireAuth("coach", "s3cret")
-	ok := MustSender(t, srv, func(o *SMTPOptions) { o.Username, o.Password = "coach", "s3cret" })
-	require.NoError(t, ok.Send(t.Context(), testMessage(1)))
+	ok := MustSender(t, srv, func(o *Options) { o.Username, o.Password = "coach", "s3cret" })
+	require.NoError(t, ok.Send(t.Context(), smtptest.Message(1)))
 
-	bad := MustSender(t, srv, func(o *SMTPOptions) { o.Username, o.Password = "coach", "wrong" })
-	err := bad.Send(t.Context(), testMessage(2))
+	bad := MustSender(t, srv, func(o *Options) { o.Username, o.Password = "coach", "wrong" })
+	err := bad.Send(t.Context(), smtptest.Message(2))
 	require.Error(t, err)
-	require.False(t, errors.Is(err, ErrPermanent), "a login failure is the relay's setup, not the subscriber's address: %v", err)
+	require.False(t, errors.Is(err, message.ErrPermanent), "a login failure is the relay's setup, not the subscriber's address: %v", err)
 
 	none := MustSender(t, srv, nil)
-	err = none.Send(t.Context(), testMessage(3))
+	err = none.Send(t.Context(), smtptest.Message(3))
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "authenticate")
-	require.False(t, errors.Is(err, ErrPermanent), "a 5xx to MAIL FROM is the sender's setup: %v", err)
+	require.False(t, errors.Is(err, message.ErrPermanent), "a 5xx to MAIL FROM is the sender's setup: %v", err)
 	require.Len(t, srv.Messages(), 1)
 }
 
 func TestSMTPRateLimit(t *testing.T) {
 	srv := smtptest.Start(t)
-	s := MustSender(t, srv, func(o *SMTPOptions) { o.MaxPerSecond = 20 })
+	s := MustSender(t, srv, func(o *Options) { o.MaxPerSecond = 20 })
 	start := time.Now()
 	for i := range 5 {
-		require.NoError(t, s.Send(t.Context(), testMessage(i)))
+		require.NoError(t, s.Send(t.Context(), smtptest.Message(i)))
 	}
 	// Five sends at 20 a second are spaced 50ms apart: at least 200ms.
 	require.GreaterOrEqual(t, time.Since(start), 190*time.Millisecond)
@@ -299,15 +283,15 @@ func TestSMTPRateLimit(t *testing.T) {
 func TestSMTPSenderClose(t *testing.T) {
 	srv := smtptest.Start(t)
 	s := MustSender(t, srv, nil)
-	require.NoError(t, s.Send(t.Context(), testMessage(1)))
+	require.NoError(t, s.Send(t.Context(), smtptest.Message(1)))
 	require.NoError(t, s.Close())
-	err := s.Send(t.Context(), testMessage(2))
+	err := s.Send(t.Context(), smtptest.Message(2))
 	require.Error(t, err)
-	require.False(t, errors.Is(err, ErrPermanent))
+	require.False(t, errors.Is(err, message.ErrPermanent))
 }
 
 func TestNewSMTPSenderValidates(t *testing.T) {
-	for _, o := range []SMTPOptions{
+	for _, o := range []Options{
 		{},
 		{Host: "h", Port: 70000},
 		{Host: "h", TLS: "ssl"},
@@ -316,9 +300,9 @@ func TestNewSMTPSenderValidates(t *testing.T) {
 		{Host: "h", MaxPerSecond: -1},
 		{Host: "h", Password: "p"},
 	} {
-		_, err := NewSMTPSender(o)
+		_, err := NewSender(o)
 		require.Error(t, err, "%+v", o)
 	}
-	_, err := NewSMTPSender(SMTPOptions{Host: "localhost"})
+	_, err := NewSender(Options{Host: "localhost"})
 	require.NoError(t, err, "defaults fill the rest")
 }

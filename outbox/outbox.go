@@ -1,4 +1,4 @@
-package emails
+package outbox
 
 import (
 	"bytes"
@@ -12,6 +12,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/relay"
 )
 
 // Outbox captures mail as .eml files instead of sending it, for development:
@@ -20,16 +23,16 @@ type Outbox struct {
 	dir string
 }
 
-// OutboxItem summarises one captured message for a list view.
-type OutboxItem struct {
+// Item summarises one captured message for a list view.
+type Item struct {
 	Name    string
 	Subject string
 	To      string
 	Date    time.Time
 }
 
-// NewOutbox creates dir if needed and captures mail there.
-func NewOutbox(dir string) (*Outbox, error) {
+// New creates dir if needed and captures mail there.
+func New(dir string) (*Outbox, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create outbox: %w", err)
 	}
@@ -38,13 +41,13 @@ func NewOutbox(dir string) (*Outbox, error) {
 
 // Send writes the full RFC 5322 message as <unixnano>-<id>.eml. It writes a
 // temporary file and renames it, so a reader never sees half a message.
-func (o *Outbox) Send(ctx context.Context, m *Message) error {
+func (o *Outbox) Send(ctx context.Context, m *message.Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	msg, err := m.Build()
+	msg, err := relay.Build(m)
 	if err != nil {
-		return fmt.Errorf("outbox: %w: %w", ErrPermanent, err)
+		return fmt.Errorf("outbox: %w: %w", message.ErrPermanent, err)
 	}
 	var buf bytes.Buffer
 	if _, err := msg.WriteTo(&buf); err != nil {
@@ -91,12 +94,12 @@ func safeName(id string) string {
 }
 
 // List returns the captured messages, newest first.
-func (o *Outbox) List() ([]OutboxItem, error) {
+func (o *Outbox) List() ([]Item, error) {
 	entries, err := os.ReadDir(o.dir)
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
-	var items []OutboxItem
+	var items []Item
 	for _, e := range entries {
 		if !validOutboxName(e.Name()) || !e.Type().IsRegular() {
 			continue
@@ -113,15 +116,15 @@ func (o *Outbox) List() ([]OutboxItem, error) {
 	return items, nil
 }
 
-func (o *Outbox) summary(name string) (OutboxItem, error) {
+func (o *Outbox) summary(name string) (Item, error) {
 	f, err := os.Open(filepath.Join(o.dir, name))
 	if err != nil {
-		return OutboxItem{}, err
+		return Item{}, err
 	}
 	defer f.Close()
 	msg, err := mail.ReadMessage(f)
 	if err != nil {
-		return OutboxItem{}, err
+		return Item{}, err
 	}
 	dec := mime.WordDecoder{}
 	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
@@ -133,18 +136,18 @@ func (o *Outbox) summary(name string) (OutboxItem, error) {
 		to = msg.Header.Get("To")
 	}
 	date, _ := msg.Header.Date()
-	return OutboxItem{Name: name, Subject: subject, To: to, Date: date}, nil
+	return Item{Name: name, Subject: subject, To: to, Date: date}, nil
 }
 
-// ErrNotInOutbox is returned by Open for a name that is not a captured
+// ErrNotFound is returned by Open for a name that is not a captured
 // message, including any attempt to reach outside the outbox folder.
-var ErrNotInOutbox = errors.New("no such message in the outbox")
+var ErrNotFound = errors.New("no such message in the outbox")
 
 // Open reads and parses one captured message. name must be a plain .eml file
 // name as returned by List.
-func (o *Outbox) Open(name string) (*Parsed, error) {
+func (o *Outbox) Open(name string) (*message.Parsed, error) {
 	if !validOutboxName(name) {
-		return nil, fmt.Errorf("open %q: %w", name, ErrNotInOutbox)
+		return nil, fmt.Errorf("open %q: %w", name, ErrNotFound)
 	}
 	root, err := os.OpenRoot(o.dir)
 	if err != nil {
@@ -154,9 +157,9 @@ func (o *Outbox) Open(name string) (*Parsed, error) {
 	// os.Root refuses symlinks that lead out of the folder, too.
 	raw, err := root.ReadFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("open %q: %w: %w", name, ErrNotInOutbox, err)
+		return nil, fmt.Errorf("open %q: %w: %w", name, ErrNotFound, err)
 	}
-	return ParseMessage(raw)
+	return message.ParseMessage(raw)
 }
 
 // validOutboxName accepts only names Send could have written: no path

@@ -1,4 +1,4 @@
-package emails
+package relay
 
 import (
 	"bytes"
@@ -8,50 +8,21 @@ import (
 	"strings"
 
 	"github.com/wneessen/go-mail"
+
+	"github.com/dripbook/dripbook/message"
 )
-
-// Message is one email to one recipient, independent of how it is sent.
-type Message struct {
-	// From is the sender as configured, e.g. "Coach <coach@localhost>".
-	From string
-	// To is the recipient's address.
-	To string
-	// ToName is the recipient's display name, if known.
-	ToName string
-	// Subject is the plain-text subject line.
-	Subject string
-	// Text is the plain-text part.
-	Text string
-	// HTML is the HTML part.
-	HTML string
-	// MessageID is the Message-ID without angle brackets. It is derived from
-	// the delivery, so a retried send carries the same ID.
-	MessageID string
-	// Headers are extra header fields, such as UnsubscribeHeaders.
-	Headers map[string]string
-	// Calendar is an optional iCalendar invitation.
-	Calendar *Calendar
-}
-
-// Calendar is an iCalendar object to send along with a message.
-type Calendar struct {
-	// Method is the iTIP method, e.g. REQUEST or CANCEL.
-	Method string
-	// Data is the iCalendar text.
-	Data []byte
-}
 
 // Build turns m into a go-mail message: multipart/alternative text and HTML
 // (and calendar), plus the calendar as an invite.ics attachment, because
 // some clients only offer "add to calendar" for one form and some for the
 // other.
-func (m *Message) Build() (*mail.Msg, error) {
+func Build(m *message.Message) (*mail.Msg, error) {
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
 	if err := msg.From(m.From); err != nil {
 		return nil, fmt.Errorf("build message: from %q: %w", m.From, err)
 	}
 	var err error
-	if name := oneLine(m.ToName); name != "" {
+	if name := message.OneLine(m.ToName); name != "" {
 		err = msg.AddToFormat(name, m.To)
 	} else {
 		err = msg.To(m.To)
@@ -59,7 +30,7 @@ func (m *Message) Build() (*mail.Msg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build message: to %q: %w", m.To, err)
 	}
-	msg.Subject(oneLine(m.Subject))
+	msg.Subject(message.OneLine(m.Subject))
 	msg.SetDate()
 	if id := strings.Trim(m.MessageID, "<> "); id != "" {
 		if strings.ContainsAny(id, " <>\r\n") || !strings.Contains(id, "@") {
@@ -118,7 +89,7 @@ func validHeaderName(name string) bool {
 	return name != ""
 }
 
-func setBody(msg *mail.Msg, m *Message) error {
+func setBody(msg *mail.Msg, m *message.Message) error {
 	switch {
 	case m.Text != "" && m.HTML != "":
 		msg.SetBodyString(mail.TypeTextPlain, m.Text)
@@ -148,13 +119,4 @@ func setBody(msg *mail.Msg, m *Message) error {
 		return fmt.Errorf("attach invite: %w", err)
 	}
 	return nil
-}
-
-// UnsubscribeHeaders are the List-Unsubscribe (RFC 2369) and one-click
-// List-Unsubscribe-Post (RFC 8058) fields every course email carries.
-func UnsubscribeHeaders(url string) map[string]string {
-	return map[string]string{
-		"List-Unsubscribe":      "<" + url + ">",
-		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-	}
 }

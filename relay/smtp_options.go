@@ -1,4 +1,4 @@
-package emails
+package relay
 
 import (
 	"errors"
@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// SMTPOptions configure an SMTPSender.
-type SMTPOptions struct {
+// Options configure a Sender.
+type Options struct {
 	Host     string
 	Port     int
 	Username string
@@ -27,11 +27,11 @@ type SMTPOptions struct {
 	// HELO is the name to greet the server with; empty uses the host name.
 	HELO string
 	// DKIM signs every message when set.
-	DKIM *DKIMOptions
+	DKIM *DKIM
 }
 
-// DKIMOptions configure DKIM signing.
-type DKIMOptions struct {
+// DKIM configures DKIM signing.
+type DKIM struct {
 	Domain        string
 	Selector      string
 	PrivateKeyPEM []byte
@@ -46,14 +46,14 @@ const (
 	defaultTimeout  = 15 * time.Second
 )
 
-// ParseSMTPURL reads SMTP_URL: smtp://user:pass@host:port?tls=starttls|tls|none,
+// ParseURL reads SMTP_URL: smtp://user:pass@host:port?tls=starttls|tls|none,
 // or smtps:// for implicit TLS. Without a port it uses 587 for starttls, 465
 // for tls and 25 for none. The optional query keys pool, timeout,
 // max_per_second and helo set the matching options.
 //
 // Errors never repeat the URL, since it usually holds a password.
-func ParseSMTPURL(raw string) (SMTPOptions, error) {
-	var o SMTPOptions
+func ParseURL(raw string) (Options, error) {
+	var o Options
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
 		return o, errors.New("SMTP URL is not a valid URL (write it as smtp://user:pass@host:587?tls=starttls; " +
@@ -78,12 +78,12 @@ func ParseSMTPURL(raw string) (SMTPOptions, error) {
 		o.Password, _ = u.User.Password()
 	}
 	if err := applySMTPQuery(&o, u.Query()); err != nil {
-		return SMTPOptions{}, err
+		return Options{}, err
 	}
 	if p := u.Port(); p != "" {
 		port, err := strconv.Atoi(p)
 		if err != nil || port < 1 || port > 65535 {
-			return SMTPOptions{}, fmt.Errorf("SMTP URL port %q must be a number from 1 to 65535", p)
+			return Options{}, fmt.Errorf("SMTP URL port %q must be a number from 1 to 65535", p)
 		}
 		o.Port = port
 	} else {
@@ -92,7 +92,7 @@ func ParseSMTPURL(raw string) (SMTPOptions, error) {
 	return o, nil
 }
 
-func applySMTPQuery(o *SMTPOptions, q url.Values) error {
+func applySMTPQuery(o *Options, q url.Values) error {
 	for key, vals := range q {
 		v := vals[len(vals)-1]
 		switch key {
@@ -147,7 +147,7 @@ func defaultSMTPPort(mode string) int {
 }
 
 // withDefaults fills unset options and checks the rest.
-func (o SMTPOptions) withDefaults() (SMTPOptions, error) {
+func (o Options) withDefaults() (Options, error) {
 	if o.TLS == "" {
 		o.TLS = tlsStartTLS
 	}

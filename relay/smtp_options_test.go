@@ -1,4 +1,4 @@
-package emails
+package relay
 
 import (
 	"strings"
@@ -11,23 +11,23 @@ import (
 func TestParseSMTPURL(t *testing.T) {
 	tests := []struct {
 		raw  string
-		want SMTPOptions
+		want Options
 	}{
-		{"smtp://mail.example.test", SMTPOptions{Host: "mail.example.test", Port: 587, TLS: "starttls"}},
-		{"smtp://user:p%40ss@mail.example.test:2525?tls=starttls", SMTPOptions{Host: "mail.example.test", Port: 2525, TLS: "starttls", Username: "user", Password: "p@ss"}},
-		{"smtp://mail.example.test?tls=tls", SMTPOptions{Host: "mail.example.test", Port: 465, TLS: "tls"}},
-		{"smtp://mail.example.test?tls=none", SMTPOptions{Host: "mail.example.test", Port: 25, TLS: "none"}},
-		{"smtp://mail.example.test?tls=NONE", SMTPOptions{Host: "mail.example.test", Port: 25, TLS: "none"}},
-		{"smtps://u:p@mail.example.test", SMTPOptions{Host: "mail.example.test", Port: 465, TLS: "tls", Username: "u", Password: "p"}},
-		{"smtps://mail.example.test:2465?tls=tls", SMTPOptions{Host: "mail.example.test", Port: 2465, TLS: "tls"}},
-		{"smtp://127.0.0.1:1025?tls=none", SMTPOptions{Host: "127.0.0.1", Port: 1025, TLS: "none"}},
-		{"smtp://[::1]:1025?tls=none", SMTPOptions{Host: "::1", Port: 1025, TLS: "none"}},
-		{"smtp://h?pool=8&timeout=30s&max_per_second=2.5&helo=mx.example.test", SMTPOptions{Host: "h", Port: 587, TLS: "starttls",
+		{"smtp://mail.example.test", Options{Host: "mail.example.test", Port: 587, TLS: "starttls"}},
+		{"smtp://user:p%40ss@mail.example.test:2525?tls=starttls", Options{Host: "mail.example.test", Port: 2525, TLS: "starttls", Username: "user", Password: "p@ss"}},
+		{"smtp://mail.example.test?tls=tls", Options{Host: "mail.example.test", Port: 465, TLS: "tls"}},
+		{"smtp://mail.example.test?tls=none", Options{Host: "mail.example.test", Port: 25, TLS: "none"}},
+		{"smtp://mail.example.test?tls=NONE", Options{Host: "mail.example.test", Port: 25, TLS: "none"}},
+		{"smtps://u:p@mail.example.test", Options{Host: "mail.example.test", Port: 465, TLS: "tls", Username: "u", Password: "p"}},
+		{"smtps://mail.example.test:2465?tls=tls", Options{Host: "mail.example.test", Port: 2465, TLS: "tls"}},
+		{"smtp://127.0.0.1:1025?tls=none", Options{Host: "127.0.0.1", Port: 1025, TLS: "none"}},
+		{"smtp://[::1]:1025?tls=none", Options{Host: "::1", Port: 1025, TLS: "none"}},
+		{"smtp://h?pool=8&timeout=30s&max_per_second=2.5&helo=mx.example.test", Options{Host: "h", Port: 587, TLS: "starttls",
 			PoolSize: 8, Timeout: 30 * time.Second, MaxPerSecond: 2.5, HELO: "mx.example.test"}},
-		{"  smtp://h/  ", SMTPOptions{Host: "h", Port: 587, TLS: "starttls"}},
+		{"  smtp://h/  ", Options{Host: "h", Port: 587, TLS: "starttls"}},
 	}
 	for _, tt := range tests {
-		got, err := ParseSMTPURL(tt.raw)
+		got, err := ParseURL(tt.raw)
 		require.NoError(t, err, tt.raw)
 		require.Equal(t, tt.want, got, tt.raw)
 	}
@@ -53,17 +53,17 @@ func TestParseSMTPURLErrors(t *testing.T) {
 		{"smtp://user:p@ss%zz@h", "not a valid URL"},
 	}
 	for _, tt := range tests {
-		_, err := ParseSMTPURL(tt.raw)
+		_, err := ParseURL(tt.raw)
 		require.Error(t, err, tt.raw)
 		require.Contains(t, err.Error(), tt.want, tt.raw)
 	}
 }
 
 func TestParseSMTPURLErrorHidesPassword(t *testing.T) {
-	_, err := ParseSMTPURL("smtp://user:hunter2%zz@h")
+	_, err := ParseURL("smtp://user:hunter2%zz@h")
 	require.Error(t, err)
 	require.False(t, strings.Contains(err.Error(), "hunter2"), err.Error())
-	_, err = ParseSMTPURL("smtp://user:hunter2@h?tls=bad")
+	_, err = ParseURL("smtp://user:hunter2@h?tls=bad")
 	require.Error(t, err)
 	require.False(t, strings.Contains(err.Error(), "hunter2"), err.Error())
 }

@@ -1,4 +1,4 @@
-package emails
+package relay
 
 import (
 	"context"
@@ -8,20 +8,16 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/dripbook/dripbook/message"
 	"github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
 )
 
-// ErrPermanent marks a send the server refused for good (a 5xx reply to the
-// recipient or the message) or a message that can never be sent as built. Retrying will not help; every
-// other send error is temporary and worth retrying with backoff.
-var ErrPermanent = errors.New("permanent delivery failure")
-
-// SMTPSender sends through an SMTP relay over a small pool of connections
+// Sender sends through an SMTP relay over a small pool of connections
 // that stay open between messages, so a course going out to many
 // subscribers does not pay a TCP+TLS+AUTH handshake per email.
-type SMTPSender struct {
-	opts   SMTPOptions
+type Sender struct {
+	opts   Options
 	addr   string
 	client *mail.Client // holds the settings; connections live in idle
 	slots  chan struct{}
@@ -32,9 +28,9 @@ type SMTPSender struct {
 	closed bool
 }
 
-// NewSMTPSender checks the options and prepares the pool. It does not dial:
+// NewSender checks the options and prepares the pool. It does not dial:
 // the relay may come up after dripbook does.
-func NewSMTPSender(o SMTPOptions) (*SMTPSender, error) {
+func NewSender(o Options) (*Sender, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("smtp: %w", err)
@@ -72,7 +68,7 @@ func NewSMTPSender(o SMTPOptions) (*SMTPSender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("smtp: %w", err)
 	}
-	return &SMTPSender{
+	return &Sender{
 		opts:   o,
 		addr:   net.JoinHostPort(o.Host, strconv.Itoa(o.Port)),
 		client: client,
@@ -82,12 +78,12 @@ func NewSMTPSender(o SMTPOptions) (*SMTPSender, error) {
 	}, nil
 }
 
-// Send delivers m. The error wraps ErrPermanent when the server refused the
+// Send delivers m. The error wraps message.ErrPermanent when the server refused the
 // message for good; any other error is temporary.
-func (s *SMTPSender) Send(ctx context.Context, m *Message) error {
-	msg, err := m.Build()
+func (s *Sender) Send(ctx context.Context, m *message.Message) error {
+	msg, err := Build(m)
 	if err != nil {
-		return fmt.Errorf("smtp send: %w: %w", ErrPermanent, err)
+		return fmt.Errorf("smtp send: %w: %w", message.ErrPermanent, err)
 	}
 	if err := s.limit.wait(ctx); err != nil {
 		return fmt.Errorf("smtp send: %w", err)
@@ -124,7 +120,7 @@ func (s *SMTPSender) Send(ctx context.Context, m *Message) error {
 }
 
 // sendOn sends msg over conn, aborting the connection if ctx ends first.
-func (s *SMTPSender) sendOn(ctx context.Context, conn *smtp.Client, msg *mail.Msg) error {
+func (s *Sender) sendOn(ctx context.Context, conn *smtp.Client, msg *mail.Msg) error {
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 	// An idle connection's deadline ran out while it waited in the pool;
@@ -141,7 +137,7 @@ func (s *SMTPSender) sendOn(ctx context.Context, conn *smtp.Client, msg *mail.Ms
 
 // take returns an idle connection, or dials a new one. The caller holds a
 // slot, so at most PoolSize connections exist.
-func (s *SMTPSender) take(ctx context.Context) (conn *smtp.Client, reused bool, err error) {
+func (s *Sender) take(ctx context.Context) (conn *smtp.Client, reused bool, err error) {
 	s.mu.Lock()
 	closed := s.closed
 	s.mu.Unlock()
@@ -157,7 +153,7 @@ func (s *SMTPSender) take(ctx context.Context) (conn *smtp.Client, reused bool, 
 	return conn, false, err
 }
 
-func (s *SMTPSender) dial(ctx context.Context) (*smtp.Client, error) {
+func (s *Sender) dial(ctx context.Context) (*smtp.Client, error) {
 	// go-mail applies Timeout to the dial and the greeting, EHLO, STARTTLS
 	// and AUTH that follow it.
 	return s.client.DialToSMTPClientWithContext(ctx)
@@ -165,7 +161,7 @@ func (s *SMTPSender) dial(ctx context.Context) (*smtp.Client, error) {
 
 // put returns a healthy connection to the pool. It runs before the caller
 // gives up its slot, which is what keeps the pool within PoolSize.
-func (s *SMTPSender) put(conn *smtp.Client) {
+func (s *Sender) put(conn *smtp.Client) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -181,7 +177,7 @@ func (s *SMTPSender) put(conn *smtp.Client) {
 
 // Close says QUIT on every idle connection. Sends still in flight close
 // their connection when they finish.
-func (s *SMTPSender) Close() error {
+func (s *Sender) Close() error {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
@@ -217,7 +213,7 @@ func staleConn(err error) bool {
 }
 
 // classify wraps 5xx replies to RCPT TO and DATA, and message faults go-mail
-// finds before any reply, in ErrPermanent; everything else stays temporary.
+// finds before any reply, in message.ErrPermanent; everything else stays temporary.
 // A 5xx to MAIL FROM (or to AUTH while dialling) is about the sender's setup,
 // never the subscriber's address, so it must not mark anyone bounced.
 func classify(err error) error {
@@ -230,7 +226,7 @@ func classify(err error) error {
 			permanent = true
 		}
 		if permanent {
-			return fmt.Errorf("smtp send: %w: %w", ErrPermanent, err)
+			return fmt.Errorf("smtp send: %w: %w", message.ErrPermanent, err)
 		}
 	}
 	return fmt.Errorf("smtp send: %w", err)

@@ -1,4 +1,4 @@
-package emails
+package course
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 )
 
 func TestDefaultCourseLoads(t *testing.T) {
-	c, err := LoadCourse(DefaultCourse())
+	c, err := Load(Default())
 	require.NoError(t, err)
 	require.NotEmpty(t, c.Title)
 	require.Equal(t, "confirm", c.Confirm.Slug)
@@ -53,7 +53,7 @@ func lessonSrc(slug string, day int, subject string) string {
 func TestTestCourseLoads(t *testing.T) {
 	fsys := testCourse()
 	fsys["03-same-day.md"] = &fstest.MapFile{Data: []byte(lessonSrc("same-day", 2, "Same day"))}
-	c, err := LoadCourse(fsys)
+	c, err := Load(fsys)
 	require.NoError(t, err)
 	require.Equal(t, "Test course", c.Title)
 	var slugs []string
@@ -71,7 +71,7 @@ func TestLoadCourseProblems(t *testing.T) {
 	body := func(b string) string {
 		return "---\nslug: welcome\nday: 0\nsubject: Welcome\npreheader: Hello\n---\n" + b + "\n"
 	}
-	long := strings.Repeat("x", maxSubjectLen+1)
+	long := strings.Repeat("x", MaxSubjectLen+1)
 	tests := []struct {
 		name   string
 		change func(fstest.MapFS)
@@ -121,7 +121,7 @@ func TestLoadCourseProblems(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fsys := testCourse()
 			tt.change(fsys)
-			c, err := LoadCourse(fsys)
+			c, err := Load(fsys)
 			if tt.want == "" {
 				require.NoError(t, err)
 				require.NotNil(t, c)
@@ -146,7 +146,7 @@ func TestLoadCourseReportsEveryProblem(t *testing.T) {
 	fsys["01-welcome.md"] = &fstest.MapFile{Data: []byte("---\nslug: welcome\nday: 0\npreheader: Hi\n---\nHi {{ frist_name }}\n\n[[Book]]\n")}
 	fsys["02-next.md"] = &fstest.MapFile{Data: []byte(lessonSrc("welcome", 2, "Dup"))}
 
-	_, err := LoadCourse(fsys)
+	_, err := Load(fsys)
 	var ce *CourseError
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Problems, 5, ce.Error())
@@ -163,7 +163,7 @@ func TestLoadCourseIgnoresOtherFiles(t *testing.T) {
 	fsys := testCourse()
 	fsys["notes.txt"] = &fstest.MapFile{Data: []byte("not a lesson")}
 	fsys["images/logo.png"] = &fstest.MapFile{Data: []byte{0x89}}
-	c, err := LoadCourse(fsys)
+	c, err := Load(fsys)
 	require.NoError(t, err)
 	require.Len(t, c.Lessons, 2)
 }
@@ -171,7 +171,7 @@ func TestLoadCourseIgnoresOtherFiles(t *testing.T) {
 func TestLoadCourseAcceptsWindowsLineEndings(t *testing.T) {
 	fsys := testCourse()
 	fsys["01-welcome.md"] = &fstest.MapFile{Data: []byte(strings.ReplaceAll(lessonSrc("welcome", 0, "Hi"), "\n", "\r\n"))}
-	c, err := LoadCourse(fsys)
+	c, err := Load(fsys)
 	require.NoError(t, err)
 	require.Equal(t, "welcome", c.Lessons[0].Slug)
 	require.NotContains(t, c.Lessons[0].Body, "\r")

@@ -1,4 +1,4 @@
-package emails
+package course
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package emails
+package relay
 
 import (
 	"bytes"
@@ -6,11 +6,14 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/smtptest"
 )
 
 func TestMessageBuild(t *testing.T) {
-	m := testMessage(1)
-	msg, err := m.Build()
+	m := smtptest.Message(1)
+	msg, err := Build(m)
 	require.NoError(t, err)
 	var buf bytes.Buffer
 	_, err = msg.WriteTo(&buf)
@@ -21,7 +24,7 @@ func TestMessageBuild(t *testing.T) {
 	require.Contains(t, raw, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
 	require.NotContains(t, raw, "go-mail", "the message names only its sender")
 
-	p, err := ParseMessage(buf.Bytes())
+	p, err := message.ParseMessage(buf.Bytes())
 	require.NoError(t, err)
 	require.Equal(t, m.Subject, p.Subject)
 	require.Equal(t, m.Text, p.Text)
@@ -29,38 +32,38 @@ func TestMessageBuild(t *testing.T) {
 }
 
 func TestMessageBuildRejects(t *testing.T) {
-	tests := map[string]func(*Message){
-		"no from":             func(m *Message) { m.From = "" },
-		"bad to":              func(m *Message) { m.To = "sam" },
-		"no body":             func(m *Message) { m.Text, m.HTML = "", "" },
-		"bad message id":      func(m *Message) { m.MessageID = "no at sign" },
-		"header injection":    func(m *Message) { m.Headers["X-Test"] = "a\r\nBcc: victim@example.test" },
-		"bad header name":     func(m *Message) { m.Headers["X Test"] = "a" },
-		"overrides subject":   func(m *Message) { m.Headers["subject"] = "other" },
-		"bad calendar method": func(m *Message) { m.Calendar = &Calendar{Method: "REQUEST\r\nX: y", Data: []byte("x")} },
+	tests := map[string]func(*message.Message){
+		"no from":             func(m *message.Message) { m.From = "" },
+		"bad to":              func(m *message.Message) { m.To = "sam" },
+		"no body":             func(m *message.Message) { m.Text, m.HTML = "", "" },
+		"bad message id":      func(m *message.Message) { m.MessageID = "no at sign" },
+		"header injection":    func(m *message.Message) { m.Headers["X-Test"] = "a\r\nBcc: victim@example.test" },
+		"bad header name":     func(m *message.Message) { m.Headers["X Test"] = "a" },
+		"overrides subject":   func(m *message.Message) { m.Headers["subject"] = "other" },
+		"bad calendar method": func(m *message.Message) { m.Calendar = &message.Calendar{Method: "REQUEST\r\nX: y", Data: []byte("x")} },
 	}
 	for name, change := range tests {
 		t.Run(name, func(t *testing.T) {
-			m := testMessage(1)
+			m := smtptest.Message(1)
 			change(m)
-			_, err := m.Build()
+			_, err := Build(m)
 			require.Error(t, err)
 		})
 	}
 }
 
 func TestMessageTextOnlyAndNameSanitised(t *testing.T) {
-	m := testMessage(1)
+	m := smtptest.Message(1)
 	m.HTML = ""
 	m.ToName = "Sam\r\nBcc: victim@example.test"
 	m.Subject = "Hi\r\nBcc: victim@example.test"
-	msg, err := m.Build()
+	msg, err := Build(m)
 	require.NoError(t, err)
 	var buf bytes.Buffer
 	_, err = msg.WriteTo(&buf)
 	require.NoError(t, err)
 	require.NotContains(t, buf.String(), "\r\nBcc:")
-	p, err := ParseMessage(buf.Bytes())
+	p, err := message.ParseMessage(buf.Bytes())
 	require.NoError(t, err)
 	require.Equal(t, m.Text, p.Text)
 	require.Empty(t, p.HTML)

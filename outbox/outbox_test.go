@@ -1,4 +1,4 @@
-package emails
+package outbox
 
 import (
 	"os"
@@ -6,17 +6,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/smtptest"
 	"github.com/stretchr/testify/require"
 )
 
 func TestOutboxRoundTrip(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data", "outbox")
-	o, err := NewOutbox(dir)
+	o, err := New(dir)
 	require.NoError(t, err)
 
-	first, second := testMessage(1), testMessage(2)
+	first, second := smtptest.Message(1), smtptest.Message(2)
 	second.MessageID = "booking.9/../../etc@example.test"
-	second.Calendar = &Calendar{Method: "CANCEL", Data: []byte("BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nEND:VCALENDAR\r\n")}
+	second.Calendar = &message.Calendar{Method: "CANCEL", Data: []byte("BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nEND:VCALENDAR\r\n")}
 	require.NoError(t, o.Send(t.Context(), first))
 	require.NoError(t, o.Send(t.Context(), second))
 
@@ -51,7 +53,7 @@ func TestOutboxRoundTrip(t *testing.T) {
 func TestOutboxOpenRejectsPathTraversal(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "outbox")
-	o, err := NewOutbox(dir)
+	o, err := New(dir)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(parent, "secret.eml"), []byte("Subject: secret\r\n\r\nsecret\r\n"), 0o600))
 	require.NoError(t, os.Symlink(filepath.Join(parent, "secret.eml"), filepath.Join(dir, "1-link.eml")))
@@ -61,7 +63,7 @@ func TestOutboxOpenRejectsPathTraversal(t *testing.T) {
 		"sub/x.eml", `..\secret.eml`, ".tmp-123", "secret", "", ".eml", "1-link.eml", "missing.eml",
 	} {
 		_, err := o.Open(name)
-		require.ErrorIs(t, err, ErrNotInOutbox, "%q", name)
+		require.ErrorIs(t, err, ErrNotFound, "%q", name)
 	}
 	items, err := o.List()
 	require.NoError(t, err)
@@ -69,9 +71,9 @@ func TestOutboxOpenRejectsPathTraversal(t *testing.T) {
 }
 
 func TestOutboxRejectsBadMessage(t *testing.T) {
-	o, err := NewOutbox(t.TempDir())
+	o, err := New(t.TempDir())
 	require.NoError(t, err)
-	m := testMessage(1)
+	m := smtptest.Message(1)
 	m.From = ""
-	require.ErrorIs(t, o.Send(t.Context(), m), ErrPermanent)
+	require.ErrorIs(t, o.Send(t.Context(), m), message.ErrPermanent)
 }

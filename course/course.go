@@ -1,4 +1,4 @@
-package emails
+package course
 
 import (
 	"embed"
@@ -6,15 +6,15 @@ import (
 	"io/fs"
 )
 
-//go:embed course
+//go:embed builtin
 var courseFS embed.FS
 
-// DefaultCourse returns the course that ships inside the binary, for use with
-// LoadCourse when no COURSE_DIR is configured.
-func DefaultCourse() fs.FS {
-	sub, err := fs.Sub(courseFS, "course")
+// Default returns the course that ships inside the binary, for use with
+// Load when no COURSE_DIR is configured.
+func Default() fs.FS {
+	sub, err := fs.Sub(courseFS, "builtin")
 	if err != nil {
-		// fs.Sub only fails on an invalid path, and "course" is a constant.
+		// fs.Sub only fails on an invalid path, and "builtin" is a constant.
 		panic(fmt.Sprintf("embedded course: %v", err))
 	}
 	return sub

@@ -1,4 +1,4 @@
-package emails
+package course
 
 // closest returns the candidate nearest to s by edit distance, or "" when
 // none is close enough to be a plausible typo.
