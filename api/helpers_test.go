@@ -16,6 +16,7 @@ import (
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/calendar"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 	"github.com/dripbook/dripbook/token"
 
@@ -35,7 +36,7 @@ type confirmation struct {
 // to the store so pages can be checked against real state; the worker's own
 // tests cover enrollment.
 type fakeCourse struct {
-	store *models.Store
+	store *storage.Store
 
 	mu            sync.Mutex
 	confirmations []confirmation
@@ -83,7 +84,7 @@ func (f pingFunc) Ping(ctx context.Context) error { return f(ctx) }
 // testEnv is a server over a real database and a real booking service.
 type testEnv struct {
 	e         *echo.Echo
-	store     *models.Store
+	store     *storage.Store
 	course    *fakeCourse
 	signer    *token.Signer
 	links     *token.Links
@@ -93,9 +94,9 @@ type testEnv struct {
 }
 
 // MustOpenStore opens a migrated SQLite database in a temporary folder.
-func MustOpenStore(tb testing.TB) *models.Store {
+func MustOpenStore(tb testing.TB) *storage.Store {
 	tb.Helper()
-	store, err := models.Open("sqlite://" + tb.TempDir() + "/t.db")
+	store, err := storage.Open("sqlite://" + tb.TempDir() + "/t.db")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func newBookingEnv(tb testing.TB, change func(*Deps)) *testEnv {
 }
 
 // newTestEnvOn builds the server over store.
-func newTestEnvOn(tb testing.TB, store *models.Store, change func(*Deps)) *testEnv {
+func newTestEnvOn(tb testing.TB, store *storage.Store, change func(*Deps)) *testEnv {
 	tb.Helper()
 	store.SetClock(func() time.Time { return testNow })
 	signer := token.NewSigner([]byte("test-secret-key-0123456789"))
@@ -128,7 +129,7 @@ func newTestEnvOn(tb testing.TB, store *models.Store, change func(*Deps)) *testE
 	course := &fakeCourse{store: store}
 	links := token.NewLinks("http://dripbook.test", signer, now)
 	notifier, replanner := &fakeNotifier{}, &fakeReplanner{}
-	bookings := booking.NewService(store, testRules(tb), notifier, replanner, now, nil)
+	bookings := booking.NewService(booking.Deps{Store: storage.BookingStore{Store: store}, Rules: testRules(tb), Notifier: notifier, Replanner: replanner, Now: now})
 	d := Deps{
 		Store:          store,
 		Course:         course,

@@ -17,6 +17,7 @@ import (
 	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/outbox"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/token"
 )
 
@@ -68,7 +69,7 @@ type Pinger interface {
 
 // Deps is everything the HTTP server needs; main builds it.
 type Deps struct {
-	Store   *models.Store
+	Store   *storage.Store
 	Course  Course
 	Signer  *token.Signer
 	Links   *token.Links

@@ -51,9 +51,31 @@ type Request struct {
 	Timezone       string // the zone the visitor saw the slots in
 }
 
+// Store is what the booking service reads and writes. Package storage
+// implements it (storage.BookingStore).
+type Store interface {
+	Tx
+	ActiveBooking(ctx context.Context, subscriberID int64) (models.Booking, error)
+	CancelBooking(ctx context.Context, id int64) (models.Booking, error)
+	RecordClick(ctx context.Context, subscriberID int64, lesson string) error
+	// LockBookings runs fn while no other booking or move can run, on any
+	// process; fn reads and writes through tx alone.
+	LockBookings(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Tx is the store inside LockBookings: the reads that decide a booking and
+// the writes that make or move one.
+type Tx interface {
+	Booking(ctx context.Context, id int64) (models.Booking, error)
+	BookingByIdempotencyKey(ctx context.Context, key string) (models.Booking, error)
+	BookedStarts(ctx context.Context, from, to time.Time) ([]time.Time, error)
+	CreateBooking(ctx context.Context, b models.Booking) (_ models.Booking, created bool, err error)
+	RescheduleBooking(ctx context.Context, id int64, start, end time.Time) (models.Booking, error)
+}
+
 // Service books, cancels and moves discovery calls.
 type Service struct {
-	store     *models.Store
+	store     Store
 	rules     Rules
 	notifier  Notifier
 	replanner Replanner
@@ -61,15 +83,26 @@ type Service struct {
 	log       *slog.Logger
 }
 
-// NewService returns a Service. now may be nil for the real clock.
-func NewService(store *models.Store, rules Rules, n Notifier, r Replanner, now func() time.Time, log *slog.Logger) *Service {
-	if now == nil {
-		now = func() time.Time { return time.Now().UTC() }
+// Deps is what a Service is built from. Notifier and Replanner may be nil;
+// Now and Log default to the real clock and slog's default logger.
+type Deps struct {
+	Store     Store
+	Rules     Rules
+	Notifier  Notifier
+	Replanner Replanner
+	Now       func() time.Time
+	Log       *slog.Logger
+}
+
+// NewService returns a Service.
+func NewService(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = func() time.Time { return time.Now().UTC() }
 	}
-	if log == nil {
-		log = slog.Default()
+	if d.Log == nil {
+		d.Log = slog.Default()
 	}
-	return &Service{store: store, rules: rules, notifier: n, replanner: r, now: now, log: log}
+	return &Service{store: d.Store, rules: d.Rules, notifier: d.Notifier, replanner: d.Replanner, now: d.Now, log: d.Log}
 }
 
 // Rules are the availability rules in force.
@@ -115,7 +148,7 @@ func (s *Service) Book(ctx context.Context, r Request) (models.Booking, bool, er
 		b.IdempotencyKey = &key
 	}
 	created := false
-	err = s.store.LockBookings(ctx, func(st *models.Store) error {
+	err = s.store.LockBookings(ctx, func(st Tx) error {
 		if r.IdempotencyKey != "" {
 			// A double click whose twin got the lock first gets its booking.
 			prev, err := st.BookingByIdempotencyKey(ctx, r.IdempotencyKey)
@@ -152,7 +185,7 @@ func (s *Service) Reschedule(ctx context.Context, id int64, start time.Time) (mo
 	start = start.UTC()
 	var b models.Booking
 	moved := false
-	err := s.store.LockBookings(ctx, func(st *models.Store) error {
+	err := s.store.LockBookings(ctx, func(st Tx) error {
 		// Read under the lock, so a concurrent move of the same call is seen.
 		cur, err := st.Booking(ctx, id)
 		if err != nil {
@@ -200,7 +233,7 @@ func (s *Service) RecordClick(ctx context.Context, subscriberID int64, lesson st
 // offered checks start against the free slots, as seen through st; own is the
 // start of the booking being moved (zero when booking), which does not count
 // against its new time.
-func (s *Service) offered(ctx context.Context, st *models.Store, start, own time.Time) error {
+func (s *Service) offered(ctx context.Context, st Tx, start, own time.Time) error {
 	now := s.now()
 	if !start.After(now) {
 		return ErrInPast
@@ -227,7 +260,7 @@ func (s *Service) offered(ctx context.Context, st *models.Store, start, own time
 }
 
 // booked lists the starts of confirmed calls that can still affect a slot.
-func (s *Service) booked(ctx context.Context, st *models.Store) ([]time.Time, error) {
+func (s *Service) booked(ctx context.Context, st Tx) ([]time.Time, error) {
 	now := s.now()
 	return st.BookedStarts(ctx, now.Add(-48*time.Hour), now.AddDate(0, 0, s.rules.Horizon+2))
 }

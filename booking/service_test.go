@@ -11,13 +11,14 @@ import (
 
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 )
 
 // serviceNow is a Monday morning in Berlin.
 var serviceNow = time.Date(2026, 11, 2, 7, 0, 0, 0, time.UTC)
 
-func newService(t *testing.T, change func(*booking.Rules)) (*booking.Service, *models.Store) {
+func newService(t *testing.T, change func(*booking.Rules)) (*booking.Service, *storage.Store) {
 	t.Helper()
 	week, err := booking.ParseHours("Mon-Fri 09:00-17:00")
 	require.NoError(t, err)
@@ -29,10 +30,10 @@ func newService(t *testing.T, change func(*booking.Rules)) (*booking.Service, *m
 	}
 	store := testenv.Store(t)
 	store.SetClock(func() time.Time { return serviceNow })
-	return booking.NewService(store, rules, nil, nil, func() time.Time { return serviceNow }, nil), store
+	return booking.NewService(booking.Deps{Store: storage.BookingStore{Store: store}, Rules: rules, Now: func() time.Time { return serviceNow }}), store
 }
 
-func subscribers(t *testing.T, store *models.Store, n int) []int64 {
+func subscribers(t *testing.T, store *storage.Store, n int) []int64 {
 	t.Helper()
 	ids := make([]int64, n)
 	for i := range ids {

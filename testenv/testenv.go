@@ -18,18 +18,18 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/dripbook/dripbook/localredis"
-	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
 )
 
 // Store returns a migrated Store of its own: a fresh SQLite file, or a fresh
 // schema in the PostgreSQL database named by TEST_DATABASE_URL.
-func Store(tb testing.TB) *models.Store {
+func Store(tb testing.TB) *storage.Store {
 	tb.Helper()
 	dsn := "sqlite://" + filepath.Join(tb.TempDir(), "test.db")
 	if pg := os.Getenv("TEST_DATABASE_URL"); pg != "" {
 		dsn = postgresSchema(tb, pg)
 	}
-	s, err := models.Open(dsn)
+	s, err := storage.Open(dsn)
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 	"github.com/dripbook/dripbook/token"
 	"github.com/dripbook/dripbook/worker"
@@ -53,7 +54,7 @@ func (h *harness) activeSubscriber(addr string) int64 {
 func TestBookingSendsInviteAndBriefThenCancelSendsCancel(t *testing.T) {
 	h := bookingHarness(t)
 	ctx := context.Background()
-	svc := booking.NewService(h.store, allDay(t), h.queue, h.engine, nil, discardLogger())
+	svc := booking.NewService(booking.Deps{Store: storage.BookingStore{Store: h.store}, Rules: allDay(t), Notifier: h.queue, Replanner: h.engine, Log: discardLogger()})
 	addr := "ada@example.com"
 	id := h.activeSubscriber(addr)
 	require.NoError(t, h.store.RecordClick(ctx, id, "welcome"))
@@ -162,7 +163,7 @@ func TestBookingSkipsSalesLessonsAndCancelResumesThem(t *testing.T) {
 	}))
 	h.start()
 	ctx := context.Background()
-	svc := booking.NewService(h.store, allDay(t), h.queue, h.engine, nil, discardLogger())
+	svc := booking.NewService(booking.Deps{Store: storage.BookingStore{Store: h.store}, Rules: allDay(t), Notifier: h.queue, Replanner: h.engine, Log: discardLogger()})
 	addr := "sales@example.com"
 	h.subscribe(addr, "Sal")
 	id := h.confirmFromMail(h.waitMail(addr, 1, 5*time.Second)[0])

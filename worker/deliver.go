@@ -10,7 +10,7 @@ import (
 	"github.com/dripbook/dripbook/models"
 )
 
-// claim takes the right to send one email; see models.Store.ClaimDelivery.
+// claim takes the right to send one email; see storage.Store.ClaimDelivery.
 func (e *Engine) claim(ctx context.Context, key models.DeliveryKey) error {
 	return e.store.ClaimDelivery(ctx, key, e.lease)
 }

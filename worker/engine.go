@@ -14,6 +14,7 @@ import (
 	"github.com/dripbook/dripbook/emails"
 	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/token"
 )
 
@@ -27,7 +28,7 @@ type Mailer interface {
 // Engine is the drip course: it enrolls confirmed subscribers, sends each
 // lesson exactly once, and schedules the next.
 type Engine struct {
-	store    *models.Store
+	store    *storage.Store
 	mailer   Mailer
 	renderer *emails.Renderer
 	links    *token.Links
@@ -43,7 +44,7 @@ type Engine struct {
 
 // EngineDeps is what an Engine is built from.
 type EngineDeps struct {
-	Store    *models.Store
+	Store    *storage.Store
 	Mailer   Mailer
 	Renderer *emails.Renderer
 	Links    *token.Links

@@ -22,6 +22,7 @@ import (
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/relay"
 	"github.com/dripbook/dripbook/smtptest"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 	"github.com/dripbook/dripbook/token"
 	"github.com/dripbook/dripbook/worker"
@@ -37,7 +38,7 @@ const base = "https://coach.example.test"
 // SMTP server, and the default course.
 type harness struct {
 	t         *testing.T
-	store     *models.Store
+	store     *storage.Store
 	rdb       *redis.Client
 	smtp      *smtptest.Server
 	engine    *worker.Engine

@@ -9,7 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/token"
 )
 
@@ -17,7 +17,7 @@ import (
 // or restart loses nothing. Each tick runs on one instance only: a Redis lock
 // with the tick's length decides which.
 type Reconciler struct {
-	store    *models.Store
+	store    *storage.Store
 	queue    *Queue
 	rdb      redis.UniversalClient
 	lockKey  string
@@ -30,7 +30,7 @@ type Reconciler struct {
 // NewReconciler returns a Reconciler that runs every interval. lockKey names
 // the Redis key instances compete for; reminders are the calls' reminder
 // leads (nil: 24 hours and 1 hour before).
-func NewReconciler(store *models.Store, queue *Queue, rdb redis.UniversalClient, lockKey string, interval time.Duration, reminders []time.Duration, log *slog.Logger) *Reconciler {
+func NewReconciler(store *storage.Store, queue *Queue, rdb redis.UniversalClient, lockKey string, interval time.Duration, reminders []time.Duration, log *slog.Logger) *Reconciler {
 	if reminders == nil {
 		reminders = defaultReminders
 	}

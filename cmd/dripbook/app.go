@@ -18,9 +18,9 @@ import (
 	"github.com/dripbook/dripbook/drip"
 	"github.com/dripbook/dripbook/emails"
 	"github.com/dripbook/dripbook/localredis"
-	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/outbox"
 	"github.com/dripbook/dripbook/relay"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/token"
 	"github.com/dripbook/dripbook/worker"
 )
@@ -33,7 +33,7 @@ const queueName = "dripbook"
 type app struct {
 	cfg      *config.Config
 	log      *slog.Logger
-	store    *models.Store
+	store    *storage.Store
 	rdb      *redis.Client
 	local    *localredis.Server
 	renderer *emails.Renderer
@@ -78,7 +78,7 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 		return nil, err
 	}
 
-	if a.store, err = models.Open(cfg.DatabaseURL); err != nil {
+	if a.store, err = storage.Open(cfg.DatabaseURL); err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	if err := a.store.Ping(ctx); err != nil {
@@ -110,7 +110,7 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 		},
 		From: cfg.MailFrom, Domain: cfg.MailDomain, Log: a.log,
 	})
-	a.bookings = booking.NewService(a.store, cfg.Booking, a.queue, a.engine, nil, a.log)
+	a.bookings = booking.NewService(booking.Deps{Store: storage.BookingStore{Store: a.store}, Rules: cfg.Booking, Notifier: a.queue, Replanner: a.engine, Log: a.log})
 	if cfg.CompanyAddress == "" {
 		a.log.Warn("COMPANY_ADDRESS is empty: the law in many places wants a postal address in every footer")
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/message"
-	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 )
 
@@ -74,7 +74,7 @@ func TestBookFromTheLastLessonInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.Search(`//strong[contains(., "You're booked")]`)),
 	))
 
-	store, err := models.Open("sqlite://" + filepath.Join(dir, "dripbook.db"))
+	store, err := storage.Open("sqlite://" + filepath.Join(dir, "dripbook.db"))
 	require.NoError(t, err)
 	defer store.Close()
 	sub, err := store.SubscriberByEmail(context.Background(), addr)

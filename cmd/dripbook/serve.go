@@ -10,7 +10,7 @@ import (
 
 	"github.com/dripbook/dripbook/api"
 	"github.com/dripbook/dripbook/config"
-	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/worker"
 )
 
@@ -84,7 +84,7 @@ func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	store, err := models.Open(cfg.DatabaseURL)
+	store, err := storage.Open(cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}

@@ -1,4 +1,4 @@
-package models_test
+package storage_test
 
 import (
 	"context"
@@ -10,10 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 )
 
-func newSubscribers(t *testing.T, s *models.Store, n int) []int64 {
+func newSubscribers(t *testing.T, s *storage.Store, n int) []int64 {
 	t.Helper()
 	ids := make([]int64, n)
 	for i := range ids {

@@ -1,6 +1,6 @@
-// Package models holds dripbook's tables, the Store that queries them, and the
-// migrations that create them, on SQLite and PostgreSQL alike.
-package models
+// Package storage queries dripbook's tables and migrates them, on SQLite and
+// PostgreSQL alike; the rows themselves are the types of package models.
+package storage
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dripbook/dripbook/models"
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -95,7 +96,7 @@ func take[T any](q *gorm.DB, what string) (T, error) {
 	var v T
 	err := q.Take(&v).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return v, ErrNotFound
+		return v, models.ErrNotFound
 	}
 	if err != nil {
 		return v, fmt.Errorf("load %s: %w", what, err)

@@ -1,0 +1,216 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/models"
+	"gorm.io/gorm"
+)
+
+// CreateBooking inserts a confirmed booking. The database decides races: a
+// taken slot is ErrSlotTaken, a second booking for the subscriber is
+// ErrAlreadyBooked, and a repeated idempotency key returns the booking that
+// key made first, with created false.
+func (s *Store) CreateBooking(ctx context.Context, b models.Booking) (_ models.Booking, created bool, err error) {
+	now := s.now()
+	b.Status, b.Sequence, b.NotifiedSequence, b.CreatedAt, b.UpdatedAt = models.BookingConfirmed, 0, -1, now, now
+	// One text form per instant: SQLite compares stored times as text.
+	b.Start, b.End = b.Start.UTC(), b.End.UTC()
+	db := s.db.WithContext(ctx)
+	// Its own (nested) transaction: inside LockBookings a refused insert
+	// rolls back to a savepoint, and the queries below still work.
+	err = db.Transaction(func(tx *gorm.DB) error { return tx.Create(&b).Error })
+	if err == nil {
+		return b, true, nil
+	}
+	if !errors.Is(err, gorm.ErrDuplicatedKey) {
+		return models.Booking{}, false, fmt.Errorf("create booking: %w", err)
+	}
+	// The insert was refused; find out which rule refused it.
+	if b.IdempotencyKey != nil {
+		var prev models.Booking
+		err := db.Where("idempotency_key = ?", *b.IdempotencyKey).Take(&prev).Error
+		if err == nil && prev.SubscriberID != b.SubscriberID {
+			return models.Booking{}, false, models.ErrKeyReused
+		}
+		if err == nil {
+			return prev, false, nil
+		}
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return models.Booking{}, false, fmt.Errorf("create booking: %w", err)
+		}
+	}
+	var n int64
+	if err := db.Model(&models.Booking{}).Where("subscriber_id = ? AND status = ?", b.SubscriberID, models.BookingConfirmed).Count(&n).Error; err != nil {
+		return models.Booking{}, false, fmt.Errorf("create booking: %w", err)
+	}
+	if n > 0 {
+		return models.Booking{}, false, models.ErrAlreadyBooked
+	}
+	return models.Booking{}, false, models.ErrSlotTaken
+}
+
+// bookingsLock is the PostgreSQL advisory lock key for booking writes.
+const bookingsLock = 0x64726970 // "drip"
+
+// LockBookings runs fn in a transaction during which no other booking is
+// made or moved, so rules that span bookings (the buffer between calls, the
+// daily cap) hold under concurrency; the unique indexes remain the last
+// word. fn must use the Store it is given. On SQLite the one connection
+// already serialises transactions.
+func (s *Store) LockBookings(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.Dialect() == "postgres" {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", bookingsLock).Error; err != nil {
+				return fmt.Errorf("lock bookings: %w", err)
+			}
+		}
+		return fn(&Store{db: tx, now: s.now})
+	})
+}
+
+// Booking returns one booking.
+func (s *Store) Booking(ctx context.Context, id int64) (models.Booking, error) {
+	return take[models.Booking](s.db.WithContext(ctx).Where("id = ?", id), fmt.Sprintf("booking %d", id))
+}
+
+// ActiveBooking returns the subscriber's confirmed booking, or ErrNotFound.
+func (s *Store) ActiveBooking(ctx context.Context, subscriberID int64) (models.Booking, error) {
+	q := s.db.WithContext(ctx).Where("subscriber_id = ? AND status = ?", subscriberID, models.BookingConfirmed)
+	return take[models.Booking](q, "active booking")
+}
+
+// HasActiveBooking reports whether the subscriber has a confirmed call.
+func (s *Store) HasActiveBooking(ctx context.Context, subscriberID int64) (bool, error) {
+	_, err := s.ActiveBooking(ctx, subscriberID)
+	if errors.Is(err, models.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// BookedStarts lists the starts of confirmed bookings in [from, to).
+func (s *Store) BookedStarts(ctx context.Context, from, to time.Time) ([]time.Time, error) {
+	var starts []time.Time
+	err := s.db.WithContext(ctx).Model(&models.Booking{}).
+		Where("status = ? AND starts_at >= ? AND starts_at < ?", models.BookingConfirmed, from, to).
+		Order("starts_at").Pluck("starts_at", &starts).Error
+	if err != nil {
+		return nil, fmt.Errorf("list booked starts: %w", err)
+	}
+	return starts, nil
+}
+
+// UpcomingBookings lists confirmed bookings starting after from whose
+// latest change was announced, soonest first, for the reconciler's
+// reminders: a reminder never comes before the confirmation.
+func (s *Store) UpcomingBookings(ctx context.Context, from time.Time, limit int) ([]models.Booking, error) {
+	var bs []models.Booking
+	err := s.db.WithContext(ctx).Where("status = ? AND starts_at > ? AND notified_sequence = sequence", models.BookingConfirmed, from).
+		Order("starts_at").Limit(limit).Find(&bs).Error
+	if err != nil {
+		return nil, fmt.Errorf("list upcoming bookings: %w", err)
+	}
+	return bs, nil
+}
+
+// CancelBooking cancels a confirmed booking and frees its slot. Cancelling
+// twice is ErrNotConfirmed.
+func (s *Store) CancelBooking(ctx context.Context, id int64) (models.Booking, error) {
+	now := s.now()
+	return s.updateConfirmed(ctx, id, "cancel", map[string]any{
+		"status": models.BookingCancelled, "sequence": gorm.Expr("sequence + 1"), "cancelled_at": now, "updated_at": now,
+	})
+}
+
+// RescheduleBooking moves a confirmed booking to a new slot, keeping its UID
+// and raising its sequence. A taken slot is ErrSlotTaken.
+func (s *Store) RescheduleBooking(ctx context.Context, id int64, start, end time.Time) (models.Booking, error) {
+	return s.updateConfirmed(ctx, id, "reschedule", map[string]any{
+		"starts_at": start.UTC(), "ends_at": end.UTC(), "sequence": gorm.Expr("sequence + 1"), "updated_at": s.now(),
+	})
+}
+
+// updateConfirmed changes a confirmed booking and returns it as it is now:
+// ErrNotConfirmed when it was not confirmed, ErrSlotTaken when the change
+// ran into another confirmed booking's start.
+func (s *Store) updateConfirmed(ctx context.Context, id int64, what string, fields map[string]any) (models.Booking, error) {
+	var changed int64
+	// Its own (nested) transaction, so a refused update inside LockBookings
+	// rolls back to a savepoint and the query below still works.
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&models.Booking{}).Where("id = ? AND status = ?", id, models.BookingConfirmed).Updates(fields)
+		changed = res.RowsAffected
+		return res.Error
+	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return models.Booking{}, models.ErrSlotTaken
+	}
+	if err != nil {
+		return models.Booking{}, fmt.Errorf("%s booking %d: %w", what, id, err)
+	}
+	b, err := s.Booking(ctx, id)
+	if err != nil {
+		return b, err
+	}
+	if changed == 0 {
+		return b, models.ErrNotConfirmed
+	}
+	return b, nil
+}
+
+// RecordClick stores a click on the booking link of a lesson.
+func (s *Store) RecordClick(ctx context.Context, subscriberID int64, lesson string) error {
+	c := models.Click{SubscriberID: subscriberID, Lesson: lesson, CreatedAt: s.now()}
+	if err := s.db.WithContext(ctx).Create(&c).Error; err != nil {
+		return fmt.Errorf("record click: %w", err)
+	}
+	return nil
+}
+
+// Clicks lists a subscriber's clicks, oldest first.
+func (s *Store) Clicks(ctx context.Context, subscriberID int64) ([]models.Click, error) {
+	var cs []models.Click
+	if err := s.db.WithContext(ctx).Where("subscriber_id = ?", subscriberID).Order("id").Find(&cs).Error; err != nil {
+		return nil, fmt.Errorf("list clicks: %w", err)
+	}
+	return cs, nil
+}
+
+// BookingByIdempotencyKey returns the booking a key made, or ErrNotFound.
+func (s *Store) BookingByIdempotencyKey(ctx context.Context, key string) (models.Booking, error) {
+	return take[models.Booking](s.db.WithContext(ctx).Where("idempotency_key = ?", key), "booking by idempotency key")
+}
+
+// UnannouncedBookings lists bookings whose latest change was not yet
+// announced by email, for the reconciler.
+func (s *Store) UnannouncedBookings(ctx context.Context, limit int) ([]models.Booking, error) {
+	var bs []models.Booking
+	err := s.db.WithContext(ctx).Where("notified_sequence < sequence").Order("updated_at").Limit(limit).Find(&bs).Error
+	if err != nil {
+		return nil, fmt.Errorf("list unannounced bookings: %w", err)
+	}
+	return bs, nil
+}
+
+// MarkBookingNotified records that the emails for a sequence went out.
+func (s *Store) MarkBookingNotified(ctx context.Context, id int64, sequence int) error {
+	err := s.db.WithContext(ctx).Model(&models.Booking{}).Where("id = ? AND notified_sequence < ?", id, sequence).
+		Update("notified_sequence", sequence).Error
+	if err != nil {
+		return fmt.Errorf("mark booking %d notified: %w", id, err)
+	}
+	return nil
+}
+
+// BookingStore is the Store as package booking declares it.
+type BookingStore struct{ *Store }
+
+// LockBookings runs fn under the bookings lock (see Store.LockBookings).
+func (b BookingStore) LockBookings(ctx context.Context, fn func(tx booking.Tx) error) error {
+	return b.Store.LockBookings(ctx, func(tx *Store) error { return fn(tx) })
+}

@@ -1,0 +1,130 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/dripbook/dripbook/models"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// ClaimDelivery takes the right to send one email. It succeeds for a new,
+// queued or retrying delivery, and for one stuck in sending for longer than
+// lease (its worker died). It fails with ErrAlreadySent, ErrDeliveryFailed or
+// ErrInFlight otherwise. The claim is one conditional UPDATE, so two workers
+// never both win.
+func (s *Store) ClaimDelivery(ctx context.Context, key models.DeliveryKey, lease time.Duration) error {
+	now := s.now()
+	db := s.db.WithContext(ctx)
+	d := models.Delivery{SubscriberID: key.SubscriberID, Kind: key.Kind, Step: key.Step,
+		State: models.DeliverySending, Attempts: 1, CreatedAt: now, UpdatedAt: now}
+	ins := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&d)
+	if ins.Error != nil {
+		return fmt.Errorf("claim %s: %w", key, ins.Error)
+	}
+	if ins.RowsAffected == 1 {
+		return nil
+	}
+	upd := db.Model(&models.Delivery{}).
+		Where("subscriber_id = ? AND kind = ? AND step = ?", key.SubscriberID, key.Kind, key.Step).
+		Where("state IN ? OR (state = ? AND updated_at < ?)", []string{models.DeliveryQueued, models.DeliveryRetry}, models.DeliverySending, now.Add(-lease)).
+		Updates(map[string]any{"state": models.DeliverySending, "attempts": gorm.Expr("attempts + 1"), "updated_at": now})
+	if upd.Error != nil {
+		return fmt.Errorf("claim %s: %w", key, upd.Error)
+	}
+	if upd.RowsAffected == 1 {
+		return nil
+	}
+	cur, err := s.Delivery(ctx, key)
+	if err != nil {
+		return err
+	}
+	switch cur.State {
+	case models.DeliverySent:
+		return models.ErrAlreadySent
+	case models.DeliveryFailed:
+		return models.ErrDeliveryFailed
+	default:
+		return models.ErrInFlight
+	}
+}
+
+// Delivery returns one delivery by key.
+func (s *Store) Delivery(ctx context.Context, key models.DeliveryKey) (models.Delivery, error) {
+	q := s.db.WithContext(ctx).Where("subscriber_id = ? AND kind = ? AND step = ?", key.SubscriberID, key.Kind, key.Step)
+	return take[models.Delivery](q, "delivery "+key.String())
+}
+
+// Deliveries lists a subscriber's deliveries in the order they were created.
+func (s *Store) Deliveries(ctx context.Context, subscriberID int64) ([]models.Delivery, error) {
+	var ds []models.Delivery
+	if err := s.db.WithContext(ctx).Where("subscriber_id = ?", subscriberID).Order("id").Find(&ds).Error; err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	return ds, nil
+}
+
+// SentSteps returns the steps of kind already sent to a subscriber.
+func (s *Store) SentSteps(ctx context.Context, subscriberID int64, kind string) (map[string]bool, error) {
+	var steps []string
+	err := s.db.WithContext(ctx).Model(&models.Delivery{}).
+		Where("subscriber_id = ? AND kind = ? AND state = ?", subscriberID, kind, models.DeliverySent).
+		Pluck("step", &steps).Error
+	if err != nil {
+		return nil, fmt.Errorf("list sent steps: %w", err)
+	}
+	sent := make(map[string]bool, len(steps))
+	for _, st := range steps {
+		sent[st] = true
+	}
+	return sent, nil
+}
+
+// RetryFailed puts a subscriber's permanently failed deliveries of kind back
+// in the queue: after a fresh opt-in, the address is worth another try.
+func (s *Store) RetryFailed(ctx context.Context, subscriberID int64, kind string) error {
+	err := s.db.WithContext(ctx).Model(&models.Delivery{}).
+		Where("subscriber_id = ? AND kind = ? AND state = ?", subscriberID, kind, models.DeliveryFailed).
+		Updates(map[string]any{"state": models.DeliveryQueued, "updated_at": s.now()}).Error
+	if err != nil {
+		return fmt.Errorf("retry failed deliveries: %w", err)
+	}
+	return nil
+}
+
+// MarkSent records a successful send.
+func (s *Store) MarkSent(ctx context.Context, key models.DeliveryKey) error {
+	return s.mark(ctx, key, models.DeliverySent, "")
+}
+
+// MarkRetry records a temporary failure; the delivery will be claimed again.
+func (s *Store) MarkRetry(ctx context.Context, key models.DeliveryKey, cause error) error {
+	return s.mark(ctx, key, models.DeliveryRetry, cause.Error())
+}
+
+// MarkFailed records a permanent failure.
+func (s *Store) MarkFailed(ctx context.Context, key models.DeliveryKey, cause error) error {
+	return s.mark(ctx, key, models.DeliveryFailed, cause.Error())
+}
+
+func (s *Store) mark(ctx context.Context, key models.DeliveryKey, state, lastErr string) error {
+	if err := markDelivery(s.db.WithContext(ctx), key, state, lastErr, s.now()); err != nil {
+		return fmt.Errorf("mark %s %s: %w", key, state, err)
+	}
+	return nil
+}
+
+func markDelivery(tx *gorm.DB, key models.DeliveryKey, state, lastErr string, now time.Time) error {
+	fields := map[string]any{"state": state, "updated_at": now}
+	if lastErr != "" {
+		fields["last_error"] = truncate(lastErr, 1000)
+	}
+	if state == models.DeliverySent {
+		fields["sent_at"] = now
+	}
+	return tx.Model(&models.Delivery{}).
+		Where("subscriber_id = ? AND kind = ? AND step = ?", key.SubscriberID, key.Kind, key.Step).
+		Updates(fields).Error
+}

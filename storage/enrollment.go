@@ -1,0 +1,88 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/dripbook/dripbook/models"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Enrollment returns a subscriber's enrollment.
+func (s *Store) Enrollment(ctx context.Context, subscriberID int64) (models.Enrollment, error) {
+	return take[models.Enrollment](s.db.WithContext(ctx).Where("subscriber_id = ?", subscriberID), fmt.Sprintf("enrollment %d", subscriberID))
+}
+
+// SaveEnrollment creates or replaces a subscriber's enrollment and marks the
+// next lesson queued in the delivery log.
+func (s *Store) SaveEnrollment(ctx context.Context, e models.Enrollment) error {
+	now := s.now()
+	e.UpdatedAt = now
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = now
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "subscriber_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"status", "next_step", "next_send_at", "last_day", "anchor", "updated_at"}),
+		}).Create(&e).Error
+		if err != nil {
+			return err
+		}
+		return queueDelivery(tx, e, now)
+	})
+	if err != nil {
+		return fmt.Errorf("save enrollment %d: %w", e.SubscriberID, err)
+	}
+	return nil
+}
+
+// CompleteStep records a lesson as sent and moves the enrollment on to next,
+// in one transaction, so a crash never leaves the two disagreeing.
+func (s *Store) CompleteStep(ctx context.Context, key models.DeliveryKey, next models.Enrollment) error {
+	now := s.now()
+	next.UpdatedAt = now
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := markDelivery(tx, key, models.DeliverySent, "", now); err != nil {
+			return err
+		}
+		err := tx.Model(&models.Enrollment{}).Where("subscriber_id = ? AND next_step = ?", key.SubscriberID, key.Step).
+			Updates(map[string]any{
+				"status": next.Status, "next_step": next.NextStep, "next_send_at": next.NextSendAt,
+				"last_day": next.LastDay, "anchor": next.Anchor, "updated_at": now,
+			}).Error
+		if err != nil {
+			return err
+		}
+		return queueDelivery(tx, next, now)
+	})
+	if err != nil {
+		return fmt.Errorf("complete %s: %w", key, err)
+	}
+	return nil
+}
+
+// DueEnrollments lists active enrollments of active subscribers whose next
+// lesson is due by until, oldest first.
+func (s *Store) DueEnrollments(ctx context.Context, until time.Time, limit int) ([]models.Enrollment, error) {
+	var es []models.Enrollment
+	err := s.db.WithContext(ctx).
+		Joins("JOIN subscribers ON subscribers.id = enrollments.subscriber_id").
+		Where("enrollments.status = ? AND subscribers.status = ?", models.EnrollmentActive, models.StatusActive).
+		Where("enrollments.next_send_at IS NOT NULL AND enrollments.next_send_at <= ?", until).
+		Order("enrollments.next_send_at").Limit(limit).Find(&es).Error
+	if err != nil {
+		return nil, fmt.Errorf("list due enrollments: %w", err)
+	}
+	return es, nil
+}
+
+func queueDelivery(tx *gorm.DB, e models.Enrollment, now time.Time) error {
+	if e.Status != models.EnrollmentActive || e.NextStep == "" {
+		return nil
+	}
+	d := models.Delivery{SubscriberID: e.SubscriberID, Kind: models.KindLesson, Step: e.NextStep, State: models.DeliveryQueued, CreatedAt: now, UpdatedAt: now}
+	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&d).Error
+}

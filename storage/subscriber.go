@@ -1,0 +1,189 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dripbook/dripbook/models"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Subscribe stores a signup. A new address is created as pending; a pending
+// one gets a new confirmation round only after ConfirmResendAfter; an
+// unsubscribed or bounced one goes back to pending; an active one is left
+// alone. Uniqueness is the database's: concurrent signups of one address make
+// one row and one round.
+func (s *Store) Subscribe(ctx context.Context, in models.Signup) (models.SignupResult, error) {
+	now := s.now()
+	var res models.SignupResult
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		sub := models.Subscriber{
+			Email: in.Email, Name: in.Name, Timezone: in.Timezone,
+			Status: models.StatusPending, ConfirmRound: 1, ConfirmRequestedAt: now,
+			CreatedAt: now, UpdatedAt: now,
+		}
+		ins := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "email"}}, DoNothing: true}).Create(&sub)
+		if ins.Error != nil {
+			return ins.Error
+		}
+		if ins.RowsAffected == 1 {
+			res = models.SignupResult{SubscriberID: sub.ID, Round: 1}
+			return insertConsent(tx, sub.ID, in, now)
+		}
+		if err := tx.Where("email = ?", in.Email).Take(&sub).Error; err != nil {
+			return err
+		}
+		res.SubscriberID = sub.ID
+		var upd *gorm.DB
+		switch sub.Status {
+		case models.StatusActive:
+			return nil
+		case models.StatusPending:
+			upd = tx.Model(&models.Subscriber{}).
+				Where("id = ? AND status = ? AND confirm_requested_at < ?", sub.ID, models.StatusPending, now.Add(-models.ConfirmResendAfter)).
+				Updates(map[string]any{
+					"confirm_round":        gorm.Expr("confirm_round + 1"),
+					"confirm_requested_at": now,
+					"updated_at":           now,
+				})
+		default: // unsubscribed or bounced: start again with a fresh opt-in
+			upd = tx.Model(&models.Subscriber{}).
+				Where("id = ? AND status = ?", sub.ID, sub.Status).
+				Updates(map[string]any{
+					"status":               models.StatusPending,
+					"name":                 in.Name,
+					"timezone":             in.Timezone,
+					"confirm_round":        gorm.Expr("confirm_round + 1"),
+					"confirm_requested_at": now,
+					"updated_at":           now,
+				})
+		}
+		if upd.Error != nil {
+			return upd.Error
+		}
+		if upd.RowsAffected == 0 {
+			return nil
+		}
+		if err := tx.Select("confirm_round").Where("id = ?", sub.ID).Take(&sub).Error; err != nil {
+			return err
+		}
+		res.Round = sub.ConfirmRound
+		return insertConsent(tx, sub.ID, in, now)
+	})
+	if err != nil {
+		return models.SignupResult{}, fmt.Errorf("subscribe: %w", err)
+	}
+	return res, nil
+}
+
+func insertConsent(tx *gorm.DB, id int64, in models.Signup, now time.Time) error {
+	return tx.Create(&models.Consent{
+		SubscriberID: id, IP: in.IP, UserAgent: truncate(in.UserAgent, 512),
+		TextVersion: in.TextVersion, CreatedAt: now,
+	}).Error
+}
+
+// Subscriber returns one subscriber by id.
+func (s *Store) Subscriber(ctx context.Context, id int64) (models.Subscriber, error) {
+	return take[models.Subscriber](s.db.WithContext(ctx).Where("id = ?", id), fmt.Sprintf("subscriber %d", id))
+}
+
+// SubscriberByEmail returns one subscriber by normalised address.
+func (s *Store) SubscriberByEmail(ctx context.Context, email string) (models.Subscriber, error) {
+	return take[models.Subscriber](s.db.WithContext(ctx).Where("email = ?", email), "subscriber by email")
+}
+
+// Confirm turns a pending subscriber active and records the confirmation on
+// their latest consent. It reports whether this call made the change, so a
+// second click on the link does nothing twice.
+func (s *Store) Confirm(ctx context.Context, id int64) (bool, error) {
+	now := s.now()
+	changed := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&models.Subscriber{}).Where("id = ? AND status = ?", id, models.StatusPending).
+			Updates(map[string]any{"status": models.StatusActive, "confirmed_at": now, "updated_at": now})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		changed = true
+		var c models.Consent
+		err := tx.Where("subscriber_id = ?", id).Order("id DESC").Take(&c).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return tx.Model(&c).Update("confirmed_at", now).Error
+	})
+	if err != nil {
+		return false, fmt.Errorf("confirm subscriber %d: %w", id, err)
+	}
+	return changed, nil
+}
+
+// Unsubscribe stops all mail to a subscriber at once. It is idempotent and
+// reports whether this call made the change.
+func (s *Store) Unsubscribe(ctx context.Context, id int64) (bool, error) {
+	now := s.now()
+	res := s.db.WithContext(ctx).Model(&models.Subscriber{}).
+		Where("id = ? AND status IN ?", id, []string{models.StatusPending, models.StatusActive}).
+		Updates(map[string]any{"status": models.StatusUnsubscribed, "unsubscribed_at": now, "updated_at": now})
+	if res.Error != nil {
+		return false, fmt.Errorf("unsubscribe %d: %w", id, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// MarkBounced records that the address does not exist and stops its course.
+func (s *Store) MarkBounced(ctx context.Context, id int64) error {
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&models.Subscriber{}).Where("id = ?", id).
+			Updates(map[string]any{"status": models.StatusBounced, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		return tx.Model(&models.Enrollment{}).Where("subscriber_id = ?", id).
+			Updates(map[string]any{"status": models.EnrollmentStopped, "next_send_at": nil, "updated_at": now}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("mark %d bounced: %w", id, err)
+	}
+	return nil
+}
+
+// Consents lists a subscriber's consent records, oldest first.
+func (s *Store) Consents(ctx context.Context, id int64) ([]models.Consent, error) {
+	var cs []models.Consent
+	if err := s.db.WithContext(ctx).Where("subscriber_id = ?", id).Order("id").Find(&cs).Error; err != nil {
+		return nil, fmt.Errorf("list consents: %w", err)
+	}
+	return cs, nil
+}
+
+// UnsentConfirmations lists pending subscribers whose current confirmation
+// round has no delivery that finished, requested after since.
+func (s *Store) UnsentConfirmations(ctx context.Context, since time.Time, limit int) ([]models.PendingConfirmation, error) {
+	var out []models.PendingConfirmation
+	err := s.db.WithContext(ctx).Model(&models.Subscriber{}).
+		Select("subscribers.id AS subscriber_id, subscribers.confirm_round AS round").
+		Where("subscribers.status = ? AND subscribers.confirm_requested_at > ?", models.StatusPending, since).
+		Where("NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = subscribers.id AND d.kind = ? AND d.step = CAST(subscribers.confirm_round AS TEXT) AND d.state IN ?)",
+			models.KindConfirm, []string{models.DeliverySent, models.DeliveryFailed}).
+		Order("subscribers.id").Limit(limit).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list unsent confirmations: %w", err)
+	}
+	return out, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
