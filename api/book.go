@@ -9,6 +9,7 @@ import (
 
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/timezone"
 	"github.com/dripbook/dripbook/token"
 )
 
@@ -111,7 +112,7 @@ func (s *server) book(c echo.Context, subID int64, in bookInput) (models.Booking
 	if s.isLesson(in.From) {
 		r.SourceLesson = in.From
 	}
-	if _, ok := loadZone(in.TZ); ok {
+	if timezone.Valid(in.TZ) {
 		r.Timezone = in.TZ
 	}
 	b, created, err := s.Bookings.Book(c.Request().Context(), r)
@@ -137,11 +138,11 @@ func (s *server) renderBook(c echo.Context, status int, tok string, sub models.S
 	switch {
 	case err == nil:
 		v.Active = &activeView{
-			When:  callTime(active, pickZone(s.Bookings.Rules().Location, active.Timezone, sub.Timezone)),
+			When:  callTime(active, timezone.First(s.Bookings.Rules().Location, active.Timezone, sub.Timezone)),
 			Paths: token.BookingPaths(s.Signer, active.ID, s.Now()),
 		}
 	case errors.Is(err, models.ErrNotFound):
-		loc := pickZone(s.Bookings.Rules().Location, in.TZ, sub.Timezone)
+		loc := timezone.First(s.Bookings.Rules().Location, in.TZ, sub.Timezone)
 		if v.Picker, err = s.picker(ctx, loc, in.Start); err != nil {
 			return err
 		}

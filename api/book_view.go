@@ -61,7 +61,7 @@ func (s *server) picker(ctx context.Context, loc *time.Location, chosen string) 
 		day := dayView{Label: d.Label}
 		for _, sl := range d.Slots {
 			v := formatUTC(sl.Start)
-			day.Slots = append(day.Slots, slotView{Value: v, Label: sl.Start.In(loc).Format("15:04"), Checked: v == chosen})
+			day.Slots = append(day.Slots, slotView{Value: v, Label: sl.Start.In(loc).Format(booking.ClockFormat), Checked: v == chosen})
 		}
 		p.Days = append(p.Days, day)
 	}
@@ -83,7 +83,7 @@ func zoneLabel(loc *time.Location, t time.Time) string {
 // Europe/Berlin (CET)".
 func callTime(b models.Booking, loc *time.Location) string {
 	start, end := b.Start.In(loc), b.End.In(loc)
-	return start.Format("Monday 2 January 2006, 15:04") + "–" + end.Format("15:04") + " " + zoneLabel(loc, b.Start)
+	return start.Format(booking.LongFormat) + "–" + end.Format(booking.ClockFormat) + " " + zoneLabel(loc, b.Start)
 }
 
 // minutes is a call's length for the page's copy.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dripbook/dripbook/calendar"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/timezone"
 	"github.com/dripbook/dripbook/token"
 )
 
@@ -34,7 +35,7 @@ func (s *server) managed(c echo.Context, purpose string) (models.Booking, error)
 func (s *server) manageView(c echo.Context, b models.Booking) manageView {
 	return manageView{
 		Paths:     token.BookingPaths(s.Signer, b.ID, s.Now()),
-		When:      callTime(b, pickZone(s.Bookings.Rules().Location, b.Timezone)),
+		When:      callTime(b, timezone.First(s.Bookings.Rules().Location, b.Timezone)),
 		Confirmed: b.Status == models.BookingConfirmed,
 		BookAgain: s.Links.Book(b.SubscriberID, ""),
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/timezone"
 	"github.com/dripbook/dripbook/token"
 )
 
@@ -73,7 +74,7 @@ func (s *server) renderReschedule(c echo.Context, status int, b models.Booking, 
 	if err != nil {
 		return err
 	}
-	loc := pickZone(s.Bookings.Rules().Location, tz, b.Timezone, sub.Timezone)
+	loc := timezone.First(s.Bookings.Rules().Location, tz, b.Timezone, sub.Timezone)
 	if v.Picker, err = s.picker(ctx, loc, chosen); err != nil {
 		return err
 	}

@@ -5,14 +5,15 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/dripbook/dripbook/timezone"
 )
 
 // Limits on signup input. 254 is the longest address SMTP can carry
 // (RFC 5321 path limit minus the angle brackets).
 const (
-	maxEmailLen    = 254
-	maxNameLen     = 100
-	maxTimezoneLen = 64
+	maxEmailLen = 254
+	maxNameLen  = 100
 )
 
 // signupRequest is what a visitor sends, from the form or as JSON. It is not
@@ -73,7 +74,7 @@ func checkTimezone(tz string) error {
 	if tz == "" {
 		return nil
 	}
-	if _, ok := loadZone(tz); ok {
+	if timezone.Valid(tz) {
 		return nil
 	}
 	return &FieldError{Field: "timezone", Message: "Unknown time zone."}

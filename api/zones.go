@@ -1,7 +1,5 @@
 package api
 
-import "time"
-
 // commonZones are offered on the booking page, west to east, for a visitor
 // whose browser did not say where they are. The visitor's current zone is
 // added when it is not among them.
@@ -14,30 +12,6 @@ var commonZones = []string{
 	"Europe/Helsinki", "Europe/Istanbul", "Africa/Lagos", "Africa/Johannesburg", "Africa/Nairobi",
 	"Asia/Dubai", "Asia/Kolkata", "Asia/Singapore", "Asia/Shanghai", "Asia/Tokyo",
 	"Australia/Sydney", "Pacific/Auckland",
-}
-
-// loadZone loads an IANA zone a visitor or a stored record names. "Local"
-// is the server's zone, not theirs, and is refused like any unknown name.
-func loadZone(name string) (*time.Location, bool) {
-	if name == "" || name == "Local" || len(name) > maxTimezoneLen {
-		return nil, false
-	}
-	loc, err := time.LoadLocation(name)
-	return loc, err == nil
-}
-
-// pickZone is the first valid zone of names, or fallback: the visitor's
-// choice in the URL first, then what is stored about them, then the coach's.
-func pickZone(fallback *time.Location, names ...string) *time.Location {
-	for _, n := range names {
-		if loc, ok := loadZone(n); ok {
-			return loc
-		}
-	}
-	if fallback == nil {
-		return time.UTC
-	}
-	return fallback
 }
 
 // zoneChoices lists the zones for the picker, current first when it is not

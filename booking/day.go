@@ -27,7 +27,7 @@ func ByDay(slots []Slot, loc *time.Location) []Day {
 			days[n-1].Slots = append(days[n-1].Slots, s)
 			continue
 		}
-		days = append(days, Day{Date: d, Label: d.midnight().Format("Monday 2 January"), Slots: []Slot{s}})
+		days = append(days, Day{Date: d, Label: d.midnight().Format(DayFormat), Slots: []Slot{s}})
 	}
 	return days
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/relay"
+	"github.com/dripbook/dripbook/timezone"
+	"github.com/dripbook/dripbook/weblink"
 )
 
 // Config is every setting dripbook reads. It is built once by Load and passed
@@ -170,8 +172,8 @@ func (p *parser) mailFrom(name, v string) string {
 
 func (p *parser) baseURL(name, def string) string {
 	v := p.str(name, def)
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, err := weblink.Absolute(v)
+	if err != nil {
 		p.fail(name, "must be an absolute http(s) URL such as https://coach.example.com, got %q", v)
 		return def
 	}
@@ -186,8 +188,7 @@ func (p *parser) absURL(name string) string {
 	if v == "" {
 		return ""
 	}
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if _, err := weblink.Absolute(v); err != nil {
 		p.fail(name, "must be an absolute http(s) URL, got %q", v)
 	}
 	return v
@@ -223,9 +224,9 @@ func (p *parser) secret(name string) []byte {
 
 func (p *parser) location(name, def string) *time.Location {
 	v := p.str(name, def)
-	loc, err := time.LoadLocation(v)
+	loc, err := timezone.Load(v)
 	if err != nil {
-		p.fail(name, "unknown IANA time zone %q", v)
+		p.fail(name, "unknown IANA time zone %q: name one such as Europe/Berlin", v)
 		return time.UTC
 	}
 	return loc

@@ -1,11 +1,14 @@
-// Package drip decides which lesson a subscriber gets next and when. It is
-// pure: no database, no queue, no clock of its own.
+// Package drip runs the course: the rules for which lesson a subscriber gets
+// next and when, and the engine that sends each email once and plans the next
+// step through the Store, Queue, Renderer and Mailer it declares. It knows no
+// database, queue, SMTP server or HTTP.
 package drip
 
 import (
 	"time"
 
 	"github.com/dripbook/dripbook/course"
+	"github.com/dripbook/dripbook/timezone"
 )
 
 // Schedule is the course's timing.
@@ -21,12 +24,7 @@ func (s Schedule) Calendar() bool { return s.Day == 24*time.Hour }
 
 // Location returns the subscriber's zone, or the default one.
 func (s Schedule) Location(tz string) *time.Location {
-	if tz != "" {
-		if loc, err := time.LoadLocation(tz); err == nil {
-			return loc
-		}
-	}
-	return s.DefaultTZ
+	return timezone.First(s.DefaultTZ, tz)
 }
 
 // DueAt is when the lesson for day falls due for a subscriber whose day 0

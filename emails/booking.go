@@ -1,15 +1,14 @@
 package emails
 
 import (
-	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/weblink"
 )
 
 // BookingConfirmation tells the subscriber their call is booked, or moved
@@ -142,7 +141,7 @@ func (r *Renderer) coachBrief(v booking.Notice, event booking.Event) (message.Co
 	lines = append(lines, field("Email", orNone(mdLine(v.SubscriberEmail), "not given")))
 	b.para(lines...)
 	b.brief(v, loc)
-	subject := prefix + nameSlot + ", " + v.Start.In(loc).Format("Mon 2 Jan 15:04")
+	subject := prefix + nameSlot + ", " + v.Start.In(loc).Format(booking.ShortFormat)
 	return r.Markdown(subject, when+". Their answers and course history are inside.", b.String(),
 		course.Vars{FirstName: who}, FooterTransactional)
 }
@@ -165,7 +164,7 @@ func (b *mdBody) brief(v booking.Notice, loc *time.Location) {
 	b.para("## How they got here")
 	subscribed := "not known"
 	if !v.SubscribedAt.IsZero() {
-		subscribed = mdLine(v.SubscribedAt.In(loc).Format("Monday 2 January 2006, 15:04") + " (" + loc.String() + ")")
+		subscribed = mdLine(v.SubscribedAt.In(loc).Format(booking.LongFormat) + " (" + loc.String() + ")")
 	}
 	b.para(field("Subscribed", subscribed), field("Booked from", orNone(mdLine(v.SourceLesson), "not known")))
 	b.para("**Lessons received**")
@@ -233,12 +232,9 @@ func (l bookingLinks) changes(b *mdBody) {
 // nothing in an inbox, and percent-encodes the characters that would end a
 // Markdown link or start a {{ variable }}.
 func linkURL(raw string) (string, error) {
-	u, err := url.Parse(raw)
+	u, err := weblink.Absolute(raw)
 	if err != nil {
 		return "", err
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", errors.New("must be an absolute http(s) URL")
 	}
 	return urlEscaper.Replace(u.String()), nil
 }

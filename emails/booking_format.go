@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/message"
 )
 
@@ -90,13 +91,12 @@ var newlines = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 // longWhen is a call's time in loc, like "Tuesday 10 March 2026,
 // 14:00–14:30 (Europe/London)", naming the zone so nobody has to guess it.
 func longWhen(start, end time.Time, loc *time.Location) string {
-	const day, clock = "Monday 2 January 2006, ", "15:04"
 	s, e := start.In(loc), end.In(loc)
-	out := s.Format(day + clock)
+	out := s.Format(booking.LongFormat)
 	if sameDay(s, e) {
-		out += "–" + e.Format(clock)
+		out += "–" + e.Format(booking.ClockFormat)
 	} else {
-		out += " – " + e.Format(day+clock)
+		out += " – " + e.Format(booking.LongFormat)
 	}
 	return out + " (" + loc.String() + ")"
 }
@@ -110,7 +110,7 @@ func sameDay(a, b time.Time) bool {
 // shortWhen is a start time short enough for a subject: "Tue 10 Mar, 14:00
 // (Europe/London)".
 func shortWhen(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format("Mon 2 Jan, 15:04") + " (" + loc.String() + ")"
+	return t.In(loc).Format(booking.ShortFormat) + " (" + loc.String() + ")"
 }
 
 // naturalDuration writes d as people say it: "24 hours", "1 hour 30

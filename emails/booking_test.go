@@ -175,7 +175,7 @@ func TestCoachBrief(t *testing.T) {
 		t.Run(string(c.event), func(t *testing.T) {
 			e, err := r.CoachBrief(v, c.event)
 			require.NoError(t, err)
-			require.Equal(t, c.prefix+"Ada Lovelace, Tue 10 Mar 20:00", e.Subject, "the coach's zone")
+			require.Equal(t, c.prefix+"Ada Lovelace, Tue 10 Mar, 20:00", e.Subject, "the coach's zone")
 			doc, text := checkCleanBookingEmail(t, e)
 			require.Contains(t, e.HTML, "<strong>Ada Lovelace</strong> "+c.did)
 			for _, s := range []string{doc.text, text} {
@@ -207,7 +207,7 @@ func TestCoachBriefSameZoneAndUnknowns(t *testing.T) {
 	e, err := r.CoachBrief(v, booking.EventBooked)
 	require.NoError(t, err)
 
-	require.Equal(t, "New discovery call: ada@example.org, Tue 10 Mar 20:00", e.Subject)
+	require.Equal(t, "New discovery call: ada@example.org, Tue 10 Mar, 20:00", e.Subject)
 	_, text := checkCleanBookingEmail(t, e)
 	require.Contains(t, text, "When: "+coachWhen)
 	require.NotContains(t, text, "Their time", "the same zone is not shown twice")
@@ -264,7 +264,7 @@ func TestBookingUserTextStaysText(t *testing.T) {
 
 	e, err := r.CoachBrief(v, booking.EventBooked)
 	require.NoError(t, err)
-	require.Equal(t, "New discovery call: <b>*Ada*</b>{{booking_url}} [L](https://evil.example) www.evil.example, Tue 10 Mar 20:00", e.Subject)
+	require.Equal(t, "New discovery call: <b>*Ada*</b>{{booking_url}} [L](https://evil.example) www.evil.example, Tue 10 Mar, 20:00", e.Subject)
 	require.Contains(t, e.HTML, `&lt;script&gt;alert(1)&lt;/script&gt; [click](https://evil.example) **bold**`)
 	require.Contains(t, e.HTML, `<strong>Why **now**? [q](https://evil.example)</strong>`)
 	require.Contains(t, e.HTML, `<li style="margin:0 0 8px 0;">&lt;img src=x onerror=alert(1)&gt;</li>`)

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	stdhtml "html"
 	htmltemplate "html/template"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/weblink"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
@@ -61,8 +61,8 @@ func NewRenderer(c *course.Course, site Site) (*Renderer, error) {
 	if c == nil {
 		return nil, errors.New("new renderer: no course")
 	}
-	base, err := url.Parse(site.BaseURL)
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+	base, err := weblink.Absolute(site.BaseURL)
+	if err != nil {
 		return nil, fmt.Errorf("new renderer: base URL %q must be an absolute http(s) URL", site.BaseURL)
 	}
 	r := &Renderer{

@@ -6,10 +6,16 @@ import (
 	"time"
 )
 
+// Kind is what an email in the delivery log is for.
+type Kind string
+
 // Delivery kinds.
 const (
-	KindConfirm = "confirm"
-	KindLesson  = "lesson"
+	KindConfirm  Kind = "confirm"  // the double opt-in email of one signup round
+	KindLesson   Kind = "lesson"   // one lesson of the course
+	KindBooking  Kind = "booking"  // the subscriber's confirmation or cancellation of a call
+	KindBrief    Kind = "brief"    // the coach's brief about a call
+	KindReminder Kind = "reminder" // a reminder before a call
 )
 
 // Delivery states: queued → sending → sent or failed. retry is a sending that
@@ -37,7 +43,7 @@ var ErrDeliveryFailed = errors.New("failed permanently before")
 type Delivery struct {
 	ID           int64 `gorm:"primaryKey"`
 	SubscriberID int64
-	Kind         string
+	Kind         Kind
 	Step         string
 	State        string
 	Attempts     int
@@ -50,7 +56,7 @@ type Delivery struct {
 // DeliveryKey identifies one email to one subscriber.
 type DeliveryKey struct {
 	SubscriberID int64
-	Kind         string
+	Kind         Kind
 	Step         string
 }
 

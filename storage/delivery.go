@@ -67,7 +67,7 @@ func (s *Store) Deliveries(ctx context.Context, subscriberID int64) ([]models.De
 }
 
 // SentSteps returns the steps of kind already sent to a subscriber.
-func (s *Store) SentSteps(ctx context.Context, subscriberID int64, kind string) (map[string]bool, error) {
+func (s *Store) SentSteps(ctx context.Context, subscriberID int64, kind models.Kind) (map[string]bool, error) {
 	var steps []string
 	err := s.db.WithContext(ctx).Model(&models.Delivery{}).
 		Where("subscriber_id = ? AND kind = ? AND state = ?", subscriberID, kind, models.DeliverySent).
@@ -84,7 +84,7 @@ func (s *Store) SentSteps(ctx context.Context, subscriberID int64, kind string) 
 
 // RetryFailed puts a subscriber's permanently failed deliveries of kind back
 // in the queue: after a fresh opt-in, the address is worth another try.
-func (s *Store) RetryFailed(ctx context.Context, subscriberID int64, kind string) error {
+func (s *Store) RetryFailed(ctx context.Context, subscriberID int64, kind models.Kind) error {
 	err := s.db.WithContext(ctx).Model(&models.Delivery{}).
 		Where("subscriber_id = ? AND kind = ? AND state = ?", subscriberID, kind, models.DeliveryFailed).
 		Updates(map[string]any{"state": models.DeliveryQueued, "updated_at": s.now()}).Error

@@ -15,18 +15,18 @@ import (
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/calendar"
 	"github.com/dripbook/dripbook/course"
+	"github.com/dripbook/dripbook/drip"
 	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 	"github.com/dripbook/dripbook/token"
-	"github.com/dripbook/dripbook/worker"
 )
 
 const coachAddr = "coach@example.test"
 
 func bookingHarness(t *testing.T, reminders ...time.Duration) *harness {
-	return newHarnessWith(t, testenv.Redis(t), worker.Calls{
+	return newHarnessWith(t, testenv.Redis(t), drip.Calls{
 		Coach:     calendar.Person{Name: "Jordan Coach", Email: coachAddr},
 		CoachTZ:   time.UTC,
 		Reminders: reminders,

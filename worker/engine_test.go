@@ -41,23 +41,23 @@ type harness struct {
 	store     *storage.Store
 	rdb       *redis.Client
 	smtp      *smtptest.Server
-	engine    *worker.Engine
+	engine    *drip.Engine
 	queue     *worker.Queue
 	signer    *token.Signer
 	course    *course.Course
 	name      string
 	reminders []time.Duration
-	calls     worker.Calls
+	calls     drip.Calls
 	sender    *relay.Sender
 	stop      context.CancelFunc
 	srv       *asynq.Server
 }
 
 func newHarness(t *testing.T, rdb *redis.Client) *harness {
-	return newHarnessWith(t, rdb, worker.Calls{})
+	return newHarnessWith(t, rdb, drip.Calls{})
 }
 
-func newHarnessWith(t *testing.T, rdb *redis.Client, calls worker.Calls) *harness {
+func newHarnessWith(t *testing.T, rdb *redis.Client, calls drip.Calls) *harness {
 	t.Helper()
 	h := &harness{t: t, store: testenv.Store(t), rdb: rdb, smtp: smtptest.Start(t), name: "t" + testenv.Random(10), reminders: calls.Reminders}
 	opts, err := relay.ParseURL(h.smtp.URL())
@@ -86,7 +86,7 @@ func (h *harness) useCourse(fsys fs.FS) {
 	require.NoError(h.t, err)
 	renderer, err := emails.NewRenderer(h.course, emails.Site{BaseURL: base, CompanyAddress: "1 Test Street", CoachName: "Coach"})
 	require.NoError(h.t, err)
-	h.engine = worker.NewEngine(worker.EngineDeps{
+	h.engine = drip.NewEngine(drip.Deps{
 		Store: h.store, Mailer: h.sender, Renderer: renderer,
 		Links:    token.NewLinks(base, h.signer, time.Now),
 		Queue:    h.queue,

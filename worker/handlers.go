@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/dripbook/dripbook/drip"
 	"github.com/dripbook/dripbook/message"
 	"github.com/hibiken/asynq"
 )
 
 // Mux routes task types to the engine.
-func Mux(e *Engine) *asynq.ServeMux {
+func Mux(e *drip.Engine) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
 	mux.HandleFunc(TypeConfirmSend, handle(func(ctx context.Context, p ConfirmPayload) error {
 		return e.SendConfirmation(ctx, p.SubscriberID, p.Round)
@@ -22,7 +23,9 @@ func Mux(e *Engine) *asynq.ServeMux {
 	mux.HandleFunc(TypeBookingNotify, handle(func(ctx context.Context, p BookingPayload) error {
 		return e.NotifyBooking(ctx, p.BookingID, p.Sequence)
 	}))
-	mux.HandleFunc(TypeBookingRemind, handle(e.RemindBooking))
+	mux.HandleFunc(TypeBookingRemind, handle(func(ctx context.Context, p ReminderPayload) error {
+		return e.RemindBooking(ctx, p.BookingID, p.Sequence, p.Lead)
+	}))
 	return mux
 }
 

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/dripbook/dripbook/drip"
 	"github.com/hibiken/asynq"
 )
 
 func TestMalformedPayloadsAreNotRetried(t *testing.T) {
-	mux := Mux(&Engine{})
+	mux := Mux(&drip.Engine{})
 	for _, tt := range []struct{ typ, payload string }{
 		{TypeConfirmSend, `{"subscriber_id":0,"round":1}`},
 		{TypeLessonSend, `not json`},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/dripbook/dripbook/drip"
 	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/token"
 )
@@ -32,7 +33,7 @@ type Reconciler struct {
 // leads (nil: 24 hours and 1 hour before).
 func NewReconciler(store *storage.Store, queue *Queue, rdb redis.UniversalClient, lockKey string, interval time.Duration, reminders []time.Duration, log *slog.Logger) *Reconciler {
 	if reminders == nil {
-		reminders = defaultReminders
+		reminders = drip.DefaultReminders
 	}
 	return &Reconciler{store: store, queue: queue, rdb: rdb, lockKey: lockKey, interval: interval, remind: reminders,
 		now: func() time.Time { return time.Now().UTC() }, log: log}
@@ -93,7 +94,7 @@ func (r *Reconciler) Tick(ctx context.Context) (int, error) {
 	upcoming, err := r.store.UpcomingBookings(ctx, now, batch)
 	t.add(0, err)
 	for _, b := range upcoming {
-		t.add(r.queue.reminders(ctx, b, r.remind, now))
+		t.add(r.queue.Reminders(ctx, b, r.remind, now))
 	}
 	return t.n, errors.Join(t.errs...)
 }

@@ -1,6 +1,7 @@
-// Package worker runs dripbook's background work on Asynq: sending the
-// confirmation and lesson emails, and the reconciler that re-queues whatever
-// the database says is due.
+// Package worker runs the drip engine on Asynq: the task types and their
+// payloads, the queue that schedules them, the handlers that decode them for
+// the engine, the server, and the reconciler that re-queues whatever the
+// database says is due.
 package worker
 
 import (

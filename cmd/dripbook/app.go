@@ -37,11 +37,11 @@ type app struct {
 	rdb      *redis.Client
 	local    *localredis.Server
 	renderer *emails.Renderer
-	mailer   worker.Mailer
+	mailer   drip.Mailer
 	outbox   *outbox.Outbox
 	smtp     *relay.Sender
 	queue    *worker.Queue
-	engine   *worker.Engine
+	engine   *drip.Engine
 	bookings *booking.Service
 	links    *token.Links
 	signer   *token.Signer
@@ -101,11 +101,11 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 		return nil, err
 	}
 	a.queue = worker.NewQueue(a.rdb, queueName)
-	a.engine = worker.NewEngine(worker.EngineDeps{
+	a.engine = drip.NewEngine(drip.Deps{
 		Store: a.store, Mailer: a.mailer, Renderer: a.renderer, Links: a.links, Queue: a.queue,
 		Schedule: drip.Schedule{Day: cfg.CourseDay, SendHour: cfg.SendHour, DefaultTZ: cfg.DefaultTZ},
-		Calls: worker.Calls{
-			Coach:   worker.CoachPerson(cfg.CoachName, cfg.CoachEmail, cfg.MailFrom),
+		Calls: drip.Calls{
+			Coach:   drip.CoachPerson(cfg.CoachName, cfg.CoachEmail, cfg.MailFrom),
 			CoachTZ: cfg.Booking.Location,
 		},
 		From: cfg.MailFrom, Domain: cfg.MailDomain, Log: a.log,
@@ -169,7 +169,7 @@ func (a *app) apiDeps() api.Deps {
 			_, _, ok := a.renderer.Course().Lesson(slug)
 			return ok
 		},
-		Coach: worker.CoachPerson(a.cfg.CoachName, a.cfg.CoachEmail, a.cfg.MailFrom),
+		Coach: drip.CoachPerson(a.cfg.CoachName, a.cfg.CoachEmail, a.cfg.MailFrom),
 	}
 	if a.outbox != nil {
 		d.Mailbox = a.outbox

@@ -1,4 +1,4 @@
-package worker
+package drip
 
 import (
 	"context"
@@ -16,72 +16,14 @@ import (
 	"github.com/dripbook/dripbook/models"
 )
 
-// Booking task types.
-const (
-	TypeBookingNotify = "booking:notify"
-	TypeBookingRemind = "booking:remind"
-)
-
-// defaultReminders are how long before a call the reminders go out.
-var defaultReminders = []time.Duration{24 * time.Hour, time.Hour}
-
-// BookingPayload names one version of a booking: the sequence changes with
-// every reschedule or cancellation.
-type BookingPayload struct {
-	BookingID int64 `json:"booking_id"`
-	Sequence  int   `json:"sequence"`
-}
-
-// ReminderPayload asks for one reminder of one version of a booking.
-type ReminderPayload struct {
-	BookingID int64         `json:"booking_id"`
-	Sequence  int           `json:"sequence"`
-	Lead      time.Duration `json:"lead"`
-}
+// DefaultReminders are how long before a call the reminders go out.
+var DefaultReminders = []time.Duration{24 * time.Hour, time.Hour}
 
 // Calls is what the engine needs to know about the coach's calls.
 type Calls struct {
 	Coach     calendar.Person // organizer of every invite; briefs go to Coach.Email
 	CoachTZ   *time.Location
 	Reminders []time.Duration
-}
-
-// BookingChanged queues the emails for a booking's new state and, for a
-// confirmed booking, its reminders. It implements booking.Notifier.
-func (q *Queue) BookingChanged(ctx context.Context, b models.Booking, _ booking.Event) error {
-	_, err := q.bookingNotice(ctx, b)
-	return err
-}
-
-func (q *Queue) bookingNotice(ctx context.Context, b models.Booking) (bool, error) {
-	p := BookingPayload{BookingID: b.ID, Sequence: b.Sequence}
-	return q.enqueue(ctx, TypeBookingNotify, p, fmt.Sprintf("booking:%d:%d", b.ID, b.Sequence), time.Time{})
-}
-
-// reminders queues the reminders of a confirmed booking that fall after it
-// was made or moved (a call booked five hours ahead gets no 24-hour reminder)
-// and after since: the reconciler passes the current time, so it never
-// re-queues a reminder whose time has passed.
-func (q *Queue) reminders(ctx context.Context, b models.Booking, leads []time.Duration, since time.Time) (int, error) {
-	if b.Status != models.BookingConfirmed {
-		return 0, nil
-	}
-	n := 0
-	for _, lead := range leads {
-		at := b.Start.Add(-lead)
-		if !at.After(b.UpdatedAt) || !at.After(since) {
-			continue
-		}
-		p := ReminderPayload{BookingID: b.ID, Sequence: b.Sequence, Lead: lead}
-		added, err := q.enqueue(ctx, TypeBookingRemind, p, fmt.Sprintf("remind:%d:%d:%d", b.ID, b.Sequence, int64(lead.Seconds())), at)
-		if err != nil {
-			return n, err
-		}
-		if added {
-			n++
-		}
-	}
-	return n, nil
 }
 
 // event names what happened to a booking from its state.
@@ -133,7 +75,7 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 	msg.Calendar = cal
 	// A subscriber address that refuses mail must not keep the coach from
 	// hearing about the call.
-	subErr := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: "booking", Step: step}, true, msg)
+	subErr := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindBooking, Step: step}, true, msg)
 	if subErr != nil && !errors.Is(subErr, message.ErrPermanent) {
 		return subErr
 	}
@@ -149,13 +91,13 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 			MessageID: fmt.Sprintf("brief.%s@%s", step, e.domain),
 			Headers:   map[string]string{"Reply-To": sub.Email},
 		}
-		if err := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: "brief", Step: step}, false, msg); err != nil {
+		if err := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindBrief, Step: step}, false, msg); err != nil {
 			return err
 		}
 	}
 	if subErr == nil {
 		// A notice that runs late still queues a reminder that is now due.
-		if _, err := e.queue.reminders(ctx, b, e.calls.Reminders, b.UpdatedAt); err != nil {
+		if _, err := e.queue.Reminders(ctx, b, e.calls.Reminders, b.UpdatedAt); err != nil {
 			e.log.Warn("queue reminders", "booking_id", b.ID, "error", err)
 		}
 	}
@@ -164,15 +106,15 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 
 // RemindBooking sends one reminder, unless the booking was since cancelled
 // or moved (its sequence changed).
-func (e *Engine) RemindBooking(ctx context.Context, p ReminderPayload) error {
-	b, err := e.store.Booking(ctx, p.BookingID)
+func (e *Engine) RemindBooking(ctx context.Context, bookingID int64, sequence int, lead time.Duration) error {
+	b, err := e.store.Booking(ctx, bookingID)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if b.Status != models.BookingConfirmed || b.Sequence != p.Sequence || !b.Start.After(e.now()) {
+	if b.Status != models.BookingConfirmed || b.Sequence != sequence || !b.Start.After(e.now()) {
 		return nil
 	}
 	view, sub, err := e.bookingView(ctx, b)
@@ -182,13 +124,13 @@ func (e *Engine) RemindBooking(ctx context.Context, p ReminderPayload) error {
 	if sub.Status == models.StatusBounced {
 		return nil // the address refuses mail
 	}
-	em, err := e.renderer.BookingReminder(view, p.Lead)
+	em, err := e.renderer.BookingReminder(view, lead)
 	if err != nil {
 		return fmt.Errorf("render reminder: %w", err)
 	}
-	step := fmt.Sprintf("%d.%d.%d", b.ID, b.Sequence, int64(p.Lead.Seconds()))
+	step := fmt.Sprintf("%d.%d.%d", b.ID, b.Sequence, int64(lead.Seconds()))
 	msg := e.message(sub, em, fmt.Sprintf("reminder.%s@%s", step, e.domain))
-	return e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: "reminder", Step: step}, true, msg)
+	return e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindReminder, Step: step}, true, msg)
 }
 
 // sendOnce claims, sends and records one email.

@@ -1,4 +1,4 @@
-package worker
+package drip
 
 // Sending one claimed email and recording how it went.
 

@@ -1,4 +1,4 @@
-package worker
+package drip
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/dripbook/dripbook/course"
-	"github.com/dripbook/dripbook/drip"
 	"github.com/dripbook/dripbook/models"
 )
 
@@ -55,7 +54,7 @@ func (e *Engine) Replan(ctx context.Context, subscriberID int64) error {
 // plan works out the enrollment after the lessons in sent.
 func (e *Engine) plan(sub models.Subscriber, enr models.Enrollment, sent map[string]bool, lastDay int, booked bool) models.Enrollment {
 	out := models.Enrollment{SubscriberID: sub.ID, LastDay: lastDay, Anchor: enr.Anchor, CreatedAt: enr.CreatedAt}
-	next, ok := drip.Next(e.renderer.Course(), sent, lastDay, booked)
+	next, ok := Next(e.renderer.Course(), sent, lastDay, booked)
 	if !ok {
 		out.Status = models.EnrollmentFinished
 		return out

@@ -1,0 +1,347 @@
+package drip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/course"
+	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/token"
+)
+
+// Mailer sends one message; relay.Sender and outbox.Outbox implement it. An
+// error wrapping message.ErrPermanent means the address will never accept
+// it; any other error is worth retrying.
+type Mailer interface {
+	Send(ctx context.Context, m *message.Message) error
+}
+
+// Queue schedules the engine's work; the worker's Asynq queue implements
+// it. Each email's task has an ID of its own, so queuing it twice is a no-op.
+type Queue interface {
+	Confirmation(ctx context.Context, subscriberID int64, round int) error
+	Lesson(ctx context.Context, subscriberID int64, slug string, at time.Time) error
+	// Reminders queues a confirmed booking's reminders that fall after since
+	// and reports how many were added.
+	Reminders(ctx context.Context, b models.Booking, leads []time.Duration, since time.Time) (int, error)
+}
+
+// Renderer writes the emails; emails.Renderer implements it.
+type Renderer interface {
+	Course() *course.Course
+	Confirmation(v course.Vars) (message.Content, error)
+	Lesson(slug string, v course.Vars) (message.Content, error)
+	BookingConfirmation(n booking.Notice) (message.Content, error)
+	BookingCancelled(n booking.Notice) (message.Content, error)
+	BookingReminder(n booking.Notice, lead time.Duration) (message.Content, error)
+	CoachBrief(n booking.Notice, event booking.Event) (message.Content, error)
+}
+
+// Store is what the engine reads and writes; storage.Store implements it.
+type Store interface {
+	Subscriber(ctx context.Context, id int64) (models.Subscriber, error)
+	Confirm(ctx context.Context, id int64) (bool, error)
+	MarkBounced(ctx context.Context, id int64) error
+	Enrollment(ctx context.Context, subscriberID int64) (models.Enrollment, error)
+	SaveEnrollment(ctx context.Context, e models.Enrollment) error
+	CompleteStep(ctx context.Context, key models.DeliveryKey, next models.Enrollment) error
+	SentSteps(ctx context.Context, subscriberID int64, kind models.Kind) (map[string]bool, error)
+	RetryFailed(ctx context.Context, subscriberID int64, kind models.Kind) error
+	ClaimDelivery(ctx context.Context, key models.DeliveryKey, lease time.Duration) error
+	MarkSent(ctx context.Context, key models.DeliveryKey) error
+	MarkRetry(ctx context.Context, key models.DeliveryKey, cause error) error
+	MarkFailed(ctx context.Context, key models.DeliveryKey, cause error) error
+	Deliveries(ctx context.Context, subscriberID int64) ([]models.Delivery, error)
+	HasActiveBooking(ctx context.Context, subscriberID int64) (bool, error)
+	Booking(ctx context.Context, id int64) (models.Booking, error)
+	Clicks(ctx context.Context, subscriberID int64) ([]models.Click, error)
+	MarkBookingNotified(ctx context.Context, id int64, sequence int) error
+}
+
+// Engine runs the course: it enrolls confirmed subscribers, sends each
+// lesson exactly once and plans the next, and sends the emails about each
+// booking. The delivery log in the Store decides what has gone out; the
+// Queue only says when to look.
+type Engine struct {
+	store    Store
+	mailer   Mailer
+	renderer Renderer
+	links    *token.Links
+	queue    Queue
+	schedule Schedule
+	calls    Calls
+	from     string
+	domain   string
+	lease    time.Duration
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+// Deps is what an Engine is built from. Now and Log default to the real
+// clock and slog's default logger; Calls.Reminders to DefaultReminders and
+// Calls.CoachTZ to the schedule's zone.
+type Deps struct {
+	Store    Store
+	Mailer   Mailer
+	Renderer Renderer
+	Links    *token.Links
+	Queue    Queue
+	Schedule Schedule
+	Calls    Calls
+	From     string // MAIL_FROM
+	Domain   string // for Message-IDs
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
+// NewEngine returns an Engine.
+func NewEngine(d Deps) *Engine {
+	if d.Now == nil {
+		d.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Calls.Reminders == nil {
+		d.Calls.Reminders = DefaultReminders
+	}
+	if d.Calls.CoachTZ == nil {
+		d.Calls.CoachTZ = d.Schedule.DefaultTZ
+	}
+	return &Engine{
+		store: d.Store, mailer: d.Mailer, renderer: d.Renderer, links: d.Links, queue: d.Queue,
+		schedule: d.Schedule, calls: d.Calls, from: d.From, domain: d.Domain, now: d.Now, log: d.Log,
+		// A send holding its claim longer than this is taken to have died
+		// with its worker.
+		lease: 5 * time.Minute,
+	}
+}
+
+// RequestConfirmation queues the confirmation email for a signup round.
+func (e *Engine) RequestConfirmation(ctx context.Context, subscriberID int64, round int) error {
+	return e.queue.Confirmation(ctx, subscriberID, round)
+}
+
+// Confirm activates a pending subscriber and enrolls them in the course. A
+// returning subscriber continues with the first lesson they have not had.
+func (e *Engine) Confirm(ctx context.Context, subscriberID int64) error {
+	changed, err := e.store.Confirm(ctx, subscriberID)
+	if err != nil || !changed {
+		return err
+	}
+	sub, err := e.store.Subscriber(ctx, subscriberID)
+	if err != nil {
+		return err
+	}
+	// A lesson refused before (the address bounced) gets another try now
+	// that the subscriber has confirmed afresh.
+	if err := e.store.RetryFailed(ctx, sub.ID, models.KindLesson); err != nil {
+		return err
+	}
+	sent, err := e.store.SentSteps(ctx, sub.ID, models.KindLesson)
+	if err != nil {
+		return err
+	}
+	enr, err := e.store.Enrollment(ctx, sub.ID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		enr = models.Enrollment{SubscriberID: sub.ID, LastDay: -1}
+	case err != nil:
+		return err
+	}
+	booked, err := e.store.HasActiveBooking(ctx, sub.ID)
+	if err != nil {
+		return err
+	}
+	now := e.now()
+	loc := e.schedule.Location(sub.Timezone)
+	next, ok := Next(e.renderer.Course(), sent, enr.LastDay, booked)
+	if !ok {
+		enr.Status, enr.NextStep, enr.NextSendAt, enr.Anchor = models.EnrollmentFinished, "", nil, now
+		return e.store.SaveEnrollment(ctx, enr)
+	}
+	enr.Anchor = now
+	if len(sent) > 0 {
+		enr.Anchor = e.schedule.Rebase(now, next.Day, loc)
+	}
+	return e.enroll(ctx, sub, enr, next)
+}
+
+// SendConfirmation sends the double opt-in email for one signup round.
+func (e *Engine) SendConfirmation(ctx context.Context, subscriberID int64, round int) error {
+	sub, err := e.store.Subscriber(ctx, subscriberID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if sub.Status != models.StatusPending || sub.ConfirmRound != round {
+		return nil // confirmed, unsubscribed, or a newer round exists
+	}
+	key := models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindConfirm, Step: strconv.Itoa(round)}
+	if err := e.claim(ctx, key); err != nil {
+		return ignoreDone(err)
+	}
+	em, err := e.renderer.Confirmation(course.Vars{FirstName: firstName(sub.Name), ConfirmURL: e.links.Confirm(sub.ID)})
+	if err != nil {
+		return e.release(ctx, key, fmt.Errorf("render confirmation: %w", err))
+	}
+	msg := e.message(sub, em, fmt.Sprintf("confirm.%d.%d@%s", sub.ID, round, e.domain))
+	if err := e.deliver(ctx, key, true, msg); err != nil {
+		return err
+	}
+	return e.store.MarkSent(context.WithoutCancel(ctx), key)
+}
+
+// SendLesson sends one lesson if it is still the subscriber's next step, then
+// plans the one after. Duplicate, stale and retried tasks send nothing twice:
+// the delivery log decides.
+func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string) error {
+	sub, enr, due, err := e.lessonDue(ctx, subscriberID, slug)
+	if err != nil || !due {
+		return err
+	}
+	lesson, _, ok := e.renderer.Course().Lesson(slug)
+	if !ok {
+		// The lesson was removed from the course: move on to the next one.
+		return e.advance(ctx, sub, enr, enr.LastDay)
+	}
+	if booked, err := e.bookedFor(ctx, sub.ID, lesson); err != nil {
+		return err
+	} else if booked {
+		e.log.Info("sales lesson skipped: call booked", "subscriber_id", sub.ID, "slug", slug)
+		return e.advance(ctx, sub, enr, enr.LastDay)
+	}
+	key := models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindLesson, Step: slug}
+	switch err := e.claim(ctx, key); {
+	case errors.Is(err, models.ErrAlreadySent):
+		return e.advance(ctx, sub, enr, lesson.Day) // sent, but the enrollment never moved on
+	case err != nil:
+		return ignoreDone(err)
+	}
+	msg, err := e.lessonMessage(sub, lesson)
+	if err != nil {
+		return e.release(ctx, key, err)
+	}
+	if held, err := e.holdBack(ctx, key, sub.ID, lesson); err != nil || held {
+		return err
+	}
+	if err := e.deliver(ctx, key, true, msg); err != nil {
+		return err
+	}
+	e.log.Info("lesson sent", "subscriber_id", sub.ID, "slug", slug)
+	// The lesson is out: record it even if the task is being cancelled, or a
+	// retry would send it again.
+	return e.recordLesson(context.WithoutCancel(ctx), key, sub, enr, lesson)
+}
+
+// lessonDue loads the subscriber and enrollment of a lesson task and reports
+// whether the lesson is still due: the subscriber is active and the
+// enrollment still waits for this lesson (an old task finds it moved on).
+func (e *Engine) lessonDue(ctx context.Context, subscriberID int64, slug string) (models.Subscriber, models.Enrollment, bool, error) {
+	sub, err := e.store.Subscriber(ctx, subscriberID)
+	if errors.Is(err, models.ErrNotFound) {
+		return sub, models.Enrollment{}, false, nil
+	}
+	if err != nil {
+		return sub, models.Enrollment{}, false, err
+	}
+	if sub.Status != models.StatusActive {
+		e.log.Info("lesson skipped", "subscriber_id", sub.ID, "slug", slug, "status", sub.Status)
+		return sub, models.Enrollment{}, false, nil
+	}
+	enr, err := e.store.Enrollment(ctx, sub.ID)
+	if errors.Is(err, models.ErrNotFound) {
+		return sub, enr, false, nil
+	}
+	if err != nil {
+		return sub, enr, false, err
+	}
+	if enr.Status != models.EnrollmentActive || enr.NextStep != slug {
+		e.log.Debug("stale lesson task", "subscriber_id", sub.ID, "slug", slug, "next", enr.NextStep, "status", enr.Status)
+		return sub, enr, false, nil
+	}
+	return sub, enr, true, nil
+}
+
+// bookedFor reports whether lesson is a sales lesson for a subscriber who has
+// booked a call, and so must not go out.
+func (e *Engine) bookedFor(ctx context.Context, subscriberID int64, lesson course.Lesson) (bool, error) {
+	if !lesson.StopWhenBooked {
+		return false, nil
+	}
+	return e.store.HasActiveBooking(ctx, subscriberID)
+}
+
+// lessonMessage renders a lesson for one subscriber, with its personal
+// booking link and one-click unsubscribe.
+func (e *Engine) lessonMessage(sub models.Subscriber, lesson course.Lesson) (*message.Message, error) {
+	unsubscribe := e.links.Unsubscribe(sub.ID)
+	em, err := e.renderer.Lesson(lesson.Slug, course.Vars{
+		FirstName:      firstName(sub.Name),
+		BookingURL:     e.links.Book(sub.ID, lesson.Slug),
+		UnsubscribeURL: unsubscribe,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("render lesson %s: %w", lesson.Slug, err)
+	}
+	msg := e.message(sub, em, fmt.Sprintf("lesson.%d.%s@%s", sub.ID, lesson.Slug, e.domain))
+	msg.Headers = message.UnsubscribeHeaders(unsubscribe)
+	return msg, nil
+}
+
+// holdBack looks once more, as late as possible, for an unsubscribe or (for a
+// sales lesson) a booking that landed since the claim. A held-back lesson is
+// recorded as not sent; a booking's replan moves the course on.
+func (e *Engine) holdBack(ctx context.Context, key models.DeliveryKey, subscriberID int64, lesson course.Lesson) (bool, error) {
+	cur, err := e.store.Subscriber(ctx, subscriberID)
+	if err != nil {
+		return true, e.release(ctx, key, err)
+	}
+	if cur.Status != models.StatusActive {
+		return true, e.store.MarkRetry(ctx, key, errNotActive)
+	}
+	booked, err := e.bookedFor(ctx, subscriberID, lesson)
+	if err != nil {
+		return true, e.release(ctx, key, err)
+	}
+	if booked {
+		return true, e.store.MarkRetry(ctx, key, errBooked)
+	}
+	return false, nil
+}
+
+// recordLesson records a sent lesson and plans the next one in the same
+// write, with the booking state of this moment: a call may have been booked
+// or cancelled while the lesson was on its way.
+func (e *Engine) recordLesson(ctx context.Context, key models.DeliveryKey, sub models.Subscriber, enr models.Enrollment, lesson course.Lesson) error {
+	sent, err := e.store.SentSteps(ctx, sub.ID, models.KindLesson)
+	if err != nil {
+		return err
+	}
+	sent[lesson.Slug] = true
+	booked, err := e.store.HasActiveBooking(ctx, sub.ID)
+	if err != nil {
+		return err
+	}
+	next := e.plan(sub, enr, sent, lesson.Day, booked)
+	if err := e.store.CompleteStep(ctx, key, next); err != nil {
+		return err
+	}
+	e.enqueueNext(ctx, next)
+	return nil
+}
+
+// firstName is the first word of the name the subscriber gave.
+func firstName(name string) string {
+	first, _, _ := strings.Cut(strings.TrimSpace(name), " ")
+	return first
+}

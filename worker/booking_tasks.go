@@ -1,0 +1,68 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/models"
+)
+
+// Booking task types.
+const (
+	TypeBookingNotify = "booking:notify"
+	TypeBookingRemind = "booking:remind"
+)
+
+// BookingPayload names one version of a booking: the sequence changes with
+// every reschedule or cancellation.
+type BookingPayload struct {
+	BookingID int64 `json:"booking_id"`
+	Sequence  int   `json:"sequence"`
+}
+
+// ReminderPayload asks for one reminder of one version of a booking.
+type ReminderPayload struct {
+	BookingID int64         `json:"booking_id"`
+	Sequence  int           `json:"sequence"`
+	Lead      time.Duration `json:"lead"`
+}
+
+// BookingChanged queues the emails for a booking's new state and, for a
+// confirmed booking, its reminders. It implements booking.Notifier.
+func (q *Queue) BookingChanged(ctx context.Context, b models.Booking, _ booking.Event) error {
+	_, err := q.bookingNotice(ctx, b)
+	return err
+}
+
+func (q *Queue) bookingNotice(ctx context.Context, b models.Booking) (bool, error) {
+	p := BookingPayload{BookingID: b.ID, Sequence: b.Sequence}
+	return q.enqueue(ctx, TypeBookingNotify, p, fmt.Sprintf("booking:%d:%d", b.ID, b.Sequence), time.Time{})
+}
+
+// Reminders queues the reminders of a confirmed booking that fall after it
+// was made or moved (a call booked five hours ahead gets no 24-hour reminder)
+// and after since: the reconciler passes the current time, so it never
+// re-queues a reminder whose time has passed.
+func (q *Queue) Reminders(ctx context.Context, b models.Booking, leads []time.Duration, since time.Time) (int, error) {
+	if b.Status != models.BookingConfirmed {
+		return 0, nil
+	}
+	n := 0
+	for _, lead := range leads {
+		at := b.Start.Add(-lead)
+		if !at.After(b.UpdatedAt) || !at.After(since) {
+			continue
+		}
+		p := ReminderPayload{BookingID: b.ID, Sequence: b.Sequence, Lead: lead}
+		added, err := q.enqueue(ctx, TypeBookingRemind, p, fmt.Sprintf("remind:%d:%d:%d", b.ID, b.Sequence, int64(lead.Seconds())), at)
+		if err != nil {
+			return n, err
+		}
+		if added {
+			n++
+		}
+	}
+	return n, nil
+}
