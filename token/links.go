@@ -13,8 +13,12 @@ type Links struct {
 	now    func() time.Time
 }
 
-// NewLinks returns Links under base (no trailing slash).
+// NewLinks returns Links under base (no trailing slash). now may be nil for
+// the real clock.
 func NewLinks(base string, s *Signer, now func() time.Time) *Links {
+	if now == nil {
+		now = func() time.Time { return time.Now().UTC() }
+	}
 	return &Links{base: base, signer: s, now: now}
 }
 

@@ -99,10 +99,12 @@ func (h *harness) useCourse(fsys fs.FS) {
 // start runs the Asynq server and the reconciler until the test ends or stop.
 func (h *harness) start() {
 	timing := worker.TimingFor(day)
-	h.srv = worker.NewServer(h.rdb, h.name, 4, timing, 5*time.Second, discardLogger())
+	h.srv = worker.NewServer(worker.ServerConfig{Redis: h.rdb, Queue: h.name, Concurrency: 4, Timing: timing,
+		ShutdownTimeout: 5 * time.Second, Log: discardLogger()})
 	require.NoError(h.t, h.srv.Start(worker.Mux(h.engine)))
 	ctx, cancel := context.WithCancel(context.Background())
-	rec := worker.NewReconciler(h.store, h.queue, h.rdb, h.name+":reconciler", timing.Reconcile, h.reminders, discardLogger())
+	rec := worker.NewReconciler(worker.ReconcilerDeps{Store: h.store, Queue: h.queue, Redis: h.rdb,
+		LockKey: h.name + ":reconciler", Interval: timing.Reconcile, Reminders: h.reminders, Log: discardLogger()})
 	done := make(chan struct{})
 	go func() { rec.Run(ctx); close(done) }()
 	h.stop = func() { cancel(); <-done; h.srv.Shutdown() }

@@ -10,15 +10,24 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dripbook/dripbook/drip"
-	"github.com/dripbook/dripbook/storage"
+	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/token"
 )
+
+// ReconcileStore is what the reconciler reads: what the database says is
+// due or unsent. storage.Store implements it.
+type ReconcileStore interface {
+	DueEnrollments(ctx context.Context, until time.Time, limit int) ([]models.Enrollment, error)
+	UnsentConfirmations(ctx context.Context, since time.Time, limit int) ([]models.PendingConfirmation, error)
+	UnannouncedBookings(ctx context.Context, limit int) ([]models.Booking, error)
+	UpcomingBookings(ctx context.Context, from time.Time, limit int) ([]models.Booking, error)
+}
 
 // Reconciler re-queues every email the database says is due, so a Redis flush
 // or restart loses nothing. Each tick runs on one instance only: a Redis lock
 // with the tick's length decides which.
 type Reconciler struct {
-	store    *storage.Store
+	store    ReconcileStore
 	queue    *Queue
 	rdb      redis.UniversalClient
 	lockKey  string
@@ -28,15 +37,34 @@ type Reconciler struct {
 	log      *slog.Logger
 }
 
-// NewReconciler returns a Reconciler that runs every interval. lockKey names
-// the Redis key instances compete for; reminders are the calls' reminder
-// leads (nil: 24 hours and 1 hour before).
-func NewReconciler(store *storage.Store, queue *Queue, rdb redis.UniversalClient, lockKey string, interval time.Duration, reminders []time.Duration, log *slog.Logger) *Reconciler {
-	if reminders == nil {
-		reminders = drip.DefaultReminders
+// ReconcilerDeps is what a Reconciler is built from. LockKey names the Redis
+// key instances compete for; Reminders are the calls' reminder leads
+// (nil: drip.DefaultReminders). Now and Log default to the real clock and
+// slog's default logger.
+type ReconcilerDeps struct {
+	Store     ReconcileStore
+	Queue     *Queue
+	Redis     redis.UniversalClient
+	LockKey   string
+	Interval  time.Duration
+	Reminders []time.Duration
+	Now       func() time.Time
+	Log       *slog.Logger
+}
+
+// NewReconciler returns a Reconciler that runs every d.Interval.
+func NewReconciler(d ReconcilerDeps) *Reconciler {
+	if d.Reminders == nil {
+		d.Reminders = drip.DefaultReminders
 	}
-	return &Reconciler{store: store, queue: queue, rdb: rdb, lockKey: lockKey, interval: interval, remind: reminders,
-		now: func() time.Time { return time.Now().UTC() }, log: log}
+	if d.Now == nil {
+		d.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	return &Reconciler{store: d.Store, queue: d.Queue, rdb: d.Redis, lockKey: d.LockKey, interval: d.Interval,
+		remind: d.Reminders, now: d.Now, log: d.Log}
 }
 
 // Run ticks until ctx is done.

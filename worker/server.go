@@ -28,15 +28,30 @@ func TimingFor(day time.Duration) Timing {
 	}
 }
 
-// NewServer returns the Asynq server that runs the engine's tasks. In-flight
-// tasks get shutdownTimeout to finish on stop; the rest go back to the queue.
-func NewServer(rdb redis.UniversalClient, queue string, concurrency int, t Timing, shutdownTimeout time.Duration, log *slog.Logger) *asynq.Server {
-	return asynq.NewServerFromRedisClient(rdb, asynq.Config{
-		Concurrency:              concurrency,
-		Queues:                   map[string]int{queue: 1},
+// ServerConfig is what the Asynq server is built from. In-flight tasks get
+// ShutdownTimeout to finish on stop; the rest go back to the queue. Log
+// defaults to slog's default logger.
+type ServerConfig struct {
+	Redis           redis.UniversalClient
+	Queue           string
+	Concurrency     int
+	Timing          Timing
+	ShutdownTimeout time.Duration
+	Log             *slog.Logger
+}
+
+// NewServer returns the Asynq server that runs the engine's tasks.
+func NewServer(c ServerConfig) *asynq.Server {
+	t, log := c.Timing, c.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	return asynq.NewServerFromRedisClient(c.Redis, asynq.Config{
+		Concurrency:              c.Concurrency,
+		Queues:                   map[string]int{c.Queue: 1},
 		DelayedTaskCheckInterval: t.DelayedCheck,
 		TaskCheckInterval:        t.DelayedCheck,
-		ShutdownTimeout:          shutdownTimeout,
+		ShutdownTimeout:          c.ShutdownTimeout,
 		RetryDelayFunc: func(n int, _ error, _ *asynq.Task) time.Duration {
 			d := t.RetryBase << min(n, 20)
 			return min(d, t.RetryMax)

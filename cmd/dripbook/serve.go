@@ -27,12 +27,14 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 
 	errc := make(chan error, 1)
 	if mode == "" || mode == "worker" {
-		srv := worker.NewServer(a.rdb, queueName, a.cfg.Concurrency, a.timing, shutdownGrace, a.log)
+		srv := worker.NewServer(worker.ServerConfig{Redis: a.rdb, Queue: queueName, Concurrency: a.cfg.Concurrency,
+			Timing: a.timing, ShutdownTimeout: shutdownGrace, Log: a.log})
 		if err := srv.Start(worker.Mux(a.engine)); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
 		defer srv.Shutdown()
-		rec := worker.NewReconciler(a.store, a.queue, a.rdb, queueName+":reconciler", a.timing.Reconcile, nil, a.log)
+		rec := worker.NewReconciler(worker.ReconcilerDeps{Store: a.store, Queue: a.queue, Redis: a.rdb,
+			LockKey: queueName + ":reconciler", Interval: a.timing.Reconcile, Log: a.log})
 		recCtx, stopRec := context.WithCancel(ctx)
 		recDone := make(chan struct{})
 		go func() { rec.Run(recCtx); close(recDone) }()
