@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -75,9 +76,7 @@ func (s *server) handleError(err error, c echo.Context) {
 	}
 	p := classify(err)
 	if p.Status >= http.StatusInternalServerError {
-		s.Log.ErrorContext(c.Request().Context(), "request failed",
-			"error", err, "method", c.Request().Method, "uri", c.Request().RequestURI,
-			"request_id", requestID(c))
+		s.requestLog(c).ErrorContext(c.Request().Context(), "request failed", "error", err)
 	}
 	var (
 		form *formRetry
@@ -107,8 +106,7 @@ func (s *server) showAgain(c echo.Context, form *formRetry, p problem) error {
 	if err == nil || c.Response().Committed {
 		return err
 	}
-	s.Log.ErrorContext(c.Request().Context(), "show form again",
-		"error", err, "problem", form.err, "uri", c.Request().RequestURI, "request_id", requestID(c))
+	s.requestLog(c).ErrorContext(c.Request().Context(), "show form again", "error", err, "problem", form.err)
 	fail := classify(err)
 	return s.render(c, fail.Status, "error", fail.Title, fail)
 }
@@ -231,9 +229,16 @@ func home(p problem) problem {
 // to tell.
 func (s *server) respond(c echo.Context, err error) {
 	if err != nil {
-		s.Log.ErrorContext(c.Request().Context(), "write error response",
-			"error", err, "request_id", requestID(c))
+		s.requestLog(c).ErrorContext(c.Request().Context(), "write error response", "error", err)
 	}
+}
+
+// requestLog is the logger for what goes wrong with a request: it names the
+// method, the route and the request's id. The route is the pattern, such as
+// /confirm/:token, never the URI: URIs carry the signed tokens of the links
+// in emails, which must not end up in log files.
+func (s *server) requestLog(c echo.Context) *slog.Logger {
+	return s.Log.With("method", c.Request().Method, "route", c.Path(), "request_id", requestID(c))
 }
 
 func isAPI(c echo.Context) bool {

@@ -3,7 +3,10 @@ package api
 import (
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -11,6 +14,7 @@ import (
 
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/token"
 )
 
 func TestClassifyTakesTheStatusFromTheKind(t *testing.T) {
@@ -53,4 +57,67 @@ func TestClassifyTakesTheStatusFromTheKind(t *testing.T) {
 			require.Less(t, byKind[k].Status, http.StatusInternalServerError, k.String())
 		}
 	})
+}
+
+func TestServerErrorsLogTheRouteNotTheToken(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		fail    func(t *testing.T, env *testEnv)
+		request func(env *testEnv) *http.Request
+		route   string
+		msg     string
+	}{
+		{"confirm link, failing course", func(t *testing.T, env *testEnv) {
+			env.course.confirmErr = errors.New("database is on fire")
+		}, func(env *testEnv) *http.Request {
+			return httptest.NewRequest(http.MethodGet, "/confirm/"+env.signer.Sign(token.Confirm, 7, testNow), nil)
+		}, "/confirm/:token", "request failed"},
+		{"unsubscribe link, closed store", func(t *testing.T, env *testEnv) {
+			require.NoError(t, env.store.Close())
+		}, func(env *testEnv) *http.Request {
+			return httptest.NewRequest(http.MethodPost, "/unsubscribe/"+env.signer.Sign(token.Unsubscribe, 7, testNow), nil)
+		}, "/unsubscribe/:token", "request failed"},
+		{"form shown again, closed store", func(t *testing.T, env *testEnv) {
+			require.NoError(t, env.store.Close())
+		}, func(env *testEnv) *http.Request {
+			req := httptest.NewRequest(http.MethodPost, env.paths(7).Reschedule, strings.NewReader("start="))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return req
+		}, "/booking/:token/reschedule", "show form again"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs syncBuffer
+			env := newTestEnv(t, func(d *Deps) {
+				d.Log = slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, t.Output()), nil))
+			})
+			tt.fail(t, env)
+			req := tt.request(env)
+			rec := env.do(req)
+			require.Equal(t, http.StatusInternalServerError, rec.Code, rec.Body.String())
+
+			out := logs.String()
+			path := req.URL.Path
+			tok := strings.Split(path, "/")[2]
+			require.NotContains(t, out, tok, "the token is in the log")
+			require.NotContains(t, out, path, "the URL is in the log")
+			id := rec.Header().Get("X-Request-Id")
+			// Both the error and the request line name the route instead.
+			for _, msg := range []string{tt.msg, "request"} {
+				var found bool
+				for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+					if !strings.Contains(line, `"msg":"`+msg+`"`) {
+						continue
+					}
+					found = true
+					require.Contains(t, line, `"route":"`+tt.route+`"`)
+					require.Contains(t, line, `"method":"`+req.Method+`"`)
+					require.Contains(t, line, `"request_id":"`+id+`"`)
+				}
+				require.True(t, found, "no %q line in\n%s", msg, out)
+			}
+		})
+	}
 }
