@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/fault"
 )
 
 // maxIdempotencyKey bounds the Idempotency-Key header and form field.
@@ -50,11 +51,11 @@ type rescheduleRequest struct {
 func parseStart(v string) (time.Time, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return time.Time{}, &FieldError{Field: "start", Message: "Choose a time for your call."}
+		return time.Time{}, &fault.FieldError{Field: "start", Message: "Choose a time for your call."}
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return time.Time{}, &FieldError{Field: "start", Message: "That time could not be read; send a slot's start as RFC 3339, e.g. 2026-11-02T09:30:00Z."}
+		return time.Time{}, &fault.FieldError{Field: "start", Message: "That time could not be read; send a slot's start as RFC 3339, e.g. 2026-11-02T09:30:00Z."}
 	}
 	return t.UTC(), nil
 }
@@ -67,7 +68,7 @@ func idempotencyKey(subscriberID int64, key string) (string, error) {
 		return "", nil
 	}
 	if len(key) > maxIdempotencyKey || strings.ContainsFunc(key, unicode.IsControl) {
-		return "", &FieldError{Field: "idempotency_key", Message: "Use at most 200 printable characters as the idempotency key."}
+		return "", &fault.FieldError{Field: "idempotency_key", Message: "Use at most 200 printable characters as the idempotency key."}
 	}
 	return strconv.FormatInt(subscriberID, 10) + ":" + key, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/token"
 )
@@ -59,7 +60,7 @@ func (s *server) slotRange(fromParam, toParam string) (from, to time.Time, err e
 	from = s.Now()
 	if fromParam != "" {
 		if from, err = time.Parse(time.RFC3339, fromParam); err != nil {
-			return from, to, &FieldError{Field: "from", Message: "Give from as RFC 3339, e.g. 2026-11-02T00:00:00Z."}
+			return from, to, &fault.FieldError{Field: "from", Message: "Give from as RFC 3339, e.g. 2026-11-02T00:00:00Z."}
 		}
 	}
 	to = from.AddDate(0, 0, s.Bookings.Rules().Horizon)
@@ -68,14 +69,14 @@ func (s *server) slotRange(fromParam, toParam string) (from, to time.Time, err e
 	}
 	if toParam != "" {
 		if to, err = time.Parse(time.RFC3339, toParam); err != nil {
-			return from, to, &FieldError{Field: "to", Message: "Give to as RFC 3339, e.g. 2026-11-16T00:00:00Z."}
+			return from, to, &fault.FieldError{Field: "to", Message: "Give to as RFC 3339, e.g. 2026-11-16T00:00:00Z."}
 		}
 	}
 	switch {
 	case !to.After(from):
-		return from, to, &FieldError{Field: "to", Message: "to must be after from."}
+		return from, to, &fault.FieldError{Field: "to", Message: "to must be after from."}
 	case to.Sub(from) > maxSlotRange:
-		return from, to, &FieldError{Field: "to", Message: "Ask for at most 62 days at a time."}
+		return from, to, &fault.FieldError{Field: "to", Message: "Ask for at most 62 days at a time."}
 	}
 	return from, to, nil
 }

@@ -2,29 +2,20 @@ package api
 
 import (
 	"errors"
-	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
-	"github.com/dripbook/dripbook/outbox"
 	"github.com/dripbook/dripbook/token"
 )
 
-// FieldError is invalid input in one named field. The API answers it with
-// 400 and the field's name; a form shows the message next to the field.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
-func (e *FieldError) Error() string { return fmt.Sprintf("invalid %s: %s", e.Field, e.Message) }
-
 // errWrongBooking means a manage link was used on another booking's API path.
-var errWrongBooking = errors.New("token is for another booking")
+var errWrongBooking = fault.New(fault.Forbidden, "wrong_booking", "token is for another booking")
 
 // formRetry is a domain error from a form's POST, with the way to show that
 // form again. The central handler decides the status and the message; the
@@ -85,13 +76,11 @@ func (s *server) handleError(err error, c echo.Context) {
 	}
 	p := classify(err)
 	if p.Status >= http.StatusInternalServerError {
-		s.Log.ErrorContext(c.Request().Context(), "request failed",
-			"error", err, "method", c.Request().Method, "uri", c.Request().RequestURI,
-			"request_id", requestID(c))
+		s.requestLog(c).ErrorContext(c.Request().Context(), "request failed", "error", err)
 	}
 	var (
 		form *formRetry
-		fe   *FieldError
+		fe   *fault.FieldError
 	)
 	switch {
 	case c.Request().Method == http.MethodHead:
@@ -117,59 +106,72 @@ func (s *server) showAgain(c echo.Context, form *formRetry, p problem) error {
 	if err == nil || c.Response().Committed {
 		return err
 	}
-	s.Log.ErrorContext(c.Request().Context(), "show form again",
-		"error", err, "problem", form.err, "uri", c.Request().RequestURI, "request_id", requestID(c))
+	s.requestLog(c).ErrorContext(c.Request().Context(), "show form again", "error", err, "problem", form.err)
 	fail := classify(err)
 	return s.render(c, fail.Status, "error", fail.Title, fail)
 }
 
-// classify maps an error to what the visitor is told. Anything unknown is
-// our fault, and its details stay in the log.
+// byKind is the one table from an error's kind to its status, with the
+// general words for an error of that kind that has none of its own in
+// wording. A kind not here is ours: a 500.
+var byKind = map[fault.Kind]problem{
+	fault.Invalid: {Status: http.StatusBadRequest, Title: "Please check what you sent",
+		Message: "Something you sent is not valid — please check it and try again.", Fixable: true},
+	fault.NotFound: {Status: http.StatusNotFound, Title: "Not found", Message: "There is nothing here."},
+	fault.Conflict: {Status: http.StatusConflict, Title: "That has changed",
+		Message: "Something changed in the meantime — please check and try again.", Fixable: true},
+	fault.Gone:      {Status: http.StatusGone, Title: "No longer here", Message: "This is no longer available."},
+	fault.Forbidden: {Status: http.StatusForbidden, Title: "Not allowed", Message: "This link does not allow that."},
+	fault.Unprocessable: {Status: http.StatusUnprocessableEntity, Title: "That can't be done",
+		Message: "That can't be done — please check what you chose and try again.", Fixable: true},
+}
+
+// wording is what a visitor is told of the errors they meet, in place of
+// their kind's general words. The status and the code still come from the
+// error.
+var wording = []struct {
+	err error
+	p   problem
+}{
+	{token.ErrInvalid, home(problem{Field: "token", Title: "This link is not valid",
+		Message:    "Please check that you copied the whole link from the email.",
+		APIMessage: token.ErrInvalid.Error()})},
+	{token.ErrExpired, problem{Field: "token", Title: "This link has expired",
+		Message: "This link has expired — sign up again to get a fresh one.", Link: "/", Linked: "Sign up again",
+		APIMessage: token.ErrExpired.Error()}},
+	{models.ErrSlotTaken, problem{Title: "That time was just taken",
+		Message: "Someone just took that time — please pick another.", Fixable: true}},
+	{models.ErrAlreadyBooked, problem{Title: "You already have a call booked",
+		Message: "You already have a call booked — you can reschedule or cancel it instead.", Fixable: true}},
+	{models.ErrNotConfirmed, home(problem{Title: "This call was cancelled",
+		Message: "This call was cancelled, so it can no longer be changed.", Fixable: true})},
+	{booking.ErrNotOffered, problem{Field: "start", Title: "That time is not available",
+		Message: "That time is not available — please pick one of the times shown.", Fixable: true}},
+	{booking.ErrInPast, problem{Field: "start", Title: "That time has passed",
+		Message: "That time has already passed — please pick another.", Fixable: true}},
+	{errWrongBooking, home(problem{Field: "token", Title: "This link is for another booking",
+		Message: errWrongBooking.Error()})},
+}
+
+// internalError is what the visitor is told of a failure of ours; its
+// details stay in the log.
+var internalError = problem{Status: http.StatusInternalServerError, Title: "Something went wrong",
+	Message: "Something went wrong on our side. Please try again in a moment."}
+
+// classify maps an error to what the visitor is told. The status comes from
+// the error's kind, so an error without words of its own still gets its
+// kind's status; only an error without a kind is a 500.
 func classify(err error) problem {
 	var (
-		he  *echo.HTTPError
-		fe  *FieldError
-		bfe *booking.FieldError
+		fe *fault.FieldError
+		he *echo.HTTPError
 	)
-	home := func(p problem) problem {
-		p.Link, p.Linked = "/", "Go to the home page"
-		return p
-	}
+	kind := fault.KindOf(err)
 	switch {
 	case errors.As(err, &fe):
-		return problem{Status: http.StatusBadRequest, Field: fe.Field, Title: "Please check the form",
-			Message: fe.Message, Fixable: true}
-	case errors.As(err, &bfe):
-		return problem{Status: http.StatusBadRequest, Field: bfe.Field, Title: "Please check your answers",
-			Message: answerLabel(bfe.Field) + ": " + bfe.Message + ".", Fixable: true}
-	case errors.Is(err, token.ErrInvalid):
-		return home(problem{Status: http.StatusBadRequest, Field: "token", Title: "This link is not valid",
-			Message:    "Please check that you copied the whole link from the email.",
-			APIMessage: token.ErrInvalid.Error()})
-	case errors.Is(err, token.ErrExpired):
-		return problem{Status: http.StatusGone, Field: "token", Code: "link_expired", Title: "This link has expired",
-			Message: "This link has expired — sign up again to get a fresh one.", Link: "/", Linked: "Sign up again",
-			APIMessage: token.ErrExpired.Error()}
-	case errors.Is(err, models.ErrSlotTaken):
-		return problem{Status: http.StatusConflict, Code: "slot_taken", Title: "That time was just taken",
-			Message: "Someone just took that time — please pick another.", Fixable: true}
-	case errors.Is(err, models.ErrAlreadyBooked):
-		return problem{Status: http.StatusConflict, Code: "already_booked", Title: "You already have a call booked",
-			Message: "You already have a call booked — you can reschedule or cancel it instead.", Fixable: true}
-	case errors.Is(err, models.ErrNotConfirmed):
-		return home(problem{Status: http.StatusConflict, Code: "not_confirmed", Title: "This call was cancelled",
-			Message: "This call was cancelled, so it can no longer be changed.", Fixable: true})
-	case errors.Is(err, booking.ErrNotOffered):
-		return problem{Status: http.StatusUnprocessableEntity, Code: "not_a_slot", Field: "start", Title: "That time is not available",
-			Message: "That time is not available — please pick one of the times shown.", Fixable: true}
-	case errors.Is(err, booking.ErrInPast):
-		return problem{Status: http.StatusUnprocessableEntity, Code: "not_a_slot", Field: "start", Title: "That time has passed",
-			Message: "That time has already passed — please pick another.", Fixable: true}
-	case errors.Is(err, errWrongBooking):
-		return home(problem{Status: http.StatusForbidden, Code: "wrong_booking", Field: "token", Title: "This link is for another booking",
-			Message: errWrongBooking.Error()})
-	case errors.Is(err, models.ErrNotFound), errors.Is(err, outbox.ErrNotFound):
-		return home(problem{Status: http.StatusNotFound, Title: "Not found", Message: "There is nothing here."})
+		return fieldProblem(fe)
+	case kind != fault.Internal:
+		return kindProblem(err, kind)
 	case errors.As(err, &he) && he.Code < http.StatusInternalServerError:
 		msg, ok := he.Message.(string)
 		if !ok || msg == "" {
@@ -177,31 +179,66 @@ func classify(err error) problem {
 		}
 		return home(problem{Status: he.Code, Title: http.StatusText(he.Code), Message: msg})
 	default:
-		return problem{Status: http.StatusInternalServerError, Title: "Something went wrong",
-			Message: "Something went wrong on our side. Please try again in a moment."}
+		return internalError
 	}
 }
 
-// answerLabel names an intake answer as the booking form labels it.
-func answerLabel(field string) string {
-	switch field {
-	case "answers.role":
-		return "Your current role"
-	case "answers.gap":
-		return "The gap you most want to close"
-	case "answers.notes":
-		return "Anything else"
+// kindProblem is a domain error of a known kind: its own words if it has
+// them, its kind's otherwise.
+func kindProblem(err error, kind fault.Kind) problem {
+	general, ok := byKind[kind]
+	if !ok {
+		return internalError
 	}
-	return field
+	p := home(general)
+	for _, w := range wording {
+		if errors.Is(err, w.err) {
+			p = w.p
+			break
+		}
+	}
+	p.Status, p.Code = general.Status, fault.CodeOf(err)
+	return p
+}
+
+// fieldProblem is invalid input in one field. Intake answers are named as
+// the booking form labels them, since the message alone does not say which.
+func fieldProblem(fe *fault.FieldError) problem {
+	p := problem{Status: byKind[fault.Invalid].Status, Field: fe.Field, Title: "Please check the form",
+		Message: fe.Message, Fixable: true}
+	if label, ok := answerLabels[fe.Field]; ok {
+		p.Title, p.Message = "Please check your answers", label+": "+fe.Message+"."
+	}
+	return p
+}
+
+// answerLabels name the intake answers as the booking form labels them.
+var answerLabels = map[string]string{
+	"answers.role":  "Your current role",
+	"answers.gap":   "The gap you most want to close",
+	"answers.notes": "Anything else",
+}
+
+// home links a problem to the home page.
+func home(p problem) problem {
+	p.Link, p.Linked = "/", "Go to the home page"
+	return p
 }
 
 // respond logs a response that could not be written; there is no one left
 // to tell.
 func (s *server) respond(c echo.Context, err error) {
 	if err != nil {
-		s.Log.ErrorContext(c.Request().Context(), "write error response",
-			"error", err, "request_id", requestID(c))
+		s.requestLog(c).ErrorContext(c.Request().Context(), "write error response", "error", err)
 	}
+}
+
+// requestLog is the logger for what goes wrong with a request: it names the
+// method, the route and the request's id. The route is the pattern, such as
+// /confirm/:token, never the URI: URIs carry the signed tokens of the links
+// in emails, which must not end up in log files.
+func (s *server) requestLog(c echo.Context) *slog.Logger {
+	return s.Log.With("method", c.Request().Method, "route", c.Path(), "request_id", requestID(c))
 }
 
 func isAPI(c echo.Context) bool {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
 )
 
@@ -98,7 +99,7 @@ func (s *server) signup(c echo.Context, req *signupRequest) error {
 
 // renderLanding shows the landing page, with the form as it was sent and
 // the problem with it, if any.
-func (s *server) renderLanding(c echo.Context, status int, f signupForm, fe *FieldError) error {
+func (s *server) renderLanding(c echo.Context, status int, f signupForm, fe *fault.FieldError) error {
 	if fe != nil {
 		f.Errors = map[string]string{fe.Field: fe.Message}
 	}
@@ -133,18 +134,18 @@ func decodeJSON(r *http.Request, v any, hint string) error {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxJSONBody+1))
 	if err != nil {
-		return &FieldError{Field: "body", Message: "The request body could not be read."}
+		return &fault.FieldError{Field: "body", Message: "The request body could not be read."}
 	}
 	if len(body) > maxJSONBody {
-		return &FieldError{Field: "body", Message: "The request body is larger than 16 KiB."}
+		return &fault.FieldError{Field: "body", Message: "The request body is larger than 16 KiB."}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return &FieldError{Field: "body", Message: hint + ": " + err.Error()}
+		return &fault.FieldError{Field: "body", Message: hint + ": " + err.Error()}
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return &FieldError{Field: "body", Message: "Send one JSON object and nothing after it."}
+		return &fault.FieldError{Field: "body", Message: "Send one JSON object and nothing after it."}
 	}
 	return nil
 }

@@ -77,7 +77,7 @@ func TestSubscribeJSONRejectsBadInput(t *testing.T) {
 			rec := env.postJSON(tt.body)
 			require.Equal(t, http.StatusBadRequest, rec.Code, rec.Body.String())
 			var got struct {
-				Error FieldError `json:"error"`
+				Error apiError `json:"error"`
 			}
 			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got), rec.Body.String())
 			require.Equal(t, tt.field, got.Error.Field)

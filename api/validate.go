@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/timezone"
 )
 
@@ -41,29 +42,29 @@ func (r *signupRequest) validate() error {
 func checkEmail(email string) error {
 	switch {
 	case email == "":
-		return &FieldError{Field: "email", Message: "Enter your email address."}
+		return &fault.FieldError{Field: "email", Message: "Enter your email address."}
 	case len(email) > maxEmailLen:
-		return &FieldError{Field: "email", Message: "That email address is too long."}
+		return &fault.FieldError{Field: "email", Message: "That email address is too long."}
 	}
 	// Only a bare address will do: ParseAddress also accepts display names,
 	// comments and quoting, none of which belong in this field.
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Name != "" || addr.Address != email {
-		return &FieldError{Field: "email", Message: "Enter an email address like name@example.com."}
+		return &fault.FieldError{Field: "email", Message: "Enter an email address like name@example.com."}
 	}
 	_, domain, _ := strings.Cut(email, "@")
 	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
-		return &FieldError{Field: "email", Message: "Enter an email address like name@example.com."}
+		return &fault.FieldError{Field: "email", Message: "Enter an email address like name@example.com."}
 	}
 	return nil
 }
 
 func checkName(name string) error {
 	if !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl) {
-		return &FieldError{Field: "name", Message: "Your name contains characters we can't use."}
+		return &fault.FieldError{Field: "name", Message: "Your name contains characters we can't use."}
 	}
 	if utf8.RuneCountInString(name) > maxNameLen {
-		return &FieldError{Field: "name", Message: "Please use at most 100 characters for your name."}
+		return &fault.FieldError{Field: "name", Message: "Please use at most 100 characters for your name."}
 	}
 	return nil
 }
@@ -77,5 +78,5 @@ func checkTimezone(tz string) error {
 	if timezone.Valid(tz) {
 		return nil
 	}
-	return &FieldError{Field: "timezone", Message: "Unknown time zone."}
+	return &fault.FieldError{Field: "timezone", Message: "Unknown time zone."}
 }

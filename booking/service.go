@@ -12,14 +12,15 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
 )
 
 var (
 	// ErrNotOffered means the requested start is not one of the free slots.
-	ErrNotOffered = errors.New("that time is not an open slot")
+	ErrNotOffered = fault.New(fault.Unprocessable, "not_a_slot", "that time is not an open slot")
 	// ErrInPast means the requested start has already passed.
-	ErrInPast = errors.New("that time has passed")
+	ErrInPast = fault.New(fault.Unprocessable, "not_a_slot", "that time has passed")
 )
 
 // Notifier hears about every change to a booking; the worker implements it
@@ -284,18 +285,13 @@ func (s *Service) changed(ctx context.Context, b models.Booking, event Event) {
 // AnswerLimit is the longest answer accepted for one intake question.
 const AnswerLimit = 2000
 
-// FieldError says which intake answer is wrong and why.
-type FieldError struct{ Field, Message string }
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
-
 func (a Answers) validate() error {
 	for _, f := range []struct{ name, v string }{{"role", a.Role}, {"gap", a.Gap}, {"notes", a.Notes}} {
 		if len(f.v) > AnswerLimit {
-			return &FieldError{Field: "answers." + f.name, Message: fmt.Sprintf("at most %d characters", AnswerLimit)}
+			return &fault.FieldError{Field: "answers." + f.name, Message: fmt.Sprintf("at most %d characters", AnswerLimit)}
 		}
 		if strings.IndexFunc(f.v, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0 {
-			return &FieldError{Field: "answers." + f.name, Message: "contains control characters"}
+			return &fault.FieldError{Field: "answers." + f.name, Message: "contains control characters"}
 		}
 	}
 	return nil

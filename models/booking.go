@@ -1,8 +1,9 @@
 package models
 
 import (
-	"errors"
 	"time"
+
+	"github.com/dripbook/dripbook/fault"
 )
 
 // Booking states.
@@ -13,14 +14,14 @@ const (
 
 var (
 	// ErrSlotTaken means another confirmed booking holds that start.
-	ErrSlotTaken = errors.New("slot already taken")
+	ErrSlotTaken = fault.New(fault.Conflict, "slot_taken", "slot already taken")
 	// ErrAlreadyBooked means the subscriber already has a confirmed booking.
-	ErrAlreadyBooked = errors.New("subscriber already has a booking")
+	ErrAlreadyBooked = fault.New(fault.Conflict, "already_booked", "subscriber already has a booking")
 	// ErrNotConfirmed means the booking was cancelled.
-	ErrNotConfirmed = errors.New("booking is not confirmed")
+	ErrNotConfirmed = fault.New(fault.Conflict, "not_confirmed", "booking is not confirmed")
 	// ErrKeyReused means another subscriber's booking already used the
 	// idempotency key.
-	ErrKeyReused = errors.New("idempotency key already used")
+	ErrKeyReused = fault.New(fault.Conflict, "", "idempotency key already used")
 )
 
 // Booking is one discovery call.

@@ -1,8 +1,9 @@
 package models
 
 import (
-	"errors"
 	"time"
+
+	"github.com/dripbook/dripbook/fault"
 )
 
 // Subscriber states.
@@ -19,7 +20,7 @@ const (
 const ConfirmResendAfter = 10 * time.Minute
 
 // ErrNotFound is returned when a row does not exist.
-var ErrNotFound = errors.New("not found")
+var ErrNotFound = fault.New(fault.NotFound, "", "not found")
 
 // Subscriber is one email address on the list.
 type Subscriber struct {

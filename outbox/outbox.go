@@ -3,7 +3,6 @@ package outbox
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"mime"
 	"net/mail"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/relay"
 )
@@ -141,7 +141,7 @@ func (o *Outbox) summary(name string) (Item, error) {
 
 // ErrNotFound is returned by Open for a name that is not a captured
 // message, including any attempt to reach outside the outbox folder.
-var ErrNotFound = errors.New("no such message in the outbox")
+var ErrNotFound = fault.New(fault.NotFound, "", "no such message in the outbox")
 
 // Open reads and parses one captured message. name must be a plain .eml file
 // name as returned by List.

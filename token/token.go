@@ -6,10 +6,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dripbook/dripbook/fault"
 )
 
 // Purposes a token can be signed for. A token signed for one is never valid
@@ -32,9 +33,9 @@ const BookMaxAge = 90 * 24 * time.Hour
 
 var (
 	// ErrInvalid means the token is malformed, forged, or for another purpose.
-	ErrInvalid = errors.New("invalid link")
+	ErrInvalid = fault.New(fault.Invalid, "", "invalid link")
 	// ErrExpired means the token was genuine but is too old.
-	ErrExpired = errors.New("expired link")
+	ErrExpired = fault.New(fault.Gone, "link_expired", "expired link")
 )
 
 // Signer makes and checks tokens with an HMAC-SHA256 key.
