@@ -9,9 +9,27 @@ run:
 test:
 	go test -race -count=1 ./...
 
+# golangci-lint (config: .golangci.yml) is taken from PATH, else from
+# $(go env GOPATH)/bin. .ci/run installs the version pinned below; locally:
+#   go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+# Keep this in step with GOLANGCI_LINT_VERSION in .ci/run.
+GOLANGCI_LINT_VERSION := v2.15.0
+
 lint:
 	go vet ./...
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
+	@bin=$$(command -v golangci-lint || echo "$$(go env GOPATH | cut -d: -f1)/bin/golangci-lint"); \
+	if [ ! -x "$$bin" ]; then \
+	  echo "golangci-lint is not on PATH nor in $$(go env GOPATH | cut -d: -f1)/bin; install it with:" >&2; \
+	  echo "  go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)" >&2; \
+	  exit 1; \
+	fi; \
+	have=$$("$$bin" version --short 2>/dev/null); \
+	if [ "v$$have" != "$(GOLANGCI_LINT_VERSION)" ]; then \
+	  echo "warning: $$bin is golangci-lint $$have, the pinned version is $(GOLANGCI_LINT_VERSION)" >&2; \
+	fi; \
+	echo "$$bin run ./..."; \
+	"$$bin" run ./...
 
 bench:
 	go test -run '^$$' -bench . -benchtime 200x ./...
