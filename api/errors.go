@@ -17,16 +17,16 @@ import (
 // errWrongBooking means a manage link was used on another booking's API path.
 var errWrongBooking = fault.New(fault.Forbidden, "wrong_booking", "token is for another booking")
 
-// formRetry is a domain error from a form's POST, with the way to show that
+// retryError is a domain error from a form's POST, with the way to show that
 // form again. The central handler decides the status and the message; the
 // form shows them at its top, above what the visitor chose and typed.
-type formRetry struct {
+type retryError struct {
 	err  error
 	show func(c echo.Context, p problem) error
 }
 
-func (f *formRetry) Error() string { return f.err.Error() }
-func (f *formRetry) Unwrap() error { return f.err }
+func (f *retryError) Error() string { return f.err.Error() }
+func (f *retryError) Unwrap() error { return f.err }
 
 // retry wraps err so that, if the visitor can fix it, the form is shown
 // again through show. A nil err stays nil.
@@ -34,7 +34,7 @@ func retry(err error, show func(c echo.Context, p problem) error) error {
 	if err == nil {
 		return nil
 	}
-	return &formRetry{err: err, show: show}
+	return &retryError{err: err, show: show}
 }
 
 // problem is an error as a visitor or an API client sees it.
@@ -79,7 +79,7 @@ func (s *server) handleError(err error, c echo.Context) {
 		s.requestLog(c).ErrorContext(c.Request().Context(), "request failed", "error", err)
 	}
 	var (
-		form *formRetry
+		form *retryError
 		fe   *fault.FieldError
 	)
 	switch {
@@ -101,7 +101,7 @@ func (s *server) handleError(err error, c echo.Context) {
 
 // showAgain shows a form with its problem. If the form itself cannot be
 // shown, the visitor gets the error page instead of nothing.
-func (s *server) showAgain(c echo.Context, form *formRetry, p problem) error {
+func (s *server) showAgain(c echo.Context, form *retryError, p problem) error {
 	err := form.show(c, p)
 	if err == nil || c.Response().Committed {
 		return err

@@ -32,7 +32,7 @@ func (s *server) managed(c echo.Context, purpose string) (models.Booking, error)
 }
 
 // manageView describes b for its pages, in the zone it was booked in.
-func (s *server) manageView(c echo.Context, b models.Booking) manageView {
+func (s *server) manageView(b models.Booking) manageView {
 	return manageView{
 		Paths:     token.BookingPaths(s.Signer, b.ID, s.Now()),
 		When:      callTime(b, timezone.First(s.Bookings.Rules().Location, b.Timezone)),
@@ -48,7 +48,7 @@ func (s *server) managePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.manageView(c, b)
+	v := s.manageView(b)
 	v.Booked = v.Confirmed && c.QueryParam("booked") == "1"
 	v.Moved = v.Confirmed && c.QueryParam("moved") == "1"
 	return s.render(c, http.StatusOK, "booking", "Your discovery call", v)
@@ -92,7 +92,7 @@ func (s *server) cancelPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.manageView(c, b)
+	v := s.manageView(b)
 	if !v.Confirmed {
 		return s.render(c, http.StatusOK, "cancelled", "Your call is cancelled", v)
 	}
@@ -115,5 +115,5 @@ func (s *server) cancelForm(c echo.Context) error {
 		return err
 	}
 	s.Log.InfoContext(ctx, "booking cancelled", "booking_id", b.ID, "subscriber_id", b.SubscriberID, "request_id", requestID(c))
-	return s.render(c, http.StatusOK, "cancelled", "Your call is cancelled", s.manageView(c, b))
+	return s.render(c, http.StatusOK, "cancelled", "Your call is cancelled", s.manageView(b))
 }

@@ -65,7 +65,7 @@ func (s *server) reschedule(c echo.Context, id int64, chosen string) (models.Boo
 // the one it was booked in, or the subscriber's. A cancelled call cannot
 // move, and the page says so.
 func (s *server) renderReschedule(c echo.Context, status int, b models.Booking, tz, chosen string, autoZone bool, p *problem) error {
-	v := rescheduleView{manageView: s.manageView(c, b), Problem: p}
+	v := rescheduleView{manageView: s.manageView(b), Problem: p}
 	if !v.Confirmed {
 		return s.render(c, status, "cancelled", "Your call is cancelled", v.manageView)
 	}

@@ -42,8 +42,17 @@ func loadOrCreateSecret(dir string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
-	defer f.Close()
-	if _, err := f.WriteString(key + "\n"); err != nil {
+	// Every link in every email is signed with this key: it must be on disk
+	// before anything is signed with it, or a crash would lose it.
+	_, err = f.WriteString(key + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path) // a half-written key must not be read next time
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	return []byte(key), nil

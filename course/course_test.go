@@ -128,8 +128,8 @@ func TestLoadCourseProblems(t *testing.T) {
 				return
 			}
 			require.Nil(t, c)
-			var ce *CourseError
-			require.True(t, errors.As(err, &ce), "want *CourseError, got %v", err)
+			var ce *Error
+			require.True(t, errors.As(err, &ce), "want *Error, got %v", err)
 			for _, p := range ce.Problems {
 				if p.File == tt.file && strings.Contains(p.Message, tt.want) {
 					return
@@ -147,7 +147,7 @@ func TestLoadCourseReportsEveryProblem(t *testing.T) {
 	fsys["02-next.md"] = &fstest.MapFile{Data: []byte(lessonSrc("welcome", 2, "Dup"))}
 
 	_, err := Load(fsys)
-	var ce *CourseError
+	var ce *Error
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Problems, 5, ce.Error())
 	lines := strings.Split(ce.Error(), "\n")

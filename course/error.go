@@ -20,14 +20,14 @@ func (p Problem) String() string {
 	return fmt.Sprintf("%s: %s", p.File, p.Message)
 }
 
-// CourseError lists every problem found while loading a course, so a coach
+// Error lists every problem found while loading a course, so a coach
 // can fix them all in one pass instead of one restart per mistake.
-type CourseError struct {
+type Error struct {
 	Problems []Problem
 }
 
 // Error joins the problems, one per line.
-func (e *CourseError) Error() string {
+func (e *Error) Error() string {
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
 		lines[i] = p.String()

@@ -16,7 +16,7 @@ import (
 const MaxSubjectLen = 120
 
 // Load reads and checks a course folder as described in
-// docs/course-format.md. On any mistake it returns a *CourseError listing
+// docs/course-format.md. On any mistake it returns a *Error listing
 // every problem, so the coach sees them all at once.
 func Load(fsys fs.FS) (*Course, error) {
 	var ps problems
@@ -58,7 +58,7 @@ func Load(fsys fs.FS) (*Course, error) {
 	}
 	checkSequence(&ps, lessons, days)
 	if len(ps) > 0 {
-		return nil, &CourseError{Problems: ps}
+		return nil, &Error{Problems: ps}
 	}
 	// Stable, because entries came in file-name order and ties keep it.
 	sort.SliceStable(lessons, func(i, j int) bool { return lessons[i].Day < lessons[j].Day })

@@ -67,7 +67,10 @@ func (buttonHTML) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
-		n := node.(*buttonNode)
+		n, ok := node.(*buttonNode)
+		if !ok {
+			return ast.WalkStop, fmt.Errorf("button renderer got a %T", node)
+		}
 		_, err := fmt.Fprintf(w, buttonTemplate, html.EscapeString(n.URL), html.EscapeString(n.Label))
 		return ast.WalkSkipChildren, err
 	})

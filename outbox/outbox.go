@@ -3,6 +3,7 @@ package outbox
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"mime"
 	"net/mail"
@@ -58,16 +59,13 @@ func (o *Outbox) Send(ctx context.Context, m *message.Message) error {
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // no-op once renamed
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("outbox: write %s: %w", name, err)
+	_, err = tmp.Write(buf.Bytes())
+	if err = errors.Join(err, tmp.Close()); err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(o.dir, name))
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("outbox: write %s: %w", name, err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(o.dir, name)); err != nil {
-		return fmt.Errorf("outbox: save %s: %w", name, err)
+	if err != nil {
+		// Leave no half-written file behind for List to trip over.
+		return errors.Join(fmt.Errorf("outbox: save %s: %w", name, err), os.Remove(tmp.Name()))
 	}
 	return nil
 }
@@ -121,7 +119,7 @@ func (o *Outbox) summary(name string) (Item, error) {
 	if err != nil {
 		return Item{}, err
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only: a failed close loses nothing
 	msg, err := mail.ReadMessage(f)
 	if err != nil {
 		return Item{}, err
@@ -153,7 +151,7 @@ func (o *Outbox) Open(name string) (*message.Parsed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open outbox: %w", err)
 	}
-	defer root.Close()
+	defer root.Close() //nolint:errcheck // read-only: a failed close loses nothing
 	// os.Root refuses symlinks that lead out of the folder, too.
 	raw, err := root.ReadFile(name)
 	if err != nil {

@@ -105,4 +105,4 @@ func take[T any](q *gorm.DB, what string) (T, error) {
 }
 
 // Dialect is "sqlite" or "postgres".
-func (s *Store) Dialect() string { return s.db.Dialector.Name() }
+func (s *Store) Dialect() string { return s.db.Name() }

@@ -59,7 +59,7 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 	a := &app{cfg: cfg, log: newLogger(getenv)}
 	defer func() {
 		if err != nil {
-			a.Close()
+			err = errors.Join(err, a.Close())
 		}
 	}()
 	if err := cfg.LoadSecret(); err != nil {

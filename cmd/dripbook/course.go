@@ -35,8 +35,8 @@ func courseCommand(ctx context.Context, args []string, getenv func(string) strin
 	switch args[0] {
 	case "check":
 		last := c.Lessons[len(c.Lessons)-1]
-		fmt.Fprintf(stdout, "course %q is fine: %d lessons over %d days\n", c.Title, len(c.Lessons), last.Day)
-		return nil
+		_, err := fmt.Fprintf(stdout, "course %q is fine: %d lessons over %d days\n", c.Title, len(c.Lessons), last.Day)
+		return err
 	case "render":
 		fs := flag.NewFlagSet("course render", flag.ContinueOnError)
 		out := fs.String("out", "", "folder to write the emails to")
@@ -127,8 +127,8 @@ func renderCourse(cfg *config.Config, c *course.Course, dir string, stdout io.Wr
 			return fmt.Errorf("course render: %w", err)
 		}
 	}
-	fmt.Fprintf(stdout, "wrote %d emails to %s\n", len(msgs), dir)
-	return nil
+	_, err = fmt.Fprintf(stdout, "wrote %d emails to %s\n", len(msgs), dir)
+	return err
 }
 
 func writeEML(path string, m *message.Message) error {
@@ -140,14 +140,11 @@ func writeEML(path string, m *message.Message) error {
 	if err != nil {
 		return err
 	}
-	if _, err := msg.WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	_, err = msg.WriteTo(f)
+	return errors.Join(err, f.Close())
 }
 
-func sendTestCourse(ctx context.Context, cfg *config.Config, c *course.Course, to string, stdout io.Writer) error {
+func sendTestCourse(ctx context.Context, cfg *config.Config, c *course.Course, to string, stdout io.Writer) (err error) {
 	msgs, err := sample(cfg, c, to)
 	if err != nil {
 		return err
@@ -159,20 +156,21 @@ func sendTestCourse(ctx context.Context, cfg *config.Config, c *course.Course, t
 			return err
 		}
 		send = ob.Send
-		fmt.Fprintln(stdout, "SMTP_URL is not set: the emails go to the outbox (see /dev/mail)")
+		say(stdout, "SMTP_URL is not set: the emails go to the outbox (see /dev/mail)\n")
 	} else {
 		s, err := relay.NewSender(*cfg.SMTP)
 		if err != nil {
 			return fmt.Errorf("SMTP_URL: %w", err)
 		}
-		defer s.Close()
+		// The relay may refuse the last message only at QUIT: report it.
+		defer func() { err = errors.Join(err, s.Close()) }()
 		send = s.Send
 	}
 	for i, m := range msgs {
 		if err := send(ctx, m); err != nil {
 			return fmt.Errorf("send %q: %w", m.Subject, err)
 		}
-		fmt.Fprintf(stdout, "sent %d/%d: %s\n", i+1, len(msgs), m.Subject)
+		say(stdout, "sent %d/%d: %s\n", i+1, len(msgs), m.Subject)
 	}
 	return nil
 }

@@ -13,9 +13,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "dripbook:", err)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dripbook:", err) //nolint:errcheck // stderr is the last resort
 		os.Exit(1)
 	}
 }
@@ -49,8 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "course":
 		return courseCommand(ctx, args[1:], getenv, stdout)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, usage)
-		return nil
+		_, err := fmt.Fprintln(stdout, usage)
+		return err
 	default:
 		return fmt.Errorf("unknown command %q\n\n%s", mode, usage)
 	}

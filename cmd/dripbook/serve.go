@@ -18,12 +18,12 @@ import (
 // finish after SIGTERM.
 const shutdownGrace = 10 * time.Second
 
-func serve(ctx context.Context, mode string, getenv func(string) string, stdout io.Writer) error {
+func serve(ctx context.Context, mode string, getenv func(string) string, stdout io.Writer) (err error) {
 	a, err := open(ctx, mode, getenv)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer func() { err = errors.Join(err, a.Close()) }()
 
 	errc := make(chan error, 1)
 	if mode == "" || mode == "worker" {
@@ -67,9 +67,9 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 	}()
 	a.log.Info("http listening", "addr", a.cfg.HTTPAddr)
 	if mode == "" || mode == "api" {
-		fmt.Fprintf(stdout, "dripbook is running: open %s\n", a.cfg.BaseURL)
+		say(stdout, "dripbook is running: open %s\n", a.cfg.BaseURL)
 		if deps.Mailbox != nil {
-			fmt.Fprintf(stdout, "mail is captured, not sent: read it at %s/dev/mail\n", a.cfg.BaseURL)
+			say(stdout, "mail is captured, not sent: read it at %s/dev/mail\n", a.cfg.BaseURL)
 		}
 	}
 	select {
@@ -81,7 +81,7 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 	}
 }
 
-func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) (err error) {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
@@ -90,10 +90,16 @@ func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
-	defer store.Close()
+	defer func() { err = errors.Join(err, store.Close()) }()
 	if err := store.Migrate(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "database is up to date")
+	_, err = fmt.Fprintln(stdout, "database is up to date")
 	return nil
+}
+
+// say tells the operator something on stdout. A terminal that went away is
+// no reason to stop serving, so a failed write is ignored.
+func say(w io.Writer, format string, args ...any) {
+	_, _ = fmt.Fprintf(w, format, args...)
 }
