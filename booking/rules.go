@@ -1,8 +1,8 @@
-// Package booking decides when a discovery call can be booked: it reads the
-// coach's hours and blackout dates and turns them into concrete slots,
-// honouring the coach's time zone and its daylight-saving changes. It knows
-// nothing of HTTP or storage; callers pass in the current time and the calls
-// already booked.
+// Package booking decides when a discovery call can be booked and books it:
+// it turns the coach's hours and blackout dates into concrete slots, honouring
+// the coach's time zone and its daylight-saving changes, and books, moves and
+// cancels calls through the Store it declares. It knows nothing of HTTP or of
+// the database behind that Store.
 package booking
 
 import (
