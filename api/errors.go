@@ -83,8 +83,6 @@ func (s *server) handleError(err error, c echo.Context) {
 		fe   *fault.FieldError
 	)
 	switch {
-	case c.Request().Method == http.MethodHead:
-		err = c.NoContent(p.Status)
 	case isAPI(c):
 		err = c.JSON(p.Status, map[string]any{"error": p.api()})
 	case p.Fixable && errors.As(err, &form):

@@ -87,3 +87,39 @@ func (s *server) requestLogger() echo.MiddlewareFunc {
 		},
 	})
 }
+
+// headAsGet and headRestore answer HEAD on every GET route, as uptime
+// monitors and mail link checkers expect. headAsGet, before routing, routes a
+// HEAD as the GET; headRestore, after routing, makes it a HEAD again, so the
+// handler runs as it would for GET, the status and headers are the GET's, and
+// net/http sends no body.
+func headAsGet() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if c.Request().Method == http.MethodHead {
+				c.Request().Method = http.MethodGet
+				c.Set(headKey, true)
+			}
+			return next(c)
+		}
+	}
+}
+
+func headRestore() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if head, _ := c.Get(headKey).(bool); head {
+				c.Request().Method = http.MethodHead
+				c.Response().Writer = headWriter{c.Response().Writer}
+			}
+			return next(c)
+		}
+	}
+}
+
+const headKey = "dripbook.head"
+
+// headWriter drops the body of a HEAD response before net/http refuses it.
+type headWriter struct{ http.ResponseWriter }
+
+func (w headWriter) Write(b []byte) (int, error) { return len(b), nil }

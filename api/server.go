@@ -120,6 +120,8 @@ func New(d Deps) *echo.Echo {
 	e.IPExtractor = ipExtractor(d.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 
+	e.Pre(headAsGet())
+	e.Use(headRestore())
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLogger())
 	e.Use(recoverer())
@@ -168,6 +170,8 @@ func NewHealth(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
+	e.Pre(headAsGet())
+	e.Use(headRestore())
 	e.Use(middleware.RequestID())
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -49,10 +50,12 @@ type Config struct {
 // reports every invalid variable at once, each by name.
 func Load(getenv func(string) string) (*Config, error) {
 	p := parser{getenv: getenv}
+	// DATA_DIR holds everything dripbook writes by default: the SQLite file,
+	// the outbox and the generated secrets.
+	dataDir := p.str("DATA_DIR", "data")
 	c := &Config{
-		HTTPAddr:       p.str("HTTP_ADDR", ":8080"),
 		BaseURL:        p.baseURL("BASE_URL", "http://localhost:8080"),
-		DatabaseURL:    p.databaseURL("DATABASE_URL", "sqlite://data/dripbook.db"),
+		DatabaseURL:    p.databaseURL("DATABASE_URL", "sqlite://"+filepath.ToSlash(filepath.Join(dataDir, "dripbook.db"))),
 		RedisURL:       p.redisURL("REDIS_URL"),
 		MailFrom:       p.str("MAIL_FROM", "Coach <coach@localhost>"),
 		CoachName:      p.str("COACH_NAME", "Your coach"),
@@ -66,7 +69,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		DefaultTZ:      p.location("DEFAULT_TZ", "UTC"),
 		BookingURL:     p.absURL("BOOKING_URL"),
 		TrustedProxies: p.cidrs("TRUSTED_PROXIES"),
-		DataDir:        p.str("DATA_DIR", "data"),
+		DataDir:        dataDir,
 		Concurrency:    p.intRange("WORKER_CONCURRENCY", 4, 1, 256),
 	}
 	c.MailDomain = p.mailFrom("MAIL_FROM", c.MailFrom)
@@ -76,6 +79,14 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	}
 	c.SMTP = p.smtp(c.Concurrency)
+	// While mail is captured, the outbox at /dev/mail holds live confirm,
+	// booking and unsubscribe links: serve it to this machine alone unless
+	// HTTP_ADDR says otherwise.
+	defaultAddr := ":8080"
+	if c.SMTP == nil {
+		defaultAddr = "127.0.0.1:8080"
+	}
+	c.HTTPAddr = p.str("HTTP_ADDR", defaultAddr)
 	c.Booking = p.booking(c.DefaultTZ)
 	if err := errors.Join(p.errs...); err != nil {
 		return nil, err

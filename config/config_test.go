@@ -17,7 +17,7 @@ func getenv(m map[string]string) func(string) string {
 func TestDefaults(t *testing.T) {
 	c, err := Load(getenv(nil))
 	require.NoError(t, err)
-	require.Equal(t, ":8080", c.HTTPAddr)
+	require.Equal(t, "127.0.0.1:8080", c.HTTPAddr, "captured mail holds live links: this machine only")
 	require.Equal(t, "http://localhost:8080", c.BaseURL)
 	require.Equal(t, "sqlite://data/dripbook.db", c.DatabaseURL)
 	require.True(t, c.Embedded())
@@ -26,6 +26,26 @@ func TestDefaults(t *testing.T) {
 	require.Equal(t, 24*time.Hour, c.CourseDay)
 	require.Equal(t, 9, c.SendHour)
 	require.Equal(t, "UTC", c.DefaultTZ.String())
+}
+
+func TestDataDirHoldsTheDefaultDatabase(t *testing.T) {
+	t.Parallel()
+	c, err := Load(getenv(map[string]string{"DATA_DIR": "/var/lib/dripbook"}))
+	require.NoError(t, err)
+	require.Equal(t, "sqlite:///var/lib/dripbook/dripbook.db", c.DatabaseURL)
+	c, err = Load(getenv(map[string]string{"DATA_DIR": "/var/lib/dripbook", "DATABASE_URL": "postgres://db/dripbook"}))
+	require.NoError(t, err)
+	require.Equal(t, "postgres://db/dripbook", c.DatabaseURL, "a configured database wins")
+}
+
+func TestListenAddressFollowsMailMode(t *testing.T) {
+	t.Parallel()
+	c, err := Load(getenv(map[string]string{"SMTP_URL": "smtp://relay.example:587"}))
+	require.NoError(t, err)
+	require.Equal(t, ":8080", c.HTTPAddr, "real mail: every interface")
+	c, err = Load(getenv(map[string]string{"HTTP_ADDR": ":9000"}))
+	require.NoError(t, err)
+	require.Equal(t, ":9000", c.HTTPAddr, "HTTP_ADDR wins")
 }
 
 func TestValues(t *testing.T) {

@@ -9,6 +9,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// The zone database inside the binary: a minimal container without one
+	// still knows every subscriber's and the coach's zone.
+	_ "time/tzdata"
 )
 
 func main() {

@@ -52,7 +52,7 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 	if mode == "" || mode == "api" {
 		handler = api.New(deps)
 	}
-	httpSrv := &http.Server{Addr: a.cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	httpSrv := newHTTPServer(a.cfg.HTTPAddr, handler, serverTimeouts)
 	go func() {
 		if err := httpSrv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("HTTP_ADDR: %w", err)
@@ -70,6 +70,7 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 		say(stdout, "dripbook is running: open %s\n", a.cfg.BaseURL)
 		if deps.Mailbox != nil {
 			say(stdout, "mail is captured, not sent: read it at %s/dev/mail\n", a.cfg.BaseURL)
+			say(stdout, "listening on %s: set HTTP_ADDR to serve other machines too\n", a.cfg.HTTPAddr)
 		}
 	}
 	select {
@@ -102,4 +103,25 @@ func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 // no reason to stop serving, so a failed write is ignored.
 func say(w io.Writer, format string, args ...any) {
 	_, _ = fmt.Fprintf(w, format, args...)
+}
+
+// timeouts bound every phase of an HTTP connection, so slow or idle clients
+// cannot hold connections open.
+type timeouts struct {
+	header, read, write, idle time.Duration
+}
+
+// serverTimeouts fit small form posts and pages: nothing dripbook serves
+// takes a client long to send or to read.
+var serverTimeouts = timeouts{header: 10 * time.Second, read: 30 * time.Second, write: 30 * time.Second, idle: 60 * time.Second}
+
+// maxHeaderBytes is far above any real browser's headers.
+const maxHeaderBytes = 64 << 10
+
+func newHTTPServer(addr string, h http.Handler, t timeouts) *http.Server {
+	return &http.Server{
+		Addr: addr, Handler: h,
+		ReadHeaderTimeout: t.header, ReadTimeout: t.read, WriteTimeout: t.write, IdleTimeout: t.idle,
+		MaxHeaderBytes: maxHeaderBytes,
+	}
 }
