@@ -43,6 +43,7 @@ type Config struct {
 	DataDir        string
 	Concurrency    int // concurrent senders per worker, and SMTP connections
 	Booking        booking.Rules
+	Limits         Limits
 }
 
 // Load reads the configuration through getenv (os.Getenv in production) and
@@ -77,6 +78,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	c.SMTP = p.smtp(c.Concurrency)
 	c.Booking = p.booking(c.DefaultTZ)
+	c.Limits = p.limits()
 	if err := errors.Join(p.errs...); err != nil {
 		return nil, err
 	}
