@@ -106,6 +106,20 @@ var migrations = []*gormigrate.Migration{
 			return nil
 		},
 	},
+	{
+		ID: "0003_confirm_requests",
+		Migrate: func(tx *gorm.DB) error {
+			// One row for each confirmation email asked for, by the mailbox
+			// it goes to, so a day's count holds across plus-addresses.
+			type confirmRequest struct {
+				ID           int64     `gorm:"primaryKey"`
+				Mailbox      string    `gorm:"size:320;not null;index:idx_confirm_requests_mailbox,priority:1"`
+				SubscriberID int64     `gorm:"not null"`
+				CreatedAt    time.Time `gorm:"not null;index:idx_confirm_requests_mailbox,priority:2"`
+			}
+			return tx.Migrator().CreateTable(&confirmRequest{})
+		},
+	},
 }
 
 func (s *Store) migrator(ctx context.Context) *gormigrate.Gormigrate {
