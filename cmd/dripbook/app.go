@@ -169,12 +169,25 @@ func (a *app) apiDeps() api.Deps {
 			_, _, ok := a.renderer.Course().Lesson(slug)
 			return ok
 		},
-		Coach: drip.CoachPerson(a.cfg.CoachName, a.cfg.CoachEmail, a.cfg.MailFrom),
+		Coach:  drip.CoachPerson(a.cfg.CoachName, a.cfg.CoachEmail, a.cfg.MailFrom),
+		Limits: apiLimits(a.cfg.Limits, a.rdb),
 	}
 	if a.outbox != nil {
 		d.Mailbox = a.outbox
 	}
 	return d
+}
+
+// apiLimits counts the configured limits in rdb, under dripbook's prefix so
+// that every api process shares them.
+func apiLimits(l config.Limits, rdb redis.UniversalClient) api.Limits {
+	return api.Limits{
+		Redis: rdb, Prefix: queueName + ":limit:",
+		SignupPerIP:      api.Rate(l.SignupPerIP),
+		SignupPerMailbox: api.Rate(l.SignupPerMailbox),
+		SignupTotal:      api.Rate(l.SignupTotal),
+		BookingPerIP:     api.Rate(l.BookingPerIP),
+	}
 }
 
 // Close releases everything open, newest first.
