@@ -158,6 +158,10 @@ var wording = []struct {
 		Message: "That time has already passed — please pick another.", Fixable: true}},
 	{errWrongBooking, home(problem{Field: "token", Title: "This link is for another booking",
 		Message: errWrongBooking.Error()})},
+	{booking.ErrTooManyChanges, home(problem{Title: "That's a lot of changes for one day",
+		Message: "You've changed your call several times today, so changes are paused for a while. " +
+			"A call you have booked still stands, and you can still cancel it.",
+		APIMessage: booking.ErrTooManyChanges.Error()})},
 }
 
 // internalError is what the visitor is told of a failure of ours; its

@@ -110,7 +110,10 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 		},
 		From: cfg.MailFrom, Domain: cfg.MailDomain, Log: a.log,
 	})
-	a.bookings = booking.NewService(booking.Deps{Store: storage.BookingStore{Store: a.store}, Rules: cfg.Booking, Notifier: a.queue, Replanner: a.engine, Log: a.log})
+	a.bookings = booking.NewService(booking.Deps{
+		Store: storage.BookingStore{Store: a.store}, Rules: cfg.Booking, DailyChanges: cfg.Limits.BookingChangesPerDay,
+		Notifier: a.queue, Replanner: a.engine, Log: a.log,
+	})
 	if cfg.CompanyAddress == "" {
 		a.log.Warn("COMPANY_ADDRESS is empty: the law in many places wants a postal address in every footer")
 	}
