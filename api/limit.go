@@ -37,7 +37,7 @@ type Limits struct {
 	BookingPerIP     Rate
 }
 
-func (l Limits) any() bool {
+func (l Limits) anyOn() bool {
 	return l.SignupPerIP.N > 0 || l.SignupPerMailbox.N > 0 || l.SignupTotal.N > 0 || l.BookingPerIP.N > 0
 }
 
@@ -55,7 +55,7 @@ type limiter struct {
 }
 
 func newLimiter(l Limits, log *slog.Logger) *limiter {
-	if !l.any() {
+	if !l.anyOn() {
 		return &limiter{}
 	}
 	if l.Redis == nil {
