@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -12,25 +13,39 @@ import (
 	"github.com/dripbook/dripbook/token"
 )
 
-func TestConfirm(t *testing.T) {
+func TestConfirmGETChangesNothingPOSTConfirms(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	res, err := env.store.Subscribe(context.Background(), models.Signup{Email: "ann@example.com", TextVersion: ConsentVersion})
 	require.NoError(t, err)
 	tok := env.signer.Sign(token.Confirm, res.SubscriberID, testNow.Add(-time.Hour))
 
-	rec := env.get("/confirm/" + tok)
+	// A link scanner fetches the link as often as it likes.
+	for range 3 {
+		rec := env.get("/confirm/" + tok)
+		require.Equal(t, http.StatusOK, rec.Code)
+		require.Contains(t, rec.Body.String(), `<form method="post" action="/confirm/`+tok+`">`)
+		require.Contains(t, rec.Body.String(), `<button type="submit">`)
+		require.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+	}
+	require.Empty(t, env.course.Confirmed(), "a GET confirms nobody")
+	require.Equal(t, models.StatusPending, env.mustSubscriber(t, "ann@example.com").Status)
+
+	// The button: a form POST with no cookie and no body to speak of.
+	rec := env.postForm("/confirm/"+tok, "")
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.Contains(t, rec.Body.String(), "<h1>You're in: your first lesson is on its way</h1>")
 	require.Equal(t, []int64{res.SubscriberID}, env.course.Confirmed())
 	require.Equal(t, models.StatusActive, env.mustSubscriber(t, "ann@example.com").Status)
 
 	// A second click shows the same page.
-	again := env.get("/confirm/" + tok)
+	again := env.postForm("/confirm/"+tok, "")
 	require.Equal(t, http.StatusOK, again.Code)
 	require.Equal(t, rec.Body.String(), again.Body.String())
 }
 
 func TestConfirmRejectsBadLinks(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	other := token.NewSigner([]byte("some-other-secret-key"))
 	tests := []struct {
@@ -46,12 +61,14 @@ func TestConfirmRejectsBadLinks(t *testing.T) {
 			"This link has expired — sign up again to get a fresh one"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rec := env.get("/confirm/" + tt.token)
-			require.Equal(t, tt.status, rec.Code)
-			require.Contains(t, rec.Body.String(), tt.text)
-			require.Contains(t, rec.Body.String(), `href="/"`)
-			require.Empty(t, env.course.Confirmed())
-		})
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			t.Run(tt.name+" "+method, func(t *testing.T) {
+				rec := env.do(httptest.NewRequest(method, "/confirm/"+tt.token, nil))
+				require.Equal(t, tt.status, rec.Code)
+				require.Contains(t, rec.Body.String(), tt.text)
+				require.Contains(t, rec.Body.String(), `href="/"`)
+				require.Empty(t, env.course.Confirmed())
+			})
+		}
 	}
 }

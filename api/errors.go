@@ -4,7 +4,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -78,6 +80,9 @@ func (s *server) handleError(err error, c echo.Context) {
 	if p.Status >= http.StatusInternalServerError {
 		s.requestLog(c).ErrorContext(c.Request().Context(), "request failed", "error", err)
 	}
+	if after, ok := fault.RetryAfterOf(err); ok {
+		c.Response().Header().Set("Retry-After", retryAfterSeconds(after))
+	}
 	var (
 		form *retryError
 		fe   *fault.FieldError
@@ -122,6 +127,8 @@ var byKind = map[fault.Kind]problem{
 	fault.Forbidden: {Status: http.StatusForbidden, Title: "Not allowed", Message: "This link does not allow that."},
 	fault.Unprocessable: {Status: http.StatusUnprocessableEntity, Title: "That can't be done",
 		Message: "That can't be done — please check what you chose and try again.", Fixable: true},
+	fault.TooMany: {Status: http.StatusTooManyRequests, Title: "Please try again a little later",
+		Message: "There have been a lot of requests like this one — please try again in a little while."},
 }
 
 // wording is what a visitor is told of the errors they meet, in place of
@@ -149,6 +156,10 @@ var wording = []struct {
 		Message: "That time has already passed — please pick another.", Fixable: true}},
 	{errWrongBooking, home(problem{Field: "token", Title: "This link is for another booking",
 		Message: errWrongBooking.Error()})},
+	{booking.ErrTooManyChanges, home(problem{Title: "That's a lot of changes for one day",
+		Message: "You've changed your call several times today, so changes are paused for a while. " +
+			"A call you have booked still stands, and you can still cancel it.",
+		APIMessage: booking.ErrTooManyChanges.Error()})},
 }
 
 // internalError is what the visitor is told of a failure of ours; its
@@ -237,6 +248,13 @@ func (s *server) respond(c echo.Context, err error) {
 // in emails, which must not end up in log files.
 func (s *server) requestLog(c echo.Context) *slog.Logger {
 	return s.Log.With("method", c.Request().Method, "route", c.Path(), "request_id", requestID(c))
+}
+
+// retryAfterSeconds is a Retry-After value: whole seconds, rounded up, at
+// least one, so a client never retries at once.
+func retryAfterSeconds(d time.Duration) string {
+	secs := int64((d + time.Second - 1) / time.Second)
+	return strconv.FormatInt(max(secs, 1), 10)
 }
 
 func isAPI(c echo.Context) bool {

@@ -71,7 +71,7 @@ func TestServerErrorsLogTheRouteNotTheToken(t *testing.T) {
 		{"confirm link, failing course", func(t *testing.T, env *testEnv) {
 			env.course.confirmErr = errors.New("database is on fire")
 		}, func(env *testEnv) *http.Request {
-			return httptest.NewRequest(http.MethodGet, "/confirm/"+env.signer.Sign(token.Confirm, 7, testNow), nil)
+			return httptest.NewRequest(http.MethodPost, "/confirm/"+env.signer.Sign(token.Confirm, 7, testNow), nil)
 		}, "/confirm/:token", "request failed"},
 		{"unsubscribe link, closed store", func(t *testing.T, env *testEnv) {
 			require.NoError(t, env.store.Close())

@@ -49,7 +49,7 @@ func mustParseViews(d Deps) *views {
 	// Each page is a file under templates/, rendered inside layout.html;
 	// the pieces pages share are under templates/partials/.
 	pageNames := []string{
-		"landing", "check_inbox", "confirmed", "unsubscribe", "unsubscribed",
+		"landing", "check_inbox", "confirm", "confirmed", "unsubscribe", "unsubscribed",
 		"error", "mail_list", "mail_show",
 		"book", "booking", "cancel", "cancelled", "reschedule",
 	}

@@ -92,16 +92,20 @@ type Deps struct {
 	CompanyAddress string
 
 	// TrustedProxies are the only peers whose X-Forwarded-For is believed
-	// when recording the IP a consent came from.
+	// for the client's IP: the one a consent came from, and the one limits
+	// count by.
 	TrustedProxies []*net.IPNet
-	Log            *slog.Logger
-	Now            func() time.Time
+	// Limits cap signups and bookings; the zero Limits is no limit.
+	Limits Limits
+	Log    *slog.Logger
+	Now    func() time.Time
 }
 
 // server holds the handlers' dependencies.
 type server struct {
 	Deps
-	views *views
+	views   *views
+	limiter *limiter
 }
 
 // New returns the Echo instance serving dripbook's pages and API.
@@ -112,7 +116,7 @@ func New(d Deps) *echo.Echo {
 	if d.Now == nil {
 		d.Now = func() time.Time { return time.Now().UTC() }
 	}
-	s := &server{Deps: d, views: mustParseViews(d)}
+	s := &server{Deps: d, views: mustParseViews(d), limiter: newLimiter(d.Limits, d.Log)}
 
 	e := echo.New()
 	e.HideBanner = true
@@ -129,11 +133,13 @@ func New(d Deps) *echo.Echo {
 
 	formLimit := middleware.BodyLimit("64K")
 	static := echo.StaticDirectoryHandler(staticFiles(), false)
+	bookingLimit := s.perClient("book:ip", d.Limits.BookingPerIP)
 
 	e.GET("/", s.landing)
 	e.POST("/subscribe", s.subscribeForm, formLimit)
 	e.POST("/api/v1/subscriptions", s.subscribeJSON)
-	e.GET("/confirm/:token", s.confirm)
+	e.GET("/confirm/:token", s.confirmPage)
+	e.POST("/confirm/:token", s.confirm, formLimit)
 	e.GET("/unsubscribe/:token", s.unsubscribePage)
 	e.POST("/unsubscribe/:token", s.unsubscribe, formLimit)
 	e.GET("/book/:token", s.bookPage)
@@ -149,9 +155,9 @@ func New(d Deps) *echo.Echo {
 	e.GET("/readyz", s.readyz)
 	e.GET("/static/*", static, cacheFor(24*time.Hour))
 	if d.BookingURL == "" { // with an external scheduler, new calls are booked there
-		e.POST("/book/:token", s.bookForm, formLimit)
+		e.POST("/book/:token", s.bookForm, formLimit, bookingLimit)
 		e.GET("/api/v1/slots", s.slotsJSON)
-		e.POST("/api/v1/bookings", s.bookJSON)
+		e.POST("/api/v1/bookings", s.bookJSON, bookingLimit)
 	}
 	if d.Mailbox != nil {
 		e.GET("/dev/mail", s.devMailList, secureHeaders(devMailCSP))

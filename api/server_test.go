@@ -101,7 +101,7 @@ func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
 	})
 	env.course.confirmErr = errors.New("database is on fire")
 
-	rec := env.get("/confirm/" + env.signer.Sign(token.Confirm, 7, testNow))
+	rec := env.postForm("/confirm/"+env.signer.Sign(token.Confirm, 7, testNow), "")
 	require.Equal(t, http.StatusInternalServerError, rec.Code)
 	require.Contains(t, rec.Body.String(), "Something went wrong")
 	require.NotContains(t, rec.Body.String(), "on fire")
@@ -120,7 +120,7 @@ func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
 			require.Contains(t, line, `"status":500`)
 			require.Contains(t, line, `"request_id":"`+id+`"`)
 			require.Contains(t, line, `"latency_ms":`)
-			require.Contains(t, line, `"method":"GET"`)
+			require.Contains(t, line, `"method":"POST"`)
 		}
 	}
 	require.True(t, failed, "no error line in\n%s", logs.String())

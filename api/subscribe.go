@@ -14,6 +14,7 @@ import (
 
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
 )
 
 // ConsentVersion names the consent text next to the signup form. It is
@@ -42,11 +43,23 @@ func (s *server) landing(c echo.Context) error {
 	return s.renderLanding(c, http.StatusOK, signupForm{}, nil)
 }
 
+// honeypotField is a field of the landing form that people never see: it
+// is off screen, hidden from screen readers and skipped by the tab key. A
+// bot that fills every field fills it too.
+const honeypotField = "website"
+
 // subscribeForm is the landing page's form POST.
 func (s *server) subscribeForm(c echo.Context) error {
 	f := signupFormFrom(c)
 	req := signupRequest{Email: f.Email, Name: f.Name, Timezone: f.Timezone}
-	if err := s.signup(c, &req); err != nil {
+	if err := req.validate(); err != nil {
+		return err
+	}
+	if c.FormValue(honeypotField) != "" {
+		// The usual answer, so the bot learns nothing; nothing is stored
+		// and nothing is sent.
+		s.Log.InfoContext(c.Request().Context(), "signup honeypot filled", "request_id", requestID(c))
+	} else if err := s.signup(c, req); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "check_inbox", "Check your inbox", req)
@@ -59,19 +72,23 @@ func (s *server) subscribeJSON(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.signup(c, &req); err != nil {
+	if err := req.validate(); err != nil {
+		return err
+	}
+	if err := s.signup(c, req); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusAccepted, map[string]string{"status": "pending_confirmation"})
 }
 
-// signup validates, stores the subscriber with their consent, and queues the
-// confirmation email when one is due: one insert and one enqueue.
-func (s *server) signup(c echo.Context, req *signupRequest) error {
-	if err := req.validate(); err != nil {
+// signup checks the limits, stores the subscriber with their consent, and
+// queues the confirmation email when one is due: one insert and one enqueue.
+// req is validated.
+func (s *server) signup(c echo.Context, req signupRequest) error {
+	ctx := c.Request().Context()
+	if err := s.signupAllowed(c, req.Email); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
 	res, err := s.Store.Subscribe(ctx, models.Signup{
 		Email:       req.Email,
 		Name:        req.Name,
@@ -95,6 +112,20 @@ func (s *server) signup(c echo.Context, req *signupRequest) error {
 			"error", err, "subscriber_id", res.SubscriberID, "round", res.Round, "request_id", requestID(c))
 	}
 	return nil
+}
+
+// signupAllowed counts a signup against the limits per client, per mailbox
+// and in total, in that order, so that one noisy client spends only its own
+// allowance and nobody else's.
+func (s *server) signupAllowed(c echo.Context, email string) error {
+	ctx := c.Request().Context()
+	if err := s.limiter.allow(ctx, "signup:ip", clientKey(c.RealIP()), s.Limits.SignupPerIP); err != nil {
+		return err
+	}
+	if err := s.limiter.allow(ctx, "signup:mailbox", hashKey(storage.Mailbox(email)), s.Limits.SignupPerMailbox); err != nil {
+		return err
+	}
+	return s.limiter.allow(ctx, "signup:total", "all", s.Limits.SignupTotal)
 }
 
 // renderLanding shows the landing page, with the form as it was sent and

@@ -57,7 +57,6 @@ type Request struct {
 type Store interface {
 	Tx
 	ActiveBooking(ctx context.Context, subscriberID int64) (models.Booking, error)
-	CancelBooking(ctx context.Context, id int64) (models.Booking, error)
 	RecordClick(ctx context.Context, subscriberID int64, lesson string) error
 	// LockBookings runs fn while no other booking or move can run, on any
 	// process; fn reads and writes through tx alone.
@@ -65,34 +64,43 @@ type Store interface {
 }
 
 // Tx is the store inside LockBookings: the reads that decide a booking and
-// the writes that make or move one.
+// the writes that make, move or cancel one and count the change.
 type Tx interface {
 	Booking(ctx context.Context, id int64) (models.Booking, error)
 	BookingByIdempotencyKey(ctx context.Context, key string) (models.Booking, error)
 	BookedStarts(ctx context.Context, from, to time.Time) ([]time.Time, error)
 	CreateBooking(ctx context.Context, b models.Booking) (_ models.Booking, created bool, err error)
 	RescheduleBooking(ctx context.Context, id int64, start, end time.Time) (models.Booking, error)
+	CancelBooking(ctx context.Context, id int64) (models.Booking, error)
+	// RecentChanges lists when the subscriber booked, moved or cancelled
+	// since the given time, oldest first.
+	RecentChanges(ctx context.Context, subscriberID int64, since time.Time) ([]time.Time, error)
+	RecordChange(ctx context.Context, c Change) error
 }
 
 // Service books, cancels and moves discovery calls.
 type Service struct {
-	store     Store
-	rules     Rules
-	notifier  Notifier
-	replanner Replanner
-	now       func() time.Time
-	log       *slog.Logger
+	store        Store
+	rules        Rules
+	dailyChanges int
+	notifier     Notifier
+	replanner    Replanner
+	now          func() time.Time
+	log          *slog.Logger
 }
 
 // Deps is what a Service is built from. Notifier and Replanner may be nil;
 // Now and Log default to the real clock and slog's default logger.
 type Deps struct {
-	Store     Store
-	Rules     Rules
-	Notifier  Notifier
-	Replanner Replanner
-	Now       func() time.Time
-	Log       *slog.Logger
+	Store Store
+	Rules Rules
+	// DailyChanges is how many bookings, moves and cancellations one
+	// subscriber may make in ChangeWindow; 0 is no limit.
+	DailyChanges int
+	Notifier     Notifier
+	Replanner    Replanner
+	Now          func() time.Time
+	Log          *slog.Logger
 }
 
 // NewService returns a Service.
@@ -103,7 +111,8 @@ func NewService(d Deps) *Service {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	return &Service{store: d.Store, rules: d.Rules, notifier: d.Notifier, replanner: d.Replanner, now: d.Now, log: d.Log}
+	return &Service{store: d.Store, rules: d.Rules, dailyChanges: d.DailyChanges, notifier: d.Notifier, replanner: d.Replanner,
+		now: d.Now, log: d.Log}
 }
 
 // Rules are the availability rules in force.
@@ -158,11 +167,17 @@ func (s *Service) Book(ctx context.Context, r Request) (models.Booking, bool, er
 				return nil
 			}
 		}
+		if err := s.checkChanges(ctx, st, r.SubscriberID); err != nil {
+			return err
+		}
 		if err := s.offered(ctx, st, start, time.Time{}); err != nil {
 			return err
 		}
 		b, created, err = st.CreateBooking(ctx, b)
-		return err
+		if err != nil || !created {
+			return err
+		}
+		return s.recordChange(ctx, st, b, EventBooked)
 	})
 	if err != nil || !created {
 		return b, false, err
@@ -171,9 +186,17 @@ func (s *Service) Book(ctx context.Context, r Request) (models.Booking, bool, er
 	return b, true, nil
 }
 
-// Cancel cancels a booking, frees its slot and resumes the course.
+// Cancel cancels a booking, frees its slot and resumes the course. It
+// counts against the day's changes but is never refused for them.
 func (s *Service) Cancel(ctx context.Context, id int64) (models.Booking, error) {
-	b, err := s.store.CancelBooking(ctx, id)
+	var b models.Booking
+	err := s.store.LockBookings(ctx, func(st Tx) error {
+		var err error
+		if b, err = st.CancelBooking(ctx, id); err != nil {
+			return err
+		}
+		return s.recordChange(ctx, st, b, EventCancelled)
+	})
 	if err != nil {
 		return b, err
 	}
@@ -201,13 +224,19 @@ func (s *Service) Reschedule(ctx context.Context, id int64, start time.Time) (mo
 			b = cur
 			return nil // already there: a repeated request
 		}
+		if err := s.checkChanges(ctx, st, cur.SubscriberID); err != nil {
+			b = cur
+			return err
+		}
 		if err := s.offered(ctx, st, start, cur.Start); err != nil {
 			b = cur
 			return err
 		}
-		b, err = st.RescheduleBooking(ctx, id, start, start.Add(s.rules.Call))
-		moved = err == nil
-		return err
+		if b, err = st.RescheduleBooking(ctx, id, start, start.Add(s.rules.Call)); err != nil {
+			return err
+		}
+		moved = true
+		return s.recordChange(ctx, st, b, EventRescheduled)
 	})
 	if err != nil || !moved {
 		return b, err

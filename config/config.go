@@ -44,6 +44,7 @@ type Config struct {
 	DataDir        string
 	Concurrency    int // concurrent senders per worker, and SMTP connections
 	Booking        booking.Rules
+	Limits         Limits
 }
 
 // Load reads the configuration through getenv (os.Getenv in production) and
@@ -88,6 +89,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	c.HTTPAddr = p.str("HTTP_ADDR", defaultAddr)
 	c.Booking = p.booking(c.DefaultTZ)
+	c.Limits = p.limits()
 	if err := errors.Join(p.errs...); err != nil {
 		return nil, err
 	}

@@ -195,6 +195,7 @@ func (e *Engine) SendConfirmation(ctx context.Context, subscriberID int64, round
 		return e.release(ctx, key, fmt.Errorf("render confirmation: %w", err))
 	}
 	msg := e.message(sub, em, fmt.Sprintf("confirm.%d.%d@%s", sub.ID, round, e.domain))
+	msg.ToName = "" // a stranger may have typed it: not in an inbox that has not opted in
 	if err := e.deliver(ctx, key, true, msg); err != nil {
 		return err
 	}

@@ -122,9 +122,14 @@ func (r *Renderer) Lesson(slug string, v course.Vars) (message.Content, error) {
 	return e, nil
 }
 
-// Confirmation renders the double opt-in email from confirm.md.
+// Confirmation renders the double opt-in email from confirm.md. It goes to
+// an address nobody has confirmed yet, so it shows nothing the visitor
+// typed: anyone can sign up anyone else's address, and the name field
+// would let them put words in the coach's mouth in that inbox. A
+// {{ first_name }} in confirm.md gets its fallback.
 func (r *Renderer) Confirmation(v course.Vars) (message.Content, error) {
 	c := r.course.Confirm
+	v.FirstName = ""
 	vals := r.values(v)
 	vals["confirm_url"] = v.ConfirmURL
 	vals["lesson_number"] = "0"

@@ -6,6 +6,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind is what sort of error an error is: whose fault it is and what the
@@ -32,6 +33,9 @@ const (
 	// Unprocessable is well-formed input that cannot be acted on, such as a
 	// time that is not on offer.
 	Unprocessable
+	// TooMany is a request over a limit, such as too many signups from one
+	// address; the same request may work later.
+	TooMany
 )
 
 var kindNames = [...]string{
@@ -42,6 +46,7 @@ var kindNames = [...]string{
 	Gone:          "gone",
 	Forbidden:     "forbidden",
 	Unprocessable: "unprocessable",
+	TooMany:       "too_many",
 }
 
 // String names the kind in snake_case, as logs and codes spell it.
@@ -108,4 +113,31 @@ func CodeOf(err error) string {
 		return e.Code
 	}
 	return ""
+}
+
+// waitError is an error with how long to wait before asking again.
+type waitError struct {
+	err   error
+	after time.Duration
+}
+
+func (e *waitError) Error() string { return e.err.Error() }
+func (e *waitError) Unwrap() error { return e.err }
+
+// RetryAfter wraps err with how long the caller should wait before trying
+// again, for an error of kind TooMany. A nil err stays nil.
+func RetryAfter(err error, after time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return &waitError{err: err, after: after}
+}
+
+// RetryAfterOf returns the wait the first RetryAfter in err's chain carries.
+func RetryAfterOf(err error) (time.Duration, bool) {
+	var w *waitError
+	if errors.As(err, &w) {
+		return w.after, true
+	}
+	return 0, false
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/models"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // CreateBooking inserts a confirmed booking. The database decides races: a
@@ -163,10 +164,26 @@ func (s *Store) updateConfirmed(ctx context.Context, id int64, what string, fiel
 	return b, nil
 }
 
-// RecordClick stores a click on the booking link of a lesson.
+// clickRow is a click as stored: AtMinute is the Unix minute it fell in,
+// which the unique index on (subscriber_id, lesson, at_minute) keeps to one.
+type clickRow struct {
+	ID           int64 `gorm:"primaryKey"`
+	SubscriberID int64
+	Lesson       string
+	CreatedAt    time.Time
+	AtMinute     int64
+}
+
+func (clickRow) TableName() string { return "clicks" }
+
+// RecordClick stores a click on the booking link of a lesson, at most one
+// per subscriber and lesson each minute: a link opened by a scanner, a
+// reload or a script hundreds of times is one click in the funnel.
 func (s *Store) RecordClick(ctx context.Context, subscriberID int64, lesson string) error {
-	c := models.Click{SubscriberID: subscriberID, Lesson: lesson, CreatedAt: s.now()}
-	if err := s.db.WithContext(ctx).Create(&c).Error; err != nil {
+	now := s.now()
+	c := clickRow{SubscriberID: subscriberID, Lesson: lesson, CreatedAt: now, AtMinute: now.Unix() / 60}
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&c).Error
+	if err != nil {
 		return fmt.Errorf("record click: %w", err)
 	}
 	return nil

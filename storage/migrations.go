@@ -106,6 +106,54 @@ var migrations = []*gormigrate.Migration{
 			return nil
 		},
 	},
+	{
+		ID: "0003_confirm_requests",
+		Migrate: func(tx *gorm.DB) error {
+			// One row for each confirmation email asked for, by the mailbox
+			// it goes to, so a day's count holds across plus-addresses.
+			type confirmRequest struct {
+				ID           int64     `gorm:"primaryKey"`
+				Mailbox      string    `gorm:"size:320;not null;index:idx_confirm_requests_mailbox,priority:1"`
+				SubscriberID int64     `gorm:"not null"`
+				CreatedAt    time.Time `gorm:"not null;index:idx_confirm_requests_mailbox,priority:2"`
+			}
+			return tx.Migrator().CreateTable(&confirmRequest{})
+		},
+	},
+	{
+		ID: "0004_booking_changes",
+		Migrate: func(tx *gorm.DB) error {
+			// Every booking, move and cancellation, for the daily limit
+			// on them and as the call's history.
+			type bookingChange struct {
+				ID           int64     `gorm:"primaryKey"`
+				SubscriberID int64     `gorm:"not null;index:idx_booking_changes_subscriber,priority:1"`
+				BookingID    int64     `gorm:"not null"`
+				Event        string    `gorm:"size:16;not null"`
+				CreatedAt    time.Time `gorm:"not null;index:idx_booking_changes_subscriber,priority:2"`
+			}
+			return tx.Migrator().CreateTable(&bookingChange{})
+		},
+	},
+	{
+		ID: "0005_clicks_once_a_minute",
+		Migrate: func(tx *gorm.DB) error {
+			// A click is recorded once per subscriber, lesson and minute: the
+			// unique index drops the rest, however many requests race. Rows
+			// from before get a minute of their own (minus their id), which
+			// no real minute can clash with.
+			for _, sql := range []string{
+				"ALTER TABLE clicks ADD COLUMN at_minute BIGINT NOT NULL DEFAULT 0",
+				"UPDATE clicks SET at_minute = -id",
+				"CREATE UNIQUE INDEX idx_clicks_once_a_minute ON clicks (subscriber_id, lesson, at_minute)",
+			} {
+				if err := tx.Exec(sql).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	},
 }
 
 func (s *Store) migrator(ctx context.Context) *gormigrate.Gormigrate {

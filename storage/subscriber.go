@@ -16,28 +16,47 @@ import (
 // one gets a new confirmation round only after ConfirmResendAfter; an
 // unsubscribed or bounced one goes back to pending; an active one is left
 // alone. Uniqueness is the database's: concurrent signups of one address make
-// one row and one round.
+// one row and one round. A round that would take the mailbox past
+// ConfirmLimit in ConfirmWindow is not started, and a new address that would
+// need one is not stored: the result is then the zero SignupResult.
 func (s *Store) Subscribe(ctx context.Context, in models.Signup) (models.SignupResult, error) {
 	now := s.now()
 	var res models.SignupResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		quota, err := lockConfirmQuota(tx, Mailbox(in.Email), now)
+		if err != nil {
+			return err
+		}
+		full, err := quota.full()
+		if err != nil {
+			return err
+		}
 		sub := models.Subscriber{
 			Email: in.Email, Name: in.Name, Timezone: in.Timezone,
 			Status: models.StatusPending, ConfirmRound: 1, ConfirmRequestedAt: now,
 			CreatedAt: now, UpdatedAt: now,
 		}
-		ins := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "email"}}, DoNothing: true}).Create(&sub)
-		if ins.Error != nil {
-			return ins.Error
+		if !full {
+			ins := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "email"}}, DoNothing: true}).Create(&sub)
+			if ins.Error != nil {
+				return ins.Error
+			}
+			if ins.RowsAffected == 1 {
+				res = models.SignupResult{SubscriberID: sub.ID, Round: 1}
+				return newRound(tx, quota, sub.ID, in, now)
+			}
 		}
-		if ins.RowsAffected == 1 {
-			res = models.SignupResult{SubscriberID: sub.ID, Round: 1}
-			return insertConsent(tx, sub.ID, in, now)
+		err = tx.Where("email = ?", in.Email).Take(&sub).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) && full {
+			return nil // a new address, and its mailbox has had enough mail today
 		}
-		if err := tx.Where("email = ?", in.Email).Take(&sub).Error; err != nil {
+		if err != nil {
 			return err
 		}
 		res.SubscriberID = sub.ID
+		if full {
+			return nil
+		}
 		var upd *gorm.DB
 		switch sub.Status {
 		case models.StatusActive:
@@ -72,12 +91,21 @@ func (s *Store) Subscribe(ctx context.Context, in models.Signup) (models.SignupR
 			return err
 		}
 		res.Round = sub.ConfirmRound
-		return insertConsent(tx, sub.ID, in, now)
+		return newRound(tx, quota, sub.ID, in, now)
 	})
 	if err != nil {
 		return models.SignupResult{}, fmt.Errorf("subscribe: %w", err)
 	}
 	return res, nil
+}
+
+// newRound records a confirmation round: against the mailbox's quota, and
+// as the consent it asks the subscriber to confirm.
+func newRound(tx *gorm.DB, quota *confirmQuota, id int64, in models.Signup, now time.Time) error {
+	if err := quota.take(id); err != nil {
+		return err
+	}
+	return insertConsent(tx, id, in, now)
 }
 
 func insertConsent(tx *gorm.DB, id int64, in models.Signup, now time.Time) error {

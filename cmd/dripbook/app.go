@@ -110,7 +110,10 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 		},
 		From: cfg.MailFrom, Domain: cfg.MailDomain, Log: a.log,
 	})
-	a.bookings = booking.NewService(booking.Deps{Store: storage.BookingStore{Store: a.store}, Rules: cfg.Booking, Notifier: a.queue, Replanner: a.engine, Log: a.log})
+	a.bookings = booking.NewService(booking.Deps{
+		Store: storage.BookingStore{Store: a.store}, Rules: cfg.Booking, DailyChanges: cfg.Limits.BookingChangesPerDay,
+		Notifier: a.queue, Replanner: a.engine, Log: a.log,
+	})
 	if cfg.CompanyAddress == "" {
 		a.log.Warn("COMPANY_ADDRESS is empty: the law in many places wants a postal address in every footer")
 	}
@@ -169,12 +172,25 @@ func (a *app) apiDeps() api.Deps {
 			_, _, ok := a.renderer.Course().Lesson(slug)
 			return ok
 		},
-		Coach: drip.CoachPerson(a.cfg.CoachName, a.cfg.CoachEmail, a.cfg.MailFrom),
+		Coach:  drip.CoachPerson(a.cfg.CoachName, a.cfg.CoachEmail, a.cfg.MailFrom),
+		Limits: apiLimits(a.cfg.Limits, a.rdb),
 	}
 	if a.outbox != nil {
 		d.Mailbox = a.outbox
 	}
 	return d
+}
+
+// apiLimits counts the configured limits in rdb, under dripbook's prefix so
+// that every api process shares them.
+func apiLimits(l config.Limits, rdb redis.UniversalClient) api.Limits {
+	return api.Limits{
+		Redis: rdb, Prefix: queueName + ":limit:",
+		SignupPerIP:      api.Rate(l.SignupPerIP),
+		SignupPerMailbox: api.Rate(l.SignupPerMailbox),
+		SignupTotal:      api.Rate(l.SignupTotal),
+		BookingPerIP:     api.Rate(l.BookingPerIP),
+	}
 }
 
 // Close releases everything open, newest first.
