@@ -37,6 +37,13 @@ func (s *Server) RefuseRecipient(addr string, r Reply) {
 	s.rcpt.byAddr[strings.ToLower(addr)] = r
 }
 
+// AcceptRecipient ends RefuseRecipient for addr.
+func (s *Server) AcceptRecipient(addr string) {
+	s.rcpt.mu.Lock()
+	defer s.rcpt.mu.Unlock()
+	delete(s.rcpt.byAddr, strings.ToLower(addr))
+}
+
 // RefuseEveryRecipient answers every RCPT TO with r, as a relay that lost
 // its upstream does, until AcceptEveryRecipient.
 func (s *Server) RefuseEveryRecipient(r Reply) {

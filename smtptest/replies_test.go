@@ -29,5 +29,7 @@ func TestRecipientReplies(t *testing.T) {
 	require.NoError(t, send(t, c, "a@example.test"))
 	require.Error(t, send(t, c, "gone@example.test"), "one address refused stays refused")
 	require.Equal(t, 3, s.RefusedRecipients())
-	require.Len(t, s.Messages(), 1)
+	s.AcceptRecipient("GONE@example.test")
+	require.NoError(t, send(t, c, "gone@example.test"))
+	require.Len(t, s.Messages(), 2)
 }
