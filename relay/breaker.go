@@ -116,7 +116,7 @@ func (b *breaker) report(probe bool, rcpt string, o outcome, cause error) {
 	}
 	clear(b.failing)
 	b.open, b.opened, b.until = true, now, now.Add(b.opts.Pause)
-	b.log.Error("relay is failing for many recipients: sending paused, nobody is marked bounced",
+	b.log.Error("relay is failing for many recipients: sending paused",
 		"recipients", b.opts.Recipients, "within", b.opts.Window.String(), "until", b.until, "last_error", cause)
 }
 

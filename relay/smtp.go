@@ -95,9 +95,15 @@ func (s *Sender) Paused() (bool, time.Time) {
 // refused the recipient for good, and is a *message.PausedError when
 // sending is paused; any other error is temporary.
 func (s *Sender) Send(ctx context.Context, m *message.Message) error {
-	env, raw, err := s.wire(m)
+	env, raw, err := wire(m)
 	if err != nil {
 		return fmt.Errorf("smtp send: %w: %w", message.ErrPermanent, err)
+	}
+	if s.signer != nil {
+		// A signature that fails is dripbook's problem, never the address's.
+		if raw, err = s.signer.sign(raw); err != nil {
+			return fmt.Errorf("smtp send: %w", err)
+		}
 	}
 	probe, err := s.breaker.allow()
 	if err != nil {
@@ -121,8 +127,8 @@ type envelope struct {
 	to   []string
 }
 
-// wire builds m into the bytes to send, signed when DKIM is configured.
-func (s *Sender) wire(m *message.Message) (envelope, []byte, error) {
+// wire builds m into its envelope and the bytes to send.
+func wire(m *message.Message) (envelope, []byte, error) {
 	msg, err := Build(m)
 	if err != nil {
 		return envelope{}, nil, err
@@ -138,11 +144,7 @@ func (s *Sender) wire(m *message.Message) (envelope, []byte, error) {
 	if _, err := msg.WriteTo(&buf); err != nil {
 		return env, nil, fmt.Errorf("write message: %w", err)
 	}
-	if s.signer == nil {
-		return env, buf.Bytes(), nil
-	}
-	raw, err := s.signer.sign(buf.Bytes())
-	return env, raw, err
+	return env, buf.Bytes(), nil
 }
 
 // errClosed is a send after Close.
