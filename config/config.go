@@ -79,7 +79,7 @@ func Load(getenv func(string) string) (*Config, error) {
 			p.fail("COACH_EMAIL", "not an email address: %v", err)
 		}
 	}
-	c.SMTP = p.smtp(c.Concurrency)
+	c.SMTP = p.smtp(c.Concurrency, c.MailDomain)
 	// While mail is captured, the outbox at /dev/mail holds live confirm,
 	// booking and unsubscribe links: serve it to this machine alone unless
 	// HTTP_ADDR says otherwise.
@@ -115,7 +115,7 @@ func (c *Config) LoadSecret() error {
 }
 
 // smtp builds the SMTP options; nil means mail goes to the outbox.
-func (p *parser) smtp(pool int) *relay.Options {
+func (p *parser) smtp(pool int, fromDomain string) *relay.Options {
 	raw := p.getenv("SMTP_URL")
 	if raw == "" {
 		return nil
@@ -128,6 +128,10 @@ func (p *parser) smtp(pool int) *relay.Options {
 	o.PoolSize = pool
 	o.MaxPerSecond = p.float("SMTP_RATE", 0)
 	if domain := p.getenv("DKIM_DOMAIN"); domain != "" {
+		if !aligned(domain, fromDomain) {
+			p.fail("DKIM_DOMAIN", "%q is neither the MAIL_FROM domain %q nor a parent of it: receivers only "+
+				"trust a signature whose domain matches the From address (DMARC alignment)", domain, fromDomain)
+		}
 		keyFile := p.getenv("DKIM_KEY_FILE")
 		pem, err := os.ReadFile(keyFile)
 		if err != nil {
@@ -171,6 +175,14 @@ func (p *parser) booking(defaultTZ *time.Location) booking.Rules {
 		p.fail("BOOKING_HOURS", "%v", err)
 	}
 	return r
+}
+
+// aligned reports whether a DKIM signature by domain d speaks for mail from
+// fromDomain: d is that domain or a parent of it (not a bare top-level one).
+func aligned(d, fromDomain string) bool {
+	d = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
+	fromDomain = strings.ToLower(strings.TrimSuffix(fromDomain, "."))
+	return d == fromDomain || (strings.Contains(d, ".") && strings.HasSuffix(fromDomain, "."+d))
 }
 
 func (p *parser) mailFrom(name, v string) string {

@@ -25,11 +25,15 @@ func (e *Engine) release(ctx context.Context, key models.DeliveryKey, cause erro
 
 // deliver sends msg for a claimed delivery. A permanent refusal fails the
 // delivery and, when the message went to the subscriber, marks them bounced,
-// which stops their course.
+// which stops their course. A paused sender gives the delivery back as it
+// is: the relay is failing for everyone, and the sender has said so once.
 func (e *Engine) deliver(ctx context.Context, key models.DeliveryKey, toSubscriber bool, msg *message.Message) error {
 	err := e.mailer.Send(ctx, msg)
 	if err == nil {
 		return nil
+	}
+	if _, paused := message.PausedUntil(err); paused {
+		return errors.Join(err, e.store.MarkPaused(ctx, key, err))
 	}
 	if !errors.Is(err, message.ErrPermanent) {
 		e.log.Warn("send failed, will retry", "delivery", key.String(), "error", err)

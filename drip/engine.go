@@ -18,7 +18,8 @@ import (
 
 // Mailer sends one message; relay.Sender and outbox.Outbox implement it. An
 // error wrapping message.ErrPermanent means the address will never accept
-// it; any other error is worth retrying.
+// it; a *message.PausedError means sending is paused until a given time;
+// any other error is worth retrying.
 type Mailer interface {
 	Send(ctx context.Context, m *message.Message) error
 }
@@ -49,6 +50,7 @@ type Store interface {
 	Subscriber(ctx context.Context, id int64) (models.Subscriber, error)
 	Confirm(ctx context.Context, id int64) (bool, error)
 	MarkBounced(ctx context.Context, id int64) error
+	RestoreBounced(ctx context.Context, id int64) (bool, error)
 	Enrollment(ctx context.Context, subscriberID int64) (models.Enrollment, error)
 	SaveEnrollment(ctx context.Context, e models.Enrollment) error
 	CompleteStep(ctx context.Context, key models.DeliveryKey, next models.Enrollment) error
@@ -57,6 +59,7 @@ type Store interface {
 	ClaimDelivery(ctx context.Context, key models.DeliveryKey, lease time.Duration) error
 	MarkSent(ctx context.Context, key models.DeliveryKey) error
 	MarkRetry(ctx context.Context, key models.DeliveryKey, cause error) error
+	MarkPaused(ctx context.Context, key models.DeliveryKey, cause error) error
 	MarkFailed(ctx context.Context, key models.DeliveryKey, cause error) error
 	Deliveries(ctx context.Context, subscriberID int64) ([]models.Delivery, error)
 	HasActiveBooking(ctx context.Context, subscriberID int64) (bool, error)
@@ -140,8 +143,33 @@ func (e *Engine) Confirm(ctx context.Context, subscriberID int64) error {
 	if err != nil {
 		return err
 	}
+	return e.resume(ctx, sub)
+}
+
+// RestoreBounced undoes a bounce, for an address that was refused by
+// mistake: the subscriber continues the course with the first lesson they
+// have not had, or, if they never confirmed, gets their confirmation again.
+func (e *Engine) RestoreBounced(ctx context.Context, subscriberID int64) error {
+	restored, err := e.store.RestoreBounced(ctx, subscriberID)
+	if err != nil || !restored {
+		return err
+	}
+	sub, err := e.store.Subscriber(ctx, subscriberID)
+	if err != nil {
+		return err
+	}
+	e.log.Info("bounce undone", "subscriber_id", sub.ID, "status", sub.Status)
+	if sub.Status == models.StatusPending {
+		return e.queue.Confirmation(ctx, sub.ID, sub.ConfirmRound)
+	}
+	return e.resume(ctx, sub)
+}
+
+// resume enrolls an active subscriber at the first lesson they have not
+// had, spaced from now as the course is.
+func (e *Engine) resume(ctx context.Context, sub models.Subscriber) error {
 	// A lesson refused before (the address bounced) gets another try now
-	// that the subscriber has confirmed afresh.
+	// that the subscriber has confirmed afresh or the bounce was undone.
 	if err := e.store.RetryFailed(ctx, sub.ID, models.KindLesson); err != nil {
 		return err
 	}

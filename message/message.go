@@ -5,9 +5,10 @@ import (
 	"strings"
 )
 
-// ErrPermanent marks a send the server refused for good (a 5xx reply to the
-// recipient or the message) or a message that can never be sent as built.
-// Retrying will not help; every other send error is temporary and worth retrying with backoff.
+// ErrPermanent marks a send refused for good because of its recipient (the
+// address does not exist) or a message that can never be sent as built.
+// Retrying will not help; every other send error is temporary and worth
+// retrying with backoff, and a PausedError is not even a failed attempt.
 var ErrPermanent = errors.New("permanent delivery failure")
 
 // Message is one email to one recipient, independent of how it is sent.

@@ -1,4 +1,5 @@
 // Package relay delivers messages over SMTP: it builds the wire form of a
 // message, keeps a pool of open connections, caps the rate, signs with DKIM,
-// and tells a permanent refusal from a temporary failure.
+// tells a refused address from a temporary failure, and pauses sending while
+// the relay itself is failing.
 package relay

@@ -1,12 +1,15 @@
 package relay
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
+	"net/textproto"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/dripbook/dripbook/message"
 	"github.com/wneessen/go-mail"
@@ -15,14 +18,17 @@ import (
 
 // Sender sends through an SMTP relay over a small pool of connections
 // that stay open between messages, so a course going out to many
-// subscribers does not pay a TCP+TLS+AUTH handshake per email.
+// subscribers does not pay a TCP+TLS+AUTH handshake per email. When the
+// relay fails for many recipients at once it pauses (see BreakerOptions).
 type Sender struct {
-	opts   Options
-	addr   string
-	client *mail.Client // holds the settings; connections live in idle
-	slots  chan struct{}
-	idle   chan *smtp.Client
-	limit  *rateLimiter
+	opts    Options
+	addr    string
+	client  *mail.Client // holds the settings; connections live in idle
+	slots   chan struct{}
+	idle    chan *smtp.Client
+	limit   *rateLimiter
+	signer  *signer // nil: no DKIM
+	breaker *breaker
 
 	mu     sync.Mutex
 	closed bool
@@ -57,34 +63,95 @@ func NewSender(o Options) (*Sender, error) {
 		}
 		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(o.Username), mail.WithPassword(o.Password))
 	}
-	if d := o.DKIM; d != nil {
-		key, err := mail.PrivKeyFromPEM(d.PrivateKeyPEM)
-		if err != nil {
-			return nil, fmt.Errorf("smtp: DKIM private key: %w", err)
+	var sig *signer
+	if o.DKIM != nil {
+		if sig, err = newSigner(o.DKIM); err != nil {
+			return nil, fmt.Errorf("smtp: %w", err)
 		}
-		opts = append(opts, mail.WithAlwaysDKIMSign(mail.NewDKIMSigner(d.Domain, d.Selector, key)))
 	}
 	client, err := mail.NewClient(o.Host, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("smtp: %w", err)
 	}
 	return &Sender{
-		opts:   o,
-		addr:   net.JoinHostPort(o.Host, strconv.Itoa(o.Port)),
-		client: client,
-		slots:  make(chan struct{}, o.PoolSize),
-		idle:   make(chan *smtp.Client, o.PoolSize),
-		limit:  newRateLimiter(o.MaxPerSecond),
+		opts:    o,
+		addr:    net.JoinHostPort(o.Host, strconv.Itoa(o.Port)),
+		client:  client,
+		slots:   make(chan struct{}, o.PoolSize),
+		idle:    make(chan *smtp.Client, o.PoolSize),
+		limit:   newRateLimiter(o.MaxPerSecond),
+		signer:  sig,
+		breaker: newBreaker(o.Breaker, o.now, o.Log),
 	}, nil
 }
 
-// Send delivers m. The error wraps message.ErrPermanent when the server refused the
-// message for good; any other error is temporary.
+// Paused reports whether sending is paused because the relay has been
+// failing for many recipients, and when the next probe may go out.
+func (s *Sender) Paused() (bool, time.Time) {
+	return s.breaker.paused()
+}
+
+// Send delivers m. The error wraps message.ErrPermanent when the relay
+// refused the recipient for good, and is a *message.PausedError when
+// sending is paused; any other error is temporary.
 func (s *Sender) Send(ctx context.Context, m *message.Message) error {
-	msg, err := Build(m)
+	env, raw, err := wire(m)
 	if err != nil {
 		return fmt.Errorf("smtp send: %w: %w", message.ErrPermanent, err)
 	}
+	if s.signer != nil {
+		// A signature that fails is dripbook's problem, never the address's.
+		if raw, err = s.signer.sign(raw); err != nil {
+			return fmt.Errorf("smtp send: %w", err)
+		}
+	}
+	probe, err := s.breaker.allow()
+	if err != nil {
+		return fmt.Errorf("smtp send: %w", err)
+	}
+	err = s.send(ctx, env, raw)
+	switch {
+	case err == nil:
+		s.breaker.report(probe, m.To, accepted, nil)
+	case ctx.Err() != nil || errors.Is(err, errClosed):
+		s.breaker.report(probe, m.To, unknown, err)
+	default:
+		s.breaker.report(probe, m.To, failed, err)
+	}
+	return err
+}
+
+// envelope is the SMTP envelope of one message.
+type envelope struct {
+	from string
+	to   []string
+}
+
+// wire builds m into its envelope and the bytes to send.
+func wire(m *message.Message) (envelope, []byte, error) {
+	msg, err := Build(m)
+	if err != nil {
+		return envelope{}, nil, err
+	}
+	var env envelope
+	if env.from, err = msg.GetSender(false); err != nil {
+		return env, nil, fmt.Errorf("envelope sender: %w", err)
+	}
+	if env.to, err = msg.GetRecipients(); err != nil {
+		return env, nil, fmt.Errorf("envelope recipients: %w", err)
+	}
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return env, nil, fmt.Errorf("write message: %w", err)
+	}
+	return env, buf.Bytes(), nil
+}
+
+// errClosed is a send after Close.
+var errClosed = errors.New("sender is closed")
+
+// send takes its turn and a connection and sends one message.
+func (s *Sender) send(ctx context.Context, env envelope, raw []byte) error {
 	if err := s.limit.wait(ctx); err != nil {
 		return fmt.Errorf("smtp send: %w", err)
 	}
@@ -99,7 +166,7 @@ func (s *Sender) Send(ctx context.Context, m *message.Message) error {
 	if err != nil {
 		return fmt.Errorf("smtp send: connect to %s: %w", s.addr, err)
 	}
-	err = s.sendOn(ctx, conn, msg)
+	err = s.sendOn(ctx, conn, reused, env, raw)
 	if err != nil && reused && staleConn(err) {
 		// The server closed the idle connection (timeouts of a few minutes
 		// are common): dial once more before calling the send failed.
@@ -107,7 +174,7 @@ func (s *Sender) Send(ctx context.Context, m *message.Message) error {
 		if conn, err = s.dial(ctx); err != nil {
 			return fmt.Errorf("smtp send: reconnect to %s: %w", s.addr, err)
 		}
-		err = s.sendOn(ctx, conn, msg)
+		err = s.sendOn(ctx, conn, false, env, raw)
 	}
 	if err != nil {
 		// The session may be mid-transaction; a fresh one is cheaper than
@@ -119,20 +186,50 @@ func (s *Sender) Send(ctx context.Context, m *message.Message) error {
 	return nil
 }
 
-// sendOn sends msg over conn, aborting the connection if ctx ends first.
-func (s *Sender) sendOn(ctx context.Context, conn *smtp.Client, msg *mail.Msg) error {
+// sendOn sends one message over conn, aborting the connection if ctx ends
+// first.
+func (s *Sender) sendOn(ctx context.Context, conn *smtp.Client, reused bool, env envelope, raw []byte) error {
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
-	// An idle connection's deadline ran out while it waited in the pool;
-	// go-mail only extends it after its NOOP check, which would then fail.
+	// An idle connection's deadline ran out while it waited in the pool.
 	if err := conn.UpdateDeadline(s.opts.Timeout); err != nil {
 		return err
 	}
-	err := s.client.SendWithSMTPClient(conn, msg)
+	err := transact(conn, reused, env, raw)
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("%w (%w)", ctx.Err(), err)
 	}
 	return err
+}
+
+// transact runs one mail transaction. A reused connection is checked with
+// NOOP first, so a dead one is found before anything was sent on it.
+func transact(conn *smtp.Client, reused bool, env envelope, raw []byte) error {
+	if reused {
+		if err := conn.Noop(); err != nil {
+			return &commandError{cmd: cmdNoop, err: err}
+		}
+	}
+	if err := conn.Mail(env.from); err != nil {
+		return &commandError{cmd: cmdMail, err: err}
+	}
+	for _, to := range env.to {
+		if err := conn.Rcpt(to); err != nil {
+			return &commandError{cmd: cmdRcpt, err: err}
+		}
+	}
+	w, err := conn.Data()
+	if err != nil {
+		return &commandError{cmd: cmdData, err: err}
+	}
+	if _, err := w.Write(raw); err != nil {
+		_ = w.Close()
+		return &commandError{cmd: cmdData, err: err}
+	}
+	if err := w.Close(); err != nil {
+		return &commandError{cmd: cmdData, err: err}
+	}
+	return nil
 }
 
 // take returns an idle connection, or dials a new one. The caller holds a
@@ -142,7 +239,7 @@ func (s *Sender) take(ctx context.Context) (conn *smtp.Client, reused bool, err 
 	closed := s.closed
 	s.mu.Unlock()
 	if closed {
-		return nil, false, errors.New("sender is closed")
+		return nil, false, errClosed
 	}
 	select {
 	case conn := <-s.idle:
@@ -205,29 +302,10 @@ func (s *Sender) Close() error {
 // staleConn tells whether err means the connection was dead before the
 // message started, so sending again on a new one cannot duplicate it.
 func staleConn(err error) bool {
-	var se *mail.SendError
-	if !errors.As(err, &se) {
+	var ce *commandError
+	if !errors.As(err, &ce) {
 		return false
 	}
-	return se.Reason == mail.ErrConnCheck || (se.Reason == mail.ErrSMTPMailFrom && se.ErrorCode() == 0)
-}
-
-// classify wraps 5xx replies to RCPT TO and DATA, and message faults go-mail
-// finds before any reply, in message.ErrPermanent; everything else stays temporary.
-// A 5xx to MAIL FROM (or to AUTH while dialling) is about the sender's setup,
-// never the subscriber's address, so it must not mark anyone bounced.
-func classify(err error) error {
-	var se *mail.SendError
-	if errors.As(err, &se) {
-		code := se.ErrorCode()
-		permanent := code >= 500 && code < 600 && se.Reason != mail.ErrSMTPMailFrom
-		switch se.Reason {
-		case mail.ErrGetSender, mail.ErrGetRcpts, mail.ErrNoUnencoded:
-			permanent = true
-		}
-		if permanent {
-			return fmt.Errorf("smtp send: %w: %w", message.ErrPermanent, err)
-		}
-	}
-	return fmt.Errorf("smtp send: %w", err)
+	var reply *textproto.Error
+	return ce.cmd == cmdNoop || (ce.cmd == cmdMail && !errors.As(ce.err, &reply))
 }

@@ -3,6 +3,7 @@ package relay
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,6 +29,13 @@ type Options struct {
 	HELO string
 	// DKIM signs every message when set.
 	DKIM *DKIM
+	// Breaker says when sending pauses because the relay, not an address,
+	// is failing; zero fields take their defaults.
+	Breaker BreakerOptions
+	// Log receives the pause and resume of sending; default slog's default.
+	Log *slog.Logger
+
+	now func() time.Time // the breaker's clock; tests set it
 }
 
 // DKIM configures DKIM signing.
@@ -160,6 +168,21 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Timeout == 0 {
 		o.Timeout = defaultTimeout
 	}
+	if o.Breaker.Recipients == 0 {
+		o.Breaker.Recipients = defaultBreakerRecipients
+	}
+	if o.Breaker.Window == 0 {
+		o.Breaker.Window = defaultBreakerWindow
+	}
+	if o.Breaker.Pause == 0 {
+		o.Breaker.Pause = defaultBreakerPause
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.now == nil {
+		o.now = time.Now
+	}
 	switch {
 	case o.Host == "":
 		return o, errors.New("SMTP host is empty")
@@ -175,6 +198,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("SMTP max per second %g must be 0 or more", o.MaxPerSecond)
 	case o.Password != "" && o.Username == "":
 		return o, errors.New("SMTP password is set but the username is empty")
+	case o.Breaker.Recipients < 1 || o.Breaker.Window < 0 || o.Breaker.Pause < 0:
+		return o, errors.New("SMTP breaker needs at least 1 recipient and a positive window and pause")
 	}
 	if d := o.DKIM; d != nil && (d.Domain == "" || d.Selector == "" || len(d.PrivateKeyPEM) == 0) {
 		return o, errors.New("DKIM needs a domain, a selector and a private key")

@@ -2,11 +2,8 @@ package relay
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -25,6 +22,7 @@ func MustSender(tb testing.TB, srv *smtptest.Server, change func(*Options)) *Sen
 	o, err := ParseURL(srv.URL())
 	require.NoError(tb, err)
 	o.Timeout = 5 * time.Second
+	o.Log = slog.New(slog.DiscardHandler)
 	if change != nil {
 		change(&o)
 	}
@@ -127,22 +125,28 @@ func TestSMTPTemporaryFailure(t *testing.T) {
 
 func TestSMTPPermanentFailure(t *testing.T) {
 	srv := smtptest.Start(t)
-	s := MustSender(t, srv, nil)
+	// Five refusals in a row would pause sending; this test is about each one.
+	s := MustSender(t, srv, func(o *Options) { o.Breaker.Recipients = 10 })
 
-	srv.FailNext(1, 550, "content rejected")
+	srv.RefuseRecipient("sam1@example.test", smtptest.Reply{Code: 550, Enhanced: "5.1.1", Text: "no such user"})
 	err := s.Send(t.Context(), smtptest.Message(1))
 	require.ErrorIs(t, err, message.ErrPermanent)
 	require.Contains(t, err.Error(), "550")
+	require.Contains(t, err.Error(), "5.1.1")
 
 	srv.RejectRecipient("sam2@example.test", 550)
-	require.ErrorIs(t, s.Send(t.Context(), smtptest.Message(2)), message.ErrPermanent)
+	require.ErrorIs(t, s.Send(t.Context(), smtptest.Message(2)), message.ErrPermanent, "550 to RCPT with no detail")
 
 	srv.RejectRecipient("sam3@example.test", 450)
-	err = s.Send(t.Context(), smtptest.Message(3))
-	require.Error(t, err)
-	require.False(t, errors.Is(err, message.ErrPermanent), "450 on RCPT is temporary: %v", err)
+	srv.RefuseRecipient("sam4@example.test", smtptest.Reply{Code: 554, Enhanced: "5.7.1", Text: "relay access denied"})
+	srv.FailNext(1, 550, "content rejected")
+	for i := 3; i <= 5; i++ {
+		err = s.Send(t.Context(), smtptest.Message(i))
+		require.Error(t, err)
+		require.False(t, errors.Is(err, message.ErrPermanent), "not the address's fault: %v", err)
+	}
 
-	require.NoError(t, s.Send(t.Context(), smtptest.Message(4)))
+	require.NoError(t, s.Send(t.Context(), smtptest.Message(6)))
 	require.Len(t, srv.Messages(), 1)
 }
 
@@ -170,12 +174,13 @@ func TestSMTPReconnectsAfterServerDropsIdleConnection(t *testing.T) {
 func TestSMTPConnectionRefusedIsTemporary(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	addr := l.Addr().(*net.TCPAddr)
+	addr, ok := l.Addr().(*net.TCPAddr)
+	require.True(t, ok)
 	require.NoError(t, l.Close())
 
 	s, err := NewSender(Options{Host: "127.0.0.1", Port: addr.Port, TLS: "none", Timeout: 5 * time.Second})
 	require.NoError(t, err)
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	start := time.Now()
 	err = s.Send(t.Context(), smtptest.Message(1))
 	require.Error(t, err)
@@ -198,19 +203,20 @@ func TestSMTPSilentServerTimesOut(t *testing.T) {
 			c, err := l.Accept()
 			if err != nil {
 				for _, c := range held {
-					c.Close()
+					_ = c.Close()
 				}
 				return
 			}
 			held = append(held, c)
 		}
 	}()
-	defer func() { l.Close(); <-done }()
+	defer func() { _ = l.Close(); <-done }()
 
-	addr := l.Addr().(*net.TCPAddr)
+	addr, ok := l.Addr().(*net.TCPAddr)
+	require.True(t, ok)
 	s, err := NewSender(Options{Host: "127.0.0.1", Port: addr.Port, TLS: "none", Timeout: 300 * time.Millisecond})
 	require.NoError(t, err)
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	start := time.Now()
 	err = s.Send(t.Context(), smtptest.Message(1))
 	require.Error(t, err)
@@ -227,27 +233,6 @@ func TestSMTPContextCancelled(t *testing.T) {
 	err := s.Send(ctx, smtptest.Message(1))
 	require.ErrorIs(t, err, context.Canceled)
 	require.False(t, errors.Is(err, message.ErrPermanent))
-}
-
-func TestSMTPDKIMSigns(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	require.NoError(t, err)
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-
-	srv := smtptest.Start(t)
-	s := MustSender(t, srv, func(o *Options) {
-		o.DKIM = &DKIM{Domain: "example.test", Selector: "dripbook", PrivateKeyPEM: keyPEM}
-	})
-	require.NoError(t, s.Send(t.Context(), smtptest.Message(1)))
-	p, err := message.ParseMessage(srv.WaitFor(t, 1, 5*time.Second)[0].Data)
-	require.NoError(t, err)
-	sig := p.Header.Get("DKIM-Signature")
-	require.NotEmpty(t, sig)
-	require.Contains(t, sig, "d=example.test")
-	require.Contains(t, sig, "s=dripbook")
-
-	_, err = NewSender(Options{Host: "localhost", DKIM: &DKIM{Domain: "d", Selector: "s", PrivateKeyPEM: []byte("nope")}})
-	require.ErrorContains(t, err, "DKIM")
 }
 
 func TestSMTPAuth(t *testing.T) {

@@ -24,6 +24,7 @@ type Server struct {
 	failCode   int
 	failMsg    string
 	rejectRcpt map[string]int
+	rcpt       rcptReplies // replies.go
 	username   string
 	password   string
 	dataDelay  time.Duration

@@ -61,6 +61,9 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if reject {
 		return replyError(code, "smtptest: recipient rejected as asked")
 	}
+	if err := ss.s.rcpt.refusal(to); err != nil {
+		return err
+	}
 	ss.to = append(ss.to, to)
 	return nil
 }

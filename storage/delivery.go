@@ -104,6 +104,22 @@ func (s *Store) MarkRetry(ctx context.Context, key models.DeliveryKey, cause err
 	return s.mark(ctx, key, models.DeliveryRetry, cause.Error())
 }
 
+// MarkPaused gives back a claim on which nothing was sent because sending is
+// paused: the delivery goes back to retry, and the claim does not count as
+// an attempt.
+func (s *Store) MarkPaused(ctx context.Context, key models.DeliveryKey, cause error) error {
+	err := s.db.WithContext(ctx).Model(&models.Delivery{}).
+		Where("subscriber_id = ? AND kind = ? AND step = ? AND state = ?", key.SubscriberID, key.Kind, key.Step, models.DeliverySending).
+		Updates(map[string]any{
+			"state": models.DeliveryRetry, "attempts": gorm.Expr("attempts - 1"),
+			"last_error": truncate(cause.Error(), 1000), "updated_at": s.now(),
+		}).Error
+	if err != nil {
+		return fmt.Errorf("mark %s paused: %w", key, err)
+	}
+	return nil
+}
+
 // MarkFailed records a permanent failure.
 func (s *Store) MarkFailed(ctx context.Context, key models.DeliveryKey, cause error) error {
 	return s.mark(ctx, key, models.DeliveryFailed, cause.Error())

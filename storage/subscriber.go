@@ -184,6 +184,41 @@ func (s *Store) MarkBounced(ctx context.Context, id int64) error {
 	return nil
 }
 
+// RestoreBounced undoes MarkBounced, for an address refused by mistake: the
+// subscriber is active again (pending, if they never confirmed their latest
+// signup), their refused lessons and confirmation may be claimed again, and
+// a stopped enrollment is due at once. It reports whether the subscriber
+// was bounced.
+func (s *Store) RestoreBounced(ctx context.Context, id int64) (bool, error) {
+	now := s.now()
+	restored := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&models.Subscriber{}).Where("id = ? AND status = ?", id, models.StatusBounced).
+			Updates(map[string]any{
+				"status": gorm.Expr("CASE WHEN confirmed_at IS NOT NULL AND confirmed_at >= confirm_requested_at THEN ? ELSE ? END",
+					models.StatusActive, models.StatusPending),
+				"updated_at": now,
+			})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		restored = true
+		err := tx.Model(&models.Delivery{}).
+			Where("subscriber_id = ? AND kind IN ? AND state = ?", id, []models.Kind{models.KindLesson, models.KindConfirm}, models.DeliveryFailed).
+			Updates(map[string]any{"state": models.DeliveryQueued, "updated_at": now}).Error
+		if err != nil {
+			return err
+		}
+		return tx.Model(&models.Enrollment{}).
+			Where("subscriber_id = ? AND status = ? AND next_step <> ''", id, models.EnrollmentStopped).
+			Updates(map[string]any{"status": models.EnrollmentActive, "next_send_at": now, "updated_at": now}).Error
+	})
+	if err != nil {
+		return false, fmt.Errorf("restore bounced %d: %w", id, err)
+	}
+	return restored, nil
+}
+
 // Consents lists a subscriber's consent records, oldest first.
 func (s *Store) Consents(ctx context.Context, id int64) ([]models.Consent, error) {
 	var cs []models.Consent

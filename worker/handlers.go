@@ -41,7 +41,9 @@ func (p BookingPayload) valid() bool  { return p.BookingID != 0 }
 func (p ReminderPayload) valid() bool { return p.BookingID != 0 && p.Lead > 0 }
 
 // handle decodes a task's payload for run. A malformed payload will never
-// decode, so it is not retried; neither is a message the server refused.
+// decode, so it is not retried; neither is a message the server refused. A
+// send held back by paused sending goes back to the queue until the pause
+// ends (see NewServer).
 func handle[P payload](run func(context.Context, P) error) func(context.Context, *asynq.Task) error {
 	return func(ctx context.Context, t *asynq.Task) error {
 		var p P

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/smtptest"
 	"github.com/dripbook/dripbook/testenv"
 )
 
@@ -79,8 +80,9 @@ func TestBouncedSubscriberWhoComesBackGetsLessonsAgain(t *testing.T) {
 	id := res.SubscriberID
 	require.NoError(t, h.engine.Confirm(ctx, id))
 	first := h.course.Lessons[0].Slug
-	h.smtp.FailNext(1, 552, "mailbox full")
+	h.smtp.RefuseRecipient(addr, smtptest.Reply{Code: 550, Enhanced: "5.1.1", Text: "no such user"})
 	require.Error(t, h.engine.SendLesson(ctx, id, first))
+	h.smtp.AcceptRecipient(addr)
 	sub, err := h.store.Subscriber(ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, models.StatusBounced, sub.Status)

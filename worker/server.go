@@ -3,10 +3,13 @@ package worker
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/dripbook/dripbook/message"
 )
 
 // Timing derives the queue's clocks from the length of a course day, so a
@@ -52,16 +55,36 @@ func NewServer(c ServerConfig) *asynq.Server {
 		DelayedTaskCheckInterval: t.DelayedCheck,
 		TaskCheckInterval:        t.DelayedCheck,
 		ShutdownTimeout:          c.ShutdownTimeout,
-		RetryDelayFunc: func(n int, _ error, _ *asynq.Task) time.Duration {
+		RetryDelayFunc: func(n int, err error, _ *asynq.Task) time.Duration {
+			if until, paused := message.PausedUntil(err); paused {
+				return pausedDelay(until)
+			}
 			d := t.RetryBase << min(n, 20)
 			return min(d, t.RetryMax)
+		},
+		// A task put back because sending is paused has not failed: it
+		// does not use up one of its retries.
+		IsFailure: func(err error) bool {
+			_, paused := message.PausedUntil(err)
+			return !paused
 		},
 		Logger:   slogAdapter{log},
 		LogLevel: asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(_ context.Context, task *asynq.Task, err error) {
+			if _, paused := message.PausedUntil(err); paused {
+				return // the sender logged the pause once
+			}
 			log.Warn("task failed", "type", task.Type(), "error", err)
 		}),
 	})
+}
+
+// pausedDelay is how long a task waits for paused sending to resume. The
+// tasks are spread over a quarter of the wait after it, so that they do not
+// all meet the one probe the sender lets through.
+func pausedDelay(until time.Time) time.Duration {
+	d := max(time.Until(until), 0)
+	return d + rand.N(d/4+time.Millisecond)
 }
 
 func clamp(d, lo, hi time.Duration) time.Duration {

@@ -152,7 +152,9 @@ func (a *app) openMailer() error {
 		a.log.Warn("SMTP_URL is not set: mail is captured to the outbox, not sent", "dir", filepath.Join(a.cfg.DataDir, "outbox"))
 		return nil
 	}
-	s, err := relay.NewSender(*a.cfg.SMTP)
+	opts := *a.cfg.SMTP
+	opts.Log = a.log // the pause and resume of sending when the relay fails
+	s, err := relay.NewSender(opts)
 	if err != nil {
 		return fmt.Errorf("SMTP_URL: %w", err)
 	}
