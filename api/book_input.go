@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/fault"
@@ -67,8 +68,9 @@ func idempotencyKey(subscriberID int64, key string) (string, error) {
 	if key == "" {
 		return "", nil
 	}
-	if len(key) > maxIdempotencyKey || strings.ContainsFunc(key, unicode.IsControl) {
-		return "", &fault.FieldError{Field: "idempotency_key", Message: "Use at most 200 printable characters as the idempotency key."}
+	if len(key) > maxIdempotencyKey || !utf8.ValidString(key) || strings.ContainsFunc(key, unicode.IsControl) {
+		return "", &fault.FieldError{Field: "idempotency_key",
+			Message: "The idempotency key (the Idempotency-Key header) must be at most 200 printable UTF-8 characters."}
 	}
 	return strconv.FormatInt(subscriberID, 10) + ":" + key, nil
 }

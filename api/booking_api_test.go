@@ -181,6 +181,9 @@ func TestBookJSONRejectsBadInput(t *testing.T) {
 		{"idempotency key too long", func(env *testEnv, sub int64) string {
 			return bookBody(env.bookToken(sub), firstSlot)
 		}, strings.Repeat("k", 201), http.StatusBadRequest, "idempotency_key", ""},
+		{"idempotency key not UTF-8", func(env *testEnv, sub int64) string {
+			return bookBody(env.bookToken(sub), firstSlot)
+		}, "key-\xff\xfe", http.StatusBadRequest, "idempotency_key", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,15 +1,19 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+
+	"fmt"
+	"strings"
+
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"time"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/labstack/echo/v4"
 
 	"github.com/dripbook/dripbook/fault"
@@ -170,13 +174,21 @@ func decodeJSON(r *http.Request, v any, hint string) error {
 	if len(body) > maxJSONBody {
 		return &fault.FieldError{Field: "body", Message: "The request body is larger than 16 KiB."}
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	// Member names match exactly: a key that differs only by case, a key
+	// given twice or one the object does not have is refused, naming it.
+	err = json.Unmarshal(body, v, json.RejectUnknownMembers(true))
+	var serr *json.SemanticError
+	var syn *jsontext.SyntacticError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &serr) && errors.Is(serr.Err, json.ErrUnknownName):
+		return &fault.FieldError{Field: "body", Message: fmt.Sprintf("%s: %q is not a known key (keys are case-sensitive).", hint, serr.JSONPointer)}
+	case errors.As(err, &syn) && strings.Contains(syn.Err.Error(), "duplicate"):
+		return &fault.FieldError{Field: "body", Message: fmt.Sprintf("%s: the key %q is given more than once.", hint, syn.JSONPointer)}
+	case errors.As(err, &syn) && strings.Contains(syn.Err.Error(), "after top-level value"):
+		return &fault.FieldError{Field: "body", Message: "Send one JSON object and nothing after it."}
+	default:
 		return &fault.FieldError{Field: "body", Message: hint + ": " + err.Error()}
 	}
-	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return &fault.FieldError{Field: "body", Message: "Send one JSON object and nothing after it."}
-	}
-	return nil
 }

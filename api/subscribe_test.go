@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 
@@ -70,6 +71,12 @@ func TestSubscribeJSONRejectsBadInput(t *testing.T) {
 		{"unknown field", `{"email":"ann@example.com","admin":true}`, "body"},
 		{"trailing data", `{"email":"ann@example.com"}{"email":"bob@example.com"}`, "body"},
 		{"over 16 KiB", `{"email":"ann@example.com","name":"` + strings.Repeat("x", 17<<10) + `"}`, "body"},
+		{"duplicate key", `{"email":"ann@example.com","email":"victim@example.com"}`, "body"},
+		{"key differing by case", `{"Email":"ann@example.com"}`, "body"},
+		{"invalid UTF-8 in a value", "{\"email\":\"ann@example.com\",\"name\":\"Ann\xff\"}", "body"},
+		{"domain literal", `{"email":"ann@[192.0.2.1]"}`, "email"},
+		{"label over 63 octets", `{"email":"ann@` + strings.Repeat("a", 64) + `.example.com"}`, "email"},
+		{"180-character label", `{"email":"ann@` + strings.Repeat("b", 180) + `.com"}`, "email"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,6 +101,9 @@ func TestSubscribeJSONAcceptsEdgeCases(t *testing.T) {
 		{"no time zone", `{"email":"ann@example.com"}`, "ann@example.com", ""},
 		{"plus address", `{"email":"ann+course@mail.example.co.uk","timezone":"America/New_York"}`, "ann+course@mail.example.co.uk", "America/New_York"},
 		{"name at the limit", `{"email":"ann@example.com","name":"` + strings.Repeat("é", 100) + `"}`, "ann@example.com", ""},
+		{"internationalised domain", `{"email":"ann@bücher.example"}`, "ann@xn--bcher-kva.example", ""},
+		{"its punycode form", `{"email":"ann@xn--bcher-kva.example"}`, "ann@xn--bcher-kva.example", ""},
+		{"label of 63 octets", `{"email":"ann@` + strings.Repeat("a", 63) + `.example.com"}`, "ann@" + strings.Repeat("a", 63) + ".example.com", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,4 +232,31 @@ func TestConsentRecordsIP(t *testing.T) {
 			require.Equal(t, ConsentVersion, consents[0].TextVersion)
 		})
 	}
+}
+
+func TestSubscribeIDNAndPunycodeAreOneSubscriber(t *testing.T) {
+	t.Parallel()
+	env := newBookingEnv(t, nil)
+	require.Equal(t, http.StatusAccepted, env.postJSON(`{"email":"ann@bücher.example"}`).Code)
+	require.Equal(t, http.StatusAccepted, env.postJSON(`{"email":"ann@xn--bcher-kva.example"}`).Code)
+	require.Equal(t, http.StatusAccepted, env.postJSON(`{"email":"ANN@BÜCHER.example"}`).Code)
+	sub := env.mustSubscriber(t, "ann@xn--bcher-kva.example")
+	require.Equal(t, []confirmation{{sub.ID, 1}}, env.course.Confirmations(), "one subscriber, one confirmation")
+}
+
+// Headers are bytes from anyone; PostgreSQL stores only UTF-8 text.
+func TestSubscribeWithNonUTF8UserAgent(t *testing.T) {
+	t.Parallel()
+	env := newBookingEnv(t, nil)
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/subscriptions", strings.NewReader(`{"email":"ua@example.com"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Mozilla/5.0 \xff\xfe\xc3(")
+	rec := env.do(req)
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	sub := env.mustSubscriber(t, "ua@example.com")
+	consents, err := env.store.Consents(t.Context(), sub.ID)
+	require.NoError(t, err)
+	require.Len(t, consents, 1)
+	require.True(t, utf8.ValidString(consents[0].UserAgent))
+	require.True(t, strings.HasPrefix(consents[0].UserAgent, "Mozilla/5.0 "))
 }

@@ -23,7 +23,8 @@ func (e *Engine) release(ctx context.Context, key models.DeliveryKey, cause erro
 	return cause
 }
 
-// deliver sends msg for a claimed delivery. A permanent refusal fails the
+// deliver sends msg for a claimed delivery. A message that cannot be built
+// fails the delivery alone. A permanent refusal fails the
 // delivery and, when the message went to the subscriber, marks them bounced,
 // which stops their course. A paused sender gives the delivery back as it
 // is: the relay is failing for everyone, and the sender has said so once.
@@ -34,6 +35,12 @@ func (e *Engine) deliver(ctx context.Context, key models.DeliveryKey, toSubscrib
 	}
 	if _, paused := message.PausedUntil(err); paused {
 		return errors.Join(err, e.store.MarkPaused(ctx, key, err))
+	}
+	if errors.Is(err, message.ErrUnbuildable) {
+		// Retrying builds the same broken message, and the address is not
+		// at fault: fail this one email and say so loudly.
+		e.log.Error("message cannot be built: not sent, nobody bounced", "delivery", key.String(), "error", err)
+		return errors.Join(err, e.store.MarkFailed(ctx, key, err))
 	}
 	if !errors.Is(err, message.ErrPermanent) {
 		e.log.Warn("send failed, will retry", "delivery", key.String(), "error", err)

@@ -11,6 +11,11 @@ import (
 // retrying with backoff, and a PausedError is not even a failed attempt.
 var ErrPermanent = errors.New("permanent delivery failure")
 
+// ErrUnbuildable marks a message that cannot be written as valid mail. It is
+// dripbook's bug, never the recipient's: the delivery fails loudly and
+// nobody is bounced for it.
+var ErrUnbuildable = errors.New("message cannot be built")
+
 // Message is one email to one recipient, independent of how it is sent.
 type Message struct {
 	// From is the sender as configured, e.g. "Coach <coach@localhost>".

@@ -48,7 +48,7 @@ func (o *Outbox) Send(ctx context.Context, m *message.Message) error {
 	}
 	msg, err := relay.Build(m)
 	if err != nil {
-		return fmt.Errorf("outbox: %w: %w", message.ErrPermanent, err)
+		return fmt.Errorf("outbox: %w: %w", message.ErrUnbuildable, err)
 	}
 	var buf bytes.Buffer
 	if _, err := msg.WriteTo(&buf); err != nil {

@@ -75,5 +75,5 @@ func TestOutboxRejectsBadMessage(t *testing.T) {
 	require.NoError(t, err)
 	m := smtptest.Message(1)
 	m.From = ""
-	require.ErrorIs(t, o.Send(t.Context(), m), message.ErrPermanent)
+	require.ErrorIs(t, o.Send(t.Context(), m), message.ErrUnbuildable)
 }

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	netmail "net/mail"
+
 	"github.com/wneessen/go-mail"
 
 	"github.com/dripbook/dripbook/message"
@@ -21,15 +23,14 @@ func Build(m *message.Message) (*mail.Msg, error) {
 	if err := msg.From(m.From); err != nil {
 		return nil, fmt.Errorf("build message: from %q: %w", m.From, err)
 	}
-	var err error
-	if name := message.OneLine(m.ToName); name != "" {
-		err = msg.AddToFormat(name, m.To)
-	} else {
-		err = msg.To(m.To)
+	// The library encodes the display name (RFC 5322 quoting, RFC 2047 for
+	// non-ASCII), so any name a visitor typed yields a valid To.
+	to, err := netmail.ParseAddress(m.To)
+	if err != nil || to.Name != "" {
+		return nil, fmt.Errorf("build message: to %q is not a bare address", m.To)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("build message: to %q: %w", m.To, err)
-	}
+	to.Name = message.OneLine(m.ToName)
+	msg.ToMailAddress(to)
 	msg.Subject(message.OneLine(m.Subject))
 	msg.SetDate()
 	if id := strings.Trim(m.MessageID, "<> "); id != "" {

@@ -97,7 +97,7 @@ func (s *Sender) Paused() (bool, time.Time) {
 func (s *Sender) Send(ctx context.Context, m *message.Message) error {
 	env, raw, err := wire(m)
 	if err != nil {
-		return fmt.Errorf("smtp send: %w: %w", message.ErrPermanent, err)
+		return fmt.Errorf("smtp send: %w: %w", message.ErrUnbuildable, err)
 	}
 	if s.signer != nil {
 		// A signature that fails is dripbook's problem, never the address's.

@@ -150,12 +150,14 @@ func TestSMTPPermanentFailure(t *testing.T) {
 	require.Len(t, srv.Messages(), 1)
 }
 
-func TestSMTPInvalidMessageIsPermanent(t *testing.T) {
+func TestSMTPInvalidMessageIsUnbuildableNotPermanent(t *testing.T) {
 	srv := smtptest.Start(t)
 	s := MustSender(t, srv, nil)
 	m := smtptest.Message(1)
 	m.To = "not an address"
-	require.ErrorIs(t, s.Send(t.Context(), m), message.ErrPermanent)
+	err := s.Send(t.Context(), m)
+	require.ErrorIs(t, err, message.ErrUnbuildable)
+	require.False(t, errors.Is(err, message.ErrPermanent), "a message dripbook cannot build is no reason to bounce anyone")
 	require.Equal(t, 0, srv.Connections(), "nothing is dialled for a message that cannot be built")
 }
 

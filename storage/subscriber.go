@@ -245,8 +245,10 @@ func (s *Store) UnsentConfirmations(ctx context.Context, since time.Time, limit 
 }
 
 func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+	if len(s) > n {
+		s = s[:n]
 	}
-	return strings.ToValidUTF8(s[:n], "")
+	// PostgreSQL refuses text that is not UTF-8; a header or an error from a
+	// remote server may be anything.
+	return strings.ToValidUTF8(s, "\uFFFD")
 }

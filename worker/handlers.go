@@ -51,7 +51,7 @@ func handle[P payload](run func(context.Context, P) error) func(context.Context,
 			return fmt.Errorf("malformed %s payload %q: %w", t.Type(), t.Payload(), asynq.SkipRetry)
 		}
 		err := run(ctx, p)
-		if errors.Is(err, message.ErrPermanent) {
+		if errors.Is(err, message.ErrPermanent) || errors.Is(err, message.ErrUnbuildable) {
 			return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 		}
 		return err
