@@ -1,5 +1,5 @@
 # Build a static dripbook binary, then run it from a small image.
-FROM golang:1.26-bookworm AS build
+FROM golang:1.27-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

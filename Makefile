@@ -1,5 +1,9 @@
 .PHONY: run test lint bench build
 
+# go.mod asks for Go 1.27.3: an older go command fetches it from the module
+# proxy once and runs it.
+export GOTOOLCHAIN := go1.27.3
+
 # The whole product on one machine: SQLite, in-process Redis, mail at /dev/mail.
 run:
 	go run ./cmd/dripbook
