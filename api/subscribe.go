@@ -12,8 +12,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
+	"encoding/json/jsontext"
+	json "encoding/json/v2"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/dripbook/dripbook/fault"
