@@ -7,11 +7,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -25,10 +29,21 @@ import (
 // schema in the PostgreSQL database named by TEST_DATABASE_URL.
 func Store(tb testing.TB) *models.Store {
 	tb.Helper()
-	dsn := "sqlite://" + filepath.Join(tb.TempDir(), "test.db")
 	if pg := os.Getenv("TEST_DATABASE_URL"); pg != "" {
-		dsn = postgresSchema(tb, pg)
+		return open(tb, postgresSchema(tb, pg))
 	}
+	return SQLite(tb)
+}
+
+// SQLite returns a migrated Store on a fresh SQLite file, whatever
+// TEST_DATABASE_URL says: for tests that need no PostgreSQL.
+func SQLite(tb testing.TB) *models.Store {
+	tb.Helper()
+	return open(tb, "sqlite://"+filepath.Join(tb.TempDir(), "test.db"))
+}
+
+func open(tb testing.TB, dsn string) *models.Store {
+	tb.Helper()
 	s, err := models.Open(dsn)
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
@@ -73,40 +88,130 @@ func postgresSchema(tb testing.TB, base string) string {
 
 // Redis returns a client on the Redis named by TEST_REDIS_URL, or on an
 // in-process Redis of the test's own. Tests sharing a real Redis must use
-// their own keys (see Random); only a test holding Isolated may flush.
+// their own keys (see Queue and Random); only a test holding Isolated may
+// flush.
 func Redis(tb testing.TB) *redis.Client {
 	tb.Helper()
-	raw := os.Getenv("TEST_REDIS_URL")
-	if raw == "" {
-		srv, err := localredis.Start()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(srv.Close)
-		raw = srv.URL()
+	return client(tb, RedisURL(tb))
+}
+
+// RedisURL is the URL Redis connects to: TEST_REDIS_URL, or a fresh
+// in-process Redis that stops when the test ends.
+func RedisURL(tb testing.TB) string {
+	tb.Helper()
+	if raw := os.Getenv("TEST_REDIS_URL"); raw != "" {
+		return raw
 	}
-	return client(tb, raw)
+	return localURL(tb)
+}
+
+func localURL(tb testing.TB) string {
+	tb.Helper()
+	srv, err := localredis.Start()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(srv.Close)
+	return srv.URL()
 }
 
 // Isolated returns a client on a Redis database no other test uses, emptied
-// first, so the test may flush it. With a real Redis that is database 15.
+// first, so the test may flush it. See IsolatedURL.
 func Isolated(tb testing.TB) *redis.Client {
+	tb.Helper()
+	return client(tb, IsolatedURL(tb))
+}
+
+// isolatedLease bounds how long a crashed test run keeps a database: a test
+// binary times out after ten minutes.
+const isolatedLease = 15 * time.Minute
+
+// IsolatedURL returns the URL of a Redis database no other test uses, emptied
+// first and again when the test ends, for a test that flushes Redis or uses
+// fixed key names. With a real Redis that is one of databases 15 down to 1,
+// leased through a key in TEST_REDIS_URL's database so that tests in other
+// packages and other test processes on the same Redis get other ones; a test
+// waits for one to come free. Without one it is an in-process Redis.
+func IsolatedURL(tb testing.TB) string {
 	tb.Helper()
 	raw := os.Getenv("TEST_REDIS_URL")
 	if raw == "" {
-		return Redis(tb)
+		return localURL(tb)
 	}
 	opts, err := redis.ParseURL(raw)
 	if err != nil {
 		tb.Fatalf("TEST_REDIS_URL: %v", err)
 	}
-	opts.DB = 15
-	c := redis.NewClient(opts)
-	tb.Cleanup(func() { c.Close() })
-	if err := c.FlushDB(context.Background()).Err(); err != nil {
-		tb.Fatalf("TEST_REDIS_URL: %v", err)
+	shared := client(tb, raw)
+	ctx := context.Background()
+	owner := Random(16)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		for db := 15; db >= 1; db-- {
+			if db == opts.DB {
+				continue
+			}
+			lease := fmt.Sprintf("testenv:isolated:%d", db)
+			ok, err := shared.SetNX(ctx, lease, owner, isolatedLease).Result()
+			if err != nil {
+				tb.Fatalf("TEST_REDIS_URL: lease database %d: %v", db, err)
+			}
+			if !ok {
+				continue
+			}
+			u, err := url.Parse(raw)
+			if err != nil {
+				tb.Fatalf("TEST_REDIS_URL: %v", err)
+			}
+			u.Path = fmt.Sprintf("/%d", db)
+			dbOpts := *opts
+			dbOpts.DB = db
+			c := redis.NewClient(&dbOpts)
+			tb.Cleanup(func() {
+				c.FlushDB(ctx)
+				c.Close()
+				// Give the lease back only if it is still ours.
+				releaseLease.Run(ctx, shared, []string{lease}, owner)
+			})
+			if err := c.FlushDB(ctx).Err(); err != nil {
+				tb.Fatalf("TEST_REDIS_URL: empty database %d: %v", db, err)
+			}
+			return u.String()
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("TEST_REDIS_URL: no Redis database came free within a minute: every one of 1-15 is leased (keys testenv:isolated:N)")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return c
+}
+
+var releaseLease = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+	return redis.call("DEL", KEYS[1])
+end
+return 0`)
+
+// Queue returns an Asynq queue name of the test's own, which is also the
+// prefix for the test's other Redis keys (name + ":..."). When the test
+// ends, after the cleanups registered later (the worker's shutdown) have
+// run, the queue and every such key are deleted from rdb.
+func Queue(tb testing.TB, rdb redis.UniversalClient) string {
+	tb.Helper()
+	name := "t" + Random(10)
+	tb.Cleanup(func() {
+		ctx := context.Background()
+		ins := asynq.NewInspectorFromRedisClient(rdb)
+		if err := ins.DeleteQueue(name, true); err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+			tb.Logf("testenv: delete queue %s: %v", name, err)
+		}
+		for _, pattern := range []string{"asynq:{" + name + "}:*", name + ":*"} {
+			iter := rdb.Scan(ctx, 0, pattern, 100).Iterator()
+			for iter.Next(ctx) {
+				rdb.Del(ctx, iter.Val())
+			}
+		}
+	})
+	return name
 }
 
 func client(tb testing.TB, raw string) *redis.Client {

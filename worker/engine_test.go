@@ -2,10 +2,12 @@ package worker_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -24,9 +26,11 @@ import (
 	"github.com/dripbook/dripbook/worker"
 )
 
-// day is one course day in these tests: the seven-lesson course spans about
-// three seconds.
-const day = 200 * time.Millisecond
+// day is one course day in these tests: the seven-lesson course (13 days)
+// spans about a second and a half. The waits are on state, not on days; a
+// day this short still leaves several Asynq polls (worker.TimingFor) between
+// two lessons, and the tests that act mid-course nine days of slack.
+const day = 100 * time.Millisecond
 
 const base = "https://coach.example.test"
 
@@ -55,7 +59,7 @@ func newHarness(t *testing.T, rdb *redis.Client) *harness {
 
 func newHarnessWith(t *testing.T, rdb *redis.Client, calls worker.Calls) *harness {
 	t.Helper()
-	h := &harness{t: t, store: testenv.Store(t), rdb: rdb, smtp: smtptest.Start(t), name: "t" + testenv.Random(10), reminders: calls.Reminders}
+	h := &harness{t: t, store: testenv.Store(t), rdb: rdb, smtp: smtptest.Start(t), name: testenv.Queue(t, rdb), reminders: calls.Reminders}
 	opts, err := emails.ParseSMTPURL(h.smtp.URL())
 	require.NoError(t, err)
 	opts.PoolSize = 2
@@ -134,39 +138,130 @@ func (h *harness) confirmFromMail(p *emails.Parsed) int64 {
 // mailTo returns the parsed messages received so far for one address.
 func (h *harness) mailTo(addr string) []*emails.Parsed {
 	h.t.Helper()
-	var out []*emails.Parsed
-	for _, r := range h.smtp.Messages() {
-		if len(r.To) == 1 && r.To[0] == addr {
-			p, err := emails.ParseMessage(r.Data)
-			require.NoError(h.t, err)
-			out = append(out, p)
-		}
-	}
-	return out
+	return testenv.Mail(h.t, h.smtp, addr)
 }
 
 // waitMail waits until addr has received n messages.
 func (h *harness) waitMail(addr string, n int, timeout time.Duration) []*emails.Parsed {
 	h.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		got := h.mailTo(addr)
-		if len(got) >= n {
-			return got
+	return testenv.WaitMail(h.t, h.smtp, addr, n, timeout)
+}
+
+// Task IDs as worker.Queue names them.
+func lessonTask(subscriberID int64, slug string) string {
+	return fmt.Sprintf("lesson:%d:%s", subscriberID, slug)
+}
+
+func noticeTask(bookingID int64, sequence int) string {
+	return fmt.Sprintf("booking:%d:%d", bookingID, sequence)
+}
+
+func reminderTask(bookingID int64, sequence int, lead time.Duration) string {
+	return fmt.Sprintf("remind:%d:%d:%d", bookingID, sequence, int64(lead.Seconds()))
+}
+
+// lessonTasks names the task of every lesson in the course for a subscriber.
+func (h *harness) lessonTasks(subscriberID int64) []string {
+	var ids []string
+	for _, l := range h.course.Lessons {
+		ids = append(ids, lessonTask(subscriberID, l.Slug))
+	}
+	return ids
+}
+
+// settle is how a test shows that nothing more can arrive: it waits until
+// final reports the state the test expects to be the last one, and the queue
+// holds no task that could still send mail. With task IDs, none of those may
+// be pending, running, scheduled or waiting for a retry (tasks of the test
+// that lie far ahead, such as a day-ahead reminder, may); with none, nothing
+// in the queue may. A task that has run is gone (the queue keeps none), so
+// a named task must have been queued before settle is called.
+func (h *harness) settle(what string, final func() error, tasks ...string) {
+	h.t.Helper()
+	inspect := asynq.NewInspectorFromRedisClient(h.rdb)
+	testenv.Wait(h.t, 20*time.Second, what, func() error {
+		if final != nil {
+			if err := final(); err != nil {
+				return err
+			}
 		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("%s received %d messages, want %d: %v", addr, len(got), n, subjects(got))
+		if len(tasks) == 0 {
+			// One read of the queue's counts, so that a task moving from one
+			// state to the next is never missed between two reads.
+			q, err := inspect.GetQueueInfo(h.name)
+			if err != nil {
+				return err
+			}
+			if n := q.Pending + q.Active + q.Scheduled + q.Retry; n > 0 {
+				return fmt.Errorf("queue still holds %d pending, %d running, %d scheduled, %d retrying tasks", q.Pending, q.Active, q.Scheduled, q.Retry)
+			}
+			return nil
 		}
-		time.Sleep(20 * time.Millisecond)
+		for _, id := range tasks {
+			// A queue Asynq does not know (after a flush, until a new client
+			// enqueues on it) may still hold the task: only "no such task"
+			// means it has run.
+			info, err := inspect.GetTaskInfo(h.name, id)
+			if errors.Is(err, asynq.ErrTaskNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			switch info.State {
+			case asynq.TaskStatePending, asynq.TaskStateActive, asynq.TaskStateScheduled, asynq.TaskStateRetry:
+				return fmt.Errorf("task %s is still %s (next run %s)", id, info.State, info.NextProcessAt.Format(time.StampMilli))
+			}
+		}
+		return nil
+	})
+}
+
+// waitQueued waits until each task is in the queue, not yet run.
+func (h *harness) waitQueued(tasks ...string) {
+	h.t.Helper()
+	inspect := asynq.NewInspectorFromRedisClient(h.rdb)
+	testenv.Wait(h.t, 10*time.Second, fmt.Sprintf("tasks %v to be queued", tasks), func() error {
+		for _, id := range tasks {
+			info, err := inspect.GetTaskInfo(h.name, id)
+			if err != nil {
+				return fmt.Errorf("%s: %w", id, err)
+			}
+			if info.State != asynq.TaskStateScheduled && info.State != asynq.TaskStatePending {
+				return fmt.Errorf("task %s is %s", id, info.State)
+			}
+		}
+		return nil
+	})
+}
+
+// enrollmentIs reports, for settle, whether a subscriber's enrollment has
+// the status.
+func (h *harness) enrollmentIs(subscriberID int64, status string) func() error {
+	return func() error {
+		enr, err := h.store.Enrollment(context.Background(), subscriberID)
+		if err != nil {
+			return err
+		}
+		if enr.Status != status {
+			return fmt.Errorf("enrollment is %s (next %q at %v), want %s", enr.Status, enr.NextStep, enr.NextSendAt, status)
+		}
+		return nil
 	}
 }
 
-func subjects(ps []*emails.Parsed) []string {
-	var out []string
-	for _, p := range ps {
-		out = append(out, p.Subject)
+// deliveryIs reports, for settle, whether one email's delivery has the state.
+func (h *harness) deliveryIs(key models.DeliveryKey, state string) func() error {
+	return func() error {
+		d, err := h.store.Delivery(context.Background(), key)
+		if err != nil {
+			return err
+		}
+		if d.State != state {
+			return fmt.Errorf("delivery %s is %s after %d attempts (%s), want %s", key, d.State, d.Attempts, d.LastError, state)
+		}
+		return nil
 	}
-	return out
 }
 
 func messageIDs(ps []*emails.Parsed) []string {
@@ -178,6 +273,7 @@ func messageIDs(ps []*emails.Parsed) []string {
 }
 
 func TestCourseArrivesInOrderExactlyOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	addr := "ada@example.com"
 	h.subscribe(addr, "Ada Lovelace")
@@ -186,10 +282,11 @@ func TestCourseArrivesInOrderExactlyOnce(t *testing.T) {
 	id := h.confirmFromMail(confirm)
 
 	total := len(h.course.Lessons)
-	got := h.waitMail(addr, 1+total, time.Duration(total)*40*day+10*time.Second)
-	time.Sleep(5 * day) // nothing more may arrive
-	got = h.mailTo(addr)
-	require.Len(t, got, 1+total, "one confirmation and each lesson once: %v", subjects(got))
+	h.waitMail(addr, 1+total, time.Duration(total)*40*day+10*time.Second)
+	// Nothing more may arrive: the course is over and nothing is left queued.
+	h.settle("the course to finish", h.enrollmentIs(id, models.EnrollmentFinished))
+	got := h.mailTo(addr)
+	require.Len(t, got, 1+total, "one confirmation and each lesson once: %v", testenv.Subjects(got))
 
 	lessons := got[1:]
 	for i, p := range lessons {
@@ -211,6 +308,7 @@ func TestCourseArrivesInOrderExactlyOnce(t *testing.T) {
 }
 
 func TestUnsubscribeMidCourseStopsIt(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	addr := "grace@example.com"
 	h.subscribe(addr, "Grace")
@@ -219,12 +317,24 @@ func TestUnsubscribeMidCourseStopsIt(t *testing.T) {
 	_, err := h.store.Unsubscribe(context.Background(), id)
 	require.NoError(t, err)
 	n := len(h.mailTo(addr))
-	time.Sleep(20 * day) // the rest of the course would have arrived by now
+	// The next lesson's task has come due and run, and nothing follows it:
+	// the rest of the course can no longer arrive.
+	h.settle("the next lesson's task to run", func() error {
+		enr, err := h.store.Enrollment(context.Background(), id)
+		if err != nil {
+			return err
+		}
+		if enr.NextSendAt != nil && time.Now().Before(*enr.NextSendAt) {
+			return fmt.Errorf("next lesson %q not due until %v", enr.NextStep, enr.NextSendAt)
+		}
+		return nil
+	})
 	require.LessOrEqual(t, len(h.mailTo(addr)), n+1, "at most a lesson already in the SMTP conversation")
 	require.Less(t, len(h.mailTo(addr)), 1+len(h.course.Lessons))
 }
 
 func TestConcurrentSignupsSendOneConfirmation(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	addr := "same@example.com"
 	var wg sync.WaitGroup
@@ -234,26 +344,39 @@ func TestConcurrentSignupsSendOneConfirmation(t *testing.T) {
 	}
 	wg.Wait()
 	h.waitMail(addr, 1, 5*time.Second)
-	time.Sleep(10 * day)
+	// The latest round's confirmation is recorded as sent and no task is
+	// left: a second confirmation could only come from one.
+	h.settle("the confirmation to be recorded", func() error {
+		sub, err := h.store.SubscriberByEmail(context.Background(), addr)
+		if err != nil {
+			return err
+		}
+		return h.deliveryIs(models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindConfirm, Step: strconv.Itoa(sub.ConfirmRound)}, models.DeliverySent)()
+	})
 	require.Len(t, h.mailTo(addr), 1, "one confirmation email")
 }
 
 func TestRedisFlushLosesNoLesson(t *testing.T) {
+	t.Parallel()
 	rdb := testenv.Isolated(t)
 	h := newHarness(t, rdb)
 	addr := "flush@example.com"
 	h.subscribe(addr, "Fay")
-	h.confirmFromMail(h.waitMail(addr, 1, 5*time.Second)[0])
+	id := h.confirmFromMail(h.waitMail(addr, 1, 5*time.Second)[0])
 	h.waitMail(addr, 3, 20*time.Second)
 
-	// The queue forgets everything, and the worker restarts with it.
+	// The queue forgets everything, and the worker restarts with it, as a
+	// new process with Asynq clients of its own.
 	h.stop()
+	total := 1 + len(h.course.Lessons)
+	require.Less(t, len(h.mailTo(addr)), total, "lessons are left for after the flush")
 	require.NoError(t, rdb.FlushDB(context.Background()).Err())
+	h.queue = worker.NewQueue(rdb, h.name)
+	h.useCourse(emails.DefaultCourse())
 	h.start()
 
-	total := 1 + len(h.course.Lessons)
 	h.waitMail(addr, total, 60*time.Second)
-	time.Sleep(5 * day)
+	h.settle("the course to finish", h.enrollmentIs(id, models.EnrollmentFinished))
 	got := h.mailTo(addr)
 	require.Len(t, got, total)
 	ids := messageIDs(got)
@@ -262,6 +385,7 @@ func TestRedisFlushLosesNoLesson(t *testing.T) {
 }
 
 func TestTaskRunTwiceSendsOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	h.stop() // drive the engine by hand
 	ctx := context.Background()
@@ -290,14 +414,17 @@ func TestTaskRunTwiceSendsOnce(t *testing.T) {
 }
 
 func TestTemporaryFailureThenSuccessDeliversOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	h.smtp.FailNext(2, 451, "try again later")
 	addr := "retry@example.com"
-	h.subscribe(addr, "Rey")
+	id := h.subscribe(addr, "Rey")
 	got := h.waitMail(addr, 1, 20*time.Second)
-	time.Sleep(10 * day)
+	key := models.DeliveryKey{SubscriberID: id, Kind: models.KindConfirm, Step: "1"}
+	// Sent, recorded, and no retry left to send it again.
+	h.settle("the confirmation to be recorded", h.deliveryIs(key, models.DeliverySent))
 	require.Len(t, h.mailTo(addr), 1)
-	d, err := h.store.Delivery(context.Background(), models.DeliveryKey{SubscriberID: subscriberID(t, h, addr), Kind: models.KindConfirm, Step: "1"})
+	d, err := h.store.Delivery(context.Background(), key)
 	require.NoError(t, err)
 	require.Equal(t, models.DeliverySent, d.State)
 	require.Equal(t, 3, d.Attempts, "two refusals, then the send")
@@ -305,6 +432,7 @@ func TestTemporaryFailureThenSuccessDeliversOnce(t *testing.T) {
 }
 
 func TestPermanentFailureBounces(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	addr := "nobody@example.com"
 	h.smtp.RejectRecipient(addr, 550)

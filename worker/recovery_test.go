@@ -16,6 +16,7 @@ import (
 // An Asynq task archived after its last retry keeps its ID for months; the
 // reconciler must still get the lesson out.
 func TestArchivedTaskIsReplaced(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	h.stop()
 	ctx := context.Background()
@@ -38,6 +39,7 @@ func TestArchivedTaskIsReplaced(t *testing.T) {
 // Coming back after an unsubscribe continues with the first lesson not yet
 // sent, and at once.
 func TestResubscribeContinuesWhereTheyLeftOff(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	h.stop()
 	ctx := context.Background()
@@ -70,6 +72,7 @@ func TestResubscribeContinuesWhereTheyLeftOff(t *testing.T) {
 
 // An address that bounced and signs up again gets the lesson that bounced.
 func TestBouncedSubscriberWhoComesBackGetsLessonsAgain(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	h.stop()
 	ctx := context.Background()
@@ -95,8 +98,9 @@ func TestBouncedSubscriberWhoComesBackGetsLessonsAgain(t *testing.T) {
 
 // Shutting the worker down lets a send in flight finish and be recorded.
 func TestShutdownLetsASendInFlightFinish(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
-	h.smtp.Slow(time.Second)
+	h.smtp.Slow(500 * time.Millisecond)
 	addr := "inflight@example.com"
 	id := h.subscribe(addr, "Ina")
 	key := models.DeliveryKey{SubscriberID: id, Kind: models.KindConfirm, Step: "1"}
