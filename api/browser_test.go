@@ -15,6 +15,7 @@ import (
 )
 
 func TestBrowserSignup(t *testing.T) {
+	t.Parallel()
 	ctx := testenv.Browser(t)
 	env := newTestEnv(t, nil)
 	srv := httptest.NewServer(env.e)
@@ -45,6 +46,7 @@ func TestBrowserSignup(t *testing.T) {
 }
 
 func TestBrowserDevMailShowsHTMLPart(t *testing.T) {
+	t.Parallel()
 	// A sandboxed frame gets a process of its own unless told otherwise, and
 	// the test can only look into frames that share the page's process.
 	ctx := testenv.Browser(t, chromedp.Flag("disable-features", "IsolateSandboxedIframes"))
@@ -75,6 +77,7 @@ func TestBrowserDevMailShowsHTMLPart(t *testing.T) {
 }
 
 func TestBrowserBookingInTheBrowsersZone(t *testing.T) {
+	t.Parallel()
 	ctx := testenv.Browser(t, chromedp.Env("TZ=America/New_York"))
 	// Redirects go to BASE_URL, so the server must know its own address.
 	var env *testEnv

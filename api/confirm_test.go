@@ -13,6 +13,7 @@ import (
 )
 
 func TestConfirm(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	res, err := env.store.Subscribe(context.Background(), models.Signup{Email: "ann@example.com", TextVersion: ConsentVersion})
 	require.NoError(t, err)
@@ -31,6 +32,7 @@ func TestConfirm(t *testing.T) {
 }
 
 func TestConfirmRejectsBadLinks(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	other := token.NewSigner([]byte("some-other-secret-key"))
 	tests := []struct {
@@ -47,6 +49,7 @@ func TestConfirmRejectsBadLinks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			rec := env.get("/confirm/" + tt.token)
 			require.Equal(t, tt.status, rec.Code)
 			require.Contains(t, rec.Body.String(), tt.text)

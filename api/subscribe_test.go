@@ -19,6 +19,7 @@ import (
 const accepted = `{"status":"pending_confirmation"}` + "\n"
 
 func TestSubscribeJSONSameAnswerForNewPendingActive(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 
 	rec := env.postJSON(`{"email":"  Ann@Example.COM ","name":"Ann","timezone":"Europe/Berlin"}`)
@@ -47,6 +48,7 @@ func TestSubscribeJSONSameAnswerForNewPendingActive(t *testing.T) {
 }
 
 func TestSubscribeJSONRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a", 250) + "@example.com"
 	tests := []struct {
 		name  string
@@ -73,6 +75,7 @@ func TestSubscribeJSONRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			env := newTestEnv(t, nil)
 			rec := env.postJSON(tt.body)
 			require.Equal(t, http.StatusBadRequest, rec.Code, rec.Body.String())
@@ -88,6 +91,7 @@ func TestSubscribeJSONRejectsBadInput(t *testing.T) {
 }
 
 func TestSubscribeJSONAcceptsEdgeCases(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, body, email, tz string
 	}{
@@ -97,6 +101,7 @@ func TestSubscribeJSONAcceptsEdgeCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			env := newTestEnv(t, nil)
 			rec := env.postJSON(tt.body)
 			require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
@@ -106,6 +111,7 @@ func TestSubscribeJSONAcceptsEdgeCases(t *testing.T) {
 }
 
 func TestSubscribeJSONWrongContentType(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/subscriptions", strings.NewReader(`{"email":"ann@example.com"}`))
 	req.Header.Set("Content-Type", "text/plain")
@@ -115,6 +121,7 @@ func TestSubscribeJSONWrongContentType(t *testing.T) {
 }
 
 func TestSubscribeJSONStillAcceptedWhenQueueFails(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	env.course.requestErr = errors.New("redis: connection refused")
 	rec := env.postJSON(`{"email":"ann@example.com"}`)
@@ -124,6 +131,7 @@ func TestSubscribeJSONStillAcceptedWhenQueueFails(t *testing.T) {
 }
 
 func TestSubscribeConcurrentSameAddress(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	srv := httptest.NewServer(env.e)
 	defer srv.Close()
@@ -155,6 +163,7 @@ func TestSubscribeConcurrentSameAddress(t *testing.T) {
 }
 
 func TestSubscribeForm(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	rec := env.postForm("/subscribe", url.Values{
 		"email": {"Ann@Example.com"}, "name": {"Ann"}, "timezone": {"Asia/Tokyo"},
@@ -173,6 +182,7 @@ func TestSubscribeForm(t *testing.T) {
 }
 
 func TestSubscribeFormInvalidKeepsValues(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	rec := env.postForm("/subscribe", url.Values{
 		"email": {"ann@nowhere"}, "name": {`Ann "Annie" <b>`}, "timezone": {"Europe/Paris"},
@@ -188,6 +198,7 @@ func TestSubscribeFormInvalidKeepsValues(t *testing.T) {
 }
 
 func TestConsentRecordsIP(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		trusted    string
@@ -200,6 +211,7 @@ func TestConsentRecordsIP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			env := newTestEnv(t, func(d *Deps) {
 				if tt.trusted != "" {
 					d.TrustedProxies = append(d.TrustedProxies, mustCIDR(t, tt.trusted))

@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -92,7 +90,7 @@ func postgresSchema(tb testing.TB, base string) string {
 // flush.
 func Redis(tb testing.TB) *redis.Client {
 	tb.Helper()
-	return client(tb, RedisURL(tb))
+	return Client(tb, RedisURL(tb))
 }
 
 // RedisURL is the URL Redis connects to: TEST_REDIS_URL, or a fresh
@@ -119,7 +117,7 @@ func localURL(tb testing.TB) string {
 // first, so the test may flush it. See IsolatedURL.
 func Isolated(tb testing.TB) *redis.Client {
 	tb.Helper()
-	return client(tb, IsolatedURL(tb))
+	return Client(tb, IsolatedURL(tb))
 }
 
 // isolatedLease bounds how long a crashed test run keeps a database: a test
@@ -142,7 +140,7 @@ func IsolatedURL(tb testing.TB) string {
 	if err != nil {
 		tb.Fatalf("TEST_REDIS_URL: %v", err)
 	}
-	shared := client(tb, raw)
+	shared := Client(tb, raw)
 	ctx := context.Background()
 	owner := Random(16)
 	deadline := time.Now().Add(time.Minute)
@@ -191,39 +189,18 @@ if redis.call("GET", KEYS[1]) == ARGV[1] then
 end
 return 0`)
 
-// Queue returns an Asynq queue name of the test's own, which is also the
-// prefix for the test's other Redis keys (name + ":..."). When the test
-// ends, after the cleanups registered later (the worker's shutdown) have
-// run, the queue and every such key are deleted from rdb.
-func Queue(tb testing.TB, rdb redis.UniversalClient) string {
-	tb.Helper()
-	name := "t" + Random(10)
-	tb.Cleanup(func() {
-		ctx := context.Background()
-		ins := asynq.NewInspectorFromRedisClient(rdb)
-		if err := ins.DeleteQueue(name, true); err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
-			tb.Logf("testenv: delete queue %s: %v", name, err)
-		}
-		for _, pattern := range []string{"asynq:{" + name + "}:*", name + ":*"} {
-			iter := rdb.Scan(ctx, 0, pattern, 100).Iterator()
-			for iter.Next(ctx) {
-				rdb.Del(ctx, iter.Val())
-			}
-		}
-	})
-	return name
-}
-
-func client(tb testing.TB, raw string) *redis.Client {
+// Client returns a client on the Redis at raw, a redis:// URL such as
+// RedisURL or IsolatedURL return, closed when the test ends.
+func Client(tb testing.TB, raw string) *redis.Client {
 	tb.Helper()
 	opts, err := redis.ParseURL(raw)
 	if err != nil {
-		tb.Fatalf("TEST_REDIS_URL: %v", err)
+		tb.Fatalf("Redis URL %s: %v", raw, err)
 	}
 	c := redis.NewClient(opts)
 	tb.Cleanup(func() { c.Close() })
 	if err := c.Ping(context.Background()).Err(); err != nil {
-		tb.Fatalf("TEST_REDIS_URL: %v", err)
+		tb.Fatalf("Redis at %s: %v", raw, err)
 	}
 	return c
 }

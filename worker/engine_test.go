@@ -2,7 +2,6 @@ package worker_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -172,13 +171,11 @@ func (h *harness) lessonTasks(subscriberID int64) []string {
 // settle is how a test shows that nothing more can arrive: it waits until
 // final reports the state the test expects to be the last one, and the queue
 // holds no task that could still send mail. With task IDs, none of those may
-// be pending, running, scheduled or waiting for a retry (tasks of the test
-// that lie far ahead, such as a day-ahead reminder, may); with none, nothing
-// in the queue may. A task that has run is gone (the queue keeps none), so
-// a named task must have been queued before settle is called.
+// be waiting or running (tasks of the test that lie far ahead, such as a
+// day-ahead reminder, may); with none, nothing in the queue may. See
+// testenv.TasksRun and testenv.QueueIdle.
 func (h *harness) settle(what string, final func() error, tasks ...string) {
 	h.t.Helper()
-	inspect := asynq.NewInspectorFromRedisClient(h.rdb)
 	testenv.Wait(h.t, 20*time.Second, what, func() error {
 		if final != nil {
 			if err := final(); err != nil {
@@ -186,52 +183,17 @@ func (h *harness) settle(what string, final func() error, tasks ...string) {
 			}
 		}
 		if len(tasks) == 0 {
-			// One read of the queue's counts, so that a task moving from one
-			// state to the next is never missed between two reads.
-			q, err := inspect.GetQueueInfo(h.name)
-			if err != nil {
-				return err
-			}
-			if n := q.Pending + q.Active + q.Scheduled + q.Retry; n > 0 {
-				return fmt.Errorf("queue still holds %d pending, %d running, %d scheduled, %d retrying tasks", q.Pending, q.Active, q.Scheduled, q.Retry)
-			}
-			return nil
+			return testenv.QueueIdle(h.rdb, h.name)
 		}
-		for _, id := range tasks {
-			// A queue Asynq does not know (after a flush, until a new client
-			// enqueues on it) may still hold the task: only "no such task"
-			// means it has run.
-			info, err := inspect.GetTaskInfo(h.name, id)
-			if errors.Is(err, asynq.ErrTaskNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			switch info.State {
-			case asynq.TaskStatePending, asynq.TaskStateActive, asynq.TaskStateScheduled, asynq.TaskStateRetry:
-				return fmt.Errorf("task %s is still %s (next run %s)", id, info.State, info.NextProcessAt.Format(time.StampMilli))
-			}
-		}
-		return nil
+		return testenv.TasksRun(h.rdb, h.name, tasks...)
 	})
 }
 
 // waitQueued waits until each task is in the queue, not yet run.
 func (h *harness) waitQueued(tasks ...string) {
 	h.t.Helper()
-	inspect := asynq.NewInspectorFromRedisClient(h.rdb)
 	testenv.Wait(h.t, 10*time.Second, fmt.Sprintf("tasks %v to be queued", tasks), func() error {
-		for _, id := range tasks {
-			info, err := inspect.GetTaskInfo(h.name, id)
-			if err != nil {
-				return fmt.Errorf("%s: %w", id, err)
-			}
-			if info.State != asynq.TaskStateScheduled && info.State != asynq.TaskStatePending {
-				return fmt.Errorf("task %s is %s", id, info.State)
-			}
-		}
-		return nil
+		return testenv.TasksQueued(h.rdb, h.name, tasks...)
 	})
 }
 
