@@ -52,6 +52,34 @@ func TestQueueKeysAreGoneAfterTheTest(t *testing.T) {
 	}
 }
 
+func TestQueueChecks(t *testing.T) {
+	t.Parallel()
+	rdb := Isolated(t)
+	ctx := context.Background()
+	name := Queue(t, rdb)
+	client := asynq.NewClientFromRedisClient(rdb)
+	_, err := client.Enqueue(asynq.NewTask("x", nil), asynq.Queue(name), asynq.TaskID("a"), asynq.ProcessIn(time.Hour))
+	require.NoError(t, err)
+
+	require.NoError(t, TasksQueued(rdb, name, "a"))
+	require.ErrorContains(t, TasksQueued(rdb, name, "a", "b"), "b (")
+	require.ErrorContains(t, TasksRun(rdb, name, "a"), "task a is still scheduled")
+	require.ErrorContains(t, QueueIdle(rdb, name), "1 scheduled")
+
+	require.NoError(t, asynq.NewInspectorFromRedisClient(rdb).DeleteTask(name, "a"))
+	require.NoError(t, TasksRun(rdb, name, "a"), "a task that is gone has run")
+	require.NoError(t, QueueIdle(rdb, name))
+	require.Error(t, TasksQueued(rdb, name, "a"))
+
+	// After a flush the client still takes the queue for registered, and
+	// Asynq cannot look into it: that is no proof that a task has run.
+	require.NoError(t, rdb.FlushDB(ctx).Err())
+	_, err = client.Enqueue(asynq.NewTask("x", nil), asynq.Queue(name), asynq.TaskID("c"), asynq.ProcessIn(time.Hour))
+	require.NoError(t, err)
+	require.ErrorIs(t, TasksRun(rdb, name, "c"), asynq.ErrQueueNotFound)
+	require.Error(t, QueueIdle(rdb, name))
+}
+
 func TestWaitFailsWithTheLastState(t *testing.T) {
 	t.Parallel()
 	calls := 0
