@@ -93,7 +93,7 @@ func Redis(tb testing.TB) *redis.Client {
 	return Client(tb, RedisURL(tb))
 }
 
-// RedisURL is the URL Redis connects to: TEST_REDIS_URL, or a fresh
+// RedisURL returns the URL that Redis connects to: TEST_REDIS_URL, or a fresh
 // in-process Redis that stops when the test ends.
 func RedisURL(tb testing.TB) string {
 	tb.Helper()
@@ -126,10 +126,11 @@ const isolatedLease = 15 * time.Minute
 
 // IsolatedURL returns the URL of a Redis database no other test uses, emptied
 // first and again when the test ends, for a test that flushes Redis or uses
-// fixed key names. With a real Redis that is one of databases 15 down to 1,
-// leased through a key in TEST_REDIS_URL's database so that tests in other
-// packages and other test processes on the same Redis get other ones; a test
-// waits for one to come free. Without one it is an in-process Redis.
+// fixed key names. With a real Redis that is one of databases 15 down to 8
+// (tests leave the lower ones alone), leased through a key in
+// TEST_REDIS_URL's database so that tests in other packages and other test
+// processes on the same Redis get other ones; a test waits for one to come
+// free. Without a real Redis it is an in-process one.
 func IsolatedURL(tb testing.TB) string {
 	tb.Helper()
 	raw := os.Getenv("TEST_REDIS_URL")
@@ -145,7 +146,7 @@ func IsolatedURL(tb testing.TB) string {
 	owner := Random(16)
 	deadline := time.Now().Add(time.Minute)
 	for {
-		for db := 15; db >= 1; db-- {
+		for db := 15; db >= 8; db-- {
 			if db == opts.DB {
 				continue
 			}
@@ -177,7 +178,7 @@ func IsolatedURL(tb testing.TB) string {
 			return u.String()
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("TEST_REDIS_URL: no Redis database came free within a minute: every one of 1-15 is leased (keys testenv:isolated:N)")
+			tb.Fatalf("TEST_REDIS_URL: no Redis database came free within a minute: every one of 8-15 is leased (keys testenv:isolated:N)")
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

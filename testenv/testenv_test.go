@@ -14,7 +14,9 @@ import (
 func TestIsolatedDatabasesAreTheTestsOwn(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	a, b := Isolated(t), Isolated(t)
+	urlA, urlB := IsolatedURL(t), IsolatedURL(t)
+	require.NotEqual(t, urlA, urlB)
+	a, b := Client(t, urlA), Client(t, urlB)
 	require.NoError(t, a.Set(ctx, "k", "a", 0).Err())
 	require.NoError(t, b.Set(ctx, "k", "b", 0).Err())
 	got, err := a.Get(ctx, "k").Result()
@@ -25,7 +27,6 @@ func TestIsolatedDatabasesAreTheTestsOwn(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "b", got, "a flush of one leaves the other alone")
 
-	require.NotEqual(t, IsolatedURL(t), IsolatedURL(t))
 }
 
 func TestQueueKeysAreGoneAfterTheTest(t *testing.T) {
