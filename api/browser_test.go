@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -92,10 +93,16 @@ func TestBrowserBookingInTheBrowsersZone(t *testing.T) {
 	// The page first shows the coach's zone, then reloads itself in the
 	// browser's.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/book/"+env.bookToken(sub)+"?from=book-your-discovery-call")))
-	require.Eventually(t, func() bool {
+	testenv.Wait(t, 20*time.Second, "the page to reload in the browser's zone", func() error {
 		loc, err := chromedp.Run(ctx, chromedp.Location())
-		return err == nil && strings.Contains(loc, "tz=America%2FNew_York") && strings.Contains(loc, "from=book-your-discovery-call")
-	}, 20*time.Second, 50*time.Millisecond)
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(loc, "tz=America%2FNew_York") || !strings.Contains(loc, "from=book-your-discovery-call") {
+			return fmt.Errorf("the page is at %s", loc)
+		}
+		return nil
+	})
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`input[name="start"]`))))
 	zone, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#zone-label")))
 	require.NoError(t, err)

@@ -398,24 +398,22 @@ func TestPermanentFailureBounces(t *testing.T) {
 	h := newHarness(t, testenv.Redis(t))
 	addr := "nobody@example.com"
 	h.smtp.RejectRecipient(addr, 550)
-	h.subscribe(addr, "")
-	id := subscriberID(t, h, addr)
-	require.Eventually(t, func() bool {
+	id := h.subscribe(addr, "")
+	testenv.Wait(t, 10*time.Second, "the subscriber to be marked bounced", func() error {
 		sub, err := h.store.Subscriber(context.Background(), id)
-		return err == nil && sub.Status == models.StatusBounced
-	}, 10*time.Second, 20*time.Millisecond)
+		if err != nil {
+			return err
+		}
+		if sub.Status != models.StatusBounced {
+			return fmt.Errorf("subscriber is %s", sub.Status)
+		}
+		return nil
+	})
 	d, err := h.store.Delivery(context.Background(), models.DeliveryKey{SubscriberID: id, Kind: models.KindConfirm, Step: "1"})
 	require.NoError(t, err)
 	require.Equal(t, models.DeliveryFailed, d.State)
 	require.Equal(t, 1, d.Attempts, "a permanent refusal is not retried")
 	require.True(t, strings.Contains(d.LastError, "550"), d.LastError)
-}
-
-func subscriberID(t *testing.T, h *harness, addr string) int64 {
-	t.Helper()
-	sub, err := h.store.SubscriberByEmail(context.Background(), addr)
-	require.NoError(t, err)
-	return sub.ID
 }
 
 func dedupe(xs []string) []string {

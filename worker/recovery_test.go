@@ -104,10 +104,7 @@ func TestShutdownLetsASendInFlightFinish(t *testing.T) {
 	addr := "inflight@example.com"
 	id := h.subscribe(addr, "Ina")
 	key := models.DeliveryKey{SubscriberID: id, Kind: models.KindConfirm, Step: "1"}
-	require.Eventually(t, func() bool {
-		d, err := h.store.Delivery(context.Background(), key)
-		return err == nil && d.State == models.DeliverySending
-	}, 5*time.Second, 10*time.Millisecond, "the confirmation is being sent")
+	testenv.Wait(t, 5*time.Second, "the confirmation to be in flight", h.deliveryIs(key, models.DeliverySending))
 
 	h.stop() // returns once in-flight tasks are done
 	require.Len(t, h.mailTo(addr), 1, "the send in flight finished")
