@@ -126,11 +126,12 @@ const isolatedLease = 15 * time.Minute
 
 // IsolatedURL returns the URL of a Redis database no other test uses, emptied
 // first and again when the test ends, for a test that flushes Redis or uses
-// fixed key names. With a real Redis that is one of databases 15 down to 8
-// (tests leave the lower ones alone), leased through a key in
-// TEST_REDIS_URL's database so that tests in other packages and other test
-// processes on the same Redis get other ones; a test waits for one to come
-// free. Without a real Redis it is an in-process one.
+// fixed key names. With a real Redis that is one of databases 14 down to 8,
+// leased through a key in TEST_REDIS_URL's database so that tests in other
+// packages and other test processes on the same Redis get other ones; a test
+// waits for one to come free. Database 15 is left to checkouts whose tests
+// still flush it unleased, and the lower ones to whatever else uses the
+// server. Without a real Redis it is an in-process one.
 func IsolatedURL(tb testing.TB) string {
 	tb.Helper()
 	raw := os.Getenv("TEST_REDIS_URL")
@@ -146,7 +147,7 @@ func IsolatedURL(tb testing.TB) string {
 	owner := Random(16)
 	deadline := time.Now().Add(time.Minute)
 	for {
-		for db := 15; db >= 8; db-- {
+		for db := 14; db >= 8; db-- {
 			if db == opts.DB {
 				continue
 			}
@@ -178,7 +179,7 @@ func IsolatedURL(tb testing.TB) string {
 			return u.String()
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("TEST_REDIS_URL: no Redis database came free within a minute: every one of 8-15 is leased (keys testenv:isolated:N)")
+			tb.Fatalf("TEST_REDIS_URL: no Redis database came free within a minute: every one of 8-14 is leased (keys testenv:isolated:N)")
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
