@@ -2,7 +2,6 @@ package worker_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -24,7 +23,7 @@ func TestArchivedTaskIsReplaced(t *testing.T) {
 	res, err := h.store.Subscribe(ctx, models.Signup{Email: addr, TextVersion: "test"})
 	require.NoError(t, err)
 	require.NoError(t, h.engine.Confirm(ctx, res.SubscriberID)) // queues the first lesson
-	id := fmt.Sprintf("lesson:%d:%s", res.SubscriberID, h.course.Lessons[0].Slug)
+	id := lessonTask(res.SubscriberID, h.course.Lessons[0].Slug)
 	inspect := asynq.NewInspectorFromRedisClient(h.rdb)
 	require.NoError(t, inspect.ArchiveTask(h.name, id))
 	info, err := inspect.GetTaskInfo(h.name, id)
