@@ -33,6 +33,7 @@ func mustSubscriberIn(tb testing.TB, env *testEnv, email, name, tz string) int64
 }
 
 func TestBookPage(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
 	tok := env.bookToken(sub)
@@ -73,6 +74,7 @@ func TestBookPage(t *testing.T) {
 }
 
 func TestBookPageTimeZone(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, stored, query string
 		zone, label         string
@@ -86,6 +88,7 @@ func TestBookPageTimeZone(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			env := newBookingEnv(t, nil)
 			sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", tt.stored)
 			path := "/book/" + env.bookToken(sub)
@@ -104,6 +107,7 @@ func TestBookPageTimeZone(t *testing.T) {
 }
 
 func TestBookPageGroupsByTheVisitorsDate(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
 	body := env.get("/book/" + env.bookToken(sub) + "?tz=Pacific/Auckland").Body.String()
@@ -115,6 +119,7 @@ func TestBookPageGroupsByTheVisitorsDate(t *testing.T) {
 }
 
 func TestBookPageRecordsClicks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, query string
 		want        []string // lessons recorded
@@ -126,6 +131,7 @@ func TestBookPageRecordsClicks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			env := newBookingEnv(t, nil)
 			sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
 			require.Equal(t, http.StatusOK, env.get("/book/"+env.bookToken(sub)+tt.query).Code)
@@ -141,6 +147,7 @@ func TestBookPageRecordsClicks(t *testing.T) {
 }
 
 func TestBookPageExternalScheduler(t *testing.T) {
+	t.Parallel()
 	const external = "https://cal.example.com/jordan/discovery?utm=x"
 	env := newBookingEnv(t, func(d *Deps) { d.BookingURL = external })
 	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
@@ -166,6 +173,7 @@ func TestBookPageExternalScheduler(t *testing.T) {
 }
 
 func TestBookPageShowsExistingBooking(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "America/New_York")
 	b := env.mustBook(t, sub, firstSlot)
@@ -183,6 +191,7 @@ func TestBookPageShowsExistingBooking(t *testing.T) {
 }
 
 func TestBookPageBadLinks(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
 	for name, tc := range map[string]struct {
@@ -196,6 +205,7 @@ func TestBookPageBadLinks(t *testing.T) {
 		"no subscriber": {env.bookToken(999), http.StatusNotFound, "Not found"},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			rec := env.get("/book/" + tc.tok)
 			require.Equal(t, tc.status, rec.Code)
 			require.Contains(t, rec.Body.String(), tc.text)
@@ -216,6 +226,7 @@ func bookForm(start string, key string) url.Values {
 }
 
 func TestBookForm(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
 	tok := env.bookToken(sub)
@@ -249,6 +260,7 @@ func TestBookForm(t *testing.T) {
 }
 
 func TestBookFormProblemsShowTheFormAgain(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		setup  func(env *testEnv, sub int64)
@@ -276,6 +288,7 @@ func TestBookFormProblemsShowTheFormAgain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			env := newBookingEnv(t, nil)
 			sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
 			if tt.setup != nil {
@@ -303,6 +316,7 @@ func TestBookFormProblemsShowTheFormAgain(t *testing.T) {
 }
 
 func TestBookFormWhenAlreadyBooked(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
 	b := env.mustBook(t, sub, firstSlot)

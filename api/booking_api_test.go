@@ -20,6 +20,7 @@ import (
 )
 
 func TestBookJSONConcurrentRequestsBookOnce(t *testing.T) {
+	t.Parallel()
 	const n = 20
 	tests := []struct {
 		name        string
@@ -32,6 +33,7 @@ func TestBookJSONConcurrentRequestsBookOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			t.Logf("database: postgres=%v", testenv.Postgres())
 			env := newBookingEnv(t, nil)
 			srv := httptest.NewServer(env.e)
@@ -81,6 +83,7 @@ func TestBookJSONConcurrentRequestsBookOnce(t *testing.T) {
 }
 
 func TestBookJSON(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	sub := mustActiveSubscriber(t, env, "ann@example.com")
 
@@ -98,6 +101,7 @@ func TestBookJSON(t *testing.T) {
 }
 
 func TestBookJSONIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	ann := mustActiveSubscriber(t, env, "ann@example.com")
 	bob := mustActiveSubscriber(t, env, "bob@example.com")
@@ -127,6 +131,7 @@ func TestBookJSONIdempotencyKey(t *testing.T) {
 }
 
 func TestBookJSONRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	forged := token.NewSigner([]byte("another-secret-key"))
 	tests := []struct {
 		name   string
@@ -187,6 +192,7 @@ func TestBookJSONRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			env := newBookingEnv(t, nil)
 			sub := mustActiveSubscriber(t, env, "ann@example.com")
 			rec := env.postAPI("/api/v1/bookings", tt.body(env, sub), tt.key)
@@ -202,6 +208,7 @@ func TestBookJSONRejectsBadInput(t *testing.T) {
 }
 
 func TestBookJSONForgedTokenAnswer(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	rec := env.postAPI("/api/v1/bookings", bookBody("1.abc.forged", firstSlot), "")
 	require.Equal(t, http.StatusBadRequest, rec.Code)
@@ -209,6 +216,7 @@ func TestBookJSONForgedTokenAnswer(t *testing.T) {
 }
 
 func TestSlotsJSON(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	var got struct {
 		Slots []struct {
@@ -249,6 +257,7 @@ func TestSlotsJSON(t *testing.T) {
 }
 
 func TestSlotsJSONRejectsBadRange(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	for query, field := range map[string]string{
 		"from=tomorrow": "from",
@@ -258,6 +267,7 @@ func TestSlotsJSONRejectsBadRange(t *testing.T) {
 		"from=2026-11-01T00:00:00Z&to=2027-01-03T00:00:00Z": "to",
 	} {
 		t.Run(query, func(t *testing.T) {
+			t.Parallel()
 			rec := env.get("/api/v1/slots?" + query)
 			require.Equal(t, http.StatusBadRequest, rec.Code, rec.Body.String())
 			require.Equal(t, field, apiErrorOf(t, rec).Field)
@@ -267,6 +277,7 @@ func TestSlotsJSONRejectsBadRange(t *testing.T) {
 }
 
 func TestCancelAndRescheduleJSON(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	ann := env.mustBook(t, mustActiveSubscriber(t, env, "ann@example.com"), firstSlot)
 	bob := env.mustBook(t, mustActiveSubscriber(t, env, "bob@example.com"), secondSlot)
@@ -313,6 +324,7 @@ func TestCancelAndRescheduleJSON(t *testing.T) {
 }
 
 func TestBookJSONRecordsLessonAndZone(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	sub := mustSubscriberIn(t, env, "zed@example.com", "Zed", "")
 	body := fmt.Sprintf(`{"token":%q,"start":%q,"from":"identify-your-gaps","timezone":"Asia/Tokyo"}`,

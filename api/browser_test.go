@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +16,7 @@ import (
 )
 
 func TestBrowserSignup(t *testing.T) {
+	t.Parallel()
 	ctx := testenv.Browser(t)
 	env := newTestEnv(t, nil)
 	srv := httptest.NewServer(env.e)
@@ -45,6 +47,7 @@ func TestBrowserSignup(t *testing.T) {
 }
 
 func TestBrowserDevMailShowsHTMLPart(t *testing.T) {
+	t.Parallel()
 	// A sandboxed frame gets a process of its own unless told otherwise, and
 	// the test can only look into frames that share the page's process.
 	ctx := testenv.Browser(t, chromedp.Flag("disable-features", "IsolateSandboxedIframes"))
@@ -75,6 +78,7 @@ func TestBrowserDevMailShowsHTMLPart(t *testing.T) {
 }
 
 func TestBrowserBookingInTheBrowsersZone(t *testing.T) {
+	t.Parallel()
 	ctx := testenv.Browser(t, chromedp.Env("TZ=America/New_York"))
 	// Redirects go to BASE_URL, so the server must know its own address.
 	var env *testEnv
@@ -89,10 +93,16 @@ func TestBrowserBookingInTheBrowsersZone(t *testing.T) {
 	// The page first shows the coach's zone, then reloads itself in the
 	// browser's.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/book/"+env.bookToken(sub)+"?from=book-your-discovery-call")))
-	require.Eventually(t, func() bool {
+	testenv.Wait(t, 20*time.Second, "the page to reload in the browser's zone", func() error {
 		loc, err := chromedp.Run(ctx, chromedp.Location())
-		return err == nil && strings.Contains(loc, "tz=America%2FNew_York") && strings.Contains(loc, "from=book-your-discovery-call")
-	}, 20*time.Second, 50*time.Millisecond)
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(loc, "tz=America%2FNew_York") || !strings.Contains(loc, "from=book-your-discovery-call") {
+			return fmt.Errorf("the page is at %s", loc)
+		}
+		return nil
+	})
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`input[name="start"]`))))
 	zone, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#zone-label")))
 	require.NoError(t, err)

@@ -33,12 +33,14 @@ func mustOutbox(tb testing.TB) *outbox.Outbox {
 }
 
 func TestDevMailAbsentWithoutMailbox(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	require.Equal(t, http.StatusNotFound, env.get("/dev/mail").Code)
 	require.Equal(t, http.StatusNotFound, env.get("/dev/mail/anything.eml").Code)
 }
 
 func TestDevMail(t *testing.T) {
+	t.Parallel()
 	box := mustOutbox(t)
 	env := newTestEnv(t, func(d *Deps) { d.Mailbox = box })
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/testenv"
 	"github.com/dripbook/dripbook/token"
 )
 
@@ -89,7 +90,7 @@ func TestServerErrorsLogTheRouteNotTheToken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var logs syncBuffer
+			var logs testenv.Buffer
 			env := newTestEnv(t, func(d *Deps) {
 				d.Log = slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, t.Output()), nil))
 			})

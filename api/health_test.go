@@ -11,6 +11,7 @@ import (
 )
 
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	rec := env.get("/healthz")
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -18,6 +19,7 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestReadyz(t *testing.T) {
+	t.Parallel()
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
 	t.Cleanup(func() { rdb.Close() })

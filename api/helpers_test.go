@@ -93,24 +93,10 @@ type testEnv struct {
 	replanner *fakeReplanner
 }
 
-// MustOpenStore opens a migrated SQLite database in a temporary folder.
-func MustOpenStore(tb testing.TB) *storage.Store {
-	tb.Helper()
-	store, err := storage.Open("sqlite://" + tb.TempDir() + "/t.db")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
-	if err := store.Migrate(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
-	return store
-}
-
 // newTestEnv builds the server over SQLite; change adjusts its Deps first.
 func newTestEnv(tb testing.TB, change func(*Deps)) *testEnv {
 	tb.Helper()
-	return newTestEnvOn(tb, MustOpenStore(tb), change)
+	return newTestEnvOn(tb, testenv.SQLite(tb), change)
 }
 
 // newBookingEnv builds the server over testenv's store: SQLite, or

@@ -15,6 +15,7 @@ import (
 )
 
 func TestManagePage(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	b := env.mustBook(t, mustSubscriberIn(t, env, "ann@example.com", "Ann", ""), firstSlot)
 	tok := env.manageToken(b.ID)
@@ -35,6 +36,7 @@ func TestManagePage(t *testing.T) {
 }
 
 func TestInviteFile(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	b := env.mustBook(t, mustSubscriberIn(t, env, "ann@example.com", "Ann", ""), firstSlot)
 	tok := env.manageToken(b.ID)
@@ -57,6 +59,7 @@ func TestInviteFile(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
 	b := env.mustBook(t, sub, firstSlot)
@@ -99,6 +102,7 @@ func TestCancel(t *testing.T) {
 }
 
 func TestReschedule(t *testing.T) {
+	t.Parallel()
 	env := newBookingEnv(t, nil)
 	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
 	b := env.mustBook(t, sub, firstSlot)

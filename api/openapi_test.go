@@ -14,6 +14,7 @@ import (
 // TestOpenAPIMatchesRoutes keeps the published description honest: every
 // operation it documents is a route the server has.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("openapi.yaml")
 	require.NoError(t, err)
 	var doc struct {

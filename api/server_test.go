@@ -1,22 +1,22 @@
 package api
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dripbook/dripbook/testenv"
 	"github.com/dripbook/dripbook/token"
 )
 
 func TestLandingPage(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	rec := env.get("/")
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -48,6 +48,7 @@ func TestLandingPage(t *testing.T) {
 }
 
 func TestStaticAssets(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	rec := env.get("/static/style.css")
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -60,6 +61,7 @@ func TestStaticAssets(t *testing.T) {
 }
 
 func TestErrorsAreHTMLOrJSONByPath(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 
 	page := env.get("/no/such/page")
@@ -76,26 +78,9 @@ func TestErrorsAreHTMLOrJSONByPath(t *testing.T) {
 	require.JSONEq(t, `{"error":{"message":"Method Not Allowed"}}`, method.Body.String())
 }
 
-// syncBuffer is a log sink that the race detector accepts.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
-	var logs syncBuffer
+	t.Parallel()
+	var logs testenv.Buffer
 	env := newTestEnv(t, func(d *Deps) {
 		d.Log = slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, t.Output()), nil))
 	})
@@ -128,6 +113,7 @@ func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
 }
 
 func TestPanicsBecome500(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	env.e.GET("/boom", func(c echo.Context) error { panic("boom") })
 	rec := env.get("/boom")

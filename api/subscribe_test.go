@@ -20,6 +20,7 @@ import (
 const accepted = `{"status":"pending_confirmation"}` + "\n"
 
 func TestSubscribeJSONSameAnswerForNewPendingActive(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 
 	rec := env.postJSON(`{"email":"  Ann@Example.COM ","name":"Ann","timezone":"Europe/Berlin"}`)
@@ -48,6 +49,7 @@ func TestSubscribeJSONSameAnswerForNewPendingActive(t *testing.T) {
 }
 
 func TestSubscribeJSONRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a", 250) + "@example.com"
 	tests := []struct {
 		name  string
@@ -80,6 +82,7 @@ func TestSubscribeJSONRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			env := newTestEnv(t, nil)
 			rec := env.postJSON(tt.body)
 			require.Equal(t, http.StatusBadRequest, rec.Code, rec.Body.String())
@@ -95,6 +98,7 @@ func TestSubscribeJSONRejectsBadInput(t *testing.T) {
 }
 
 func TestSubscribeJSONAcceptsEdgeCases(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, body, email, tz string
 	}{
@@ -107,6 +111,7 @@ func TestSubscribeJSONAcceptsEdgeCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			env := newTestEnv(t, nil)
 			rec := env.postJSON(tt.body)
 			require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
@@ -116,6 +121,7 @@ func TestSubscribeJSONAcceptsEdgeCases(t *testing.T) {
 }
 
 func TestSubscribeJSONWrongContentType(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/subscriptions", strings.NewReader(`{"email":"ann@example.com"}`))
 	req.Header.Set("Content-Type", "text/plain")
@@ -125,6 +131,7 @@ func TestSubscribeJSONWrongContentType(t *testing.T) {
 }
 
 func TestSubscribeJSONStillAcceptedWhenQueueFails(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	env.course.requestErr = errors.New("redis: connection refused")
 	rec := env.postJSON(`{"email":"ann@example.com"}`)
@@ -134,6 +141,7 @@ func TestSubscribeJSONStillAcceptedWhenQueueFails(t *testing.T) {
 }
 
 func TestSubscribeConcurrentSameAddress(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	srv := httptest.NewServer(env.e)
 	defer srv.Close()
@@ -165,6 +173,7 @@ func TestSubscribeConcurrentSameAddress(t *testing.T) {
 }
 
 func TestSubscribeForm(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	rec := env.postForm("/subscribe", url.Values{
 		"email": {"Ann@Example.com"}, "name": {"Ann"}, "timezone": {"Asia/Tokyo"},
@@ -183,6 +192,7 @@ func TestSubscribeForm(t *testing.T) {
 }
 
 func TestSubscribeFormInvalidKeepsValues(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	rec := env.postForm("/subscribe", url.Values{
 		"email": {"ann@nowhere"}, "name": {`Ann "Annie" <b>`}, "timezone": {"Europe/Paris"},
@@ -198,6 +208,7 @@ func TestSubscribeFormInvalidKeepsValues(t *testing.T) {
 }
 
 func TestConsentRecordsIP(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		trusted    string
@@ -210,6 +221,7 @@ func TestConsentRecordsIP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			env := newTestEnv(t, func(d *Deps) {
 				if tt.trusted != "" {
 					d.TrustedProxies = append(d.TrustedProxies, mustCIDR(t, tt.trusted))

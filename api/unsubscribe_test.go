@@ -27,6 +27,7 @@ func mustActiveSubscriber(tb testing.TB, env *testEnv, email string) int64 {
 }
 
 func TestUnsubscribePageDoesNotUnsubscribe(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	id := mustActiveSubscriber(t, env, "ann@example.com")
 	tok := env.signer.Sign(token.Unsubscribe, id, testNow)
@@ -39,6 +40,7 @@ func TestUnsubscribePageDoesNotUnsubscribe(t *testing.T) {
 }
 
 func TestUnsubscribeOneClick(t *testing.T) {
+	t.Parallel()
 	multipartBody := func() (string, string) {
 		var buf bytes.Buffer
 		w := multipart.NewWriter(&buf)
@@ -56,6 +58,7 @@ func TestUnsubscribeOneClick(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			env := newTestEnv(t, nil)
 			id := mustActiveSubscriber(t, env, "ann@example.com")
 			tok := env.signer.Sign(token.Unsubscribe, id, testNow)
@@ -78,6 +81,7 @@ func TestUnsubscribeOneClick(t *testing.T) {
 }
 
 func TestUnsubscribeBadToken(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	id := mustActiveSubscriber(t, env, "ann@example.com")
 	for name, tok := range map[string]string{
@@ -86,6 +90,7 @@ func TestUnsubscribeBadToken(t *testing.T) {
 		"garbage":       "x.y.z",
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			require.Equal(t, http.StatusBadRequest, env.get("/unsubscribe/"+tok).Code)
 			rec := env.postForm("/unsubscribe/"+tok, "List-Unsubscribe=One-Click")
 			require.Equal(t, http.StatusBadRequest, rec.Code)
@@ -96,6 +101,7 @@ func TestUnsubscribeBadToken(t *testing.T) {
 }
 
 func TestUnsubscribeLinkNeverExpires(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, nil)
 	id := mustActiveSubscriber(t, env, "ann@example.com")
 	tok := env.signer.Sign(token.Unsubscribe, id, testNow.AddDate(-3, 0, 0))

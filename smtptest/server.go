@@ -3,8 +3,11 @@
 package smtptest
 
 import (
+	"bytes"
 	"fmt"
+	"mime"
 	"net"
+	"net/mail"
 	"strings"
 	"sync"
 	"testing"
@@ -85,26 +88,78 @@ func (s *Server) Messages() []Received {
 	return append([]Received(nil), s.messages...)
 }
 
+// MessagesTo returns a copy of every message accepted so far for addr alone,
+// in the order they arrived.
+func (s *Server) MessagesTo(addr string) []Received {
+	var out []Received
+	for _, r := range s.Messages() {
+		if len(r.To) == 1 && strings.EqualFold(r.To[0], addr) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // WaitFor waits until at least n messages have arrived and returns them; it
 // fails the test, saying how many did arrive, when timeout passes first.
 func (s *Server) WaitFor(tb testing.TB, n int, timeout time.Duration) []Received {
 	tb.Helper()
+	got, ok := s.wait(n, timeout, s.Messages)
+	if !ok {
+		tb.Fatalf("smtptest: waited %s for %d messages, %d arrived", timeout, n, len(got))
+	}
+	return got
+}
+
+// WaitTo waits until at least n messages for addr alone have arrived and
+// returns them; it fails the test, naming the subjects that did arrive, when
+// timeout passes first.
+func (s *Server) WaitTo(tb testing.TB, addr string, n int, timeout time.Duration) []Received {
+	tb.Helper()
+	got, ok := s.wait(n, timeout, func() []Received { return s.MessagesTo(addr) })
+	if !ok {
+		tb.Fatalf("smtptest: waited %s for %d messages to %s, %d arrived: %q", timeout, n, addr, len(got), Subjects(got))
+	}
+	return got
+}
+
+// wait waits, without polling, until list returns n messages or more.
+func (s *Server) wait(n int, timeout time.Duration, list func() []Received) ([]Received, bool) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		s.mu.Lock()
-		got, arrived := len(s.messages), s.arrived
+		arrived := s.arrived
 		s.mu.Unlock()
-		if got >= n {
-			return s.Messages()
+		// Listing after taking the channel: a message that lands in between
+		// closes the channel taken, so it is never missed.
+		if got := list(); len(got) >= n {
+			return got, true
 		}
 		select {
 		case <-arrived:
 		case <-deadline.C:
-			tb.Fatalf("smtptest: waited %s for %d messages, %d arrived", timeout, n, got)
-			return nil
+			return list(), false
 		}
 	}
+}
+
+// Subjects returns the decoded Subject header of each message, for failure
+// messages.
+func Subjects(rs []Received) []string {
+	out := make([]string, 0, len(rs))
+	dec := new(mime.WordDecoder)
+	for _, r := range rs {
+		subject := "(unreadable)"
+		if m, err := mail.ReadMessage(bytes.NewReader(r.Data)); err == nil {
+			subject = m.Header.Get("Subject")
+			if d, err := dec.DecodeHeader(subject); err == nil {
+				subject = d
+			}
+		}
+		out = append(out, subject)
+	}
+	return out
 }
 
 // FailNext answers the next n DATA commands with code and msg, as a relay

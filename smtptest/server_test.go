@@ -17,6 +17,7 @@ func send(t *testing.T, c *smtp.Client, to string) error {
 }
 
 func TestServer(t *testing.T) {
+	t.Parallel()
 	s := Start(t)
 	require.Equal(t, "smtp://"+s.Addr()+"?tls=none", s.URL())
 
@@ -53,6 +54,7 @@ func TestServer(t *testing.T) {
 }
 
 func TestWaitForFailsWithCount(t *testing.T) {
+	t.Parallel()
 	s := Start(t)
 	ft := &fakeTB{TB: t}
 	done := make(chan struct{})
@@ -63,6 +65,38 @@ func TestWaitForFailsWithCount(t *testing.T) {
 	<-done
 	require.True(t, ft.failed)
 	require.Contains(t, ft.msg, "0 arrived")
+}
+
+func TestWaitToCountsOneAddress(t *testing.T) {
+	t.Parallel()
+	s := Start(t)
+	c, err := smtp.Dial(s.Addr())
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, send(t, c, "a@example.test"))
+	sent := make(chan error, 1)
+	go func() {
+		// Arrives while WaitTo waits: it must wake up for it.
+		time.Sleep(20 * time.Millisecond)
+		sent <- c.SendMail("coach@example.test", []string{"b@example.test"}, strings.NewReader("Subject: =?utf-8?q?f=C3=BCr_b?=\r\n\r\nhello\r\n"))
+	}()
+	got := s.WaitTo(t, "b@example.test", 1, 5*time.Second)
+	require.NoError(t, <-sent)
+	require.Len(t, got, 1)
+	require.Equal(t, []string{"b@example.test"}, got[0].To)
+	require.Equal(t, []string{"für b"}, Subjects(got))
+	require.Len(t, s.MessagesTo("A@example.test"), 1, "addresses match whatever their case")
+
+	ft := &fakeTB{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.WaitTo(ft, "a@example.test", 2, 50*time.Millisecond)
+	}()
+	<-done
+	require.True(t, ft.failed)
+	require.Contains(t, ft.msg, "1 arrived")
+	require.Contains(t, ft.msg, `["hi"]`, "the failure names what did arrive")
 }
 
 // fakeTB records a fatal failure instead of ending the real test.

@@ -7,10 +7,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"gorm.io/driver/postgres"
@@ -25,10 +27,21 @@ import (
 // schema in the PostgreSQL database named by TEST_DATABASE_URL.
 func Store(tb testing.TB) *storage.Store {
 	tb.Helper()
-	dsn := "sqlite://" + filepath.Join(tb.TempDir(), "test.db")
 	if pg := os.Getenv("TEST_DATABASE_URL"); pg != "" {
-		dsn = postgresSchema(tb, pg)
+		return open(tb, postgresSchema(tb, pg))
 	}
+	return SQLite(tb)
+}
+
+// SQLite returns a migrated Store on a fresh SQLite file, whatever
+// TEST_DATABASE_URL says: for tests that need no PostgreSQL.
+func SQLite(tb testing.TB) *storage.Store {
+	tb.Helper()
+	return open(tb, "sqlite://"+filepath.Join(tb.TempDir(), "test.db"))
+}
+
+func open(tb testing.TB, dsn string) *storage.Store {
+	tb.Helper()
 	s, err := storage.Open(dsn)
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
@@ -73,52 +86,123 @@ func postgresSchema(tb testing.TB, base string) string {
 
 // Redis returns a client on the Redis named by TEST_REDIS_URL, or on an
 // in-process Redis of the test's own. Tests sharing a real Redis must use
-// their own keys (see Random); only a test holding Isolated may flush.
+// their own keys (see Queue and Random); only a test holding Isolated may
+// flush.
 func Redis(tb testing.TB) *redis.Client {
 	tb.Helper()
-	raw := os.Getenv("TEST_REDIS_URL")
-	if raw == "" {
-		srv, err := localredis.Start()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(srv.Close)
-		raw = srv.URL()
+	return Client(tb, RedisURL(tb))
+}
+
+// RedisURL returns the URL that Redis connects to: TEST_REDIS_URL, or a fresh
+// in-process Redis that stops when the test ends.
+func RedisURL(tb testing.TB) string {
+	tb.Helper()
+	if raw := os.Getenv("TEST_REDIS_URL"); raw != "" {
+		return raw
 	}
-	return client(tb, raw)
+	return localURL(tb)
+}
+
+func localURL(tb testing.TB) string {
+	tb.Helper()
+	srv, err := localredis.Start()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(srv.Close)
+	return srv.URL()
 }
 
 // Isolated returns a client on a Redis database no other test uses, emptied
-// first, so the test may flush it. With a real Redis that is database 15.
+// first, so the test may flush it. See IsolatedURL.
 func Isolated(tb testing.TB) *redis.Client {
+	tb.Helper()
+	return Client(tb, IsolatedURL(tb))
+}
+
+// isolatedLease bounds how long a crashed test run keeps a database: a test
+// binary times out after ten minutes.
+const isolatedLease = 15 * time.Minute
+
+// IsolatedURL returns the URL of a Redis database no other test uses, emptied
+// first and again when the test ends, for a test that flushes Redis or uses
+// fixed key names. With a real Redis that is one of databases 14 down to 8,
+// leased through a key in TEST_REDIS_URL's database so that tests in other
+// packages and other test processes on the same Redis get other ones; a test
+// waits for one to come free. Database 15 is left to checkouts whose tests
+// still flush it unleased, and the lower ones to whatever else uses the
+// server. Without a real Redis it is an in-process one.
+func IsolatedURL(tb testing.TB) string {
 	tb.Helper()
 	raw := os.Getenv("TEST_REDIS_URL")
 	if raw == "" {
-		return Redis(tb)
+		return localURL(tb)
 	}
 	opts, err := redis.ParseURL(raw)
 	if err != nil {
 		tb.Fatalf("TEST_REDIS_URL: %v", err)
 	}
-	opts.DB = 15
-	c := redis.NewClient(opts)
-	tb.Cleanup(func() { c.Close() })
-	if err := c.FlushDB(context.Background()).Err(); err != nil {
-		tb.Fatalf("TEST_REDIS_URL: %v", err)
+	shared := Client(tb, raw)
+	ctx := context.Background()
+	owner := Random(16)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		for db := 14; db >= 8; db-- {
+			if db == opts.DB {
+				continue
+			}
+			lease := fmt.Sprintf("testenv:isolated:%d", db)
+			ok, err := shared.SetNX(ctx, lease, owner, isolatedLease).Result()
+			if err != nil {
+				tb.Fatalf("TEST_REDIS_URL: lease database %d: %v", db, err)
+			}
+			if !ok {
+				continue
+			}
+			u, err := url.Parse(raw)
+			if err != nil {
+				tb.Fatalf("TEST_REDIS_URL: %v", err)
+			}
+			u.Path = fmt.Sprintf("/%d", db)
+			dbOpts := *opts
+			dbOpts.DB = db
+			c := redis.NewClient(&dbOpts)
+			tb.Cleanup(func() {
+				c.FlushDB(ctx)
+				c.Close()
+				// Give the lease back only if it is still ours.
+				releaseLease.Run(ctx, shared, []string{lease}, owner)
+			})
+			if err := c.FlushDB(ctx).Err(); err != nil {
+				tb.Fatalf("TEST_REDIS_URL: empty database %d: %v", db, err)
+			}
+			return u.String()
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("TEST_REDIS_URL: no Redis database came free within a minute: every one of 8-14 is leased (keys testenv:isolated:N)")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return c
 }
 
-func client(tb testing.TB, raw string) *redis.Client {
+var releaseLease = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+	return redis.call("DEL", KEYS[1])
+end
+return 0`)
+
+// Client returns a client on the Redis at raw, a redis:// URL such as
+// RedisURL or IsolatedURL return, closed when the test ends.
+func Client(tb testing.TB, raw string) *redis.Client {
 	tb.Helper()
 	opts, err := redis.ParseURL(raw)
 	if err != nil {
-		tb.Fatalf("TEST_REDIS_URL: %v", err)
+		tb.Fatalf("Redis URL %s: %v", raw, err)
 	}
 	c := redis.NewClient(opts)
 	tb.Cleanup(func() { c.Close() })
 	if err := c.Ping(context.Background()).Err(); err != nil {
-		tb.Fatalf("TEST_REDIS_URL: %v", err)
+		tb.Fatalf("Redis at %s: %v", raw, err)
 	}
 	return c
 }

@@ -3,6 +3,7 @@ package worker_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -52,6 +53,7 @@ func (h *harness) activeSubscriber(addr string) int64 {
 }
 
 func TestBookingSendsInviteAndBriefThenCancelSendsCancel(t *testing.T) {
+	t.Parallel()
 	h := bookingHarness(t)
 	ctx := context.Background()
 	svc := booking.NewService(booking.Deps{Store: storage.BookingStore{Store: h.store}, Rules: allDay(t), Notifier: h.queue, Replanner: h.engine, Log: discardLogger()})
@@ -109,40 +111,61 @@ func TestBookingSendsInviteAndBriefThenCancelSendsCancel(t *testing.T) {
 	require.Equal(t, "1", cev.GetProperty(ics.ComponentPropertySequence).Value)
 	h.waitMail(coachAddr, 2, 10*time.Second)
 
-	time.Sleep(10 * day)
+	// Both versions are recorded as announced and their tasks have run: a
+	// second copy of a notice could only come from one of them.
+	h.settle("the cancellation to be announced", func() error {
+		got, err := h.store.Booking(ctx, b.ID)
+		if err != nil {
+			return err
+		}
+		if got.NotifiedSequence < 1 {
+			return fmt.Errorf("booking announced up to sequence %d, want 1", got.NotifiedSequence)
+		}
+		return nil
+	}, noticeTask(b.ID, 0), noticeTask(b.ID, 1))
 	require.Len(t, h.mailTo(addr), 2, "each notice once")
 	require.Len(t, h.mailTo(coachAddr), 2)
 }
 
 func TestRemindersFireOnTimeAndNotAfterCancel(t *testing.T) {
-	h := bookingHarness(t, 2*time.Second, time.Second)
+	t.Parallel()
+	leads := []time.Duration{2 * time.Second, time.Second}
+	h := bookingHarness(t, leads...)
 	ctx := context.Background()
 	kept := h.activeSubscriber("kept@example.com")
 	gone := h.activeSubscriber("gone@example.com")
 
-	start := time.Now().Add(6 * time.Second).Truncate(time.Second)
+	// Reminders are named by their lead in whole seconds, so the calls start
+	// on a second; the first reminder is due two seconds or more from now,
+	// time enough for the confirmations to go out first.
+	start := time.Now().Add(5 * time.Second).Truncate(time.Second)
 	bk, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: kept, Start: start, End: start.Add(30 * time.Minute), UID: "kept@test"})
 	require.NoError(t, err)
 	require.NoError(t, h.queue.BookingChanged(ctx, bk, booking.EventBooked))
 	// The second call's reminders are queued once its confirmation is out;
 	// cancelling must stop them.
-	bg, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: gone, Start: start.Add(3 * time.Second), End: start.Add(33 * time.Minute), UID: "gone@test"})
+	bg, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: gone, Start: start.Add(time.Second), End: start.Add(31 * time.Minute), UID: "gone@test"})
 	require.NoError(t, err)
 	require.NoError(t, h.queue.BookingChanged(ctx, bg, booking.EventBooked))
 	h.waitMail("gone@example.com", 1, 10*time.Second)
+	goneReminders := []string{reminderTask(bg.ID, 0, leads[0]), reminderTask(bg.ID, 0, leads[1])}
+	h.waitQueued(goneReminders...)
 	cancelled, err := h.store.CancelBooking(ctx, bg.ID)
 	require.NoError(t, err)
 	require.NoError(t, h.queue.BookingChanged(ctx, cancelled, booking.EventCancelled))
 
 	got := h.waitMail("kept@example.com", 3, 15*time.Second) // confirmation, then two reminders
 	reminders := got[1:]
-	for i, lead := range []time.Duration{2 * time.Second, time.Second} {
+	for i, lead := range leads {
 		require.Contains(t, reminders[i].Subject, "Reminder")
 		sent, err := reminders[i].Header.Date()
 		require.NoError(t, err)
 		require.False(t, sent.Before(start.Add(-lead).Truncate(time.Second)), "reminder %d went out at %v, before %v", i, sent, start.Add(-lead))
 	}
-	time.Sleep(time.Until(start.Add(3500 * time.Millisecond)))
+	// The cancelled call's reminders have come due and run, as have every
+	// other task of both calls: no reminder can come any more.
+	h.settle("every reminder to come due and run", nil, append(goneReminders,
+		noticeTask(bg.ID, 1), reminderTask(bk.ID, 0, leads[0]), reminderTask(bk.ID, 0, leads[1]))...)
 	for _, p := range h.mailTo("gone@example.com") {
 		require.NotContains(t, p.Subject, "Reminder", "no reminder for a cancelled call")
 	}
@@ -150,6 +173,7 @@ func TestRemindersFireOnTimeAndNotAfterCancel(t *testing.T) {
 }
 
 func TestBookingSkipsSalesLessonsAndCancelResumesThem(t *testing.T) {
+	t.Parallel()
 	h := bookingHarness(t)
 	// Sales lessons far enough out that the booking surely comes first.
 	h.stop()
@@ -185,7 +209,9 @@ func TestBookingSkipsSalesLessonsAndCancelResumesThem(t *testing.T) {
 	require.Len(t, salesLessons, 2)
 	want := 1 + len(plain) + 1 // confirmation, the plain lessons, the booking confirmation
 	h.waitMail(addr, want, 20*time.Second)
-	time.Sleep(30 * day) // the sales lessons would be due by now
+	// The course is over and none of its lessons is left queued: the sales
+	// lessons can no longer come.
+	h.settle("the course to end", h.enrollmentIs(id, models.EnrollmentFinished), h.lessonTasks(id)...)
 	require.Equal(t, []string{"one", "two", "three"}, lessonSlugs(h.mailTo(addr)))
 	require.Len(t, h.mailTo(addr), want)
 	enr, err := h.store.Enrollment(ctx, id)
@@ -212,18 +238,26 @@ func lessonSlugs(ps []*message.Parsed) []string {
 }
 
 func TestRescheduleUpdatesTheInviteAndMovesTheReminders(t *testing.T) {
-	h := bookingHarness(t, 2*time.Second, time.Second)
+	t.Parallel()
+	leads := []time.Duration{2 * time.Second, time.Second}
+	h := bookingHarness(t, leads...)
 	ctx := context.Background()
 	addr := "moved@example.com"
 	id := h.activeSubscriber(addr)
 
-	start := time.Now().Add(8 * time.Second).Truncate(time.Second)
+	// On a whole second, as in TestRemindersFireOnTimeAndNotAfterCancel.
+	start := time.Now().Add(5 * time.Second).Truncate(time.Second)
 	b, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: id, Start: start, End: start.Add(30 * time.Minute), UID: "moved@test"})
 	require.NoError(t, err)
 	require.NoError(t, h.queue.BookingChanged(ctx, b, booking.EventBooked))
 	h.waitMail(addr, 1, 5*time.Second)
+	// The old time's reminders are queued before the call moves.
+	old := []string{reminderTask(b.ID, 0, leads[0]), reminderTask(b.ID, 0, leads[1])}
+	h.waitQueued(old...)
 
-	later := start.Add(3 * time.Second)
+	// Two seconds later, so that a reminder for the old time would carry an
+	// earlier Date than any for the new one.
+	later := start.Add(2 * time.Second)
 	moved, err := h.store.RescheduleBooking(ctx, b.ID, later, later.Add(30*time.Minute))
 	require.NoError(t, err)
 	require.NoError(t, h.queue.BookingChanged(ctx, moved, booking.EventRescheduled))
@@ -242,10 +276,14 @@ func TestRescheduleUpdatesTheInviteAndMovesTheReminders(t *testing.T) {
 
 	for _, r := range got[2:] {
 		require.Contains(t, r.Subject, "Reminder")
+		require.Contains(t, r.Header.Get("Message-Id"), fmt.Sprintf("<reminder.%d.1.", b.ID), "a reminder of the moved call's version")
 		sent, err := r.Header.Date()
 		require.NoError(t, err)
 		require.False(t, sent.Before(later.Add(-2*time.Second).Truncate(time.Second)), "reminder for the new time, not the old one (sent %v)", sent)
 	}
-	time.Sleep(time.Until(later.Add(500 * time.Millisecond)))
+	// Every reminder task, the old time's and the new one's, has come due
+	// and run.
+	h.settle("every reminder to come due and run", nil, append(old,
+		reminderTask(b.ID, 1, leads[0]), reminderTask(b.ID, 1, leads[1]), noticeTask(b.ID, 1))...)
 	require.Len(t, h.mailTo(addr), 4, "the old time's reminders never went out")
 }

@@ -41,6 +41,7 @@ func courseFiles(lessons map[string]*fstest.MapFile) fstest.MapFS {
 // way through it: a lesson added behind them is not sent late, a removed one
 // is skipped, and an edited one goes out with its new text.
 func TestEditingALiveCourse(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	h.stop() // the test drives the engine itself, task by task
 	ctx := context.Background()

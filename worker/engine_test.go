@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -28,9 +29,11 @@ import (
 	"github.com/dripbook/dripbook/worker"
 )
 
-// day is one course day in these tests: the seven-lesson course spans about
-// three seconds.
-const day = 200 * time.Millisecond
+// day is one course day in these tests: the seven-lesson course (13 days)
+// spans about a second and a half. The waits are on state, not on days; a
+// day this short still leaves several Asynq polls (worker.TimingFor) between
+// two lessons, and the tests that act mid-course nine days of slack.
+const day = 100 * time.Millisecond
 
 const base = "https://coach.example.test"
 
@@ -59,7 +62,7 @@ func newHarness(t *testing.T, rdb *redis.Client) *harness {
 
 func newHarnessWith(t *testing.T, rdb *redis.Client, calls drip.Calls) *harness {
 	t.Helper()
-	h := &harness{t: t, store: testenv.Store(t), rdb: rdb, smtp: smtptest.Start(t), name: "t" + testenv.Random(10), reminders: calls.Reminders}
+	h := &harness{t: t, store: testenv.Store(t), rdb: rdb, smtp: smtptest.Start(t), name: testenv.Queue(t, rdb), reminders: calls.Reminders}
 	opts, err := relay.ParseURL(h.smtp.URL())
 	require.NoError(t, err)
 	opts.PoolSize = 2
@@ -140,39 +143,93 @@ func (h *harness) confirmFromMail(p *message.Parsed) int64 {
 // mailTo returns the parsed messages received so far for one address.
 func (h *harness) mailTo(addr string) []*message.Parsed {
 	h.t.Helper()
-	var out []*message.Parsed
-	for _, r := range h.smtp.Messages() {
-		if len(r.To) == 1 && r.To[0] == addr {
-			p, err := message.ParseMessage(r.Data)
-			require.NoError(h.t, err)
-			out = append(out, p)
-		}
-	}
-	return out
+	return testenv.Mail(h.t, h.smtp, addr)
 }
 
 // waitMail waits until addr has received n messages.
 func (h *harness) waitMail(addr string, n int, timeout time.Duration) []*message.Parsed {
 	h.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		got := h.mailTo(addr)
-		if len(got) >= n {
-			return got
+	return testenv.WaitMail(h.t, h.smtp, addr, n, timeout)
+}
+
+// Task IDs as worker.Queue names them.
+func lessonTask(subscriberID int64, slug string) string {
+	return fmt.Sprintf("lesson:%d:%s", subscriberID, slug)
+}
+
+func noticeTask(bookingID int64, sequence int) string {
+	return fmt.Sprintf("booking:%d:%d", bookingID, sequence)
+}
+
+func reminderTask(bookingID int64, sequence int, lead time.Duration) string {
+	return fmt.Sprintf("remind:%d:%d:%d", bookingID, sequence, int64(lead.Seconds()))
+}
+
+// lessonTasks names the task of every lesson in the course for a subscriber.
+func (h *harness) lessonTasks(subscriberID int64) []string {
+	var ids []string
+	for _, l := range h.course.Lessons {
+		ids = append(ids, lessonTask(subscriberID, l.Slug))
+	}
+	return ids
+}
+
+// settle is how a test shows that nothing more can arrive: it waits until
+// final reports the state the test expects to be the last one, and the queue
+// holds no task that could still send mail. With task IDs, none of those may
+// be waiting or running (tasks of the test that lie far ahead, such as a
+// day-ahead reminder, may); with none, nothing in the queue may. See
+// testenv.TasksRun and testenv.QueueIdle.
+func (h *harness) settle(what string, final func() error, tasks ...string) {
+	h.t.Helper()
+	testenv.Wait(h.t, 20*time.Second, what, func() error {
+		if final != nil {
+			if err := final(); err != nil {
+				return err
+			}
 		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("%s received %d messages, want %d: %v", addr, len(got), n, subjects(got))
+		if len(tasks) == 0 {
+			return testenv.QueueIdle(h.rdb, h.name)
 		}
-		time.Sleep(20 * time.Millisecond)
+		return testenv.TasksRun(h.rdb, h.name, tasks...)
+	})
+}
+
+// waitQueued waits until each task is in the queue, not yet run.
+func (h *harness) waitQueued(tasks ...string) {
+	h.t.Helper()
+	testenv.Wait(h.t, 10*time.Second, fmt.Sprintf("tasks %v to be queued", tasks), func() error {
+		return testenv.TasksQueued(h.rdb, h.name, tasks...)
+	})
+}
+
+// enrollmentIs reports, for settle, whether a subscriber's enrollment has
+// the status.
+func (h *harness) enrollmentIs(subscriberID int64, status string) func() error {
+	return func() error {
+		enr, err := h.store.Enrollment(context.Background(), subscriberID)
+		if err != nil {
+			return err
+		}
+		if enr.Status != status {
+			return fmt.Errorf("enrollment is %s (next %q at %v), want %s", enr.Status, enr.NextStep, enr.NextSendAt, status)
+		}
+		return nil
 	}
 }
 
-func subjects(ps []*message.Parsed) []string {
-	var out []string
-	for _, p := range ps {
-		out = append(out, p.Subject)
+// deliveryIs reports, for settle, whether one email's delivery has the state.
+func (h *harness) deliveryIs(key models.DeliveryKey, state string) func() error {
+	return func() error {
+		d, err := h.store.Delivery(context.Background(), key)
+		if err != nil {
+			return err
+		}
+		if d.State != state {
+			return fmt.Errorf("delivery %s is %s after %d attempts (%s), want %s", key, d.State, d.Attempts, d.LastError, state)
+		}
+		return nil
 	}
-	return out
 }
 
 func messageIDs(ps []*message.Parsed) []string {
@@ -184,6 +241,7 @@ func messageIDs(ps []*message.Parsed) []string {
 }
 
 func TestCourseArrivesInOrderExactlyOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	addr := "ada@example.com"
 	h.subscribe(addr, "Ada Lovelace")
@@ -192,10 +250,11 @@ func TestCourseArrivesInOrderExactlyOnce(t *testing.T) {
 	id := h.confirmFromMail(confirm)
 
 	total := len(h.course.Lessons)
-	got := h.waitMail(addr, 1+total, time.Duration(total)*40*day+10*time.Second)
-	time.Sleep(5 * day) // nothing more may arrive
-	got = h.mailTo(addr)
-	require.Len(t, got, 1+total, "one confirmation and each lesson once: %v", subjects(got))
+	h.waitMail(addr, 1+total, time.Duration(total)*40*day+10*time.Second)
+	// Nothing more may arrive: the course is over and nothing is left queued.
+	h.settle("the course to finish", h.enrollmentIs(id, models.EnrollmentFinished))
+	got := h.mailTo(addr)
+	require.Len(t, got, 1+total, "one confirmation and each lesson once: %v", testenv.Subjects(got))
 
 	lessons := got[1:]
 	for i, p := range lessons {
@@ -217,6 +276,7 @@ func TestCourseArrivesInOrderExactlyOnce(t *testing.T) {
 }
 
 func TestUnsubscribeMidCourseStopsIt(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	addr := "grace@example.com"
 	h.subscribe(addr, "Grace")
@@ -225,12 +285,24 @@ func TestUnsubscribeMidCourseStopsIt(t *testing.T) {
 	_, err := h.store.Unsubscribe(context.Background(), id)
 	require.NoError(t, err)
 	n := len(h.mailTo(addr))
-	time.Sleep(20 * day) // the rest of the course would have arrived by now
+	// The next lesson's task has come due and run, and nothing follows it:
+	// the rest of the course can no longer arrive.
+	h.settle("the next lesson's task to run", func() error {
+		enr, err := h.store.Enrollment(context.Background(), id)
+		if err != nil {
+			return err
+		}
+		if enr.NextSendAt != nil && time.Now().Before(*enr.NextSendAt) {
+			return fmt.Errorf("next lesson %q not due until %v", enr.NextStep, enr.NextSendAt)
+		}
+		return nil
+	})
 	require.LessOrEqual(t, len(h.mailTo(addr)), n+1, "at most a lesson already in the SMTP conversation")
 	require.Less(t, len(h.mailTo(addr)), 1+len(h.course.Lessons))
 }
 
 func TestConcurrentSignupsSendOneConfirmation(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	addr := "same@example.com"
 	var wg sync.WaitGroup
@@ -240,26 +312,39 @@ func TestConcurrentSignupsSendOneConfirmation(t *testing.T) {
 	}
 	wg.Wait()
 	h.waitMail(addr, 1, 5*time.Second)
-	time.Sleep(10 * day)
+	// The latest round's confirmation is recorded as sent and no task is
+	// left: a second confirmation could only come from one.
+	h.settle("the confirmation to be recorded", func() error {
+		sub, err := h.store.SubscriberByEmail(context.Background(), addr)
+		if err != nil {
+			return err
+		}
+		return h.deliveryIs(models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindConfirm, Step: strconv.Itoa(sub.ConfirmRound)}, models.DeliverySent)()
+	})
 	require.Len(t, h.mailTo(addr), 1, "one confirmation email")
 }
 
 func TestRedisFlushLosesNoLesson(t *testing.T) {
+	t.Parallel()
 	rdb := testenv.Isolated(t)
 	h := newHarness(t, rdb)
 	addr := "flush@example.com"
 	h.subscribe(addr, "Fay")
-	h.confirmFromMail(h.waitMail(addr, 1, 5*time.Second)[0])
+	id := h.confirmFromMail(h.waitMail(addr, 1, 5*time.Second)[0])
 	h.waitMail(addr, 3, 20*time.Second)
 
-	// The queue forgets everything, and the worker restarts with it.
+	// The queue forgets everything, and the worker restarts with it, as a
+	// new process with Asynq clients of its own.
 	h.stop()
+	total := 1 + len(h.course.Lessons)
+	require.Less(t, len(h.mailTo(addr)), total, "lessons are left for after the flush")
 	require.NoError(t, rdb.FlushDB(context.Background()).Err())
+	h.queue = worker.NewQueue(rdb, h.name)
+	h.useCourse(course.Default())
 	h.start()
 
-	total := 1 + len(h.course.Lessons)
 	h.waitMail(addr, total, 60*time.Second)
-	time.Sleep(5 * day)
+	h.settle("the course to finish", h.enrollmentIs(id, models.EnrollmentFinished))
 	got := h.mailTo(addr)
 	require.Len(t, got, total)
 	ids := messageIDs(got)
@@ -268,6 +353,7 @@ func TestRedisFlushLosesNoLesson(t *testing.T) {
 }
 
 func TestTaskRunTwiceSendsOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	h.stop() // drive the engine by hand
 	ctx := context.Background()
@@ -296,14 +382,17 @@ func TestTaskRunTwiceSendsOnce(t *testing.T) {
 }
 
 func TestTemporaryFailureThenSuccessDeliversOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	h.smtp.FailNext(2, 451, "try again later")
 	addr := "retry@example.com"
-	h.subscribe(addr, "Rey")
+	id := h.subscribe(addr, "Rey")
 	got := h.waitMail(addr, 1, 20*time.Second)
-	time.Sleep(10 * day)
+	key := models.DeliveryKey{SubscriberID: id, Kind: models.KindConfirm, Step: "1"}
+	// Sent, recorded, and no retry left to send it again.
+	h.settle("the confirmation to be recorded", h.deliveryIs(key, models.DeliverySent))
 	require.Len(t, h.mailTo(addr), 1)
-	d, err := h.store.Delivery(context.Background(), models.DeliveryKey{SubscriberID: subscriberID(t, h, addr), Kind: models.KindConfirm, Step: "1"})
+	d, err := h.store.Delivery(context.Background(), key)
 	require.NoError(t, err)
 	require.Equal(t, models.DeliverySent, d.State)
 	require.Equal(t, 3, d.Attempts, "two refusals, then the send")
@@ -311,27 +400,26 @@ func TestTemporaryFailureThenSuccessDeliversOnce(t *testing.T) {
 }
 
 func TestPermanentFailureBounces(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	addr := "nobody@example.com"
 	h.smtp.RejectRecipient(addr, 550)
-	h.subscribe(addr, "")
-	id := subscriberID(t, h, addr)
-	require.Eventually(t, func() bool {
+	id := h.subscribe(addr, "")
+	testenv.Wait(t, 10*time.Second, "the subscriber to be marked bounced", func() error {
 		sub, err := h.store.Subscriber(context.Background(), id)
-		return err == nil && sub.Status == models.StatusBounced
-	}, 10*time.Second, 20*time.Millisecond)
+		if err != nil {
+			return err
+		}
+		if sub.Status != models.StatusBounced {
+			return fmt.Errorf("subscriber is %s", sub.Status)
+		}
+		return nil
+	})
 	d, err := h.store.Delivery(context.Background(), models.DeliveryKey{SubscriberID: id, Kind: models.KindConfirm, Step: "1"})
 	require.NoError(t, err)
 	require.Equal(t, models.DeliveryFailed, d.State)
 	require.Equal(t, 1, d.Attempts, "a permanent refusal is not retried")
 	require.True(t, strings.Contains(d.LastError, "550"), d.LastError)
-}
-
-func subscriberID(t *testing.T, h *harness, addr string) int64 {
-	t.Helper()
-	sub, err := h.store.SubscriberByEmail(context.Background(), addr)
-	require.NoError(t, err)
-	return sub.ID
 }
 
 func dedupe(xs []string) []string {

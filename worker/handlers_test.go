@@ -10,6 +10,7 @@ import (
 )
 
 func TestMalformedPayloadsAreNotRetried(t *testing.T) {
+	t.Parallel()
 	mux := Mux(&drip.Engine{})
 	for _, tt := range []struct{ typ, payload string }{
 		{TypeConfirmSend, `{"subscriber_id":0,"round":1}`},

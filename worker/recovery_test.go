@@ -2,7 +2,6 @@ package worker_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 // An Asynq task archived after its last retry keeps its ID for months; the
 // reconciler must still get the lesson out.
 func TestArchivedTaskIsReplaced(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	h.stop()
 	ctx := context.Background()
@@ -24,7 +24,7 @@ func TestArchivedTaskIsReplaced(t *testing.T) {
 	res, err := h.store.Subscribe(ctx, models.Signup{Email: addr, TextVersion: "test"})
 	require.NoError(t, err)
 	require.NoError(t, h.engine.Confirm(ctx, res.SubscriberID)) // queues the first lesson
-	id := fmt.Sprintf("lesson:%d:%s", res.SubscriberID, h.course.Lessons[0].Slug)
+	id := lessonTask(res.SubscriberID, h.course.Lessons[0].Slug)
 	inspect := asynq.NewInspectorFromRedisClient(h.rdb)
 	require.NoError(t, inspect.ArchiveTask(h.name, id))
 	info, err := inspect.GetTaskInfo(h.name, id)
@@ -39,6 +39,7 @@ func TestArchivedTaskIsReplaced(t *testing.T) {
 // Coming back after an unsubscribe continues with the first lesson not yet
 // sent, and at once.
 func TestResubscribeContinuesWhereTheyLeftOff(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	h.stop()
 	ctx := context.Background()
@@ -71,6 +72,7 @@ func TestResubscribeContinuesWhereTheyLeftOff(t *testing.T) {
 
 // An address that bounced and signs up again gets the lesson that bounced.
 func TestBouncedSubscriberWhoComesBackGetsLessonsAgain(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
 	h.stop()
 	ctx := context.Background()
@@ -97,15 +99,13 @@ func TestBouncedSubscriberWhoComesBackGetsLessonsAgain(t *testing.T) {
 
 // Shutting the worker down lets a send in flight finish and be recorded.
 func TestShutdownLetsASendInFlightFinish(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
-	h.smtp.Slow(time.Second)
+	h.smtp.Slow(500 * time.Millisecond)
 	addr := "inflight@example.com"
 	id := h.subscribe(addr, "Ina")
 	key := models.DeliveryKey{SubscriberID: id, Kind: models.KindConfirm, Step: "1"}
-	require.Eventually(t, func() bool {
-		d, err := h.store.Delivery(context.Background(), key)
-		return err == nil && d.State == models.DeliverySending
-	}, 5*time.Second, 10*time.Millisecond, "the confirmation is being sent")
+	testenv.Wait(t, 5*time.Second, "the confirmation to be in flight", h.deliveryIs(key, models.DeliverySending))
 
 	h.stop() // returns once in-flight tasks are done
 	require.Len(t, h.mailTo(addr), 1, "the send in flight finished")

@@ -95,7 +95,7 @@ func (h *harness) requireEachLessonOnce(addr string) []models.Delivery {
 	h.t.Helper()
 	id := subscriberID(h.t, h, addr)
 	got := h.mailTo(addr)
-	require.Len(h.t, got, 1+len(h.course.Lessons), "%s: %v", addr, subjects(got))
+	require.Len(h.t, got, 1+len(h.course.Lessons), "%s: %v", addr, testenv.Subjects(got))
 	for i, p := range got[1:] {
 		require.Equal(h.t, fmt.Sprintf("<lesson.%d.%s@example.test>", id, h.course.Lessons[i].Slug), p.Header.Get("Message-Id"))
 	}
@@ -290,4 +290,11 @@ func TestEveryKindOfEmailVerifiesWithDKIM(t *testing.T) {
 	for _, kind := range []string{"confirm", "lesson", "booking", "brief"} {
 		require.Positive(t, kinds[kind], "a %s email was checked: %v", kind, kinds)
 	}
+}
+
+func subscriberID(t *testing.T, h *harness, addr string) int64 {
+	t.Helper()
+	sub, err := h.store.SubscriberByEmail(context.Background(), addr)
+	require.NoError(t, err)
+	return sub.ID
 }

@@ -6,6 +6,7 @@ import (
 )
 
 func TestTimingFollowsTheCourseDay(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		day  time.Duration
 		want Timing

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dripbook/dripbook/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -44,7 +45,7 @@ func TestConfirmationEmailCarriesNothingAStrangerTyped(t *testing.T) {
 	require.NoError(t, resp.Body.Close())
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
-	confirm := waitMailFor(t, smtp, addr, 1)[0]
+	confirm := testenv.WaitMail(t, smtp, addr, 1, mailTimeout)[0]
 	to, err := mail.ParseAddress(confirm.Header.Get("To"))
 	require.NoError(t, err)
 	require.Equal(t, addr, to.Address)
@@ -58,7 +59,7 @@ func TestConfirmationEmailCarriesNothingAStrangerTyped(t *testing.T) {
 	link := regexp.MustCompile(regexp.QuoteMeta(base) + `/confirm/\S+`).FindString(confirm.Text)
 	require.NotEmpty(t, link)
 	confirmByButton(t, link)
-	waitMailFor(t, smtp, addr, 2)
+	testenv.WaitMail(t, smtp, addr, 2, mailTimeout)
 }
 
 func TestSignupLimitsAreWired(t *testing.T) {

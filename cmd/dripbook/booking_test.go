@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -21,6 +22,7 @@ import (
 // confirmation, the course, the booking link in its last lesson, the
 // booking page in a real browser, and the emails a booking sends.
 func TestBookFromTheLastLessonInABrowser(t *testing.T) {
+	t.Parallel()
 	ctx := testenv.Browser(t, chromedp.Env("TZ=UTC"))
 	dir := t.TempDir()
 	base, smtp := startDripbook(t, env{
@@ -36,7 +38,7 @@ func TestBookFromTheLastLessonInABrowser(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusAccepted, resp.StatusCode)
 
-	confirm := waitMailFor(t, smtp, addr, 1)[0]
+	confirm := testenv.WaitMail(t, smtp, addr, 1, mailTimeout)[0]
 	link := regexp.MustCompile(regexp.QuoteMeta(base) + `/confirm/\S+`).FindString(confirm.Text)
 	require.NotEmpty(t, link, confirm.Text)
 	confirmByButton(t, link)
@@ -44,14 +46,15 @@ func TestBookFromTheLastLessonInABrowser(t *testing.T) {
 	// The lesson that sells the call carries the personal booking link.
 	bookLink := regexp.MustCompile(regexp.QuoteMeta(base) + `/book/[A-Za-z0-9._-]+\?from=book-your-discovery-call`)
 	var book string
-	require.Eventually(t, func() bool {
-		for _, m := range mailFor(t, smtp, addr) {
+	testenv.Wait(t, mailTimeout, "a lesson with a booking link", func() error {
+		got := testenv.Mail(t, smtp, addr)
+		for _, m := range got {
 			if book = bookLink.FindString(m.Text); book != "" {
-				return true
+				return nil
 			}
 		}
-		return false
-	}, 30*time.Second, 50*time.Millisecond, "no lesson with a booking link")
+		return fmt.Errorf("none among %q", testenv.Subjects(got))
+	})
 
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(book),
@@ -85,17 +88,18 @@ func TestBookFromTheLastLessonInABrowser(t *testing.T) {
 	// The subscriber's confirmation carries the invitation; the coach gets
 	// the brief.
 	var invite *message.Parsed
-	require.Eventually(t, func() bool {
-		for _, m := range mailFor(t, smtp, addr) {
+	testenv.Wait(t, mailTimeout, "an invitation to "+addr, func() error {
+		got := testenv.Mail(t, smtp, addr)
+		for _, m := range got {
 			if m.CalendarMethod == "REQUEST" {
 				invite = m
-				return len(mailFor(t, smtp, "coach@example.com")) > 0
+				return nil
 			}
 		}
-		return false
-	}, 20*time.Second, 50*time.Millisecond, "no invitation to %s and brief to the coach", addr)
+		return fmt.Errorf("none among %q", testenv.Subjects(got))
+	})
 	require.Contains(t, invite.Calendar, "METHOD:REQUEST")
 	require.Contains(t, invite.Calendar, "UID:"+b.UID)
-	brief := mailFor(t, smtp, "coach@example.com")[0]
+	brief := testenv.WaitMail(t, smtp, "coach@example.com", 1, mailTimeout)[0]
 	require.Contains(t, brief.Text, "Leading through others")
 }

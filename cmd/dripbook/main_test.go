@@ -12,16 +12,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/course"
-	"github.com/dripbook/dripbook/localredis"
 	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/smtptest"
+	"github.com/dripbook/dripbook/testenv"
 )
 
 // env is a test's environment for run.
@@ -37,26 +36,9 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// syncBuffer collects run's output while it is still running.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// startDripbook runs the default mode (in-process Redis, SQLite) with mail
-// going to a real SMTP server, and stops it when the test ends.
+// startDripbook runs the default mode (in-process Redis unless extra sets
+// REDIS_URL, SQLite) with mail going to a real SMTP server, and stops it
+// when the test ends.
 func startDripbook(t *testing.T, extra env) (base string, smtp *smtptest.Server) {
 	t.Helper()
 	smtp = smtptest.Start(t)
@@ -73,7 +55,7 @@ func startDripbook(t *testing.T, extra env) (base string, smtp *smtptest.Server)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	out := &syncBuffer{}
+	out := &testenv.Buffer{}
 	go func() { done <- run(ctx, nil, e.get, out) }()
 	t.Cleanup(func() {
 		cancel()
@@ -84,44 +66,45 @@ func startDripbook(t *testing.T, extra env) (base string, smtp *smtptest.Server)
 			t.Error("dripbook did not stop within 30s of its context ending")
 		}
 	})
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 20*time.Second, 50*time.Millisecond, "dripbook never became ready; output: %s", out)
+	waitReady(t, base, out)
 	require.Contains(t, out.String(), "open "+base)
 	return base, smtp
+}
+
+// waitReady waits until base answers /readyz with 200 OK. out, if not nil,
+// is the program's output, shown when it never does.
+func waitReady(t *testing.T, base string, out fmt.Stringer) {
+	t.Helper()
+	testenv.Wait(t, 20*time.Second, base+"/readyz to answer 200", func() error {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			if out != nil {
+				return fmt.Errorf("status %d; output:\n%s", resp.StatusCode, out)
+			}
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return nil
+	})
 }
 
 // noCookies is an HTTP client as a mail provider's one-click POST would be:
 // no cookie jar, and redirects are reported, not followed.
 var noCookies = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-func mailFor(t *testing.T, smtp *smtptest.Server, addr string) []*message.Parsed {
-	t.Helper()
-	var out []*message.Parsed
-	for _, m := range smtp.Messages() {
-		if len(m.To) == 1 && m.To[0] == addr {
-			p, err := message.ParseMessage(m.Data)
-			require.NoError(t, err)
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func waitMailFor(t *testing.T, smtp *smtptest.Server, addr string, n int) []*message.Parsed {
-	t.Helper()
-	require.Eventually(t, func() bool { return len(mailFor(t, smtp, addr)) >= n }, 30*time.Second, 20*time.Millisecond,
-		"waiting for %d messages to %s", n, addr)
-	return mailFor(t, smtp, addr)
-}
+// mailTimeout bounds every wait for mail: the course runs on a 300ms day.
+const mailTimeout = 30 * time.Second
 
 func TestSignupConfirmLessonsAndOneClickUnsubscribe(t *testing.T) {
-	base, smtp := startDripbook(t, nil)
+	t.Parallel()
+	// A Redis of the test's own rather than the in-process one, so that the
+	// test can see dripbook's queue (TestBookFromTheLastLessonInABrowser
+	// runs on the in-process Redis).
+	redisURL := testenv.IsolatedURL(t)
+	base, smtp := startDripbook(t, env{"REDIS_URL": redisURL})
 	addr := "ada@example.com"
 
 	resp, err := http.PostForm(base+"/subscribe", url.Values{"email": {addr}, "name": {"Ada"}, "timezone": {"Europe/London"}})
@@ -131,12 +114,12 @@ func TestSignupConfirmLessonsAndOneClickUnsubscribe(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Contains(t, strings.ToLower(string(body)), "check your inbox")
 
-	confirm := waitMailFor(t, smtp, addr, 1)[0]
+	confirm := testenv.WaitMail(t, smtp, addr, 1, mailTimeout)[0]
 	link := regexp.MustCompile(regexp.QuoteMeta(base) + `/confirm/\S+`).FindString(confirm.Text)
 	require.NotEmpty(t, link, "confirmation has a link under BASE_URL:\n%s", confirm.Text)
 	confirmByButton(t, link)
 
-	lessons := waitMailFor(t, smtp, addr, 3)[1:]
+	lessons := testenv.WaitMail(t, smtp, addr, 3, mailTimeout)[1:]
 	first := lessons[0]
 	require.Contains(t, first.Subject, "Ada")
 	unsub := strings.Trim(first.Header.Get("List-Unsubscribe"), "<>")
@@ -149,7 +132,7 @@ func TestSignupConfirmLessonsAndOneClickUnsubscribe(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	n := len(waitMailFor(t, smtp, addr, 4))
+	n := len(testenv.WaitMail(t, smtp, addr, 4, mailTimeout))
 
 	// The mail provider's one-click POST (RFC 8058).
 	resp, err = noCookies.Post(unsub, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
@@ -157,15 +140,19 @@ func TestSignupConfirmLessonsAndOneClickUnsubscribe(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Empty(t, resp.Header.Get("Location"))
-	after := len(mailFor(t, smtp, addr))
+	after := len(smtp.MessagesTo(addr))
 	require.GreaterOrEqual(t, after, n)
 
-	time.Sleep(15 * 300 * time.Millisecond) // the rest of the course would be out by now
-	require.LessOrEqual(t, len(mailFor(t, smtp, addr)), after+1, "nothing after the unsubscribe but a send already under way")
-	require.Less(t, len(mailFor(t, smtp, addr)), 8, "the course stopped")
+	// The next lesson's task has come due and run, and the queue is empty:
+	// the rest of the course can no longer come.
+	rdb := testenv.Client(t, redisURL)
+	testenv.Wait(t, mailTimeout, "dripbook's queue to empty", func() error { return testenv.QueueIdle(rdb, queueName) })
+	require.LessOrEqual(t, len(smtp.MessagesTo(addr)), after+1, "nothing after the unsubscribe but a send already under way")
+	require.Less(t, len(smtp.MessagesTo(addr)), 8, "the course stopped")
 }
 
 func TestBadConfigurationNamesTheVariable(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		env  env
@@ -183,6 +170,7 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			tt.env["DATA_DIR"] = t.TempDir()
 			args := []string(nil)
 			if tt.name == "api needs redis" {
@@ -196,6 +184,7 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 }
 
 func TestMigrateThenWorkerModeChecksSchema(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	e := env{"DATA_DIR": dir, "DATABASE_URL": "sqlite://" + filepath.Join(dir, "db.sqlite"), "REDIS_URL": "redis://127.0.0.1:1/0"}
 	err := run(context.Background(), []string{"worker"}, e.get, io.Discard)
@@ -207,12 +196,15 @@ func TestMigrateThenWorkerModeChecksSchema(t *testing.T) {
 }
 
 func TestCourseCommands(t *testing.T) {
+	t.Parallel()
 	t.Run("check the built-in course", func(t *testing.T) {
+		t.Parallel()
 		var out bytes.Buffer
 		require.NoError(t, run(context.Background(), []string{"course", "check"}, env{"DATA_DIR": t.TempDir()}.get, &out))
 		require.Contains(t, out.String(), "lessons")
 	})
 	t.Run("check a broken course", func(t *testing.T) {
+		t.Parallel()
 		dir := t.TempDir()
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "course.yaml"), []byte("title: T\n"), 0o644))
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "confirm.md"), []byte("---\nsubject: Confirm\npreheader: p\n---\n[[Go]]({{ confirm_url }})\n"), 0o644))
@@ -224,6 +216,7 @@ func TestCourseCommands(t *testing.T) {
 		require.Contains(t, err.Error(), "nickname")
 	})
 	t.Run("render", func(t *testing.T) {
+		t.Parallel()
 		out := filepath.Join(t.TempDir(), "preview")
 		require.NoError(t, run(context.Background(), []string{"course", "render", "--out", out}, env{"DATA_DIR": t.TempDir()}.get, io.Discard))
 		files, err := filepath.Glob(filepath.Join(out, "*"))
@@ -240,13 +233,14 @@ func TestCourseCommands(t *testing.T) {
 		require.NotEmpty(t, p.Text)
 	})
 	t.Run("send-test", func(t *testing.T) {
+		t.Parallel()
 		smtp := smtptest.Start(t)
 		var out bytes.Buffer
 		e := env{"DATA_DIR": t.TempDir(), "SMTP_URL": smtp.URL()}
 		require.NoError(t, run(context.Background(), []string{"course", "send-test", "--to", "coach@example.com"}, e.get, &out))
 		course, err := course.Load(course.Default())
 		require.NoError(t, err)
-		got := mailFor(t, smtp, "coach@example.com")
+		got := testenv.Mail(t, smtp, "coach@example.com")
 		require.Len(t, got, 1+len(course.Lessons))
 		for _, p := range got {
 			require.True(t, strings.HasPrefix(p.Subject, "[TEST] "), p.Subject)
@@ -256,29 +250,19 @@ func TestCourseCommands(t *testing.T) {
 }
 
 func TestWorkerModeAnswersHealthChecksOnly(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	addr := freeAddr(t)
-	redisURL := os.Getenv("TEST_REDIS_URL")
-	if redisURL == "" {
-		srv, err := localredis.Start()
-		require.NoError(t, err)
-		t.Cleanup(srv.Close)
-		redisURL = srv.URL()
-	}
-	e := env{"DATA_DIR": dir, "DATABASE_URL": "sqlite://" + filepath.Join(dir, "db.sqlite"), "REDIS_URL": redisURL, "HTTP_ADDR": addr}
+	// A Redis database of the test's own: the worker's queue and lock names
+	// are fixed. A short course day keeps Asynq's polls, and so the shutdown,
+	// short.
+	e := env{"DATA_DIR": dir, "DATABASE_URL": "sqlite://" + filepath.Join(dir, "db.sqlite"), "REDIS_URL": testenv.IsolatedURL(t), "HTTP_ADDR": addr, "COURSE_DAY": "1s"}
 	require.NoError(t, run(context.Background(), []string{"migrate"}, e.get, io.Discard))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"worker"}, e.get, io.Discard) }()
-	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 20*time.Second, 50*time.Millisecond)
+	waitReady(t, "http://"+addr, nil)
 	resp, err := http.Get("http://" + addr + "/")
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -293,6 +277,7 @@ func TestWorkerModeAnswersHealthChecksOnly(t *testing.T) {
 }
 
 func TestStartupRefusesABrokenCourse(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "course.yaml"), []byte("title: T\n"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "confirm.md"), []byte("---\nsubject: Confirm\npreheader: p\n---\n[[Go]]({{ confirm_url }})\n"), 0o644))
