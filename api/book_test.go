@@ -268,7 +268,7 @@ func TestBookFormProblemsShowTheFormAgain(t *testing.T) {
 		status int
 		want   []string
 	}{
-		{"slot just taken", func(env *testEnv, sub int64) {
+		{"slot just taken", func(env *testEnv, _ int64) {
 			env.mustBook(t, mustActiveSubscriber(t, env, "bob@example.com"), firstSlot)
 		}, bookForm(firstSlot.Format(time.RFC3339), "k"), http.StatusConflict,
 			[]string{"Someone just took that time — please pick another."}},

@@ -53,7 +53,7 @@ func TestBookJSONConcurrentRequestsBookOnce(t *testing.T) {
 						t.Error(err)
 						return
 					}
-					defer resp.Body.Close()
+					defer func() { _ = resp.Body.Close() }()
 					codes[i] = resp.StatusCode
 					bodies[i], _ = io.ReadAll(resp.Body)
 				})
@@ -141,13 +141,13 @@ func TestBookJSONRejectsBadInput(t *testing.T) {
 		field  string
 		code   string
 	}{
-		{"forged token", func(env *testEnv, sub int64) string {
+		{"forged token", func(_ *testEnv, sub int64) string {
 			return bookBody(forged.Sign(token.Book, sub, testNow), firstSlot)
 		}, "", http.StatusBadRequest, "token", ""},
 		{"manage token", func(env *testEnv, sub int64) string {
 			return bookBody(env.signer.Sign(token.Manage, sub, testNow), firstSlot)
 		}, "", http.StatusBadRequest, "token", ""},
-		{"no token", func(env *testEnv, sub int64) string {
+		{"no token", func(*testEnv, int64) string {
 			return `{"start":"2026-11-02T11:00:00Z"}`
 		}, "", http.StatusBadRequest, "token", ""},
 		{"expired token", func(env *testEnv, sub int64) string {
@@ -168,7 +168,7 @@ func TestBookJSONRejectsBadInput(t *testing.T) {
 		{"missing start", func(env *testEnv, sub int64) string {
 			return `{"token":"` + env.bookToken(sub) + `"}`
 		}, "", http.StatusBadRequest, "start", ""},
-		{"malformed JSON", func(env *testEnv, sub int64) string {
+		{"malformed JSON", func(*testEnv, int64) string {
 			return `{"token":`
 		}, "", http.StatusBadRequest, "body", ""},
 		{"unknown field", func(env *testEnv, sub int64) string {

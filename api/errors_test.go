@@ -69,7 +69,7 @@ func TestServerErrorsLogTheRouteNotTheToken(t *testing.T) {
 		route   string
 		msg     string
 	}{
-		{"confirm link, failing course", func(t *testing.T, env *testEnv) {
+		{"confirm link, failing course", func(_ *testing.T, env *testEnv) {
 			env.course.confirmErr = errors.New("database is on fire")
 		}, func(env *testEnv) *http.Request {
 			return httptest.NewRequest(http.MethodPost, "/confirm/"+env.signer.Sign(token.Confirm, 7, testNow), nil)

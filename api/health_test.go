@@ -22,7 +22,7 @@ func TestReadyz(t *testing.T) {
 	t.Parallel()
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
-	t.Cleanup(func() { rdb.Close() })
+	t.Cleanup(func() { _ = rdb.Close() })
 	env := newTestEnv(t, func(d *Deps) {
 		d.Redis = pingFunc(func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
 	})

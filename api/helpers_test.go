@@ -45,7 +45,7 @@ type fakeCourse struct {
 	confirmErr    error
 }
 
-func (f *fakeCourse) RequestConfirmation(ctx context.Context, subscriberID int64, round int) error {
+func (f *fakeCourse) RequestConfirmation(_ context.Context, subscriberID int64, round int) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.confirmations = append(f.confirmations, confirmation{subscriberID, round})

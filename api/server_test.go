@@ -115,7 +115,7 @@ func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
 func TestPanicsBecome500(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t, nil)
-	env.e.GET("/boom", func(c echo.Context) error { panic("boom") })
+	env.e.GET("/boom", func(echo.Context) error { panic("boom") })
 	rec := env.get("/boom")
 	require.Equal(t, http.StatusInternalServerError, rec.Code)
 	require.Contains(t, rec.Body.String(), "Something went wrong")

@@ -157,7 +157,9 @@ func TestSubscribeConcurrentSameAddress(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			resp.Body.Close()
+			if err := resp.Body.Close(); err != nil {
+				t.Error(err)
+			}
 			codes[i] = resp.StatusCode
 		})
 	}

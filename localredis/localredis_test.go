@@ -16,7 +16,7 @@ func TestKeysExpireInRealTime(t *testing.T) {
 	opts, err := redis.ParseURL(s.URL())
 	require.NoError(t, err)
 	rdb := redis.NewClient(opts)
-	defer rdb.Close()
+	defer func() { _ = rdb.Close() }()
 	ctx := context.Background()
 
 	ok, err := rdb.SetNX(ctx, "lock", "1", 200*time.Millisecond).Result()

@@ -23,7 +23,7 @@ func TestServer(t *testing.T) {
 
 	c, err := smtp.Dial(s.Addr())
 	require.NoError(t, err)
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	require.NoError(t, send(t, c, "a@example.test"))
 	require.NoError(t, send(t, c, "b@example.test"))
 	got := s.WaitFor(t, 2, 5*time.Second)
@@ -48,7 +48,7 @@ func TestServer(t *testing.T) {
 	require.Error(t, c.Noop(), "the connection was closed by the server")
 	c2, err := smtp.Dial(s.Addr())
 	require.NoError(t, err)
-	defer c2.Close()
+	defer func() { _ = c2.Close() }()
 	require.NoError(t, send(t, c2, "e@example.test"))
 	require.Equal(t, 2, s.Connections())
 }
@@ -72,7 +72,7 @@ func TestWaitToCountsOneAddress(t *testing.T) {
 	s := Start(t)
 	c, err := smtp.Dial(s.Addr())
 	require.NoError(t, err)
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	require.NoError(t, send(t, c, "a@example.test"))
 	sent := make(chan error, 1)
 	go func() {

@@ -46,7 +46,11 @@ func open(tb testing.TB, dsn string) *storage.Store {
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
-	tb.Cleanup(func() { s.Close() })
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Errorf("close store: %v", err)
+		}
+	})
 	if err := s.Migrate(context.Background()); err != nil {
 		tb.Fatalf("migrate: %v", err)
 	}
@@ -69,9 +73,11 @@ func postgresSchema(tb testing.TB, base string) string {
 		tb.Fatalf("TEST_DATABASE_URL: create schema: %v", err)
 	}
 	tb.Cleanup(func() {
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		if err := admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
+			tb.Errorf("drop test schema %s: %v", schema, err)
+		}
 		if db, err := admin.DB(); err == nil {
-			db.Close()
+			_ = db.Close()
 		}
 	})
 	u, err := url.Parse(base)
@@ -169,7 +175,7 @@ func IsolatedURL(tb testing.TB) string {
 			c := redis.NewClient(&dbOpts)
 			tb.Cleanup(func() {
 				c.FlushDB(ctx)
-				c.Close()
+				_ = c.Close()
 				// Give the lease back only if it is still ours.
 				releaseLease.Run(ctx, shared, []string{lease}, owner)
 			})
@@ -200,7 +206,7 @@ func Client(tb testing.TB, raw string) *redis.Client {
 		tb.Fatalf("Redis URL %s: %v", raw, err)
 	}
 	c := redis.NewClient(opts)
-	tb.Cleanup(func() { c.Close() })
+	tb.Cleanup(func() { _ = c.Close() })
 	if err := c.Ping(context.Background()).Err(); err != nil {
 		tb.Fatalf("Redis at %s: %v", raw, err)
 	}

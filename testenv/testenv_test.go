@@ -103,7 +103,7 @@ func TestBuffer(t *testing.T) {
 	go func() {
 		defer close(done)
 		for range 100 {
-			fmt.Fprint(&b, "x")
+			_, _ = fmt.Fprint(&b, "x")
 		}
 	}()
 	_ = b.String() // read while written: the race detector must accept it

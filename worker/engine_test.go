@@ -69,7 +69,7 @@ func newHarnessWith(t *testing.T, rdb *redis.Client, calls drip.Calls) *harness 
 	opts.Timeout = 5 * time.Second
 	sender, err := relay.NewSender(opts)
 	require.NoError(t, err)
-	t.Cleanup(func() { sender.Close() })
+	t.Cleanup(func() { _ = sender.Close() })
 
 	h.sender = sender
 	h.signer = token.NewSigner([]byte("test secret key, 16+ chars"))
@@ -369,11 +369,17 @@ func TestTaskRunTwiceSendsOnce(t *testing.T) {
 	}))
 
 	var wg sync.WaitGroup
-	for range 2 {
-		wg.Add(1)
-		go func() { defer wg.Done(); h.engine.SendLesson(ctx, res.SubscriberID, first) }()
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Go(func() { errs[i] = h.engine.SendLesson(ctx, res.SubscriberID, first) })
 	}
 	wg.Wait()
+	for _, err := range errs {
+		// The loser of the race finds the lesson claimed by the winner.
+		if err != nil {
+			require.ErrorIs(t, err, models.ErrInFlight)
+		}
+	}
 	require.NoError(t, h.engine.SendLesson(ctx, res.SubscriberID, first), "a third run is a no-op")
 	require.NoError(t, h.engine.SendConfirmation(ctx, res.SubscriberID, 1), "a stale confirmation is a no-op")
 	got := h.mailTo(addr)

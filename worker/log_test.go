@@ -8,7 +8,7 @@ import (
 
 // discardLogger keeps test output quiet; TEST_LOG=1 shows the worker's logs.
 func discardLogger() *slog.Logger {
-	var w io.Writer = io.Discard
+	w := io.Discard
 	if os.Getenv("TEST_LOG") != "" {
 		w = os.Stderr
 	}

@@ -35,7 +35,7 @@ func TestBookFromTheLastLessonInABrowser(t *testing.T) {
 	resp, err := http.Post(base+"/api/v1/subscriptions", "application/json",
 		strings.NewReader(`{"email":"`+addr+`","name":"Grace","timezone":"UTC"}`))
 	require.NoError(t, err)
-	resp.Body.Close()
+	require.NoError(t, resp.Body.Close())
 	require.Equal(t, http.StatusAccepted, resp.StatusCode)
 
 	confirm := testenv.WaitMail(t, smtp, addr, 1, mailTimeout)[0]
@@ -76,7 +76,7 @@ func TestBookFromTheLastLessonInABrowser(t *testing.T) {
 
 	store, err := storage.Open("sqlite://" + filepath.Join(dir, "dripbook.db"))
 	require.NoError(t, err)
-	defer store.Close()
+	defer func() { require.NoError(t, store.Close()) }()
 	sub, err := store.SubscriberByEmail(context.Background(), addr)
 	require.NoError(t, err)
 	b, err := store.ActiveBooking(context.Background(), sub.ID)

@@ -32,7 +32,7 @@ func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	return ln.Addr().String()
 }
 
@@ -80,7 +80,9 @@ func waitReady(t *testing.T, base string, out fmt.Stringer) {
 		if err != nil {
 			return err
 		}
-		resp.Body.Close()
+		if err := resp.Body.Close(); err != nil {
+			return err
+		}
 		if resp.StatusCode != http.StatusOK {
 			if out != nil {
 				return fmt.Errorf("status %d; output:\n%s", resp.StatusCode, out)
@@ -110,7 +112,7 @@ func TestSignupConfirmLessonsAndOneClickUnsubscribe(t *testing.T) {
 	resp, err := http.PostForm(base+"/subscribe", url.Values{"email": {addr}, "name": {"Ada"}, "timezone": {"Europe/London"}})
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	require.NoError(t, resp.Body.Close())
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Contains(t, strings.ToLower(string(body)), "check your inbox")
 
@@ -130,14 +132,14 @@ func TestSignupConfirmLessonsAndOneClickUnsubscribe(t *testing.T) {
 	// A link scanner fetching the URL unsubscribes nobody.
 	resp, err = noCookies.Get(unsub)
 	require.NoError(t, err)
-	resp.Body.Close()
+	require.NoError(t, resp.Body.Close())
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	n := len(testenv.WaitMail(t, smtp, addr, 4, mailTimeout))
 
 	// The mail provider's one-click POST (RFC 8058).
 	resp, err = noCookies.Post(unsub, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
 	require.NoError(t, err)
-	resp.Body.Close()
+	require.NoError(t, resp.Body.Close())
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Empty(t, resp.Header.Get("Location"))
 	after := len(smtp.MessagesTo(addr))
@@ -265,7 +267,7 @@ func TestWorkerModeAnswersHealthChecksOnly(t *testing.T) {
 	waitReady(t, "http://"+addr, nil)
 	resp, err := http.Get("http://" + addr + "/")
 	require.NoError(t, err)
-	resp.Body.Close()
+	require.NoError(t, resp.Body.Close())
 	require.Equal(t, http.StatusNotFound, resp.StatusCode, "the worker serves no pages")
 	cancel()
 	select {
