@@ -169,13 +169,14 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 		{"redis", env{"REDIS_URL": "localhost:6379"}, "REDIS_URL"},
 		{"from", env{"MAIL_FROM": "not an address"}, "MAIL_FROM"},
 		{"api needs redis", env{}, "REDIS_URL"},
+		{"api needs a console password", env{"REDIS_URL": "redis://127.0.0.1:1/0"}, "ADMIN_PASSWORD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tt.env["DATA_DIR"] = t.TempDir()
 			args := []string(nil)
-			if tt.name == "api needs redis" {
+			if strings.HasPrefix(tt.name, "api needs") {
 				args = []string{"api"}
 			}
 			err := run(context.Background(), args, tt.env.get, io.Discard)

@@ -1,0 +1,189 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/testenv"
+)
+
+const testAdminPassword = "correct horse battery staple"
+
+// newAdminEnv is a test server with the console on.
+func newAdminEnv(tb testing.TB, change func(*Deps)) *testEnv {
+	tb.Helper()
+	return newTestEnv(tb, func(d *Deps) {
+		d.AdminPassword = testAdminPassword
+		d.Lessons = []string{"gaps", "close"}
+		if change != nil {
+			change(d)
+		}
+	})
+}
+
+// adminClient carries the console's cookies between requests.
+type adminClient struct {
+	env     *testEnv
+	cookies map[string]*http.Cookie
+	csrf    string
+}
+
+var csrfValue = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+func (a *adminClient) do(req *http.Request) *httptest.ResponseRecorder {
+	for _, ck := range a.cookies {
+		req.AddCookie(ck)
+	}
+	rec := a.env.do(req)
+	for _, ck := range rec.Result().Cookies() {
+		if ck.MaxAge < 0 {
+			delete(a.cookies, ck.Name)
+		} else {
+			a.cookies[ck.Name] = ck
+		}
+	}
+	if m := csrfValue.FindStringSubmatch(rec.Body.String()); m != nil {
+		a.csrf = m[1]
+	}
+	return rec
+}
+
+func (a *adminClient) get(path string) *httptest.ResponseRecorder {
+	return a.do(httptest.NewRequest(http.MethodGet, path, nil))
+}
+
+// post sends form with the CSRF token the last page carried, unless form
+// sets one itself.
+func (a *adminClient) post(path string, form url.Values) *httptest.ResponseRecorder {
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["_csrf"]; !ok {
+		form.Set("_csrf", a.csrf)
+	}
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return a.do(req)
+}
+
+// signIn returns a client signed in to env's console.
+func signIn(t *testing.T, env *testEnv) *adminClient {
+	t.Helper()
+	a := &adminClient{env: env, cookies: map[string]*http.Cookie{}}
+	require.Equal(t, http.StatusOK, a.get("/admin/login").Code)
+	rec := a.post("/admin/login", url.Values{"password": {testAdminPassword}})
+	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+	require.Equal(t, "/admin", rec.Header().Get("Location"))
+	return a
+}
+
+func TestAdminNeedsSignIn(t *testing.T) {
+	t.Parallel()
+	env := newAdminEnv(t, nil)
+	for _, path := range []string{"/admin", "/admin/subscribers", "/admin/subscribers/1", "/admin/bookings"} {
+		rec := env.get(path)
+		require.Equal(t, http.StatusSeeOther, rec.Code, path)
+		require.Equal(t, "/admin/login", rec.Header().Get("Location"), path)
+	}
+	require.Equal(t, http.StatusNotFound, newTestEnv(t, nil).get("/admin/login").Code, "no password, no console")
+}
+
+func TestAdminSignInSetsASafeCookie(t *testing.T) {
+	t.Parallel()
+	env := newAdminEnv(t, func(d *Deps) { d.BaseURL = "https://coach.example" })
+	a := signIn(t, env)
+	ck := a.cookies[sessionCookie]
+	require.NotNil(t, ck)
+	require.True(t, ck.HttpOnly)
+	require.True(t, ck.Secure, "Secure when BASE_URL is https")
+	require.Equal(t, http.SameSiteLaxMode, ck.SameSite)
+	require.Equal(t, int(sessionLength/time.Second), ck.MaxAge)
+	require.Equal(t, http.StatusOK, a.get("/admin").Code)
+
+	rec := a.post("/admin/logout", nil)
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	require.NotContains(t, a.cookies, sessionCookie)
+	require.Equal(t, http.StatusSeeOther, a.get("/admin").Code, "signed out")
+}
+
+func TestAdminWrongPasswordIsRefusedAlike(t *testing.T) {
+	t.Parallel()
+	env := newAdminEnv(t, nil)
+	var bodies []string
+	for _, pw := range []string{"", "x", testAdminPassword[:len(testAdminPassword)-1], testAdminPassword + " ", strings.ToUpper(testAdminPassword)} {
+		a := &adminClient{env: env, cookies: map[string]*http.Cookie{}}
+		a.get("/admin/login")
+		rec := a.post("/admin/login", url.Values{"password": {pw}})
+		require.Equal(t, http.StatusUnauthorized, rec.Code)
+		require.Contains(t, rec.Body.String(), "That password is not right.")
+		require.NotContains(t, a.cookies, sessionCookie)
+		bodies = append(bodies, csrfValue.ReplaceAllString(rec.Body.String(), ""))
+	}
+	for _, b := range bodies[1:] {
+		require.Equal(t, bodies[0], b, "the answer does not depend on how close the password was")
+	}
+}
+
+func TestAdminSignInIsRateLimited(t *testing.T) {
+	t.Parallel()
+	env := newAdminEnv(t, func(d *Deps) {
+		d.Limits = Limits{Redis: testenv.Redis(t), Prefix: "test:" + testenv.Random(8) + ":", LoginPerIP: Rate{N: 3, Per: time.Hour}}
+	})
+	a := &adminClient{env: env, cookies: map[string]*http.Cookie{}}
+	a.get("/admin/login")
+	for range 3 {
+		require.Equal(t, http.StatusUnauthorized, a.post("/admin/login", url.Values{"password": {"guess"}}).Code)
+	}
+	rec := a.post("/admin/login", url.Values{"password": {testAdminPassword}})
+	require.Equal(t, http.StatusTooManyRequests, rec.Code, "even the right password waits once the limit is reached")
+	require.NotEmpty(t, rec.Header().Get("Retry-After"))
+}
+
+func TestAdminPostWithoutCSRFTokenIsRefused(t *testing.T) {
+	t.Parallel()
+	env := newAdminEnv(t, nil)
+	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
+	a := signIn(t, env)
+	path := "/admin/subscribers/" + itoa(sub) + "/unsubscribe"
+	require.Equal(t, http.StatusBadRequest, a.post(path, url.Values{"_csrf": nil}).Code, "missing token")
+	require.Equal(t, http.StatusForbidden, a.post(path, url.Values{"_csrf": {"forged"}}).Code, "wrong token")
+	got, err := env.store.Subscriber(t.Context(), sub)
+	require.NoError(t, err)
+	require.Equal(t, models.StatusActive, got.Status)
+
+	// Without its token, not even the sign-in form is taken.
+	fresh := &adminClient{env: env, cookies: map[string]*http.Cookie{}}
+	fresh.get("/admin/login")
+	require.Equal(t, http.StatusBadRequest, fresh.post("/admin/login", url.Values{"password": {testAdminPassword}, "_csrf": nil}).Code)
+
+	a.get("/admin/subscribers/" + itoa(sub))
+	require.Equal(t, http.StatusSeeOther, a.post(path, nil).Code, "with the token it works")
+	got, err = env.store.Subscriber(t.Context(), sub)
+	require.NoError(t, err)
+	require.Equal(t, models.StatusUnsubscribed, got.Status)
+}
+
+func TestAdminExportHasEverything(t *testing.T) {
+	t.Parallel()
+	env := newAdminEnv(t, nil)
+	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
+	require.NoError(t, env.store.RecordClick(context.Background(), sub, "close"))
+	a := signIn(t, env)
+	a.get("/admin/subscribers/" + itoa(sub))
+	rec := a.post("/admin/subscribers/"+itoa(sub)+"/export", nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Contains(t, rec.Header().Get("Content-Disposition"), "attachment")
+	body := rec.Body.String()
+	for _, want := range []string{`"subscriber"`, `"consents"`, `"emails"`, `"clicks"`, `"bookings"`, "ann@example.com", `"close"`} {
+		require.Contains(t, body, want)
+	}
+}
