@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/hibiken/asynq"
 )
@@ -11,10 +12,14 @@ import (
 // ArchivedTasks counts the tasks that ran out of retries and wait in the
 // archive for someone to look at them.
 func (q *Queue) ArchivedTasks(_ context.Context) (int, error) {
-	info, err := q.inspect.GetQueueInfo(q.name)
-	if errors.Is(err, asynq.ErrQueueNotFound) {
+	queues, err := q.inspect.Queues()
+	if err != nil {
+		return 0, fmt.Errorf("inspect queues: %w", err)
+	}
+	if !slices.Contains(queues, q.name) {
 		return 0, nil // nothing was ever queued
 	}
+	info, err := q.inspect.GetQueueInfo(q.name)
 	if err != nil {
 		return 0, fmt.Errorf("inspect queue: %w", err)
 	}

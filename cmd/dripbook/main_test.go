@@ -41,6 +41,14 @@ func freeAddr(t *testing.T) string {
 // when the test ends.
 func startDripbook(t *testing.T, extra env) (base string, smtp *smtptest.Server) {
 	t.Helper()
+	base, smtp, _ = launch(t, extra)
+	return base, smtp
+}
+
+// launch is startDripbook that also gives what dripbook printed and its
+// environment.
+func launch(t *testing.T, extra env) (base string, smtp *smtptest.Server, out *testenv.Buffer) {
+	t.Helper()
 	smtp = smtptest.Start(t)
 	addr := freeAddr(t)
 	base = "http://" + addr
@@ -55,7 +63,7 @@ func startDripbook(t *testing.T, extra env) (base string, smtp *smtptest.Server)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	out := &testenv.Buffer{}
+	out = &testenv.Buffer{}
 	go func() { done <- run(ctx, nil, e.get, out) }()
 	t.Cleanup(func() {
 		cancel()
@@ -68,7 +76,7 @@ func startDripbook(t *testing.T, extra env) (base string, smtp *smtptest.Server)
 	})
 	waitReady(t, base, out)
 	require.Contains(t, out.String(), "open "+base)
-	return base, smtp
+	return base, smtp, out
 }
 
 // waitReady waits until base answers /readyz with 200 OK. out, if not nil,
