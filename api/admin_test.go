@@ -187,3 +187,46 @@ func TestAdminExportHasEverything(t *testing.T) {
 		require.Contains(t, body, want)
 	}
 }
+
+type pausedSender struct{ until time.Time }
+
+func (p pausedSender) Paused() (bool, time.Time) { return !p.until.IsZero(), p.until }
+
+type archivedTasks int
+
+func (a archivedTasks) ArchivedTasks(context.Context) (int, error) { return int(a), nil }
+func (archivedTasks) CancelSubscriber(context.Context, int64, int, []string) error {
+	return nil
+}
+
+func TestAdminDashboardWarnsOfPausedSendingAndArchivedTasks(t *testing.T) {
+	t.Parallel()
+	env := newAdminEnv(t, func(d *Deps) {
+		d.Sending = pausedSender{until: testNow.Add(5 * time.Minute)}
+		d.Tasks = archivedTasks(3)
+	})
+	body := signIn(t, env).get("/admin").Body.String()
+	require.Contains(t, body, "Sending is paused")
+	require.Contains(t, body, "2026-11-02 10:05 UTC")
+	require.Contains(t, body, "3 queued tasks ran out of retries")
+
+	calm := newAdminEnv(t, func(d *Deps) { d.Sending = pausedSender{}; d.Tasks = archivedTasks(0) })
+	body = signIn(t, calm).get("/admin").Body.String()
+	require.NotContains(t, body, "Sending is paused")
+	require.NotContains(t, body, "ran out of retries")
+}
+
+func TestAdminDashboardPeriod(t *testing.T) {
+	t.Parallel()
+	env := newAdminEnv(t, nil)
+	mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
+	a := signIn(t, env)
+	body := a.get("/admin").Body.String()
+	require.Contains(t, body, `value="2026-10-04"`, "the last 30 days by default")
+	require.Contains(t, body, `data-step="Signed up">1<`)
+	body = a.get("/admin?from=2026-11-03&to=2026-11-10").Body.String()
+	require.Contains(t, body, `data-step="Signed up">0<`)
+	for _, q := range []string{"from=yesterday", "from=2026-11-10&to=2026-11-01"} {
+		require.Equal(t, http.StatusBadRequest, a.get("/admin?"+q).Code, q)
+	}
+}

@@ -169,3 +169,21 @@ func TestSearchSubscribers(t *testing.T) {
 	require.Empty(t, emails(storage.SubscriberFilter{Status: models.StatusActive}))
 	require.Len(t, emails(storage.SubscriberFilter{Status: models.StatusPending}), 4)
 }
+
+func TestSignupsPerDayAndTheFunnelPeriod(t *testing.T) {
+	t.Parallel()
+	s := testenv.Store(t)
+	ctx := context.Background()
+	day := time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC)
+	for i, at := range []time.Time{day.Add(time.Minute), day.Add(23 * time.Hour), day.Add(25 * time.Hour), day.Add(72 * time.Hour)} {
+		s.SetClock(func() time.Time { return at })
+		_, err := s.Subscribe(ctx, signup(fmt.Sprintf("d%d@example.com", i)))
+		require.NoError(t, err)
+	}
+	got, err := s.SignupsPerDay(ctx, day, day.AddDate(0, 0, 3))
+	require.NoError(t, err)
+	require.Equal(t, []storage.DayCount{{Day: "2026-03-29", Count: 2}, {Day: "2026-03-30", Count: 1}}, got)
+	f, err := s.Funnel(ctx, day.Add(24*time.Hour), day.AddDate(0, 0, 4))
+	require.NoError(t, err)
+	require.Equal(t, int64(2), f.SignedUp, "the period is [from, to)")
+}
