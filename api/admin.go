@@ -36,7 +36,8 @@ var errBadDate = fault.New(fault.Invalid, "bad_date", "dates are YYYY-MM-DD, fro
 type step struct {
 	Name  string
 	Count int64
-	Rate  string // of the step before, as a percentage; empty for the first
+	Rate  string // a percentage of the step named Of; empty for the first
+	Of    string
 }
 
 // dashboard is what GET /admin shows.
@@ -117,22 +118,37 @@ func (s *server) period(fromQ, toQ string) (time.Time, time.Time, error) {
 }
 
 // funnelSteps lays the funnel out in the course's order: each lesson sent,
-// then its booking link clicked.
+// then its booking link clicked. Each step's rate is a share of the step it
+// follows from: a lesson of the lesson before it (the first of Confirmed), a
+// click of its lesson, a booking of Confirmed (sales lessons stop once a
+// call is booked, so the last lesson is no base), attending of booking.
 func (s *server) funnelSteps(f storage.Funnel) []step {
-	steps := []step{{Name: "Signed up", Count: f.SignedUp}, {Name: "Confirmed", Count: f.Confirmed}}
+	var steps []step
+	add := func(name string, n int64, base int) int {
+		st := step{Name: name, Count: n}
+		if base >= 0 {
+			b := steps[base]
+			st.Of = b.Name
+			st.Rate = "–"
+			if b.Count > 0 {
+				st.Rate = fmt.Sprintf("%.0f%%", 100*float64(n)/float64(b.Count))
+			}
+		}
+		steps = append(steps, st)
+		return len(steps) - 1
+	}
+	signed := add("Signed up", f.SignedUp, -1)
+	confirmed := add("Confirmed", f.Confirmed, signed)
+	prev := confirmed
 	for _, slug := range s.lessonOrder(f) {
-		steps = append(steps, step{Name: "Lesson sent: " + slug, Count: f.Sent[slug]})
+		sent := add("Lesson sent: "+slug, f.Sent[slug], prev)
 		if n, ok := f.Clicked[slug]; ok {
-			steps = append(steps, step{Name: "Booking link clicked: " + slug, Count: n})
+			add("Booking link clicked: "+slug, n, sent)
 		}
+		prev = sent
 	}
-	steps = append(steps, step{Name: "Booked a call", Count: f.Booked}, step{Name: "Attended", Count: f.Attended})
-	for i := 1; i < len(steps); i++ {
-		steps[i].Rate = "–"
-		if prev := steps[i-1].Count; prev > 0 {
-			steps[i].Rate = fmt.Sprintf("%.0f%%", 100*float64(steps[i].Count)/float64(prev))
-		}
-	}
+	booked := add("Booked a call", f.Booked, confirmed)
+	add("Attended", f.Attended, booked)
 	return steps
 }
 

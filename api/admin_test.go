@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 )
 
@@ -229,4 +231,20 @@ func TestAdminDashboardPeriod(t *testing.T) {
 	for _, q := range []string{"from=yesterday", "from=2026-11-10&to=2026-11-01"} {
 		require.Equal(t, http.StatusBadRequest, a.get("/admin?"+q).Code, q)
 	}
+}
+
+func TestFunnelStepsConvertFromTheMainStepBefore(t *testing.T) {
+	t.Parallel()
+	s := &server{Deps: Deps{Lessons: []string{"gaps", "close"}}}
+	steps := s.funnelSteps(storage.Funnel{SignedUp: 10, Confirmed: 8, Sent: map[string]int64{"gaps": 8, "close": 4, "old": 1},
+		Clicked: map[string]int64{"gaps": 2}, Booked: 2, Attended: 0})
+	var got []string
+	for _, st := range steps {
+		got = append(got, fmt.Sprintf("%s=%d %s of %s", st.Name, st.Count, st.Rate, st.Of))
+	}
+	require.Equal(t, []string{
+		"Signed up=10  of ", "Confirmed=8 80% of Signed up", "Lesson sent: gaps=8 100% of Confirmed",
+		"Booking link clicked: gaps=2 25% of Lesson sent: gaps", "Lesson sent: close=4 50% of Lesson sent: gaps",
+		"Lesson sent: old=1 25% of Lesson sent: close", "Booked a call=2 25% of Confirmed", "Attended=0 0% of Booked a call",
+	}, got)
 }
