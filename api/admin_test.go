@@ -20,10 +20,11 @@ import (
 
 const testAdminPassword = "correct horse battery staple"
 
-// newAdminEnv is a test server with the console on.
+// newAdminEnv is a test server with the console on, over testenv's store:
+// the console's queries run on PostgreSQL too when TEST_DATABASE_URL is set.
 func newAdminEnv(tb testing.TB, change func(*Deps)) *testEnv {
 	tb.Helper()
-	return newTestEnv(tb, func(d *Deps) {
+	return newTestEnvOn(tb, testenv.Store(tb), func(d *Deps) {
 		d.AdminPassword = testAdminPassword
 		d.Lessons = []string{"gaps", "close"}
 		if change != nil {
@@ -247,4 +248,60 @@ func TestFunnelStepsConvertFromTheMainStepBefore(t *testing.T) {
 		"Booking link clicked: gaps=2 25% of Lesson sent: gaps", "Lesson sent: close=4 50% of Lesson sent: gaps",
 		"Lesson sent: old=1 25% of Lesson sent: close", "Booked a call=2 25% of Confirmed", "Attended=0 0% of Booked a call",
 	}, got)
+}
+
+// cancelRecorder records the console's requests to cancel tasks.
+type cancelRecorder struct {
+	archivedTasks
+	calls []string
+}
+
+func (c *cancelRecorder) CancelSubscriber(_ context.Context, id int64, rounds int, lessons []string) error {
+	c.calls = append(c.calls, fmt.Sprintf("%d:%d:%s", id, rounds, strings.Join(lessons, ",")))
+	return nil
+}
+
+type bounceRecorder struct{ restored []int64 }
+
+func (b *bounceRecorder) RestoreBounced(_ context.Context, id int64) error {
+	b.restored = append(b.restored, id)
+	return nil
+}
+
+func TestAdminSubscriberActions(t *testing.T) {
+	t.Parallel()
+	tasks, bounces := &cancelRecorder{}, &bounceRecorder{}
+	env := newAdminEnv(t, func(d *Deps) { d.Tasks, d.Bounces = tasks, bounces })
+	ctx := context.Background()
+	active := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
+	res, err := env.store.Subscribe(ctx, models.Signup{Email: "pat@example.com", Name: "Pat", TextVersion: ConsentVersion})
+	require.NoError(t, err)
+	pending := res.SubscriberID
+	bounced := mustSubscriberIn(t, env, "bo@example.com", "Bo", "")
+	require.NoError(t, env.store.MarkBounced(ctx, bounced))
+	a := signIn(t, env)
+	act := func(id int64, action string, form url.Values) *httptest.ResponseRecorder {
+		a.get("/admin/subscribers/" + itoa(id))
+		return a.post("/admin/subscribers/"+itoa(id)+"/"+action, form)
+	}
+
+	rec := act(pending, "resend", nil)
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	require.Contains(t, a.get(rec.Header().Get("Location")).Body.String(), "A new confirmation email is on its way.")
+	require.Equal(t, []confirmation{{pending, 2}}, env.course.Confirmations(), "a new round, so a new email")
+	require.Equal(t, http.StatusConflict, act(active, "resend", nil).Code, "only a pending subscriber is asked again")
+
+	require.Equal(t, http.StatusSeeOther, act(bounced, "restore", nil).Code)
+	require.Equal(t, []int64{bounced}, bounces.restored)
+	require.Equal(t, http.StatusConflict, act(active, "restore", nil).Code)
+
+	require.Equal(t, http.StatusBadRequest, act(active, "erase", nil).Code, "the box must be ticked")
+	require.Equal(t, http.StatusSeeOther, act(active, "erase", url.Values{"confirm": {"yes"}}).Code)
+	require.Equal(t, []string{itoa(active) + ":1:gaps,close"}, tasks.calls)
+	page := a.get("/admin/subscribers/" + itoa(active)).Body.String()
+	require.NotContains(t, page, "ann@example.com")
+	require.NotContains(t, page, `action="/admin/subscribers/`+itoa(active)+`/erase"`, "nothing left to act on")
+
+	require.Equal(t, http.StatusNotFound, act(active, "delete", nil).Code)
+	require.Equal(t, http.StatusNotFound, a.get("/admin/subscribers/999999").Code)
 }
