@@ -113,6 +113,11 @@ func TestEraseLeavesNoPersonalDataAndKeepsTheFunnel(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "Ada", kept.Name, "other subscribers are untouched")
 
+	require.NoError(t, s.MarkBounced(ctx, id))
+	sub, err = s.Subscriber(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, models.StatusErased, sub.Status, "a late bounce does not bring the row back")
+
 	again, err := s.Subscribe(ctx, signup(addr))
 	require.NoError(t, err)
 	require.NotZero(t, again.Round, "the address may sign up again")
