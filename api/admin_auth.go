@@ -64,14 +64,21 @@ func csrfToken(c echo.Context) string {
 // the sign-in page.
 func (s *server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ck, err := c.Cookie(sessionCookie)
-		if err == nil {
-			if _, err = s.Signer.Verify(ck.Value, s.sessionPurpose(), sessionLength, s.Now()); err == nil {
-				return next(c)
-			}
+		if s.signedIn(c) {
+			return next(c)
 		}
 		return c.Redirect(http.StatusSeeOther, "/admin/login")
 	}
+}
+
+// signedIn reports whether the request carries a valid session.
+func (s *server) signedIn(c echo.Context) bool {
+	ck, err := c.Cookie(sessionCookie)
+	if err != nil {
+		return false
+	}
+	_, err = s.Signer.Verify(ck.Value, s.sessionPurpose(), sessionLength, s.Now())
+	return err == nil
 }
 
 // loginForm is what the sign-in page shows.
@@ -81,6 +88,9 @@ type loginForm struct {
 }
 
 func (s *server) loginPage(c echo.Context) error {
+	if s.signedIn(c) {
+		return c.Redirect(http.StatusSeeOther, "/admin")
+	}
 	return s.render(c, http.StatusOK, "admin_login", "Sign in", loginForm{CSRF: csrfToken(c)})
 }
 

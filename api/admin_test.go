@@ -111,11 +111,17 @@ func TestAdminSignInSetsASafeCookie(t *testing.T) {
 	require.Equal(t, http.SameSiteLaxMode, ck.SameSite)
 	require.Equal(t, int(sessionLength/time.Second), ck.MaxAge)
 	require.Equal(t, http.StatusOK, a.get("/admin").Code)
+	require.Equal(t, "/admin", a.get("/admin/login").Header().Get("Location"), "signed in already")
 
 	rec := a.post("/admin/logout", nil)
 	require.Equal(t, http.StatusSeeOther, rec.Code)
 	require.NotContains(t, a.cookies, sessionCookie)
 	require.Equal(t, http.StatusSeeOther, a.get("/admin").Code, "signed out")
+
+	other := newAdminEnv(t, func(d *Deps) { d.AdminPassword = "another password" })
+	req := httptest.NewRequest(http.MethodGet, "/admin", nil)
+	req.AddCookie(ck)
+	require.Equal(t, http.StatusSeeOther, other.do(req).Code, "a new password ends the sessions of the old")
 }
 
 func TestAdminWrongPasswordIsRefusedAlike(t *testing.T) {
