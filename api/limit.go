@@ -35,10 +35,12 @@ type Limits struct {
 	SignupPerMailbox Rate
 	SignupTotal      Rate
 	BookingPerIP     Rate
+	// LoginPerIP caps sign-in attempts at the console.
+	LoginPerIP Rate
 }
 
 func (l Limits) anyOn() bool {
-	return l.SignupPerIP.N > 0 || l.SignupPerMailbox.N > 0 || l.SignupTotal.N > 0 || l.BookingPerIP.N > 0
+	return l.SignupPerIP.N > 0 || l.SignupPerMailbox.N > 0 || l.SignupTotal.N > 0 || l.BookingPerIP.N > 0 || l.LoginPerIP.N > 0
 }
 
 // errRateLimited is every answer over a rate limit. It reads the same

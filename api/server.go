@@ -1,6 +1,7 @@
 // Package api is dripbook's HTTP face: the landing page, signup (form and
 // JSON), confirmation and unsubscribe links, booking a discovery call (pages
-// and JSON), the development mail viewer and health checks.
+// and JSON), the coach's console under /admin, the development mail viewer
+// and health checks.
 package api
 
 import (
@@ -95,6 +96,21 @@ type Deps struct {
 	// for the client's IP: the one a consent came from, and the one limits
 	// count by.
 	TrustedProxies []*net.IPNet
+	// AdminPassword signs the coach in to the console at /admin; empty
+	// means there is no console.
+	AdminPassword string
+	// Lessons are the course's lesson slugs in sending order, for the
+	// funnel.
+	Lessons []string
+	// Sending tells the console that sending is paused; nil when mail is
+	// captured.
+	Sending Sending
+	// Tasks is the queue the console watches; may be nil.
+	Tasks Tasks
+	// Bounces restores bounced addresses; nil restores them in the Store
+	// alone.
+	Bounces Bounces
+
 	// Limits cap signups and bookings; the zero Limits is no limit.
 	Limits Limits
 	Log    *slog.Logger
@@ -158,6 +174,20 @@ func New(d Deps) *echo.Echo {
 		e.POST("/book/:token", s.bookForm, formLimit, bookingLimit)
 		e.GET("/api/v1/slots", s.slotsJSON)
 		e.POST("/api/v1/bookings", s.bookJSON, bookingLimit)
+	}
+	if d.AdminPassword != "" {
+		adm := e.Group("/admin", s.csrf(), formLimit)
+		adm.GET("/login", s.loginPage)
+		adm.POST("/login", s.login)
+		in := adm.Group("", s.requireAdmin)
+		in.POST("/logout", s.logout)
+		in.GET("", s.dashboard)
+		in.GET("/subscribers", s.subscribers)
+		in.GET("/subscribers/:id", s.subscriber)
+		in.POST("/subscribers/:id/export", s.export)
+		in.POST("/subscribers/:id/:action", s.subscriberAction)
+		in.GET("/bookings", s.bookingsList)
+		in.POST("/bookings/:id/outcome", s.markOutcome)
 	}
 	if d.Mailbox != nil {
 		e.GET("/dev/mail", s.devMailList, secureHeaders(devMailCSP))

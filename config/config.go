@@ -114,6 +114,22 @@ func (c *Config) LoadSecret() error {
 	return nil
 }
 
+// LoadAdminPassword fills AdminPassword from DataDir/admin_password,
+// creating the file with a fresh random password the first time, unless
+// ADMIN_PASSWORD was set. It reports whether it read or made the file, so
+// that the password can be shown to the operator.
+func (c *Config) LoadAdminPassword() (fromFile bool, err error) {
+	if c.AdminPassword != "" {
+		return false, nil
+	}
+	pw, _, err := loadOrCreate(c.DataDir, "admin_password")
+	if err != nil {
+		return false, fmt.Errorf("ADMIN_PASSWORD: %w", err)
+	}
+	c.AdminPassword = string(pw)
+	return true, nil
+}
+
 // smtp builds the SMTP options; nil means mail goes to the outbox.
 func (p *parser) smtp(pool int, fromDomain string) *relay.Options {
 	raw := p.getenv("SMTP_URL")

@@ -116,6 +116,33 @@ func TestSecretIsGeneratedOnceAndKept(t *testing.T) {
 	require.Equal(t, []byte("a configured secret key"), set.SecretKey)
 }
 
+func TestAdminPasswordIsGeneratedOnceAndKept(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Load(getenv(map[string]string{"DATA_DIR": dir}))
+	require.NoError(t, err)
+	fromFile, err := c.LoadAdminPassword()
+	require.NoError(t, err)
+	require.True(t, fromFile)
+	require.Len(t, c.AdminPassword, 64)
+	info, err := os.Stat(filepath.Join(dir, "admin_password"))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+
+	again, err := Load(getenv(map[string]string{"DATA_DIR": dir}))
+	require.NoError(t, err)
+	_, err = again.LoadAdminPassword()
+	require.NoError(t, err)
+	require.Equal(t, c.AdminPassword, again.AdminPassword, "the printed password keeps working after a restart")
+
+	set, err := Load(getenv(map[string]string{"DATA_DIR": t.TempDir(), "ADMIN_PASSWORD": "chosen"}))
+	require.NoError(t, err)
+	fromFile, err = set.LoadAdminPassword()
+	require.NoError(t, err)
+	require.False(t, fromFile, "a configured password is not printed")
+	require.Equal(t, "chosen", set.AdminPassword)
+	require.NoFileExists(t, filepath.Join(set.DataDir, "admin_password"))
+}
+
 func TestBookingSettings(t *testing.T) {
 	c, err := Load(getenv(map[string]string{
 		"BOOKING_HOURS":      "Mon-Fri 09:00-12:00; Sat 10:00-11:00",

@@ -121,8 +121,8 @@ func (e *Engine) RemindBooking(ctx context.Context, bookingID int64, sequence in
 	if err != nil {
 		return err
 	}
-	if sub.Status == models.StatusBounced {
-		return nil // the address refuses mail
+	if sub.Status == models.StatusBounced || sub.Status == models.StatusErased {
+		return nil // the address refuses mail, or is no longer known
 	}
 	em, err := e.renderer.BookingReminder(view, lead)
 	if err != nil {

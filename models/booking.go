@@ -6,6 +6,12 @@ import (
 	"github.com/dripbook/dripbook/fault"
 )
 
+// Outcomes of a call, as the coach marks them.
+const (
+	OutcomeAttended = "attended"
+	OutcomeNoShow   = "no_show"
+)
+
 // Booking states.
 const (
 	BookingConfirmed = "confirmed"
@@ -39,6 +45,8 @@ type Booking struct {
 	SourceLesson     string // slug of the lesson whose link led here
 	Timezone         string // the zone the visitor booked in
 	CancelledAt      *time.Time
+	Outcome          string     // OutcomeAttended, OutcomeNoShow, or empty until the coach marks it
+	OutcomeAt        *time.Time // when the coach marked the outcome
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }

@@ -12,6 +12,9 @@ const (
 	StatusActive       = "active"
 	StatusUnsubscribed = "unsubscribed"
 	StatusBounced      = "bounced"
+	// StatusErased is the anonymous tombstone left when a subscriber's
+	// personal data is erased: it keeps the funnel's counts right.
+	StatusErased = "erased"
 )
 
 // ConfirmResendAfter is how long a pending address waits before signing up

@@ -154,6 +154,38 @@ var migrations = []*gormigrate.Migration{
 			return nil
 		},
 	},
+	{
+		ID: "0006_console",
+		Migrate: func(tx *gorm.DB) error {
+			// A call's outcome, which the coach marks in the console; and
+			// the indexes the console's funnel and subscriber search use.
+			stamp := "TIMESTAMP"
+			if tx.Name() == "postgres" {
+				stamp = "TIMESTAMPTZ"
+			}
+			stmts := []string{
+				"ALTER TABLE bookings ADD COLUMN outcome VARCHAR(16) NOT NULL DEFAULT ''",
+				"ALTER TABLE bookings ADD COLUMN outcome_at " + stamp,
+				"CREATE INDEX idx_subscribers_created_at ON subscribers (created_at)",
+				"CREATE INDEX idx_subscribers_status_id ON subscribers (status, id)",
+			}
+			if tx.Name() == "postgres" {
+				// LIKE 'prefix%' uses a B-tree only under the C collation or
+				// with the pattern operator class.
+				stmts = append(stmts,
+					"CREATE INDEX idx_subscribers_email_prefix ON subscribers (email text_pattern_ops)",
+					"CREATE INDEX idx_subscribers_name_prefix ON subscribers (lower(name) text_pattern_ops)")
+			} else {
+				stmts = append(stmts, "CREATE INDEX idx_subscribers_name_prefix ON subscribers (lower(name))")
+			}
+			for _, sql := range stmts {
+				if err := tx.Exec(sql).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	},
 }
 
 func (s *Store) migrator(ctx context.Context) *gormigrate.Gormigrate {

@@ -171,7 +171,9 @@ func (s *Store) Unsubscribe(ctx context.Context, id int64) (bool, error) {
 func (s *Store) MarkBounced(ctx context.Context, id int64) error {
 	now := s.now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&models.Subscriber{}).Where("id = ?", id).
+		// An erased subscriber stays a tombstone, whatever their old
+		// address's server says.
+		if err := tx.Model(&models.Subscriber{}).Where("id = ? AND status <> ?", id, models.StatusErased).
 			Updates(map[string]any{"status": models.StatusBounced, "updated_at": now}).Error; err != nil {
 			return err
 		}

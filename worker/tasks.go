@@ -54,7 +54,7 @@ func (q *Queue) Confirmation(ctx context.Context, subscriberID int64, round int)
 
 func (q *Queue) confirmation(ctx context.Context, subscriberID int64, round int) (bool, error) {
 	p := ConfirmPayload{SubscriberID: subscriberID, Round: round}
-	return q.enqueue(ctx, TypeConfirmSend, p, fmt.Sprintf("confirm:%d:%d", subscriberID, round), time.Time{})
+	return q.enqueue(ctx, TypeConfirmSend, p, confirmTaskID(subscriberID, round), time.Time{})
 }
 
 // Lesson enqueues a lesson email to be processed at the given time.
@@ -65,7 +65,7 @@ func (q *Queue) Lesson(ctx context.Context, subscriberID int64, slug string, at 
 
 func (q *Queue) lesson(ctx context.Context, subscriberID int64, slug string, at time.Time) (bool, error) {
 	p := LessonPayload{SubscriberID: subscriberID, Slug: slug}
-	return q.enqueue(ctx, TypeLessonSend, p, fmt.Sprintf("lesson:%d:%s", subscriberID, slug), at)
+	return q.enqueue(ctx, TypeLessonSend, p, lessonTaskID(subscriberID, slug), at)
 }
 
 // enqueue reports whether the task was added; false with no error means a

@@ -46,6 +46,9 @@ type app struct {
 	links    *token.Links
 	signer   *token.Signer
 	timing   worker.Timing
+	// printPassword is set when the console's password was generated in
+	// DATA_DIR, so that start-up shows it.
+	printPassword bool
 }
 
 func open(ctx context.Context, mode string, getenv func(string) string) (_ *app, err error) {
@@ -56,6 +59,9 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 	if mode != "" && cfg.Embedded() {
 		return nil, fmt.Errorf("REDIS_URL: required for \"dripbook %s\": the in-process Redis serves one process only", mode)
 	}
+	if mode == "api" && cfg.AdminPassword == "" {
+		return nil, errors.New("ADMIN_PASSWORD: required for \"dripbook api\": the console at /admin is not served without one")
+	}
 	a := &app{cfg: cfg, log: newLogger(getenv)}
 	defer func() {
 		if err != nil {
@@ -64,6 +70,11 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 	}()
 	if err := cfg.LoadSecret(); err != nil {
 		return nil, err
+	}
+	if mode == "" {
+		if a.printPassword, err = cfg.LoadAdminPassword(); err != nil {
+			return nil, err
+		}
 	}
 	a.signer = token.NewSigner(cfg.SecretKey)
 	a.links = token.NewLinks(cfg.BaseURL, a.signer, func() time.Time { return time.Now().UTC() })
@@ -176,9 +187,17 @@ func (a *app) apiDeps() api.Deps {
 		},
 		Coach:  drip.CoachPerson(a.cfg.CoachName, a.cfg.CoachEmail, a.cfg.MailFrom),
 		Limits: apiLimits(a.cfg.Limits, a.rdb),
+
+		AdminPassword: a.cfg.AdminPassword,
+		Lessons:       lessonSlugs(a.renderer.Course()),
+		Tasks:         a.queue,
+		Bounces:       a.engine,
 	}
 	if a.outbox != nil {
 		d.Mailbox = a.outbox
+	}
+	if a.smtp != nil {
+		d.Sending = a.smtp
 	}
 	return d
 }
@@ -192,7 +211,20 @@ func apiLimits(l config.Limits, rdb redis.UniversalClient) api.Limits {
 		SignupPerMailbox: api.Rate(l.SignupPerMailbox),
 		SignupTotal:      api.Rate(l.SignupTotal),
 		BookingPerIP:     api.Rate(l.BookingPerIP),
+		LoginPerIP:       loginRate,
 	}
+}
+
+// loginRate is how many console sign-ins one client may try: enough for
+// typos, far too few to guess a password.
+var loginRate = api.Rate{N: 10, Per: 15 * time.Minute}
+
+func lessonSlugs(c *course.Course) []string {
+	slugs := make([]string, 0, len(c.Lessons))
+	for _, l := range c.Lessons {
+		slugs = append(slugs, l.Slug)
+	}
+	return slugs
 }
 
 // Close releases everything open, newest first.

@@ -41,6 +41,14 @@ func freeAddr(t *testing.T) string {
 // when the test ends.
 func startDripbook(t *testing.T, extra env) (base string, smtp *smtptest.Server) {
 	t.Helper()
+	base, smtp, _ = launch(t, extra)
+	return base, smtp
+}
+
+// launch is startDripbook that also gives what dripbook printed and its
+// environment.
+func launch(t *testing.T, extra env) (base string, smtp *smtptest.Server, out *testenv.Buffer) {
+	t.Helper()
 	smtp = smtptest.Start(t)
 	addr := freeAddr(t)
 	base = "http://" + addr
@@ -55,7 +63,7 @@ func startDripbook(t *testing.T, extra env) (base string, smtp *smtptest.Server)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	out := &testenv.Buffer{}
+	out = &testenv.Buffer{}
 	go func() { done <- run(ctx, nil, e.get, out) }()
 	t.Cleanup(func() {
 		cancel()
@@ -68,7 +76,7 @@ func startDripbook(t *testing.T, extra env) (base string, smtp *smtptest.Server)
 	})
 	waitReady(t, base, out)
 	require.Contains(t, out.String(), "open "+base)
-	return base, smtp
+	return base, smtp, out
 }
 
 // waitReady waits until base answers /readyz with 200 OK. out, if not nil,
@@ -169,13 +177,14 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 		{"redis", env{"REDIS_URL": "localhost:6379"}, "REDIS_URL"},
 		{"from", env{"MAIL_FROM": "not an address"}, "MAIL_FROM"},
 		{"api needs redis", env{}, "REDIS_URL"},
+		{"api needs a console password", env{"REDIS_URL": "redis://127.0.0.1:1/0"}, "ADMIN_PASSWORD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tt.env["DATA_DIR"] = t.TempDir()
 			args := []string(nil)
-			if tt.name == "api needs redis" {
+			if strings.HasPrefix(tt.name, "api needs") {
 				args = []string{"api"}
 			}
 			err := run(context.Background(), args, tt.env.get, io.Discard)

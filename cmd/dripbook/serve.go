@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/dripbook/dripbook/api"
@@ -68,6 +69,10 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 	a.log.Info("http listening", "addr", a.cfg.HTTPAddr)
 	if mode == "" || mode == "api" {
 		say(stdout, "dripbook is running: open %s\n", a.cfg.BaseURL)
+		say(stdout, "the coach's console is at %s/admin\n", a.cfg.BaseURL)
+		if a.printPassword {
+			say(stdout, "console password (kept in %s): %s\n", filepath.Join(a.cfg.DataDir, "admin_password"), a.cfg.AdminPassword)
+		}
 		if deps.Mailbox != nil {
 			say(stdout, "mail is captured, not sent: read it at %s/dev/mail\n", a.cfg.BaseURL)
 			say(stdout, "listening on %s: set HTTP_ADDR to serve other machines too\n", a.cfg.HTTPAddr)

@@ -1,0 +1,73 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/dripbook/dripbook/fault"
+	"github.com/dripbook/dripbook/models"
+)
+
+// ErrNotYetHeld means a call's outcome was marked before it started.
+var ErrNotYetHeld = fault.New(fault.Unprocessable, "not_yet_held", "the call has not started yet")
+
+// ErrBadOutcome means an outcome other than attended or no-show.
+var ErrBadOutcome = fault.New(fault.Invalid, "bad_outcome", "outcome must be attended or no_show")
+
+// ConsoleBookings lists confirmed calls: those starting at or after now,
+// soonest first, or (past) those before now, latest first.
+func (s *Store) ConsoleBookings(ctx context.Context, now time.Time, past bool, limit int) ([]models.Booking, error) {
+	q := s.db.WithContext(ctx).Where("status = ?", models.BookingConfirmed)
+	if past {
+		q = q.Where("starts_at < ?", now.UTC()).Order("starts_at DESC")
+	} else {
+		q = q.Where("starts_at >= ?", now.UTC()).Order("starts_at")
+	}
+	var bs []models.Booking
+	if err := q.Limit(limit).Find(&bs).Error; err != nil {
+		return nil, fmt.Errorf("list bookings: %w", err)
+	}
+	return bs, nil
+}
+
+// MarkOutcome records whether a confirmed call that has started was
+// attended or a no-show; marking again changes it.
+func (s *Store) MarkOutcome(ctx context.Context, id int64, outcome string) error {
+	if outcome != models.OutcomeAttended && outcome != models.OutcomeNoShow {
+		return ErrBadOutcome
+	}
+	b, err := s.Booking(ctx, id)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if b.Status != models.BookingConfirmed {
+		return models.ErrNotConfirmed
+	}
+	if b.Start.After(now) {
+		return ErrNotYetHeld
+	}
+	err = s.db.WithContext(ctx).Model(&models.Booking{}).Where("id = ?", id).
+		Updates(map[string]any{"outcome": outcome, "outcome_at": now, "updated_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("mark booking %d %s: %w", id, outcome, err)
+	}
+	return nil
+}
+
+// Subscribers loads the subscribers of ids, by id.
+func (s *Store) Subscribers(ctx context.Context, ids []int64) (map[int64]models.Subscriber, error) {
+	out := make(map[int64]models.Subscriber, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var subs []models.Subscriber
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&subs).Error; err != nil {
+		return nil, fmt.Errorf("load subscribers: %w", err)
+	}
+	for _, sub := range subs {
+		out[sub.ID] = sub
+	}
+	return out, nil
+}

@@ -1,0 +1,132 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/dripbook/dripbook/models"
+	"gorm.io/gorm"
+)
+
+// SubscriberFilter selects a page of subscribers for the console, newest
+// first.
+type SubscriberFilter struct {
+	// Query matches the start of the address or of the name, in any case.
+	Query  string
+	Status string // empty: every status
+	// After is the id the previous page ended at; 0 starts at the newest.
+	After int64
+	Limit int
+}
+
+// SearchSubscribers returns one page of subscribers matching f. The page is
+// found by keyset (id below After), never by offset, and every filter is
+// served by an index, so a page costs the same at any depth and size.
+func (s *Store) SearchSubscribers(ctx context.Context, f SubscriberFilter) ([]models.Subscriber, error) {
+	var subs []models.Subscriber
+	if err := s.searchQuery(s.db.WithContext(ctx), f).Find(&subs).Error; err != nil {
+		return nil, fmt.Errorf("search subscribers: %w", err)
+	}
+	return subs, nil
+}
+
+func (s *Store) searchQuery(db *gorm.DB, f SubscriberFilter) *gorm.DB {
+	q := db.Model(&models.Subscriber{})
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.After > 0 {
+		q = q.Where("id < ?", f.After)
+	}
+	if term := strings.ToLower(strings.TrimSpace(f.Query)); term != "" {
+		if s.Dialect() == "postgres" {
+			pattern := likeEscaper.Replace(term) + "%"
+			q = q.Where("(email LIKE ? OR lower(name) LIKE ?)", pattern, pattern)
+		} else {
+			// SQLite's LIKE ignores case and so cannot use these indexes; a
+			// range over the binary order is the same prefix match.
+			end := term + "\U0010FFFF"
+			q = q.Where("((email >= ? AND email < ?) OR (lower(name) >= ? AND lower(name) < ?))", term, end, term, end)
+		}
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	return q.Order("id DESC").Limit(limit)
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// BookingsFor lists a subscriber's bookings, newest first.
+func (s *Store) BookingsFor(ctx context.Context, subscriberID int64) ([]models.Booking, error) {
+	var bs []models.Booking
+	if err := s.db.WithContext(ctx).Where("subscriber_id = ?", subscriberID).Order("id DESC").Find(&bs).Error; err != nil {
+		return nil, fmt.Errorf("list bookings: %w", err)
+	}
+	return bs, nil
+}
+
+// NewConfirmRound starts another confirmation round for a pending
+// subscriber, as the coach asks in the console; it reports the round, or 0
+// when the subscriber is not pending.
+func (s *Store) NewConfirmRound(ctx context.Context, id int64) (int, error) {
+	now := s.now()
+	round := 0
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&models.Subscriber{}).Where("id = ? AND status = ?", id, models.StatusPending).
+			Updates(map[string]any{"confirm_round": gorm.Expr("confirm_round + 1"), "confirm_requested_at": now, "updated_at": now})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		return tx.Model(&models.Subscriber{}).Where("id = ?", id).Pluck("confirm_round", &round).Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("new confirmation round for %d: %w", id, err)
+	}
+	return round, nil
+}
+
+// ErasedEmail is the address an erased subscriber's row is left with: it
+// names nobody, and .invalid can never receive mail.
+func ErasedEmail(id int64) string { return fmt.Sprintf("erased-%d@invalid", id) }
+
+// Erase removes a subscriber's personal data from every table (GDPR Art.
+// 17). What is left is anonymous: the subscriber row as a tombstone (status
+// erased, the address replaced by ErasedEmail, no name or zone) with its
+// dates, and the ids, kinds and dates of what was sent, clicked and
+// booked, so the funnel's counts stay as they were. The address is free to
+// sign up again as a new subscriber.
+func (s *Store) Erase(ctx context.Context, id int64) error {
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := take[models.Subscriber](tx.Where("id = ?", id), fmt.Sprintf("subscriber %d", id)); err != nil {
+			return err
+		}
+		steps := []*gorm.DB{
+			tx.Model(&models.Subscriber{}).Where("id = ?", id).Updates(map[string]any{
+				"email": ErasedEmail(id), "name": "", "timezone": "", "status": models.StatusErased, "updated_at": now,
+			}),
+			tx.Model(&models.Consent{}).Where("subscriber_id = ?", id).Updates(map[string]any{"ip": "", "user_agent": ""}),
+			tx.Model(&models.Enrollment{}).Where("subscriber_id = ?", id).
+				Updates(map[string]any{"status": models.EnrollmentStopped, "next_send_at": nil, "updated_at": now}),
+			// An SMTP error often quotes the address it refused.
+			tx.Model(&models.Delivery{}).Where("subscriber_id = ? AND last_error <> ''", id).Update("last_error", ""),
+			tx.Model(&models.Booking{}).Where("subscriber_id = ?", id).
+				Updates(map[string]any{"answers": "", "timezone": "", "idempotency_key": nil}),
+			// The confirmation quota names the mailbox; it only matters for a day.
+			tx.Exec("DELETE FROM confirm_requests WHERE subscriber_id = ?", id),
+		}
+		for _, st := range steps {
+			if st.Error != nil {
+				return st.Error
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("erase subscriber %d: %w", id, err)
+	}
+	return nil
+}

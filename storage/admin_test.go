@@ -1,0 +1,194 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	bookings "github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
+	"github.com/dripbook/dripbook/testenv"
+)
+
+// dump is every row of every table, as text.
+func dump(t *testing.T, s *storage.Store) string {
+	t.Helper()
+	db := s.DB()
+	var tables []string
+	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+	if s.Dialect() == "postgres" {
+		q = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+	}
+	require.NoError(t, db.Raw(q).Scan(&tables).Error)
+	require.Contains(t, tables, "subscribers")
+	var b strings.Builder
+	for _, table := range tables {
+		rows, err := db.Raw("SELECT * FROM " + table).Rows()
+		require.NoError(t, err)
+		cols, err := rows.Columns()
+		require.NoError(t, err)
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			require.NoError(t, rows.Scan(ptrs...))
+			fmt.Fprintf(&b, "%s:", table)
+			for _, v := range vals {
+				if raw, ok := v.([]byte); ok {
+					v = string(raw)
+				}
+				fmt.Fprintf(&b, " %v", v)
+			}
+			b.WriteString("\n")
+		}
+		require.NoError(t, rows.Err())
+		require.NoError(t, rows.Close())
+	}
+	return b.String()
+}
+
+func TestEraseLeavesNoPersonalDataAndKeepsTheFunnel(t *testing.T) {
+	t.Parallel()
+	s := testenv.Store(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	const addr, name = "erin.erased+list@example.com", "Erinyes Quillfeather"
+	in := signup(addr)
+	in.Name, in.UserAgent = name, "Mozilla/5.0 ("+name+")"
+	res, err := s.Subscribe(ctx, in)
+	require.NoError(t, err)
+	id := res.SubscriberID
+	other := newSubscribers(t, s, 1)[0]
+	_, err = s.Confirm(ctx, id)
+	require.NoError(t, err)
+	for _, slug := range []string{"gaps", "close"} {
+		key := models.DeliveryKey{SubscriberID: id, Kind: models.KindLesson, Step: slug}
+		require.NoError(t, s.ClaimDelivery(ctx, key, time.Minute))
+		require.NoError(t, s.MarkSent(ctx, key))
+	}
+	bad := models.DeliveryKey{SubscriberID: id, Kind: models.KindReminder, Step: "1"}
+	require.NoError(t, s.ClaimDelivery(ctx, bad, time.Minute))
+	require.NoError(t, s.MarkRetry(ctx, bad, errors.New("450 mailbox <"+addr+"> busy")))
+	require.NoError(t, s.RecordClick(ctx, id, "close"))
+	start := now.Add(-2 * time.Hour).Truncate(time.Minute)
+	key := "idem-" + addr
+	b, _, err := s.CreateBooking(ctx, models.Booking{SubscriberID: id, Start: start, End: start.Add(30 * time.Minute),
+		UID: testenv.Random(16), Status: models.BookingConfirmed, IdempotencyKey: &key,
+		Answers: `{"role":"PM","gap":"I am ` + name + `","notes":"write to ` + addr + `"}`, Timezone: "Europe/Berlin"})
+	require.NoError(t, err)
+	require.NoError(t, s.RecordChange(ctx, bookings.Change{SubscriberID: id, BookingID: b.ID, Event: bookings.EventBooked, At: now}))
+	require.NoError(t, s.MarkOutcome(ctx, b.ID, models.OutcomeAttended))
+
+	from, to := now.Add(-24*time.Hour), now.Add(24*time.Hour)
+	before, err := s.Funnel(ctx, from, to)
+	require.NoError(t, err)
+	require.Equal(t, storage.Funnel{SignedUp: 2, Confirmed: 1, Sent: map[string]int64{"gaps": 1, "close": 1},
+		Clicked: map[string]int64{"close": 1}, Booked: 1, Attended: 1}, before)
+	all := dump(t, s)
+	require.Contains(t, all, addr, "the dump sees the data before the erasure")
+	require.Contains(t, all, name)
+
+	require.NoError(t, s.Erase(ctx, id))
+
+	all = dump(t, s)
+	for _, secret := range []string{addr, "erin.erased", name, "Quillfeather"} {
+		require.NotContains(t, strings.ToLower(all), strings.ToLower(secret))
+	}
+	after, err := s.Funnel(ctx, from, to)
+	require.NoError(t, err)
+	require.Equal(t, before, after, "the funnel counts the anonymous rows")
+	sub, err := s.Subscriber(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, models.StatusErased, sub.Status)
+	require.Equal(t, storage.ErasedEmail(id), sub.Email)
+	kept, err := s.Subscriber(ctx, other)
+	require.NoError(t, err)
+	require.Equal(t, "Ada", kept.Name, "other subscribers are untouched")
+
+	require.NoError(t, s.MarkBounced(ctx, id))
+	sub, err = s.Subscriber(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, models.StatusErased, sub.Status, "a late bounce does not bring the row back")
+
+	again, err := s.Subscribe(ctx, signup(addr))
+	require.NoError(t, err)
+	require.NotZero(t, again.Round, "the address may sign up again")
+	require.NotEqual(t, id, again.SubscriberID)
+}
+
+func TestMarkOutcome(t *testing.T) {
+	t.Parallel()
+	s := testenv.Store(t)
+	ctx := context.Background()
+	subs := newSubscribers(t, s, 2)
+	now := time.Now().UTC().Truncate(time.Minute)
+	past, _, err := s.CreateBooking(ctx, booking(subs[0], now.Add(-time.Hour)))
+	require.NoError(t, err)
+	future, _, err := s.CreateBooking(ctx, booking(subs[1], now.Add(time.Hour)))
+	require.NoError(t, err)
+	require.ErrorIs(t, s.MarkOutcome(ctx, future.ID, models.OutcomeAttended), storage.ErrNotYetHeld)
+	require.ErrorIs(t, s.MarkOutcome(ctx, past.ID, "maybe"), storage.ErrBadOutcome)
+	require.NoError(t, s.MarkOutcome(ctx, past.ID, models.OutcomeNoShow))
+	require.NoError(t, s.MarkOutcome(ctx, past.ID, models.OutcomeAttended), "a mark can be corrected")
+	got, err := s.Booking(ctx, past.ID)
+	require.NoError(t, err)
+	require.Equal(t, models.OutcomeAttended, got.Outcome)
+	require.NotNil(t, got.OutcomeAt)
+}
+
+func TestSearchSubscribers(t *testing.T) {
+	t.Parallel()
+	s := testenv.Store(t)
+	ctx := context.Background()
+	for _, p := range [][2]string{{"ann@example.com", "Ann Lee"}, {"bob@example.com", "Annika Bo"}, {"carl@example.com", "Carl"}, {"an_x@example.com", "X"}} {
+		in := signup(p[0])
+		in.Name = p[1]
+		_, err := s.Subscribe(ctx, in)
+		require.NoError(t, err)
+	}
+	emails := func(f storage.SubscriberFilter) []string {
+		subs, err := s.SearchSubscribers(ctx, f)
+		require.NoError(t, err)
+		var out []string
+		for _, sub := range subs {
+			out = append(out, sub.Email)
+		}
+		return out
+	}
+	require.Equal(t, []string{"bob@example.com", "ann@example.com"}, emails(storage.SubscriberFilter{Query: "ANN"}), "name or address, any case")
+	require.Equal(t, []string{"an_x@example.com"}, emails(storage.SubscriberFilter{Query: "an_"}), "a LIKE wildcard is a plain character")
+	require.Equal(t, []string{"carl@example.com"}, emails(storage.SubscriberFilter{Query: "car"}))
+	page := emails(storage.SubscriberFilter{Limit: 2})
+	require.Equal(t, []string{"an_x@example.com", "carl@example.com"}, page)
+	last, err := s.SubscriberByEmail(ctx, "carl@example.com")
+	require.NoError(t, err)
+	require.Equal(t, []string{"bob@example.com", "ann@example.com"}, emails(storage.SubscriberFilter{After: last.ID, Limit: 2}), "the next keyset page")
+	require.Empty(t, emails(storage.SubscriberFilter{Status: models.StatusActive}))
+	require.Len(t, emails(storage.SubscriberFilter{Status: models.StatusPending}), 4)
+}
+
+func TestSignupsPerDayAndTheFunnelPeriod(t *testing.T) {
+	t.Parallel()
+	s := testenv.Store(t)
+	ctx := context.Background()
+	day := time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC)
+	for i, at := range []time.Time{day.Add(time.Minute), day.Add(23 * time.Hour), day.Add(25 * time.Hour), day.Add(72 * time.Hour)} {
+		s.SetClock(func() time.Time { return at })
+		_, err := s.Subscribe(ctx, signup(fmt.Sprintf("d%d@example.com", i)))
+		require.NoError(t, err)
+	}
+	got, err := s.SignupsPerDay(ctx, day, day.AddDate(0, 0, 3))
+	require.NoError(t, err)
+	require.Equal(t, []storage.DayCount{{Day: "2026-03-29", Count: 2}, {Day: "2026-03-30", Count: 1}}, got)
+	f, err := s.Funnel(ctx, day.Add(24*time.Hour), day.AddDate(0, 0, 4))
+	require.NoError(t, err)
+	require.Equal(t, int64(2), f.SignedUp, "the period is [from, to)")
+}

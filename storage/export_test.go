@@ -1,0 +1,19 @@
+package storage
+
+import (
+	"github.com/dripbook/dripbook/models"
+	"gorm.io/gorm"
+)
+
+// DB exposes the connection to this package's tests, which look at the
+// tables as they are.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// SearchSQL is the statement SearchSubscribers runs for f, for tests that
+// ask the database how it would run it.
+func (s *Store) SearchSQL(f SubscriberFilter) string {
+	return s.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		var subs []models.Subscriber
+		return s.searchQuery(tx, f).Find(&subs)
+	})
+}
