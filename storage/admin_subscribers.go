@@ -115,6 +115,14 @@ func (s *Store) Erase(ctx context.Context, id int64) error {
 			tx.Model(&models.Delivery{}).Where("subscriber_id = ? AND last_error <> ''", id).Update("last_error", ""),
 			tx.Model(&models.Booking{}).Where("subscriber_id = ?", id).
 				Updates(map[string]any{"answers": "", "timezone": "", "idempotency_key": nil}),
+			// An upcoming call with someone who asked to be forgotten is off,
+			// and nothing about any call is announced any more: no notice goes
+			// to an address that is gone, and reminders only go to confirmed
+			// calls.
+			tx.Model(&models.Booking{}).Where("subscriber_id = ? AND status = ? AND starts_at > ?", id, models.BookingConfirmed, now).
+				Updates(map[string]any{"status": models.BookingCancelled, "cancelled_at": now, "updated_at": now}),
+			tx.Model(&models.Booking{}).Where("subscriber_id = ?", id).
+				Update("notified_sequence", gorm.Expr("sequence")),
 			// The confirmation quota names the mailbox; it only matters for a day.
 			tx.Exec("DELETE FROM confirm_requests WHERE subscriber_id = ?", id),
 		}

@@ -98,6 +98,10 @@ func TestEraseLeavesNoPersonalDataAndKeepsTheFunnel(t *testing.T) {
 
 	require.NoError(t, s.Erase(ctx, id))
 
+	held, err := s.Booking(ctx, b.ID)
+	require.NoError(t, err)
+	require.Equal(t, models.BookingConfirmed, held.Status, "a call that took place stays in the record")
+
 	all = dump(t, s)
 	for _, secret := range []string{addr, "erin.erased", name, "Quillfeather"} {
 		require.NotContains(t, strings.ToLower(all), strings.ToLower(secret))
@@ -191,4 +195,23 @@ func TestSignupsPerDayAndTheFunnelPeriod(t *testing.T) {
 	f, err := s.Funnel(ctx, day.Add(24*time.Hour), day.AddDate(0, 0, 4))
 	require.NoError(t, err)
 	require.Equal(t, int64(2), f.SignedUp, "the period is [from, to)")
+}
+
+func TestEraseCallsOffAnUpcomingCall(t *testing.T) {
+	t.Parallel()
+	s := testenv.Store(t)
+	ctx := context.Background()
+	id := newSubscribers(t, s, 1)[0]
+	upcoming, _, err := s.CreateBooking(ctx, booking(id, time.Now().UTC().Add(48*time.Hour)))
+	require.NoError(t, err)
+	require.NoError(t, s.Erase(ctx, id))
+	off, err := s.Booking(ctx, upcoming.ID)
+	require.NoError(t, err)
+	require.Equal(t, models.BookingCancelled, off.Status, "the call is off")
+	require.Equal(t, upcoming.Sequence, off.Sequence, "no notice goes to an address that is gone")
+	unannounced, err := s.UnannouncedBookings(ctx, 10)
+	require.NoError(t, err)
+	for _, b := range unannounced {
+		require.NotEqual(t, upcoming.ID, b.ID, "the reconciler has nothing to announce")
+	}
 }
