@@ -256,7 +256,7 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 	case err != nil:
 		return ignoreDone(err)
 	}
-	msg, err := e.lessonMessage(sub, lesson)
+	msg, err := e.LessonMessage(sub, lesson)
 	if err != nil {
 		return e.release(ctx, key, err)
 	}
@@ -310,9 +310,9 @@ func (e *Engine) bookedFor(ctx context.Context, subscriberID int64, lesson cours
 	return e.store.HasActiveBooking(ctx, subscriberID)
 }
 
-// lessonMessage renders a lesson for one subscriber, with its personal
-// booking link and one-click unsubscribe.
-func (e *Engine) lessonMessage(sub models.Subscriber, lesson course.Lesson) (*message.Message, error) {
+// LessonMessage renders a lesson for one subscriber, with its personal
+// booking link and one-click unsubscribe, as SendLesson would send it.
+func (e *Engine) LessonMessage(sub models.Subscriber, lesson course.Lesson) (*message.Message, error) {
 	unsubscribe := e.links.Unsubscribe(sub.ID)
 	em, err := e.renderer.Lesson(lesson.Slug, course.Vars{
 		FirstName:      firstName(sub.Name),

@@ -48,15 +48,20 @@ type app struct {
 	timing   worker.Timing
 }
 
-func open(ctx context.Context, mode string, getenv func(string) string) (_ *app, err error) {
+func open(ctx context.Context, mode string, getenv func(string) string) (*app, error) {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return nil, err
 	}
+	return openConfig(ctx, mode, cfg, newLogger(getenv))
+}
+
+// openConfig builds the app from a loaded configuration, logging to log.
+func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.Logger) (_ *app, err error) {
 	if mode != "" && cfg.Embedded() {
 		return nil, fmt.Errorf("REDIS_URL: required for \"dripbook %s\": the in-process Redis serves one process only", mode)
 	}
-	a := &app{cfg: cfg, log: newLogger(getenv)}
+	a := &app{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, a.Close())
