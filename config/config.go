@@ -71,7 +71,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		BookingURL:     p.absURL("BOOKING_URL"),
 		TrustedProxies: p.cidrs("TRUSTED_PROXIES"),
 		DataDir:        dataDir,
-		Concurrency:    p.intRange("WORKER_CONCURRENCY", 4, 1, 256),
+		// Sending waits mostly on the relay and the database: eight at once
+		// keeps two cores busy without many SMTP connections.
+		Concurrency: p.intRange("WORKER_CONCURRENCY", 8, 1, 256),
 	}
 	c.MailDomain = p.mailFrom("MAIL_FROM", c.MailFrom)
 	if c.CoachEmail != "" {

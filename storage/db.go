@@ -29,6 +29,10 @@ type Store struct {
 	now  func() time.Time
 }
 
+// defaultPostgresConns is the PostgreSQL pool's size until SizePool says
+// more.
+const defaultPostgresConns = 20
+
 // Open connects to a database given as sqlite://PATH or postgres://...
 func Open(dsn string) (*Store, error) {
 	var dialector, reader gorm.Dialector
@@ -76,8 +80,8 @@ func Open(dsn string) (*Store, error) {
 	} else {
 		// Idle connections are kept up to the limit: database/sql keeps two
 		// by default, and a PostgreSQL connection is a process to start.
-		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetMaxOpenConns(defaultPostgresConns)
+		sqlDB.SetMaxIdleConns(defaultPostgresConns)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	return s, nil
@@ -95,6 +99,23 @@ func openPool(d gorm.Dialector) (*gorm.DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	return db, nil
+}
+
+// SizePool lets n queries run at once on PostgreSQL, at least the 20 it
+// starts with: a worker sending n emails at once should never wait for a
+// connection. SQLite keeps its one writer.
+func (s *Store) SizePool(n int) error {
+	if s.read != s.db {
+		return nil
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	n = max(n, defaultPostgresConns)
+	sqlDB.SetMaxOpenConns(n)
+	sqlDB.SetMaxIdleConns(n)
+	return nil
 }
 
 // SetClock replaces the Store's clock; tests use it.

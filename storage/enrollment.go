@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dripbook/dripbook/models"
@@ -103,18 +104,39 @@ VALUES (?, ?, ?, ?, 0, '', ?, ?) ON CONFLICT DO NOTHING`
 }
 
 // DueEnrollments lists active enrollments of active subscribers whose next
-// lesson is due by until, oldest first.
+// lesson is due by until, oldest first. It reads only what is due, through
+// the index on next_send_at: enrollments not due have a later next_send_at
+// or none (finished, stopped).
 func (s *Store) DueEnrollments(ctx context.Context, until time.Time, limit int) ([]models.Enrollment, error) {
 	var es []models.Enrollment
-	err := s.db.WithContext(ctx).
-		Joins("JOIN subscribers ON subscribers.id = enrollments.subscriber_id").
-		Where("enrollments.status = ? AND subscribers.status = ?", models.EnrollmentActive, models.StatusActive).
-		Where("enrollments.next_send_at IS NOT NULL AND enrollments.next_send_at <= ?", until).
-		Order("enrollments.next_send_at").Limit(limit).Find(&es).Error
-	if err != nil {
+	if err := dueEnrollments(s.read.WithContext(ctx), until, limit).Find(&es).Error; err != nil {
 		return nil, fmt.Errorf("list due enrollments: %w", err)
 	}
 	return es, nil
+}
+
+// ExplainDueEnrollments returns PostgreSQL's plan for DueEnrollments, one
+// line per plan node: what an operator, and a test, reads to see the sweep
+// use its index.
+func (s *Store) ExplainDueEnrollments(ctx context.Context, until time.Time, limit int) (string, error) {
+	if s.Dialect() != "postgres" {
+		return "", fmt.Errorf("explain due enrollments: PostgreSQL only, not %s", s.Dialect())
+	}
+	db := s.db.WithContext(ctx)
+	stmt := dueEnrollments(db.Session(&gorm.Session{DryRun: true}), until, limit).Find(&[]models.Enrollment{}).Statement
+	var lines []string
+	if err := db.Raw("EXPLAIN "+stmt.SQL.String(), stmt.Vars...).Scan(&lines).Error; err != nil {
+		return "", fmt.Errorf("explain due enrollments: %w", err)
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+func dueEnrollments(db *gorm.DB, until time.Time, limit int) *gorm.DB {
+	return db.Model(&models.Enrollment{}).
+		Joins("JOIN subscribers ON subscribers.id = enrollments.subscriber_id").
+		Where("enrollments.status = ? AND subscribers.status = ?", models.EnrollmentActive, models.StatusActive).
+		Where("enrollments.next_send_at IS NOT NULL AND enrollments.next_send_at <= ?", until).
+		Order("enrollments.next_send_at").Limit(limit)
 }
 
 func queueDelivery(tx *gorm.DB, e models.Enrollment, now time.Time) error {

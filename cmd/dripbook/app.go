@@ -89,6 +89,11 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 	if err := a.store.Ping(ctx); err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
+	// Every sender may hold a connection, with room for the reconciler and
+	// the HTTP handlers beside them.
+	if err := a.store.SizePool(cfg.Concurrency + 8); err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
 	if mode == "" {
 		if err := a.store.Migrate(ctx); err != nil {
 			return nil, err
