@@ -131,6 +131,18 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 }
 
 func (a *app) openRedis(ctx context.Context) error {
+	if s := a.cfg.RedisSentinel; s != nil {
+		// The failover client asks the sentinels for the primary, and again
+		// whenever it changes; Asynq runs on this client too.
+		a.rdb = redis.NewFailoverClient(&redis.FailoverOptions{
+			MasterName: s.Master, SentinelAddrs: s.Addrs,
+			Username: s.Username, Password: s.Password, DB: s.DB,
+		})
+		if err := a.rdb.Ping(ctx).Err(); err != nil {
+			return fmt.Errorf("REDIS_URL: sentinel master %q: %w", s.Master, err)
+		}
+		return nil
+	}
 	url := a.cfg.RedisURL
 	if url == "" {
 		local, err := localredis.Start()
