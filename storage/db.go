@@ -91,9 +91,9 @@ func openPool(d gorm.Dialector) (*gorm.DB, error) {
 	db, err := gorm.Open(d, &gorm.Config{
 		Logger:         logger.Discard,
 		TranslateError: true,
-		// Each statement is parsed once per connection, not once per call.
-		PrepareStmt: true,
-		NowFunc:     func() time.Time { return time.Now().UTC() },
+		// No PrepareStmt: pgx caches prepared statements per connection by
+		// itself, and GORM's would prepare each again inside a transaction.
+		NowFunc: func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
