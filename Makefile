@@ -1,4 +1,4 @@
-.PHONY: run test lint bench build
+.PHONY: run test lint bench profile build
 
 # go.mod asks for Go 1.27.3: an older go command fetches it from the module
 # proxy once and runs it.
@@ -35,8 +35,15 @@ lint:
 	echo "$$bin run ./..."; \
 	"$$bin" run ./...
 
+# dripbook against raw go-mail and bare Echo, measured in the same run, on
+# DATABASE_URL and REDIS_URL when set (default: temporary SQLite and the
+# in-process Redis). `go run ./cmd/dripbook bench -h` lists the sizes. To
+# profile the send path: make profile, then go tool pprof -top cpu.out
 bench:
-	go test -run '^$$' -bench . -benchtime 200x ./...
+	go run ./cmd/dripbook bench
+
+profile:
+	go test -run '^$$' -bench CourseWave -benchtime 2000x -cpuprofile cpu.out ./cmd/dripbook
 
 build:
 	go build -o dripbook ./cmd/dripbook

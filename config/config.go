@@ -27,6 +27,7 @@ type Config struct {
 	BaseURL        string // absolute, no trailing slash
 	DatabaseURL    string
 	RedisURL       string         // empty: in-process Redis
+	RedisSentinel  *Sentinel      // set when RedisURL is redis-sentinel://
 	SMTP           *relay.Options // nil: mail is captured to DataDir/outbox
 	MailFrom       string         // RFC 5322 address, "Name <addr>"
 	MailDomain     string         // domain of MailFrom, used in Message-IDs
@@ -71,8 +72,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		BookingURL:     p.absURL("BOOKING_URL"),
 		TrustedProxies: p.cidrs("TRUSTED_PROXIES"),
 		DataDir:        dataDir,
-		Concurrency:    p.intRange("WORKER_CONCURRENCY", 4, 1, 256),
+		// Sending waits mostly on the relay and the database: eight at once
+		// keeps two cores busy without many SMTP connections.
+		Concurrency: p.intRange("WORKER_CONCURRENCY", 8, 1, 256),
 	}
+	c.RedisSentinel = p.sentinel("REDIS_URL", c.RedisURL)
 	c.MailDomain = p.mailFrom("MAIL_FROM", c.MailFrom)
 	if c.CoachEmail != "" {
 		if _, err := mail.ParseAddress(c.CoachEmail); err != nil {
@@ -249,10 +253,31 @@ func (p *parser) redisURL(name string) string {
 		return ""
 	}
 	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-		p.fail(name, "must look like redis://host:6379/0, got %q", v)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "redis-sentinel") || u.Host == "" {
+		p.fail(name, "must look like redis://host:6379/0 or redis-sentinel://host:26379,host:26379/master-name, got %q", redacted(v))
 	}
 	return v
+}
+
+// sentinel parses a redis-sentinel:// REDIS_URL; nil for any other.
+func (p *parser) sentinel(name, v string) *Sentinel {
+	if !strings.HasPrefix(v, "redis-sentinel://") {
+		return nil
+	}
+	s, err := ParseSentinel(v)
+	if err != nil {
+		p.fail(name, "%v: want redis-sentinel://[:password@]host:port[,host:port]/master-name[/db]", err)
+		return nil
+	}
+	return s
+}
+
+// redacted is a URL fit for an error message: without its password.
+func redacted(v string) string {
+	if u, err := url.Parse(v); err == nil {
+		return u.Redacted()
+	}
+	return "(not a URL)"
 }
 
 func (p *parser) secret(name string) []byte {

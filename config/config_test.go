@@ -188,3 +188,31 @@ func TestBookingSettings(t *testing.T) {
 		require.Contains(t, err.Error(), name+":")
 	}
 }
+
+func TestRedisSentinelURL(t *testing.T) {
+	t.Parallel()
+	c, err := Load(getenv(map[string]string{"REDIS_URL": "redis-sentinel://:s3cret@10.0.0.1:26379,10.0.0.2:26380/mymaster/3"}))
+	require.NoError(t, err)
+	require.False(t, c.Embedded())
+	require.Equal(t, &Sentinel{Addrs: []string{"10.0.0.1:26379", "10.0.0.2:26380"}, Master: "mymaster", Password: "s3cret", DB: 3}, c.RedisSentinel)
+
+	c, err = Load(getenv(map[string]string{"REDIS_URL": "redis-sentinel://sentinel:26379/dripbook"}))
+	require.NoError(t, err)
+	require.Equal(t, &Sentinel{Addrs: []string{"sentinel:26379"}, Master: "dripbook"}, c.RedisSentinel)
+
+	c, err = Load(getenv(map[string]string{"REDIS_URL": "redis://127.0.0.1:6379/0"}))
+	require.NoError(t, err)
+	require.Nil(t, c.RedisSentinel, "a plain Redis")
+
+	for _, bad := range []string{
+		"redis-sentinel://:pw@10.0.0.1:26379",             // no master name
+		"redis-sentinel://:pw@10.0.0.1/mymaster",          // no port
+		"redis-sentinel://10.0.0.1:26379,:1/mymaster",     // no host
+		"redis-sentinel://10.0.0.1:26379/mymaster/x",      // db not a number
+		"redis-sentinel://10.0.0.1:26379/mymaster/1/more", // too deep
+	} {
+		_, err := Load(getenv(map[string]string{"REDIS_URL": bad}))
+		require.ErrorContains(t, err, "REDIS_URL:", bad)
+		require.NotContains(t, err.Error(), "pw@", "the password stays out of the message")
+	}
+}

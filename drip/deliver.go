@@ -60,13 +60,6 @@ func (e *Engine) message(sub models.Subscriber, em message.Content, id string) *
 	}
 }
 
-// errNotActive and errBooked are recorded on a lesson held back because the
-// subscriber left, or booked a call, between the claim and the send.
-var (
-	errNotActive = errors.New("subscriber no longer active")
-	errBooked    = errors.New("call booked: sales lesson not sent")
-)
-
 // ignoreDone turns "someone else has it or it is finished" into success for
 // the task, and keeps real errors.
 func ignoreDone(err error) error {

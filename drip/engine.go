@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -53,7 +54,9 @@ type Store interface {
 	RestoreBounced(ctx context.Context, id int64) (bool, error)
 	Enrollment(ctx context.Context, subscriberID int64) (models.Enrollment, error)
 	SaveEnrollment(ctx context.Context, e models.Enrollment) error
-	CompleteStep(ctx context.Context, key models.DeliveryKey, next models.Enrollment) error
+	LessonState(ctx context.Context, subscriberID int64) (models.LessonState, error)
+	ClaimLesson(ctx context.Context, key models.DeliveryKey, lease time.Duration, stopWhenBooked bool) error
+	CompleteStep(ctx context.Context, key models.DeliveryKey, plan models.StepPlan) (models.Enrollment, error)
 	SentSteps(ctx context.Context, subscriberID int64, kind models.Kind) (map[string]bool, error)
 	RetryFailed(ctx context.Context, subscriberID int64, kind models.Kind) error
 	ClaimDelivery(ctx context.Context, key models.DeliveryKey, lease time.Duration) error
@@ -234,34 +237,34 @@ func (e *Engine) SendConfirmation(ctx context.Context, subscriberID int64, round
 // plans the one after. Duplicate, stale and retried tasks send nothing twice:
 // the delivery log decides.
 func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string) error {
-	sub, enr, due, err := e.lessonDue(ctx, subscriberID, slug)
+	st, due, err := e.lessonDue(ctx, subscriberID, slug)
 	if err != nil || !due {
 		return err
 	}
+	sub, enr := st.Subscriber, *st.Enrollment
 	lesson, _, ok := e.renderer.Course().Lesson(slug)
 	if !ok {
 		// The lesson was removed from the course: move on to the next one.
 		return e.advance(ctx, sub, enr, enr.LastDay)
 	}
-	if booked, err := e.bookedFor(ctx, sub.ID, lesson); err != nil {
-		return err
-	} else if booked {
+	if lesson.StopWhenBooked && st.Booked {
 		e.log.Info("sales lesson skipped: call booked", "subscriber_id", sub.ID, "slug", slug)
 		return e.advance(ctx, sub, enr, enr.LastDay)
 	}
+	// Rendered before the claim, so that the claim, which looks once more
+	// for an unsubscribe or a booking, comes right before the send.
+	msg, err := e.LessonMessage(sub, lesson)
+	if err != nil {
+		return err
+	}
 	key := models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindLesson, Step: slug}
-	switch err := e.claim(ctx, key); {
+	switch err := e.store.ClaimLesson(ctx, key, e.lease, lesson.StopWhenBooked); {
 	case errors.Is(err, models.ErrAlreadySent):
 		return e.advance(ctx, sub, enr, lesson.Day) // sent, but the enrollment never moved on
+	case errors.Is(err, models.ErrNotDue):
+		return e.notDue(ctx, subscriberID, lesson)
 	case err != nil:
 		return ignoreDone(err)
-	}
-	msg, err := e.lessonMessage(sub, lesson)
-	if err != nil {
-		return e.release(ctx, key, err)
-	}
-	if held, err := e.holdBack(ctx, key, sub.ID, lesson); err != nil || held {
-		return err
 	}
 	if err := e.deliver(ctx, key, true, msg); err != nil {
 		return err
@@ -269,50 +272,55 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 	e.log.Info("lesson sent", "subscriber_id", sub.ID, "slug", slug)
 	// The lesson is out: record it even if the task is being cancelled, or a
 	// retry would send it again.
-	return e.recordLesson(context.WithoutCancel(ctx), key, sub, enr, lesson)
+	return e.recordLesson(context.WithoutCancel(ctx), key, st, lesson)
 }
 
-// lessonDue loads the subscriber and enrollment of a lesson task and reports
-// whether the lesson is still due: the subscriber is active and the
-// enrollment still waits for this lesson (an old task finds it moved on).
-func (e *Engine) lessonDue(ctx context.Context, subscriberID int64, slug string) (models.Subscriber, models.Enrollment, bool, error) {
-	sub, err := e.store.Subscriber(ctx, subscriberID)
+// lessonDue loads what a lesson task decides on and reports whether the
+// lesson is still due: the subscriber is active and the enrollment still
+// waits for this lesson (an old task finds it moved on). When it is due,
+// the state has an enrollment.
+func (e *Engine) lessonDue(ctx context.Context, subscriberID int64, slug string) (models.LessonState, bool, error) {
+	st, err := e.store.LessonState(ctx, subscriberID)
 	if errors.Is(err, models.ErrNotFound) {
-		return sub, models.Enrollment{}, false, nil
+		return st, false, nil
 	}
 	if err != nil {
-		return sub, models.Enrollment{}, false, err
+		return st, false, err
 	}
-	if sub.Status != models.StatusActive {
-		e.log.Info("lesson skipped", "subscriber_id", sub.ID, "slug", slug, "status", sub.Status)
-		return sub, models.Enrollment{}, false, nil
+	if st.Subscriber.Status != models.StatusActive {
+		e.log.Info("lesson skipped", "subscriber_id", subscriberID, "slug", slug, "status", st.Subscriber.Status)
+		return st, false, nil
 	}
-	enr, err := e.store.Enrollment(ctx, sub.ID)
-	if errors.Is(err, models.ErrNotFound) {
-		return sub, enr, false, nil
-	}
-	if err != nil {
-		return sub, enr, false, err
+	enr := st.Enrollment
+	if enr == nil {
+		return st, false, nil
 	}
 	if enr.Status != models.EnrollmentActive || enr.NextStep != slug {
-		e.log.Debug("stale lesson task", "subscriber_id", sub.ID, "slug", slug, "next", enr.NextStep, "status", enr.Status)
-		return sub, enr, false, nil
+		e.log.Debug("stale lesson task", "subscriber_id", subscriberID, "slug", slug, "next", enr.NextStep, "status", enr.Status)
+		return st, false, nil
 	}
-	return sub, enr, true, nil
+	return st, true, nil
 }
 
-// bookedFor reports whether lesson is a sales lesson for a subscriber who has
-// booked a call, and so must not go out.
-func (e *Engine) bookedFor(ctx context.Context, subscriberID int64, lesson course.Lesson) (bool, error) {
-	if !lesson.StopWhenBooked {
-		return false, nil
+// notDue follows a claim refused because, since the task loaded its state,
+// the subscriber left, the enrollment moved on or a call was booked. A
+// booking moves a sales lesson's course on; the rest needs nothing. A
+// lesson due after all lost a race with another change: the task retries.
+func (e *Engine) notDue(ctx context.Context, subscriberID int64, lesson course.Lesson) error {
+	st, due, err := e.lessonDue(ctx, subscriberID, lesson.Slug)
+	if err != nil || !due {
+		return err
 	}
-	return e.store.HasActiveBooking(ctx, subscriberID)
+	if lesson.StopWhenBooked && st.Booked {
+		e.log.Info("sales lesson held back: call booked", "subscriber_id", subscriberID, "slug", lesson.Slug)
+		return e.advance(ctx, st.Subscriber, *st.Enrollment, st.Enrollment.LastDay)
+	}
+	return fmt.Errorf("claim lesson %s for %d: state changed meanwhile: %w", lesson.Slug, subscriberID, models.ErrInFlight)
 }
 
-// lessonMessage renders a lesson for one subscriber, with its personal
-// booking link and one-click unsubscribe.
-func (e *Engine) lessonMessage(sub models.Subscriber, lesson course.Lesson) (*message.Message, error) {
+// LessonMessage renders a lesson for one subscriber, with its personal
+// booking link and one-click unsubscribe, as SendLesson would send it.
+func (e *Engine) LessonMessage(sub models.Subscriber, lesson course.Lesson) (*message.Message, error) {
 	unsubscribe := e.links.Unsubscribe(sub.ID)
 	em, err := e.renderer.Lesson(lesson.Slug, course.Vars{
 		FirstName:      firstName(sub.Name),
@@ -327,42 +335,20 @@ func (e *Engine) lessonMessage(sub models.Subscriber, lesson course.Lesson) (*me
 	return msg, nil
 }
 
-// holdBack looks once more, as late as possible, for an unsubscribe or (for a
-// sales lesson) a booking that landed since the claim. A held-back lesson is
-// recorded as not sent; a booking's replan moves the course on.
-func (e *Engine) holdBack(ctx context.Context, key models.DeliveryKey, subscriberID int64, lesson course.Lesson) (bool, error) {
-	cur, err := e.store.Subscriber(ctx, subscriberID)
-	if err != nil {
-		return true, e.release(ctx, key, err)
-	}
-	if cur.Status != models.StatusActive {
-		return true, e.store.MarkRetry(ctx, key, errNotActive)
-	}
-	booked, err := e.bookedFor(ctx, subscriberID, lesson)
-	if err != nil {
-		return true, e.release(ctx, key, err)
-	}
-	if booked {
-		return true, e.store.MarkRetry(ctx, key, errBooked)
-	}
-	return false, nil
-}
-
 // recordLesson records a sent lesson and plans the next one in the same
-// write, with the booking state of this moment: a call may have been booked
-// or cancelled while the lesson was on its way.
-func (e *Engine) recordLesson(ctx context.Context, key models.DeliveryKey, sub models.Subscriber, enr models.Enrollment, lesson course.Lesson) error {
-	sent, err := e.store.SentSteps(ctx, sub.ID, models.KindLesson)
-	if err != nil {
-		return err
-	}
+// transaction, with the booking state of that moment: a call may have been
+// booked or cancelled while the lesson was on its way, so when a booking
+// would change the plan, both plans go to the store and it picks.
+func (e *Engine) recordLesson(ctx context.Context, key models.DeliveryKey, st models.LessonState, lesson course.Lesson) error {
+	sent := maps.Clone(st.Sent)
 	sent[lesson.Slug] = true
-	booked, err := e.store.HasActiveBooking(ctx, sub.ID)
-	if err != nil {
-		return err
+	sub, enr := st.Subscriber, *st.Enrollment
+	plan := models.StepPlan{Next: e.plan(sub, enr, sent, lesson.Day, false)}
+	if ifBooked := e.plan(sub, enr, sent, lesson.Day, true); ifBooked.NextStep != plan.Next.NextStep || ifBooked.Status != plan.Next.Status {
+		plan.IfBooked = &ifBooked
 	}
-	next := e.plan(sub, enr, sent, lesson.Day, booked)
-	if err := e.store.CompleteStep(ctx, key, next); err != nil {
+	next, err := e.store.CompleteStep(ctx, key, plan)
+	if err != nil {
 		return err
 	}
 	e.enqueueNext(ctx, next)

@@ -87,11 +87,17 @@ func (s *Store) ActiveBooking(ctx context.Context, subscriberID int64) (models.B
 
 // HasActiveBooking reports whether the subscriber has a confirmed call.
 func (s *Store) HasActiveBooking(ctx context.Context, subscriberID int64) (bool, error) {
-	_, err := s.ActiveBooking(ctx, subscriberID)
-	if errors.Is(err, models.ErrNotFound) {
-		return false, nil
+	return hasActiveBooking(s.db.WithContext(ctx), subscriberID)
+}
+
+func hasActiveBooking(db *gorm.DB, subscriberID int64) (bool, error) {
+	var n int64
+	err := db.Model(&models.Booking{}).Where("subscriber_id = ? AND status = ?", subscriberID, models.BookingConfirmed).
+		Limit(1).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("look up active booking: %w", err)
 	}
-	return err == nil, err
+	return n > 0, nil
 }
 
 // BookedStarts lists the starts of confirmed bookings in [from, to).

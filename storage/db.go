@@ -21,14 +21,21 @@ import (
 // Store is dripbook's data access: every query lives on it, one file per
 // entity.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db *gorm.DB
+	// read serves the send path's reads. On SQLite it is a pool of its own
+	// beside the one writer connection: in WAL mode readers never wait for
+	// the writer. On PostgreSQL it is db.
+	read *gorm.DB
+	now  func() time.Time
 }
+
+// defaultPostgresConns is the PostgreSQL pool's size until SizePool says
+// more.
+const defaultPostgresConns = 20
 
 // Open connects to a database given as sqlite://PATH or postgres://...
 func Open(dsn string) (*Store, error) {
-	var dialector gorm.Dialector
-	sqliteDB := false
+	var dialector, reader gorm.Dialector
 	switch {
 	case strings.HasPrefix(dsn, "sqlite://"):
 		path := strings.TrimPrefix(dsn, "sqlite://")
@@ -40,34 +47,75 @@ func Open(dsn string) (*Store, error) {
 				return nil, fmt.Errorf("open database: %w", err)
 			}
 		}
-		dialector = sqlite.Open(path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)")
-		sqliteDB = true
+		pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		dialector = sqlite.Open(path + pragmas)
+		reader = sqlite.Open(path + pragmas + "&_pragma=query_only(1)")
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		dialector = postgres.Open(dsn)
 	default:
 		return nil, fmt.Errorf("open database: unsupported URL %q", dsn)
 	}
-	db, err := gorm.Open(dialector, &gorm.Config{
-		Logger:         logger.Discard,
-		TranslateError: true,
-		NowFunc:        func() time.Time { return time.Now().UTC() },
-	})
+	db, err := openPool(dialector)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, err
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	if sqliteDB {
+	s := &Store{db: db, read: db, now: func() time.Time { return time.Now().UTC() }}
+	if reader != nil {
 		// SQLite has one writer; one connection turns lock contention into a
 		// queue instead of "database is locked" errors.
 		sqlDB.SetMaxOpenConns(1)
+		if s.read, err = openPool(reader); err != nil {
+			return nil, errors.Join(err, sqlDB.Close())
+		}
+		readDB, err := s.read.DB()
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("open database: %w", err), sqlDB.Close())
+		}
+		readDB.SetMaxOpenConns(4)
+		readDB.SetMaxIdleConns(4)
 	} else {
-		sqlDB.SetMaxOpenConns(20)
+		// Idle connections are kept up to the limit: database/sql keeps two
+		// by default, and a PostgreSQL connection is a process to start.
+		sqlDB.SetMaxOpenConns(defaultPostgresConns)
+		sqlDB.SetMaxIdleConns(defaultPostgresConns)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	return &Store{db: db, now: func() time.Time { return time.Now().UTC() }}, nil
+	return s, nil
+}
+
+func openPool(d gorm.Dialector) (*gorm.DB, error) {
+	db, err := gorm.Open(d, &gorm.Config{
+		Logger:         logger.Discard,
+		TranslateError: true,
+		// No PrepareStmt: pgx caches prepared statements per connection by
+		// itself, and GORM's would prepare each again inside a transaction.
+		NowFunc: func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return db, nil
+}
+
+// SizePool lets n queries run at once on PostgreSQL, at least the 20 it
+// starts with: a worker sending n emails at once should never wait for a
+// connection. SQLite keeps its one writer.
+func (s *Store) SizePool(n int) error {
+	if s.read != s.db {
+		return nil
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	n = max(n, defaultPostgresConns)
+	sqlDB.SetMaxOpenConns(n)
+	sqlDB.SetMaxIdleConns(n)
+	return nil
 }
 
 // SetClock replaces the Store's clock; tests use it.
@@ -82,13 +130,21 @@ func (s *Store) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// Close closes the connection pool.
+// Close closes the connection pools.
 func (s *Store) Close() error {
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return err
+	pools := []*gorm.DB{s.db}
+	if s.read != s.db {
+		pools = append(pools, s.read)
 	}
-	return sqlDB.Close()
+	var errs []error
+	for _, db := range pools {
+		sqlDB, err := db.DB()
+		if err == nil {
+			err = sqlDB.Close()
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // take loads the one row q finds, turning "no row" into ErrNotFound.

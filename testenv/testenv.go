@@ -60,6 +60,17 @@ func open(tb testing.TB, dsn string) *storage.Store {
 // Postgres reports whether tests run against PostgreSQL.
 func Postgres() bool { return os.Getenv("TEST_DATABASE_URL") != "" }
 
+// PostgresURL returns the URL of a fresh PostgreSQL schema of the test's
+// own, dropped when it ends, and skips the test without TEST_DATABASE_URL.
+func PostgresURL(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		tb.Skip("TEST_DATABASE_URL is not set: this test needs PostgreSQL")
+	}
+	return postgresSchema(tb, base)
+}
+
 // postgresSchema creates a schema for one test, dropped when it ends, and
 // returns a URL whose search_path points at it.
 func postgresSchema(tb testing.TB, base string) string {

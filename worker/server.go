@@ -17,17 +17,26 @@ import (
 type Timing struct {
 	Reconcile    time.Duration // how often the reconciler runs
 	DelayedCheck time.Duration // how often Asynq promotes scheduled tasks
+	TaskCheck    time.Duration // how often an idle worker looks for new tasks
 	RetryBase    time.Duration // first retry delay; doubles each time
 	RetryMax     time.Duration
 }
+
+// MaxPickup bounds how long an idle worker takes to start an immediate task,
+// such as a confirmation email, whatever the course day: Asynq sleeps
+// between half and one and a half TaskCheck when it finds nothing to do.
+const MaxPickup = time.Second
 
 // TimingFor returns the Timing for a course day.
 func TimingFor(day time.Duration) Timing {
 	return Timing{
 		Reconcile:    clamp(day/4, 250*time.Millisecond, time.Minute),
 		DelayedCheck: clamp(day/10, 100*time.Millisecond, 5*time.Second),
-		RetryBase:    clamp(day/20, 100*time.Millisecond, 30*time.Second),
-		RetryMax:     clamp(day/2, time.Second, 2*time.Hour),
+		// Not tied to the day beyond a floor: a visitor waits for their
+		// confirmation however long the course's days are.
+		TaskCheck: clamp(day/10, 100*time.Millisecond, MaxPickup*2/3),
+		RetryBase: clamp(day/20, 100*time.Millisecond, 30*time.Second),
+		RetryMax:  clamp(day/2, time.Second, 2*time.Hour),
 	}
 }
 
@@ -45,15 +54,19 @@ type ServerConfig struct {
 
 // NewServer returns the Asynq server that runs the engine's tasks.
 func NewServer(c ServerConfig) *asynq.Server {
+	return asynq.NewServerFromRedisClient(c.Redis, asynqConfig(c))
+}
+
+func asynqConfig(c ServerConfig) asynq.Config {
 	t, log := c.Timing, c.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	return asynq.NewServerFromRedisClient(c.Redis, asynq.Config{
+	return asynq.Config{
 		Concurrency:              c.Concurrency,
 		Queues:                   map[string]int{c.Queue: 1},
 		DelayedTaskCheckInterval: t.DelayedCheck,
-		TaskCheckInterval:        t.DelayedCheck,
+		TaskCheckInterval:        t.TaskCheck,
 		ShutdownTimeout:          c.ShutdownTimeout,
 		RetryDelayFunc: func(n int, err error, _ *asynq.Task) time.Duration {
 			if until, paused := message.PausedUntil(err); paused {
@@ -76,7 +89,7 @@ func NewServer(c ServerConfig) *asynq.Server {
 			}
 			log.Warn("task failed", "type", task.Type(), "error", err)
 		}),
-	})
+	}
 }
 
 // pausedDelay is how long a task waits for paused sending to resume. The

@@ -51,18 +51,23 @@ type app struct {
 	printPassword bool
 }
 
-func open(ctx context.Context, mode string, getenv func(string) string) (_ *app, err error) {
+func open(ctx context.Context, mode string, getenv func(string) string) (*app, error) {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return nil, err
 	}
+	return openConfig(ctx, mode, cfg, newLogger(getenv))
+}
+
+// openConfig builds the app from a loaded configuration, logging to log.
+func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.Logger) (_ *app, err error) {
 	if mode != "" && cfg.Embedded() {
 		return nil, fmt.Errorf("REDIS_URL: required for \"dripbook %s\": the in-process Redis serves one process only", mode)
 	}
 	if mode == "api" && cfg.AdminPassword == "" {
 		return nil, errors.New("ADMIN_PASSWORD: required for \"dripbook api\": the console at /admin is not served without one")
 	}
-	a := &app{cfg: cfg, log: newLogger(getenv)}
+	a := &app{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, a.Close())
@@ -93,6 +98,11 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	if err := a.store.Ping(ctx); err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	// Every sender may hold a connection, with room for the reconciler and
+	// the HTTP handlers beside them.
+	if err := a.store.SizePool(cfg.Concurrency + 8); err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	if mode == "" {
@@ -132,6 +142,18 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 }
 
 func (a *app) openRedis(ctx context.Context) error {
+	if s := a.cfg.RedisSentinel; s != nil {
+		// The failover client asks the sentinels for the primary, and again
+		// whenever it changes; Asynq runs on this client too.
+		a.rdb = redis.NewFailoverClient(&redis.FailoverOptions{
+			MasterName: s.Master, SentinelAddrs: s.Addrs,
+			Username: s.Username, Password: s.Password, DB: s.DB,
+		})
+		if err := a.rdb.Ping(ctx).Err(); err != nil {
+			return fmt.Errorf("REDIS_URL: sentinel master %q: %w", s.Master, err)
+		}
+		return nil
+	}
 	url := a.cfg.RedisURL
 	if url == "" {
 		local, err := localredis.Start()

@@ -36,6 +36,8 @@ commands:
   course render --out DIR write every email as .html, .txt and .eml
   course send-test --to ADDRESS
                           send the whole course to one address now
+  bench [flags]           measure sending and signups against raw go-mail
+                          and bare Echo, in one run (dripbook bench -h)
 
 configuration is read from the environment; see README.md`
 
@@ -53,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return migrate(ctx, getenv, stdout)
 	case "course":
 		return courseCommand(ctx, args[1:], getenv, stdout)
+	case "bench":
+		return bench(ctx, args[1:], getenv, stdout)
 	case "help", "-h", "--help":
 		_, err := fmt.Fprintln(stdout, usage)
 		return err
