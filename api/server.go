@@ -97,6 +97,7 @@ type Deps struct {
 	TrustedProxies []*net.IPNet
 	// Limits cap signups and bookings; the zero Limits is no limit.
 	Limits Limits
+	Data   DataDeps // the console's exports and queue UI, and /metrics
 	Log    *slog.Logger
 	Now    func() time.Time
 }
@@ -130,6 +131,7 @@ func New(d Deps) *echo.Echo {
 	e.Use(s.requestLogger())
 	e.Use(recoverer())
 	e.Use(secureHeaders(pageCSP))
+	e.Use(s.httpMetrics())
 
 	formLimit := middleware.BodyLimit("64K")
 	static := echo.StaticDirectoryHandler(staticFiles(), false)
@@ -153,6 +155,7 @@ func New(d Deps) *echo.Echo {
 	e.POST("/api/v1/bookings/:id/reschedule", s.rescheduleJSON)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metrics)
 	e.GET("/static/*", static, cacheFor(24*time.Hour))
 	if d.BookingURL == "" { // with an external scheduler, new calls are booked there
 		e.POST("/book/:token", s.bookForm, formLimit, bookingLimit)

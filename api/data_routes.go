@@ -1,0 +1,48 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// DataDeps is what the console's exports, the queue's UI and /metrics
+// need; main builds it. Each part left nil is not served.
+type DataDeps struct {
+	// Queues is asynqmon, mounted at /admin/queues/ (its RootPath).
+	Queues http.Handler
+	// Metrics gathers what /metrics shows; Registerer takes the HTTP
+	// metrics. Both are usually one *prometheus.Registry.
+	Metrics    prometheus.Gatherer
+	Registerer prometheus.Registerer
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string
+	// Observer counts signups; nil counts nothing.
+	Observer Observer
+}
+
+// Observer is told of each stored signup; the metrics package implements it.
+type Observer interface {
+	Signup()
+}
+
+// adminDataRoutes registers the console's data routes on g, the /admin
+// group, which brings the sign-in and CSRF checks: the CSV exports and the
+// queue's own UI.
+func (s *server) adminDataRoutes(g *echo.Group) {
+	g.GET("/export/subscribers.csv", s.exportSubscribers)
+	g.GET("/export/bookings.csv", s.exportBookings)
+	if s.Data.Queues != nil {
+		queues := echo.WrapHandler(s.Data.Queues)
+		g.Any("/queues", queues)
+		g.Any("/queues/*", queues)
+	}
+}
+
+// observeSignup counts a stored signup.
+func (s *server) observeSignup() {
+	if s.Data.Observer != nil {
+		s.Data.Observer.Signup()
+	}
+}
