@@ -27,6 +27,12 @@ type Observer interface {
 	Signup()
 }
 
+// queuesCSP is asynqmon's: its UI sets styles from script, so inline
+// styles are allowed. The web fonts it asks for are not: nothing in the
+// console loads from another origin, and the UI falls back to local fonts.
+const queuesCSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
 // adminDataRoutes registers the console's data routes on g, the /admin
 // group, which brings the sign-in and CSRF checks: the CSV exports and the
 // queue's own UI.
@@ -34,9 +40,9 @@ func (s *server) adminDataRoutes(g *echo.Group) {
 	g.GET("/export/subscribers.csv", s.exportSubscribers)
 	g.GET("/export/bookings.csv", s.exportBookings)
 	if s.Data.Queues != nil {
-		queues := echo.WrapHandler(s.Data.Queues)
-		g.Any("/queues", queues)
-		g.Any("/queues/*", queues)
+		queues, csp := echo.WrapHandler(s.Data.Queues), secureHeaders(queuesCSP)
+		g.Any("/queues", queues, csp)
+		g.Any("/queues/*", queues, csp)
 	}
 }
 

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/mail"
 	"net/url"
@@ -45,6 +46,9 @@ type Config struct {
 	Concurrency    int // concurrent senders per worker, and SMTP connections
 	Booking        booking.Rules
 	Limits         Limits
+	MetricsToken   string     // empty: /metrics is open to whoever reaches it
+	LogLevel       slog.Level // LOG_LEVEL: debug, info, warn or error
+	LogFormat      string     // LOG_FORMAT: text or json
 }
 
 // Load reads the configuration through getenv (os.Getenv in production) and
@@ -72,6 +76,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		TrustedProxies: p.cidrs("TRUSTED_PROXIES"),
 		DataDir:        dataDir,
 		Concurrency:    p.intRange("WORKER_CONCURRENCY", 4, 1, 256),
+		MetricsToken:   p.str("METRICS_TOKEN", ""),
+		LogLevel:       p.logLevel("LOG_LEVEL"),
+		LogFormat:      p.oneOf("LOG_FORMAT", "text", "text", "json"),
 	}
 	c.MailDomain = p.mailFrom("MAIL_FROM", c.MailFrom)
 	if c.CoachEmail != "" {

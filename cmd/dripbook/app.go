@@ -18,6 +18,7 @@ import (
 	"github.com/dripbook/dripbook/drip"
 	"github.com/dripbook/dripbook/emails"
 	"github.com/dripbook/dripbook/localredis"
+	"github.com/dripbook/dripbook/metrics"
 	"github.com/dripbook/dripbook/outbox"
 	"github.com/dripbook/dripbook/relay"
 	"github.com/dripbook/dripbook/storage"
@@ -46,6 +47,7 @@ type app struct {
 	links    *token.Links
 	signer   *token.Signer
 	timing   worker.Timing
+	metrics  *metrics.Metrics
 }
 
 func open(ctx context.Context, mode string, getenv func(string) string) (_ *app, err error) {
@@ -56,7 +58,7 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 	if mode != "" && cfg.Embedded() {
 		return nil, fmt.Errorf("REDIS_URL: required for \"dripbook %s\": the in-process Redis serves one process only", mode)
 	}
-	a := &app{cfg: cfg, log: newLogger(getenv)}
+	a := &app{cfg: cfg, log: newLogger(cfg, os.Stderr)}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, a.Close())
@@ -100,6 +102,7 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 	if err := a.openMailer(); err != nil {
 		return nil, err
 	}
+	a.openMetrics()
 	a.queue = worker.NewQueue(a.rdb, queueName)
 	a.engine = drip.NewEngine(drip.Deps{
 		Store: a.store, Mailer: a.mailer, Renderer: a.renderer, Links: a.links, Queue: a.queue,
@@ -112,7 +115,7 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 	})
 	a.bookings = booking.NewService(booking.Deps{
 		Store: storage.BookingStore{Store: a.store}, Rules: cfg.Booking, DailyChanges: cfg.Limits.BookingChangesPerDay,
-		Notifier: a.queue, Replanner: a.engine, Log: a.log,
+		Notifier: a.observedNotifier(), Replanner: a.engine, Log: a.log,
 	})
 	if cfg.CompanyAddress == "" {
 		a.log.Warn("COMPANY_ADDRESS is empty: the law in many places wants a postal address in every footer")
@@ -176,6 +179,7 @@ func (a *app) apiDeps() api.Deps {
 		},
 		Coach:  drip.CoachPerson(a.cfg.CoachName, a.cfg.CoachEmail, a.cfg.MailFrom),
 		Limits: apiLimits(a.cfg.Limits, a.rdb),
+		Data:   a.dataDeps(),
 	}
 	if a.outbox != nil {
 		d.Mailbox = a.outbox
@@ -232,13 +236,3 @@ func loadCourse(cfg *config.Config) (*course.Course, error) {
 type redisPinger struct{ rdb *redis.Client }
 
 func (p redisPinger) Ping(ctx context.Context) error { return p.rdb.Ping(ctx).Err() }
-
-func newLogger(getenv func(string) string) *slog.Logger {
-	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)
-	if getenv("LOG_FORMAT") == "json" {
-		h = slog.NewJSONHandler(os.Stderr, nil)
-	}
-	l := slog.New(h)
-	slog.SetDefault(l)
-	return l
-}

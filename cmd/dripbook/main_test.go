@@ -168,6 +168,7 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 		{"smtp", env{"SMTP_URL": "http://mail"}, "SMTP_URL"},
 		{"redis", env{"REDIS_URL": "localhost:6379"}, "REDIS_URL"},
 		{"from", env{"MAIL_FROM": "not an address"}, "MAIL_FROM"},
+		{"log level", env{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"api needs redis", env{}, "REDIS_URL"},
 	}
 	for _, tt := range tests {
