@@ -55,7 +55,7 @@ func open(ctx context.Context, mode string, getenv func(string) string) (_ *app,
 	if err != nil {
 		return nil, err
 	}
-	if mode != "" && cfg.Embedded() {
+	if (mode == "api" || mode == "worker") && cfg.Embedded() {
 		return nil, fmt.Errorf("REDIS_URL: required for \"dripbook %s\": the in-process Redis serves one process only", mode)
 	}
 	a := &app{cfg: cfg, log: newLogger(cfg, os.Stderr)}

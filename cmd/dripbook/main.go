@@ -36,6 +36,10 @@ commands:
   course render --out DIR write every email as .html, .txt and .eml
   course send-test --to ADDRESS
                           send the whole course to one address now
+  import FILE.csv --consent-source TEXT [--confirmed]
+                          add a list (columns by header: email, name, timezone);
+                          every row is checked first, and a bad one imports nothing;
+                          --confirmed makes them active and starts the course
 
 configuration is read from the environment; see README.md`
 
@@ -53,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return migrate(ctx, getenv, stdout)
 	case "course":
 		return courseCommand(ctx, args[1:], getenv, stdout)
+	case "import":
+		return importCommand(ctx, args[1:], getenv, stdout)
 	case "help", "-h", "--help":
 		_, err := fmt.Fprintln(stdout, usage)
 		return err
