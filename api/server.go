@@ -169,8 +169,9 @@ func New(d Deps) *echo.Echo {
 	return e
 }
 
-// NewHealth serves only /healthz and /readyz: "dripbook worker" has no pages,
-// but whoever runs it still needs to ask whether it is alive and ready.
+// NewHealth serves only /healthz, /readyz and /metrics: "dripbook worker"
+// has no pages, but whoever runs it still needs to ask whether it is alive
+// and ready, and what it sent.
 func NewHealth(d Deps) *echo.Echo {
 	if d.Log == nil {
 		d.Log = slog.Default()
@@ -184,6 +185,7 @@ func NewHealth(d Deps) *echo.Echo {
 	e.Use(middleware.RequestID())
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metrics) // a worker's sends are counted where they happen
 	return e
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 
@@ -22,14 +23,19 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	}
 	l := slog.New(h)
 	slog.SetDefault(l)
-	redis.SetLogger(redisLogger{l})
+	// go-redis keeps its logger in a global that its goroutines read
+	// unlocked: set it once, to one that asks slog for the default logger
+	// (which slog swaps safely) each time.
+	redisLog.Do(func() { redis.SetLogger(redisLogger{}) })
 	return l
 }
 
-// redisLogger lets go-redis log through slog. It only reports trouble
-// (reconnects, pool problems), so its lines are warnings.
-type redisLogger struct{ log *slog.Logger }
+var redisLog sync.Once
 
-func (r redisLogger) Printf(ctx context.Context, format string, v ...any) {
-	r.log.WarnContext(ctx, fmt.Sprintf(format, v...), "component", "redis")
+// redisLogger lets go-redis log through slog's default logger. It only
+// reports trouble (reconnects, pool problems), so its lines are warnings.
+type redisLogger struct{}
+
+func (redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	slog.Default().WarnContext(ctx, fmt.Sprintf(format, v...), "component", "redis")
 }

@@ -270,6 +270,12 @@ func TestWorkerModeAnswersHealthChecksOnly(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
 	require.Equal(t, http.StatusNotFound, resp.StatusCode, "the worker serves no pages")
+	resp, err = http.Get("http://" + addr + "/metrics")
+	require.NoError(t, err)
+	got := testenv.ParseMetrics(t, resp.Body)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusOK, resp.StatusCode, "a worker's sends are counted where they happen")
+	require.Contains(t, got, "dripbook_queue_tasks")
 	cancel()
 	select {
 	case err := <-done:
