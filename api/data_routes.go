@@ -1,10 +1,14 @@
 package api
 
 import (
+	"context"
+	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dripbook/dripbook/importer"
 )
 
 // DataDeps is what the console's exports, the queue's UI and /metrics
@@ -20,6 +24,9 @@ type DataDeps struct {
 	MetricsToken string
 	// Observer counts signups; nil counts nothing.
 	Observer Observer
+	// Import adds an uploaded CSV list, for the console's upload form: the
+	// same checks and transaction as "dripbook import" (importer.Load).
+	Import func(ctx context.Context, r io.Reader, opts importer.Options) (importer.Report, error)
 }
 
 // Observer is told of each stored signup; the metrics package implements it.

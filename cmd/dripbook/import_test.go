@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dripbook/dripbook/importer"
 	"github.com/dripbook/dripbook/testenv"
 )
 
@@ -62,4 +64,28 @@ func TestImportCommand(t *testing.T) {
 	first := testenv.WaitMail(t, smtp, "carol@example.com", 1, mailTimeout)[0]
 	require.NotContains(t, first.Text, "/confirm/", "a confirmed list goes straight to the first lesson")
 	require.NotEmpty(t, first.Header.Get("List-Unsubscribe"))
+}
+
+func TestUploadFormImportIsWired(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	e := env{"DATA_DIR": dir, "DATABASE_URL": "sqlite://" + filepath.Join(dir, "dripbook.db")}
+	a, err := open(context.Background(), "", e.get)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, a.Close()) })
+	upload := a.apiDeps().Data.Import
+	require.NotNil(t, upload)
+
+	rep, err := upload(context.Background(), strings.NewReader("email,name\nann@example.com,Ann\nann@example.com,\n"),
+		importer.Options{ConsentSource: "Uploaded in the console"})
+	require.NoError(t, err)
+	require.Equal(t, importer.Report{Rows: 1, Duplicates: 1, Created: 1}, rep)
+	sub, err := a.store.SubscriberByEmail(context.Background(), "ann@example.com")
+	require.NoError(t, err)
+	require.Equal(t, "Ann", sub.Name)
+
+	_, err = upload(context.Background(), strings.NewReader("email\nnope\n"), importer.Options{ConsentSource: "x"})
+	var rows importer.RowErrors
+	require.ErrorAs(t, err, &rows)
+	require.Equal(t, 2, rows[0].Line)
 }

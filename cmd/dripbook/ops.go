@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"io"
 	"net/http"
 
 	"github.com/hibiken/asynq"
@@ -10,6 +12,7 @@ import (
 	"github.com/dripbook/dripbook/api"
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/drip"
+	"github.com/dripbook/dripbook/importer"
 	"github.com/dripbook/dripbook/metrics"
 	"github.com/dripbook/dripbook/worker"
 )
@@ -39,7 +42,16 @@ func (a *app) dataDeps() api.DataDeps {
 		Registerer:   a.metrics.Registry,
 		MetricsToken: a.cfg.MetricsToken,
 		Observer:     a.metrics,
+		Import:       a.importList,
 	}
+}
+
+// importList adds a CSV list, as "dripbook import" does.
+func (a *app) importList(ctx context.Context, r io.Reader, opts importer.Options) (importer.Report, error) {
+	if opts.Log == nil {
+		opts.Log = a.log
+	}
+	return importer.Load(ctx, r, a.store, a.engine, opts)
 }
 
 // queueUI is asynqmon over dripbook's Redis, at queuesPath.
