@@ -9,16 +9,16 @@ import (
 
 func TestNormalise(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{
-		"ann@example.com":           "ann@example.com",
-		"  Ann@Example.COM ":        "ann@example.com",
-		"ann@bücher.example":        "ann@xn--bcher-kva.example",
-		"ann@xn--bcher-kva.example": "ann@xn--bcher-kva.example",
-		"ann+list@example.com":      "ann+list@example.com",
+	for _, tt := range []struct{ in, want string }{
+		{"ann@example.com", "ann@example.com"},
+		{"  Ann@Example.COM ", "ann@example.com"},
+		{"ann@bücher.example", "ann@xn--bcher-kva.example"},
+		{"ann@xn--bcher-kva.example", "ann@xn--bcher-kva.example"},
+		{"ann+list@example.com", "ann+list@example.com"},
 	} {
-		got, err := address.Normalise(in)
-		if err != nil || got != want {
-			t.Errorf("Normalise(%q) = %q, %v; want %q", in, got, err, want)
+		got, err := address.Normalise(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("Normalise(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
 	for _, bad := range []string{
