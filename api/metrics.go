@@ -42,6 +42,14 @@ func (s *server) httpMetrics() echo.MiddlewareFunc {
 			"host": func(echo.Context, error) string { return "" },
 		},
 		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
+		// By the time a request comes back out, the request logger has
+		// written the error response; otherwise the error says the status.
+		StatusCodeResolver: func(c echo.Context, err error) int {
+			if c.Response().Committed || err == nil {
+				return c.Response().Status
+			}
+			return classify(err).Status
+		},
 	}.ToMiddleware()
 	if err != nil {
 		s.Log.Error("http metrics not counted", "error", err)

@@ -44,6 +44,8 @@ func TestMetricsCountSignupsAndRequestsByRoute(t *testing.T) {
 	t.Parallel()
 	env := newMetricsEnv(t, "")
 	require.Equal(t, http.StatusAccepted, env.postJSON(`{"email":"ann@example.com"}`).Code)
+	require.Equal(t, http.StatusBadRequest, env.postJSON(`{"email":"not an address"}`).Code)
+	require.Equal(t, http.StatusNotFound, env.get("/no/such/page/secret-token").Code)
 	tok := env.signer.Sign(token.Confirm, 1, testNow)
 	require.Equal(t, http.StatusOK, env.get("/confirm/"+tok).Code)
 
@@ -55,6 +57,10 @@ func TestMetricsCountSignupsAndRequestsByRoute(t *testing.T) {
 	require.Equal(t, 1.0, got.Value("dripbook_signups_total", nil))
 	require.Equal(t, 1.0, got.Value("dripbook_http_requests_total", map[string]string{"url": "/api/v1/subscriptions", "code": "202", "method": "POST"}))
 	require.Equal(t, 1.0, got.Value("dripbook_http_requests_total", map[string]string{"url": "/confirm/:token"}))
+	require.Equal(t, 1.0, got.Value("dripbook_http_requests_total", map[string]string{"url": "/api/v1/subscriptions", "code": "400"}),
+		"an error is counted with the status it was answered with")
+	require.Equal(t, 1.0, got.Value("dripbook_http_requests_total", map[string]string{"code": "404"}))
+	require.NotContains(t, body, "secret-token", "nor a path that matched no route")
 }
 
 func TestMetricsTokenIsRequiredWhenSet(t *testing.T) {
@@ -84,7 +90,9 @@ func (s sharedRedis) MakeRedisClient() any { return s.rdb }
 
 func TestQueuesUIIsServedUnderTheGroup(t *testing.T) {
 	t.Parallel()
-	ui := asynqmon.New(asynqmon.Options{RootPath: "/admin/queues", RedisConnOpt: sharedRedis{testenv.Redis(t)}})
+	// A database of its own: listing every queue on a Redis shared with
+	// tests that delete theirs would race them.
+	ui := asynqmon.New(asynqmon.Options{RootPath: "/admin/queues", RedisConnOpt: sharedRedis{testenv.Isolated(t)}})
 	env := newDataEnv(t, func(d *Deps) { d.Data.Queues = ui })
 
 	rec := env.get("/admin/queues/")

@@ -128,10 +128,10 @@ func New(d Deps) *echo.Echo {
 	e.Pre(headAsGet())
 	e.Use(headRestore())
 	e.Use(middleware.RequestID())
+	e.Use(s.httpMetrics()) // outside the logger, which writes the error response: the status is final
 	e.Use(s.requestLogger())
 	e.Use(recoverer())
 	e.Use(secureHeaders(pageCSP))
-	e.Use(s.httpMetrics())
 
 	formLimit := middleware.BodyLimit("64K")
 	static := echo.StaticDirectoryHandler(staticFiles(), false)

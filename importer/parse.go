@@ -52,7 +52,11 @@ const maxListed = 50
 
 func (ps RowErrors) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d rows cannot be imported; nothing was imported:", len(ps))
+	what := "rows"
+	if len(ps) == 1 {
+		what = "row"
+	}
+	fmt.Fprintf(&b, "%d %s cannot be imported, so nothing was imported:", len(ps), what)
 	for i, p := range ps {
 		if i == maxListed {
 			fmt.Fprintf(&b, "\n  … and %d more", len(ps)-maxListed)
