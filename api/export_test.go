@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"net/http"
@@ -125,7 +126,7 @@ func (f *flushRecorder) WriteHeader(code int) { f.status = code }
 func (f *flushRecorder) Write(p []byte) (int, error) {
 	f.bytes += len(p)
 	f.chunk += len(p)
-	f.lines += strings.Count(string(p), "\r\n")
+	f.lines += bytes.Count(p, []byte("\n")) // a CRLF may be split between two writes
 	return len(p), nil
 }
 
