@@ -104,7 +104,11 @@ func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) ([]
 	}
 	created := make([]Imported, len(subs))
 	consents := make([]models.Consent, len(subs))
-	var requests []confirmRequest
+	var (
+		requests   []confirmRequest
+		enrolled   = make([]models.Enrollment, 0, len(subs)) // never grown: created points into it
+		deliveries []models.Delivery
+	)
 	for i, sub := range subs {
 		consents[i] = models.Consent{SubscriberID: sub.ID, TextVersion: c.TextVersion, Source: truncate(c.Source, 500),
 			UserAgent: truncate(c.UserAgent, 512), CreatedAt: now}
@@ -112,14 +116,15 @@ func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) ([]
 		if e := fresh[i].Enrollment; e != nil {
 			enr := *e
 			enr.SubscriberID, enr.CreatedAt, enr.UpdatedAt = sub.ID, now, now
-			if err := tx.Create(&enr).Error; err != nil {
-				return nil, 0, err
-			}
-			if err := queueDelivery(tx, enr, now); err != nil {
-				return nil, 0, err
-			}
+			enrolled = append(enrolled, enr)
+			created[i].Enrollment = &enrolled[len(enrolled)-1]
 			consents[i].ConfirmedAt = &now
-			created[i].Enrollment = &enr
+			// As SaveEnrollment does: the next lesson is in the delivery
+			// log, queued.
+			if enr.Status == models.EnrollmentActive && enr.NextStep != "" {
+				deliveries = append(deliveries, models.Delivery{SubscriberID: sub.ID, Kind: models.KindLesson, Step: enr.NextStep,
+					State: models.DeliveryQueued, CreatedAt: now, UpdatedAt: now})
+			}
 			continue
 		}
 		// The confirmation email counts against the mailbox's daily quota
@@ -129,10 +134,23 @@ func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) ([]
 	if err := tx.Create(&consents).Error; err != nil {
 		return nil, 0, err
 	}
-	if len(requests) > 0 {
-		if err := tx.Create(&requests).Error; err != nil {
-			return nil, 0, err
-		}
+	if err := createAll(tx, requests); err != nil {
+		return nil, 0, err
+	}
+	if err := createAll(tx, enrolled); err != nil {
+		return nil, 0, err
+	}
+	if err := createAll(tx, deliveries); err != nil {
+		return nil, 0, err
 	}
 	return created, len(batch) - len(subs), nil
+}
+
+// createAll inserts rows in one statement, or does nothing when there are
+// none (GORM refuses an empty batch).
+func createAll[T any](tx *gorm.DB, rows []T) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.Create(&rows).Error
 }
