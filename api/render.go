@@ -52,7 +52,7 @@ func mustParseViews(d Deps) *views {
 		"landing", "check_inbox", "confirm", "confirmed", "unsubscribe", "unsubscribed",
 		"error", "mail_list", "mail_show",
 		"book", "booking", "cancel", "cancelled", "reschedule",
-		"admin_login", "admin_dashboard", "admin_subscribers", "admin_subscriber", "admin_bookings",
+		"admin_login", "admin_dashboard", "admin_subscribers", "admin_subscriber", "admin_bookings", "admin_import",
 	}
 	v := &views{
 		pages: make(map[string]*template.Template, len(pageNames)),

@@ -113,6 +113,7 @@ type Deps struct {
 
 	// Limits cap signups and bookings; the zero Limits is no limit.
 	Limits Limits
+	Data   DataDeps // the console's exports and queue UI, and /metrics
 	Log    *slog.Logger
 	Now    func() time.Time
 }
@@ -143,6 +144,7 @@ func New(d Deps) *echo.Echo {
 	e.Pre(headAsGet())
 	e.Use(headRestore())
 	e.Use(middleware.RequestID())
+	e.Use(s.httpMetrics()) // outside the logger, which writes the error response: the status is final
 	e.Use(s.requestLogger())
 	e.Use(recoverer())
 	e.Use(secureHeaders(pageCSP))
@@ -169,6 +171,7 @@ func New(d Deps) *echo.Echo {
 	e.POST("/api/v1/bookings/:id/reschedule", s.rescheduleJSON)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metrics)
 	e.GET("/static/*", static, cacheFor(24*time.Hour))
 	if d.BookingURL == "" { // with an external scheduler, new calls are booked there
 		e.POST("/book/:token", s.bookForm, formLimit, bookingLimit)
@@ -188,6 +191,13 @@ func New(d Deps) *echo.Echo {
 		in.POST("/subscribers/:id/:action", s.subscriberAction)
 		in.GET("/bookings", s.bookingsList)
 		in.POST("/bookings/:id/outcome", s.markOutcome)
+		s.adminDataRoutes(in)
+		if d.Data.Import != nil {
+			// A list may be far larger than a form: its own body limit.
+			imp := e.Group("/admin/import", s.csrf(), middleware.BodyLimit(maxUpload), s.requireAdmin)
+			imp.GET("", s.importForm)
+			imp.POST("", s.importUpload)
+		}
 	}
 	if d.Mailbox != nil {
 		e.GET("/dev/mail", s.devMailList, secureHeaders(devMailCSP))
@@ -196,8 +206,9 @@ func New(d Deps) *echo.Echo {
 	return e
 }
 
-// NewHealth serves only /healthz and /readyz: "dripbook worker" has no pages,
-// but whoever runs it still needs to ask whether it is alive and ready.
+// NewHealth serves only /healthz, /readyz and /metrics: "dripbook worker"
+// has no pages, but whoever runs it still needs to ask whether it is alive
+// and ready, and what it sent.
 func NewHealth(d Deps) *echo.Echo {
 	if d.Log == nil {
 		d.Log = slog.Default()
@@ -211,6 +222,7 @@ func NewHealth(d Deps) *echo.Echo {
 	e.Use(middleware.RequestID())
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metrics) // a worker's sends are counted where they happen
 	return e
 }
 

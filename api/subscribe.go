@@ -105,6 +105,8 @@ func (s *server) signup(c echo.Context, req signupRequest) error {
 	if err != nil {
 		return err
 	}
+	s.observeSignup()
+	s.Log.InfoContext(ctx, "signup", "subscriber_id", res.SubscriberID, "round", res.Round, "request_id", requestID(c))
 	if res.Round == 0 {
 		return nil
 	}

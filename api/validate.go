@@ -1,23 +1,17 @@
 package api
 
 import (
-	"net/mail"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/dripbook/dripbook/address"
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/timezone"
-	"golang.org/x/net/idna"
 )
 
-// Limits on signup input. 254 is the longest address SMTP can carry
-// (RFC 5321 path limit minus the angle brackets).
-const (
-	maxLabelLen = 63 // octets in one DNS label (RFC 1035)
-	maxEmailLen = 254
-	maxNameLen  = 100
-)
+// maxNameLen caps the name a visitor gives.
+const maxNameLen = 100
 
 // signupRequest is what a visitor sends, from the form or as JSON. It is not
 // a table row: validate turns it into the normalised values the store takes.
@@ -32,7 +26,7 @@ func (r *signupRequest) validate() error {
 	r.Email = strings.ToLower(strings.TrimSpace(r.Email))
 	r.Name = strings.TrimSpace(r.Name)
 	r.Timezone = strings.TrimSpace(r.Timezone)
-	email, err := normaliseEmail(r.Email)
+	email, err := address.Normalise(r.Email)
 	if err != nil {
 		return err
 	}
@@ -41,44 +35,6 @@ func (r *signupRequest) validate() error {
 		return err
 	}
 	return checkTimezone(r.Timezone)
-}
-
-// normaliseEmail checks a lower-cased address and returns it with its
-// domain in one form, ASCII (punycode), so an internationalised domain and
-// its punycode spelling are one subscriber.
-func normaliseEmail(email string) (string, error) {
-	switch {
-	case email == "":
-		return "", &fault.FieldError{Field: "email", Message: "Enter your email address."}
-	case len(email) > maxEmailLen:
-		return "", &fault.FieldError{Field: "email", Message: "That email address is too long."}
-	}
-	badAddress := &fault.FieldError{Field: "email", Message: "Enter an email address like name@example.com."}
-	// Only a bare address will do: ParseAddress also accepts display names,
-	// comments and quoting, none of which belong in this field.
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Name != "" || addr.Address != email {
-		return "", badAddress
-	}
-	at := strings.LastIndexByte(email, '@')
-	local, domain := email[:at], email[at+1:]
-	if strings.HasPrefix(domain, "[") {
-		return "", &fault.FieldError{Field: "email", Message: "Enter an address at a domain name, not an IP address."}
-	}
-	ascii, err := idna.Lookup.ToASCII(domain)
-	if err != nil || !strings.Contains(ascii, ".") || strings.HasPrefix(ascii, ".") || strings.HasSuffix(ascii, ".") {
-		return "", badAddress
-	}
-	for _, label := range strings.Split(ascii, ".") {
-		if label == "" || len(label) > maxLabelLen {
-			return "", &fault.FieldError{Field: "email", Message: "Each part of the domain must be 1 to 63 characters long."}
-		}
-	}
-	email = local + "@" + ascii
-	if len(email) > maxEmailLen {
-		return "", &fault.FieldError{Field: "email", Message: "That email address is too long."}
-	}
-	return email, nil
 }
 
 func checkName(name string) error {

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/mail"
 	"net/url"
@@ -46,6 +47,9 @@ type Config struct {
 	Concurrency    int // concurrent senders per worker, and SMTP connections
 	Booking        booking.Rules
 	Limits         Limits
+	MetricsToken   string     // empty: /metrics is open to whoever reaches it
+	LogLevel       slog.Level // LOG_LEVEL: debug, info, warn or error
+	LogFormat      string     // LOG_FORMAT: text or json
 }
 
 // Load reads the configuration through getenv (os.Getenv in production) and
@@ -74,7 +78,10 @@ func Load(getenv func(string) string) (*Config, error) {
 		DataDir:        dataDir,
 		// Sending waits mostly on the relay and the database: eight at once
 		// keeps two cores busy without many SMTP connections.
-		Concurrency: p.intRange("WORKER_CONCURRENCY", 8, 1, 256),
+		Concurrency:  p.intRange("WORKER_CONCURRENCY", 8, 1, 256),
+		MetricsToken: p.str("METRICS_TOKEN", ""),
+		LogLevel:     p.logLevel("LOG_LEVEL"),
+		LogFormat:    p.oneOf("LOG_FORMAT", "text", "text", "json"),
 	}
 	c.RedisSentinel = p.sentinel("REDIS_URL", c.RedisURL)
 	c.MailDomain = p.mailFrom("MAIL_FROM", c.MailFrom)

@@ -47,6 +47,7 @@ type Consent struct {
 	IP           string
 	UserAgent    string
 	TextVersion  string
+	Source       string // where consent was given, for an imported list; empty for the signup form
 	CreatedAt    time.Time
 	ConfirmedAt  *time.Time
 }

@@ -186,6 +186,14 @@ var migrations = []*gormigrate.Migration{
 			return nil
 		},
 	},
+	{
+		ID: "0007_consent_source",
+		Migrate: func(tx *gorm.DB) error {
+			// Where a consent was given when it was not on dripbook's own
+			// form: the source the coach names when importing a list.
+			return tx.Exec("ALTER TABLE consents ADD COLUMN source VARCHAR(500) NOT NULL DEFAULT ''").Error
+		},
+	},
 }
 
 func (s *Store) migrator(ctx context.Context) *gormigrate.Gormigrate {

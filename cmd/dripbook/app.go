@@ -18,6 +18,7 @@ import (
 	"github.com/dripbook/dripbook/drip"
 	"github.com/dripbook/dripbook/emails"
 	"github.com/dripbook/dripbook/localredis"
+	"github.com/dripbook/dripbook/metrics"
 	"github.com/dripbook/dripbook/outbox"
 	"github.com/dripbook/dripbook/relay"
 	"github.com/dripbook/dripbook/storage"
@@ -49,6 +50,7 @@ type app struct {
 	// printPassword is set when the console's password was generated in
 	// DATA_DIR, so that start-up shows it.
 	printPassword bool
+	metrics       *metrics.Metrics
 }
 
 func open(ctx context.Context, mode string, getenv func(string) string) (*app, error) {
@@ -56,12 +58,12 @@ func open(ctx context.Context, mode string, getenv func(string) string) (*app, e
 	if err != nil {
 		return nil, err
 	}
-	return openConfig(ctx, mode, cfg, newLogger(getenv))
+	return openConfig(ctx, mode, cfg, newLogger(cfg, os.Stderr))
 }
 
 // openConfig builds the app from a loaded configuration, logging to log.
 func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.Logger) (_ *app, err error) {
-	if mode != "" && cfg.Embedded() {
+	if (mode == "api" || mode == "worker") && cfg.Embedded() {
 		return nil, fmt.Errorf("REDIS_URL: required for \"dripbook %s\": the in-process Redis serves one process only", mode)
 	}
 	if mode == "api" && cfg.AdminPassword == "" {
@@ -121,6 +123,7 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 	if err := a.openMailer(); err != nil {
 		return nil, err
 	}
+	a.openMetrics()
 	a.queue = worker.NewQueue(a.rdb, queueName)
 	a.engine = drip.NewEngine(drip.Deps{
 		Store: a.store, Mailer: a.mailer, Renderer: a.renderer, Links: a.links, Queue: a.queue,
@@ -133,7 +136,7 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 	})
 	a.bookings = booking.NewService(booking.Deps{
 		Store: storage.BookingStore{Store: a.store}, Rules: cfg.Booking, DailyChanges: cfg.Limits.BookingChangesPerDay,
-		Notifier: a.queue, Replanner: a.engine, Log: a.log,
+		Notifier: a.observedNotifier(), Replanner: a.engine, Log: a.log,
 	})
 	if cfg.CompanyAddress == "" {
 		a.log.Warn("COMPANY_ADDRESS is empty: the law in many places wants a postal address in every footer")
@@ -214,6 +217,7 @@ func (a *app) apiDeps() api.Deps {
 		Lessons:       lessonSlugs(a.renderer.Course()),
 		Tasks:         a.queue,
 		Bounces:       a.engine,
+		Data:          a.dataDeps(),
 	}
 	if a.outbox != nil {
 		d.Mailbox = a.outbox
@@ -286,13 +290,3 @@ func loadCourse(cfg *config.Config) (*course.Course, error) {
 type redisPinger struct{ rdb *redis.Client }
 
 func (p redisPinger) Ping(ctx context.Context) error { return p.rdb.Ping(ctx).Err() }
-
-func newLogger(getenv func(string) string) *slog.Logger {
-	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)
-	if getenv("LOG_FORMAT") == "json" {
-		h = slog.NewJSONHandler(os.Stderr, nil)
-	}
-	l := slog.New(h)
-	slog.SetDefault(l)
-	return l
-}

@@ -13,10 +13,10 @@ var dependencyRules = []struct {
 	pkg       string
 	forbidden []string
 }{
-	{"drip", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail", "github.com/yuin/goldmark"}},
-	{"booking", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail", "github.com/yuin/goldmark"}},
-	{"course", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail", "github.com/yuin/goldmark"}},
-	{"models", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail"}},
+	{"drip", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail", "github.com/yuin/goldmark", "github.com/prometheus"}},
+	{"booking", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail", "github.com/yuin/goldmark", "github.com/prometheus"}},
+	{"course", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail", "github.com/yuin/goldmark", "github.com/prometheus"}},
+	{"models", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail", "github.com/prometheus"}},
 	{"message", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail"}},
 	{"emails", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail"}},
 	{"api", []string{"github.com/yuin/goldmark", "gopkg.in/yaml", "github.com/hibiken/asynq"}},

@@ -38,6 +38,10 @@ commands:
                           send the whole course to one address now
   bench [flags]           measure sending and signups against raw go-mail
                           and bare Echo, in one run (dripbook bench -h)
+  import FILE.csv --consent-source TEXT [--confirmed]
+                          add a list (columns by header: email, name, timezone);
+                          every row is checked first, and a bad one imports nothing;
+                          --confirmed makes them active and starts the course
 
 configuration is read from the environment; see README.md`
 
@@ -57,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return courseCommand(ctx, args[1:], getenv, stdout)
 	case "bench":
 		return bench(ctx, args[1:], getenv, stdout)
+	case "import":
+		return importCommand(ctx, args[1:], getenv, stdout)
 	case "help", "-h", "--help":
 		_, err := fmt.Fprintln(stdout, usage)
 		return err

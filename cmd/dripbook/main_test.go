@@ -176,6 +176,7 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 		{"smtp", env{"SMTP_URL": "http://mail"}, "SMTP_URL"},
 		{"redis", env{"REDIS_URL": "localhost:6379"}, "REDIS_URL"},
 		{"from", env{"MAIL_FROM": "not an address"}, "MAIL_FROM"},
+		{"log level", env{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"api needs redis", env{}, "REDIS_URL"},
 		{"api needs a console password", env{"REDIS_URL": "redis://127.0.0.1:1/0"}, "ADMIN_PASSWORD"},
 	}
@@ -278,6 +279,12 @@ func TestWorkerModeAnswersHealthChecksOnly(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
 	require.Equal(t, http.StatusNotFound, resp.StatusCode, "the worker serves no pages")
+	resp, err = http.Get("http://" + addr + "/metrics")
+	require.NoError(t, err)
+	got := testenv.ParseMetrics(t, resp.Body)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusOK, resp.StatusCode, "a worker's sends are counted where they happen")
+	require.Contains(t, got, "dripbook_queue_tasks")
 	cancel()
 	select {
 	case err := <-done:

@@ -1,0 +1,89 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dripbook/dripbook/importer"
+)
+
+// upload is a multipart POST of the import form with a's cookies and token.
+func (a *adminClient) upload(t *testing.T, csv, source string) *httptest.ResponseRecorder {
+	t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	require.NoError(t, w.WriteField("_csrf", a.csrf))
+	require.NoError(t, w.WriteField("consent_source", source))
+	if csv != "" {
+		f, err := w.CreateFormFile("file", "list.csv")
+		require.NoError(t, err)
+		_, err = io.WriteString(f, csv)
+		require.NoError(t, err)
+	}
+	require.NoError(t, w.Close())
+	req := httptest.NewRequest(http.MethodPost, "/admin/import", &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return a.do(req)
+}
+
+func TestConsoleImportForm(t *testing.T) {
+	t.Parallel()
+	var (
+		mu      sync.Mutex
+		got     []string
+		sources []string
+	)
+	fake := func(_ context.Context, r io.Reader, opts importer.Options) (importer.Report, error) {
+		list, err := importer.Parse(r)
+		if err != nil {
+			return importer.Report{}, err
+		}
+		if strings.TrimSpace(opts.ConsentSource) == "" {
+			return importer.Report{}, importer.ErrNoSource
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, row := range list.Rows {
+			got = append(got, row.Email)
+		}
+		sources = append(sources, opts.ConsentSource)
+		return importer.Report{Rows: len(list.Rows), Created: len(list.Rows), Duplicates: list.Duplicates}, nil
+	}
+	env := newAdminEnv(t, func(d *Deps) { d.Data.Import = fake })
+
+	require.Equal(t, http.StatusSeeOther, env.get("/admin/import").Code, "signed-in only")
+	a := signIn(t, env)
+	page := a.get("/admin/import")
+	require.Equal(t, http.StatusOK, page.Code)
+	require.Contains(t, page.Body.String(), `enctype="multipart/form-data"`)
+
+	rec := a.upload(t, "email,name\nann@example.com,Ann\nnot-an-address,Bob\n", "Workshop sheet")
+	require.Equal(t, http.StatusBadRequest, rec.Code)
+	require.Contains(t, rec.Body.String(), "Nothing was imported")
+	require.Contains(t, rec.Body.String(), "Line 3")
+	require.Empty(t, got, "a list with a bad row imports nothing")
+
+	rec = a.upload(t, "email\nann@example.com\n", "")
+	require.Equal(t, http.StatusBadRequest, rec.Code)
+	require.Contains(t, rec.Body.String(), "consent source")
+
+	rec = a.upload(t, "email,name\nann@example.com,Ann\nAnn@Example.com,\nbob@example.com,Bob\n", "Workshop sheet")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Contains(t, rec.Body.String(), "Imported: 2 new subscribers")
+	require.Equal(t, []string{"ann@example.com", "bob@example.com"}, got)
+	require.Equal(t, []string{"Workshop sheet"}, sources)
+
+	form := a.csrf
+	a.csrf = "forged"
+	require.Equal(t, http.StatusForbidden, a.upload(t, "email\ncyd@example.com\n", "x").Code, "the CSRF token is checked")
+	a.csrf = form
+}

@@ -1,0 +1,156 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dripbook/dripbook/models"
+	"gorm.io/gorm"
+)
+
+// ImportRow is one subscriber of an imported list, validated and
+// normalised. Enrollment, when set, makes them active at once with that
+// place in the course (the list's consent is their confirmation); nil makes
+// them pending, to confirm by email like any signup.
+type ImportRow struct {
+	Email, Name, Timezone string
+	Enrollment            *models.Enrollment
+}
+
+// ImportConsent is the consent an imported list was given.
+type ImportConsent struct {
+	TextVersion string // what the consent is recorded under
+	Source      string // where the list's people agreed, as the coach says
+	UserAgent   string
+}
+
+// Imported is one subscriber an import created.
+type Imported struct {
+	ID         int64
+	Enrollment *models.Enrollment // with its SubscriberID; nil when pending
+}
+
+// ImportResult says what an import did.
+type ImportResult struct {
+	Created  []Imported // in file order
+	Existing int        // addresses already on the list, left as they are
+}
+
+// importBatch is how many rows an import writes at a time.
+const importBatch = 500
+
+// ImportSubscribers adds a list in one transaction: all of it or, on any
+// error, none. An address already on the list, in whatever state, is left
+// alone, so an import never brings back someone who unsubscribed and
+// running it again adds nothing. progress, if not nil, is told how many
+// rows each batch handled.
+func (s *Store) ImportSubscribers(ctx context.Context, rows []ImportRow, c ImportConsent, progress func(int)) (ImportResult, error) {
+	var res ImportResult
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for start := 0; start < len(rows); start += importBatch {
+			batch := rows[start:min(start+importBatch, len(rows))]
+			created, existing, err := s.importBatch(tx, batch, c)
+			if err != nil {
+				return err
+			}
+			res.Created = append(res.Created, created...)
+			res.Existing += existing
+			if progress != nil {
+				progress(len(batch))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("import subscribers: %w", err)
+	}
+	return res, nil
+}
+
+func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) ([]Imported, int, error) {
+	now := s.now()
+	emails := make([]string, len(batch))
+	for i, r := range batch {
+		emails[i] = r.Email
+	}
+	var taken []string
+	if err := tx.Model(&models.Subscriber{}).Where("email IN ?", emails).Pluck("email", &taken).Error; err != nil {
+		return nil, 0, err
+	}
+	known := make(map[string]bool, len(taken))
+	for _, e := range taken {
+		known[e] = true
+	}
+	var subs []models.Subscriber
+	var fresh []ImportRow
+	for _, r := range batch {
+		if known[r.Email] {
+			continue
+		}
+		sub := models.Subscriber{Email: r.Email, Name: r.Name, Timezone: r.Timezone,
+			Status: models.StatusPending, ConfirmRound: 1, ConfirmRequestedAt: now, CreatedAt: now, UpdatedAt: now}
+		if r.Enrollment != nil {
+			sub.Status, sub.ConfirmedAt = models.StatusActive, &now
+		}
+		subs, fresh = append(subs, sub), append(fresh, r)
+	}
+	if len(subs) == 0 {
+		return nil, len(batch), nil
+	}
+	// A signup of the same address racing the import fails the whole
+	// import, which can simply be run again.
+	if err := tx.Create(&subs).Error; err != nil {
+		return nil, 0, err
+	}
+	created := make([]Imported, len(subs))
+	consents := make([]models.Consent, len(subs))
+	var (
+		requests   []confirmRequest
+		enrolled   = make([]models.Enrollment, 0, len(subs)) // never grown: created points into it
+		deliveries []models.Delivery
+	)
+	for i, sub := range subs {
+		consents[i] = models.Consent{SubscriberID: sub.ID, TextVersion: c.TextVersion, Source: truncate(c.Source, 500),
+			UserAgent: truncate(c.UserAgent, 512), CreatedAt: now}
+		created[i] = Imported{ID: sub.ID}
+		if e := fresh[i].Enrollment; e != nil {
+			enr := *e
+			enr.SubscriberID, enr.CreatedAt, enr.UpdatedAt = sub.ID, now, now
+			enrolled = append(enrolled, enr)
+			created[i].Enrollment = &enrolled[len(enrolled)-1]
+			consents[i].ConfirmedAt = &now
+			// As SaveEnrollment does: the next lesson is in the delivery
+			// log, queued.
+			if enr.Status == models.EnrollmentActive && enr.NextStep != "" {
+				deliveries = append(deliveries, models.Delivery{SubscriberID: sub.ID, Kind: models.KindLesson, Step: enr.NextStep,
+					State: models.DeliveryQueued, CreatedAt: now, UpdatedAt: now})
+			}
+			continue
+		}
+		// The confirmation email counts against the mailbox's daily quota
+		// like a signup's, so a signup right after waits its turn.
+		requests = append(requests, confirmRequest{Mailbox: Mailbox(sub.Email), SubscriberID: sub.ID, CreatedAt: now})
+	}
+	if err := tx.Create(&consents).Error; err != nil {
+		return nil, 0, err
+	}
+	if err := createAll(tx, requests); err != nil {
+		return nil, 0, err
+	}
+	if err := createAll(tx, enrolled); err != nil {
+		return nil, 0, err
+	}
+	if err := createAll(tx, deliveries); err != nil {
+		return nil, 0, err
+	}
+	return created, len(batch) - len(subs), nil
+}
+
+// createAll inserts rows in one statement, or does nothing when there are
+// none (GORM refuses an empty batch).
+func createAll[T any](tx *gorm.DB, rows []T) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.Create(&rows).Error
+}
