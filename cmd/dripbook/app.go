@@ -222,10 +222,17 @@ func (a *app) apiDeps() api.Deps {
 	if a.outbox != nil {
 		d.Mailbox = a.outbox
 	}
-	if a.smtp != nil {
-		d.Sending = a.smtp
-	}
+	d.Sending = a.pauses()
 	return d
+}
+
+// pauses is the board that shares the relay's pause between processes.
+func (a *app) pauses() *worker.PauseBoard {
+	var local worker.Pauser
+	if a.smtp != nil {
+		local = a.smtp
+	}
+	return worker.NewPauseBoard(a.rdb, queueName+":sending-paused", local, a.log)
 }
 
 // apiLimits counts the configured limits in rdb, under dripbook's prefix so

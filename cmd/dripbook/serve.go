@@ -42,6 +42,13 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 		// Deferred calls run last-first: the reconciler stops before the
 		// worker and long before the store and Redis close.
 		defer func() { stopRec(); <-recDone }()
+		if a.smtp != nil {
+			// The console may run in another process: post the relay's pause.
+			boardCtx, stopBoard := context.WithCancel(ctx)
+			boardDone := make(chan struct{})
+			go func() { a.pauses().Run(boardCtx, time.Second); close(boardDone) }()
+			defer func() { stopBoard(); <-boardDone }()
+		}
 		a.log.Info("worker started", "concurrency", a.cfg.Concurrency, "course_day", a.cfg.CourseDay.String())
 	}
 	// Every mode listens on HTTP_ADDR: the worker only for its health checks.
