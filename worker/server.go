@@ -50,6 +50,7 @@ type ServerConfig struct {
 	Timing          Timing
 	ShutdownTimeout time.Duration
 	Log             *slog.Logger
+	LogLevel        slog.Level // LOG_LEVEL; Asynq's own lines follow it
 }
 
 // NewServer returns the Asynq server that runs the engine's tasks.
@@ -82,7 +83,7 @@ func asynqConfig(c ServerConfig) asynq.Config {
 			return !paused
 		},
 		Logger:   slogAdapter{log},
-		LogLevel: asynq.WarnLevel,
+		LogLevel: asynqLevel(c.LogLevel),
 		ErrorHandler: asynq.ErrorHandlerFunc(func(_ context.Context, task *asynq.Task, err error) {
 			if _, paused := message.PausedUntil(err); paused {
 				return // the sender logged the pause once
@@ -102,4 +103,17 @@ func pausedDelay(until time.Time) time.Duration {
 
 func clamp(d, lo, hi time.Duration) time.Duration {
 	return max(lo, min(d, hi))
+}
+
+// asynqLevel is LOG_LEVEL for Asynq's own lines. Its info lines are about
+// its own start and stop, so they show from warn up unless debugging.
+func asynqLevel(l slog.Level) asynq.LogLevel {
+	switch {
+	case l <= slog.LevelDebug:
+		return asynq.DebugLevel
+	case l >= slog.LevelError:
+		return asynq.ErrorLevel
+	default:
+		return asynq.WarnLevel
+	}
 }

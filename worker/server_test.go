@@ -1,8 +1,11 @@
 package worker
 
 import (
+	"log/slog"
 	"testing"
 	"time"
+
+	"github.com/hibiken/asynq"
 )
 
 func TestTimingFollowsTheCourseDay(t *testing.T) {
@@ -37,6 +40,20 @@ func TestIdleWorkerPicksUpWithinMaxPickup(t *testing.T) {
 		}
 		if c.DelayedTaskCheckInterval < c.TaskCheckInterval && day >= time.Hour {
 			t.Errorf("COURSE_DAY=%v: DelayedTaskCheckInterval %v polls more often than new tasks are looked for", day, c.DelayedTaskCheckInterval)
+		}
+	}
+}
+
+func TestAsynqLogsFollowLogLevel(t *testing.T) {
+	t.Parallel()
+	for level, want := range map[slog.Level]asynq.LogLevel{
+		slog.LevelDebug: asynq.DebugLevel,
+		slog.LevelInfo:  asynq.WarnLevel,
+		slog.LevelWarn:  asynq.WarnLevel,
+		slog.LevelError: asynq.ErrorLevel,
+	} {
+		if got := asynqConfig(ServerConfig{Queue: "q", Concurrency: 1, LogLevel: level}).LogLevel; got != want {
+			t.Errorf("LOG_LEVEL %v: Asynq logs at %v, want %v", level, got, want)
 		}
 	}
 }
