@@ -63,8 +63,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		BaseURL:        p.baseURL("BASE_URL", "http://localhost:8080"),
 		DatabaseURL:    p.databaseURL("DATABASE_URL", "sqlite://"+filepath.ToSlash(filepath.Join(dataDir, "dripbook.db"))),
 		RedisURL:       p.redisURL("REDIS_URL"),
-		MailFrom:       p.str("MAIL_FROM", "Coach <coach@localhost>"),
-		CoachName:      p.str("COACH_NAME", "Your coach"),
+		MailFrom:       p.str("MAIL_FROM", placeholderMailFrom),
+		CoachName:      p.str("COACH_NAME", placeholderCoachName),
 		CoachEmail:     p.str("COACH_EMAIL", ""),
 		CompanyAddress: p.str("COMPANY_ADDRESS", ""),
 		SecretKey:      p.secret("SECRET_KEY"),
@@ -396,4 +396,27 @@ func (p *parser) str(name, def string) string {
 
 func (p *parser) fail(name, format string, args ...any) {
 	p.errs = append(p.errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+}
+
+// The placeholders a fresh install runs with, until the coach says who they
+// are.
+const (
+	placeholderMailFrom  = "Coach <coach@localhost>"
+	placeholderCoachName = "Your coach"
+)
+
+// Placeholders names the variables still at their placeholder values: who
+// the mail is from, who the calls are with, and the postal address.
+func (c *Config) Placeholders() []string {
+	var names []string
+	if c.MailFrom == placeholderMailFrom {
+		names = append(names, "MAIL_FROM")
+	}
+	if c.CoachName == placeholderCoachName {
+		names = append(names, "COACH_NAME")
+	}
+	if c.CompanyAddress == "" {
+		names = append(names, "COMPANY_ADDRESS")
+	}
+	return names
 }

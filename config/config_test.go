@@ -216,3 +216,13 @@ func TestRedisSentinelURL(t *testing.T) {
 		require.NotContains(t, err.Error(), "pw@", "the password stays out of the message")
 	}
 }
+
+func TestPlaceholdersAreNamed(t *testing.T) {
+	t.Parallel()
+	c, err := Load(getenv(nil))
+	require.NoError(t, err)
+	require.Equal(t, []string{"MAIL_FROM", "COACH_NAME", "COMPANY_ADDRESS"}, c.Placeholders())
+	c, err = Load(getenv(map[string]string{"MAIL_FROM": "Ada <ada@coach.example>", "COACH_NAME": "Ada", "COMPANY_ADDRESS": "1 Main St"}))
+	require.NoError(t, err)
+	require.Empty(t, c.Placeholders())
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -65,6 +66,9 @@ func open(ctx context.Context, mode string, getenv func(string) string) (*app, e
 func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.Logger) (_ *app, err error) {
 	if (mode == "api" || mode == "worker") && cfg.Embedded() {
 		return nil, fmt.Errorf("REDIS_URL: required for \"dripbook %s\": the in-process Redis serves one process only", mode)
+	}
+	if (mode == "api" || mode == "worker") && cfg.SMTP != nil && cfg.MailDomain == "localhost" {
+		return nil, errors.New("MAIL_FROM: real mail cannot come from coach@localhost: set the coach's own sender, e.g. \"Ada Coach <ada@coach.example>\"")
 	}
 	if mode == "api" && cfg.AdminPassword == "" {
 		return nil, errors.New("ADMIN_PASSWORD: required for \"dripbook api\": the console at /admin is not served without one")
@@ -138,8 +142,9 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 		Store: storage.BookingStore{Store: a.store}, Rules: cfg.Booking, DailyChanges: cfg.Limits.BookingChangesPerDay,
 		Notifier: a.observedNotifier(), Replanner: a.engine, Log: a.log,
 	})
-	if cfg.CompanyAddress == "" {
-		a.log.Warn("COMPANY_ADDRESS is empty: the law in many places wants a postal address in every footer")
+	if names := cfg.Placeholders(); len(names) > 0 {
+		a.log.Warn("still the placeholders: subscribers see them in every email and page; set them to the coach's own",
+			"variables", strings.Join(names, ", "))
 	}
 	return a, nil
 }

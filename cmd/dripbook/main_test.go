@@ -179,6 +179,7 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 		{"log level", env{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"api needs redis", env{}, "REDIS_URL"},
 		{"api needs a console password", env{"REDIS_URL": "redis://127.0.0.1:1/0"}, "ADMIN_PASSWORD"},
+		{"api needs a real sender", env{"REDIS_URL": "redis://127.0.0.1:1/0", "SMTP_URL": "smtp://relay.example:587", "ADMIN_PASSWORD": "x"}, "MAIL_FROM"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

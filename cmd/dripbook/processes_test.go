@@ -62,7 +62,7 @@ func TestAPIAndThreeWorkersSendEveryLessonOnce(t *testing.T) {
 			"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
 			"DATABASE_URL=" + dsn, "REDIS_URL=" + redisURL, "SMTP_URL=" + smtp.URL(),
 			"BASE_URL=" + base, "HTTP_ADDR=" + httpAddr, "DATA_DIR=" + t.TempDir(),
-			"SECRET_KEY=processes-test-secret-0123456789", "COURSE_DAY=1s", "COMPANY_ADDRESS=1 Test Street", "ADMIN_PASSWORD=processes-test-console",
+			"SECRET_KEY=processes-test-secret-0123456789", "COURSE_DAY=1s", "MAIL_FROM=Ada Coach <ada@coach.example>", "COMPANY_ADDRESS=1 Test Street", "ADMIN_PASSWORD=processes-test-console",
 			"SIGNUP_LIMIT_PER_IP=0", "SIGNUP_LIMIT_TOTAL=0", "LOG_FORMAT=json",
 		}
 	}
