@@ -97,7 +97,7 @@ func (s *server) loginPage(c echo.Context) error {
 // login checks the password. A wrong one gets the same page and status
 // however close it was.
 func (s *server) login(c echo.Context) error {
-	if err := s.limiter.allow(c.Request().Context(), "admin-login:ip", clientKey(c.RealIP()), s.Limits.LoginPerIP); err != nil {
+	if err := s.limiter.allowStrict(c.Request().Context(), "admin-login:ip", clientKey(c.RealIP()), s.Limits.LoginPerIP); err != nil {
 		return err
 	}
 	if !s.passwordMatches(c.FormValue("password")) {

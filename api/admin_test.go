@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/models"
@@ -310,4 +312,31 @@ func TestAdminSubscriberActions(t *testing.T) {
 
 	require.Equal(t, http.StatusNotFound, act(active, "delete", nil).Code)
 	require.Equal(t, http.StatusNotFound, a.get("/admin/subscribers/999999").Code)
+}
+
+// With Redis down nothing counts the guesses, so nobody may guess.
+func TestAdminSignInIsRefusedWhenTheLimitCannotBeCounted(t *testing.T) {
+	t.Parallel()
+	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1})
+	t.Cleanup(func() { _ = dead.Close() })
+	env := newAdminEnv(t, func(d *Deps) {
+		d.Limits = Limits{Redis: dead, LoginPerIP: Rate{N: 3, Per: time.Hour}}
+		d.Log = slog.New(slog.DiscardHandler)
+	})
+	a := &adminClient{env: env, cookies: map[string]*http.Cookie{}}
+	a.get("/admin/login")
+	rec := a.post("/admin/login", url.Values{"password": {testAdminPassword}})
+	require.Equal(t, http.StatusTooManyRequests, rec.Code)
+	require.NotContains(t, a.cookies, sessionCookie)
+}
+
+// The size limit comes before the CSRF check, which reads the body: a
+// stranger's huge upload is cut off, not spooled to disk.
+func TestAdminBodyLimitComesFirst(t *testing.T) {
+	t.Parallel()
+	env := newAdminEnv(t, nil)
+	big := strings.NewReader("password=" + strings.Repeat("x", 200<<10))
+	req := httptest.NewRequest(http.MethodPost, "/admin/login", big)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	require.Equal(t, http.StatusRequestEntityTooLarge, env.do(req).Code)
 }

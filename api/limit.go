@@ -72,12 +72,25 @@ func newLimiter(l Limits, log *slog.Logger) *limiter {
 // visitor is not turned away for our outage, and the database still caps
 // the confirmation emails per mailbox.
 func (l *limiter) allow(ctx context.Context, name, subject string, r Rate) error {
+	return l.check(ctx, name, subject, r, false)
+}
+
+// allowStrict is allow for a limit that guards a secret: when Redis cannot
+// count, the request is refused rather than let through uncounted.
+func (l *limiter) allowStrict(ctx context.Context, name, subject string, r Rate) error {
+	return l.check(ctx, name, subject, r, true)
+}
+
+func (l *limiter) check(ctx context.Context, name, subject string, r Rate, strict bool) error {
 	if r.N <= 0 || l.rl == nil {
 		return nil
 	}
 	res, err := l.rl.Allow(ctx, l.prefix+name+":"+subject, redis_rate.Limit{Rate: r.N, Burst: r.N, Period: r.Per})
 	if err != nil {
-		l.log.WarnContext(ctx, "rate limit not checked: Redis failed", "error", err, "limit", name)
+		l.log.WarnContext(ctx, "rate limit not checked: Redis failed", "error", err, "limit", name, "refused", strict)
+		if strict {
+			return fault.RetryAfter(errRateLimited, time.Minute)
+		}
 		return nil
 	}
 	if res.Allowed == 0 {

@@ -179,7 +179,7 @@ func New(d Deps) *echo.Echo {
 		e.POST("/api/v1/bookings", s.bookJSON, bookingLimit)
 	}
 	if d.AdminPassword != "" {
-		adm := e.Group("/admin", s.csrf(), formLimit)
+		adm := e.Group("/admin", formLimit, s.csrf()) // the limit first: the CSRF check reads the body
 		adm.GET("/login", s.loginPage)
 		adm.POST("/login", s.login)
 		in := adm.Group("", s.requireAdmin)
@@ -194,7 +194,7 @@ func New(d Deps) *echo.Echo {
 		s.adminDataRoutes(in)
 		if d.Data.Import != nil {
 			// A list may be far larger than a form: its own body limit.
-			imp := e.Group("/admin/import", s.csrf(), middleware.BodyLimit(maxUpload), s.requireAdmin)
+			imp := e.Group("/admin/import", middleware.BodyLimit(maxUpload), s.requireAdmin, s.csrf())
 			imp.GET("", s.importForm)
 			imp.POST("", s.importUpload)
 		}

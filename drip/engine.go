@@ -349,6 +349,12 @@ func (e *Engine) recordLesson(ctx context.Context, key models.DeliveryKey, st mo
 	}
 	next, err := e.store.CompleteStep(ctx, key, plan)
 	if err != nil {
+		// The lesson is out. If nothing records that, the claim's lease
+		// runs out and a retry sends it again: record it alone, and let the
+		// retry find it sent and move the enrollment on.
+		if markErr := e.store.MarkSent(ctx, key); markErr != nil {
+			e.log.Error("lesson sent but not recorded: it may go out again", "delivery", key.String(), "error", errors.Join(err, markErr))
+		}
 		return err
 	}
 	e.enqueueNext(ctx, next)

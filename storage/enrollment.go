@@ -68,7 +68,9 @@ func (s *Store) CompleteStep(ctx context.Context, key models.DeliveryKey, plan m
 		if err := markDelivery(tx, key, models.DeliverySent, "", now); err != nil {
 			return err
 		}
-		err := tx.Model(&models.Enrollment{}).Where("subscriber_id = ? AND next_step = ?", key.SubscriberID, key.Step).
+		// Only an active enrollment moves on: one stopped meanwhile (an
+		// erasure, a bounce) stays stopped.
+		err := tx.Model(&models.Enrollment{}).Where("subscriber_id = ? AND next_step = ? AND status = ?", key.SubscriberID, key.Step, models.EnrollmentActive).
 			Updates(map[string]any{
 				"status": next.Status, "next_step": next.NextStep, "next_send_at": next.NextSendAt,
 				"last_day": next.LastDay, "anchor": next.Anchor, "updated_at": now,
@@ -88,7 +90,7 @@ func (s *Store) CompleteStep(ctx context.Context, key models.DeliveryKey, plan m
 // which PostgreSQL runs as one transaction: one round trip instead of five.
 func (s *Store) completeStepPostgres(ctx context.Context, key models.DeliveryKey, next models.Enrollment, now time.Time) error {
 	args := []any{models.DeliverySent, now, now, key.SubscriberID, key.Kind, key.Step,
-		next.Status, next.NextStep, next.NextSendAt, next.LastDay, next.Anchor, now, key.SubscriberID, key.Step}
+		next.Status, next.NextStep, next.NextSendAt, next.LastDay, next.Anchor, now, key.SubscriberID, key.Step, models.EnrollmentActive}
 	primary := "SELECT count(*) FROM sent, moved"
 	if next.Status == models.EnrollmentActive && next.NextStep != "" {
 		primary = `INSERT INTO deliveries (subscriber_id, kind, step, state, attempts, last_error, created_at, updated_at)
@@ -99,7 +101,7 @@ VALUES (?, ?, ?, ?, 0, '', ?, ?) ON CONFLICT DO NOTHING`
   UPDATE deliveries SET state = ?, sent_at = ?, updated_at = ? WHERE subscriber_id = ? AND kind = ? AND step = ? RETURNING id
 ), moved AS (
   UPDATE enrollments SET status = ?, next_step = ?, next_send_at = ?, last_day = ?, anchor = ?, updated_at = ?
-  WHERE subscriber_id = ? AND next_step = ? RETURNING subscriber_id
+  WHERE subscriber_id = ? AND next_step = ? AND status = ? RETURNING subscriber_id
 ) `+primary, args...).Error
 }
 

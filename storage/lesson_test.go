@@ -183,3 +183,26 @@ func TestCompleteStepPlansWithTheBookingOfThatMoment(t *testing.T) {
 		require.Nil(t, enr.NextSendAt)
 	})
 }
+
+// A lesson in flight when its subscriber was erased or bounced is recorded
+// as sent, and the stopped enrollment stays stopped.
+func TestCompleteStepLeavesAStoppedEnrollmentStopped(t *testing.T) {
+	t.Parallel()
+	bothStores(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		id := enrolled(t, s, "stopped@example.com", "one")
+		key := models.DeliveryKey{SubscriberID: id, Kind: models.KindLesson, Step: "one"}
+		require.NoError(t, s.ClaimLesson(ctx, key, time.Minute, false))
+		require.NoError(t, s.Erase(ctx, id))
+		at := time.Now().UTC().Add(time.Hour)
+		_, err := s.CompleteStep(ctx, key, models.StepPlan{Next: models.Enrollment{SubscriberID: id,
+			Status: models.EnrollmentActive, NextStep: "two", NextSendAt: &at, LastDay: 1}})
+		require.NoError(t, err)
+		enr, err := s.Enrollment(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, models.EnrollmentStopped, enr.Status)
+		d, err := s.Delivery(ctx, key)
+		require.NoError(t, err)
+		require.Equal(t, models.DeliverySent, d.State, "what went out is on record")
+	})
+}
