@@ -18,6 +18,7 @@ import (
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/relay"
 	"github.com/dripbook/dripbook/timezone"
+	"github.com/dripbook/dripbook/webhooks"
 	"github.com/dripbook/dripbook/weblink"
 )
 
@@ -48,6 +49,8 @@ type Config struct {
 	Booking        booking.Rules
 	Limits         Limits
 	MetricsToken   string     // empty: /metrics is open to whoever reaches it
+	WebhookURL     string     // empty: no events are sent
+	WebhookKey     []byte     // WEBHOOK_SECRET's signing key, decoded
 	LogLevel       slog.Level // LOG_LEVEL: debug, info, warn or error
 	LogFormat      string     // LOG_FORMAT: text or json
 }
@@ -101,6 +104,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.HTTPAddr = p.str("HTTP_ADDR", defaultAddr)
 	c.Booking = p.booking(c.DefaultTZ)
 	c.Limits = p.limits()
+	c.WebhookURL, c.WebhookKey = p.webhook("WEBHOOK_URL", "WEBHOOK_SECRET")
 	if err := errors.Join(p.errs...); err != nil {
 		return nil, err
 	}
@@ -419,4 +423,27 @@ func (c *Config) Placeholders() []string {
 		names = append(names, "COMPANY_ADDRESS")
 	}
 	return names
+}
+
+// webhook reads the endpoint events go to and the secret that signs them:
+// both or neither.
+func (p *parser) webhook(urlName, secretName string) (string, []byte) {
+	url := p.absURL(urlName)
+	secret := p.str(secretName, "")
+	switch {
+	case url == "" && secret == "":
+		return "", nil
+	case secret == "":
+		p.fail(secretName, "must be set when %s is: whsec_ and a base64 key", urlName)
+		return "", nil
+	case url == "":
+		p.fail(urlName, "must be set when %s is", secretName)
+		return "", nil
+	}
+	key, err := webhooks.ParseSecret(secret)
+	if err != nil {
+		p.fail(secretName, "%v", err)
+		return "", nil
+	}
+	return url, key
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
+	"gorm.io/gorm"
 )
 
 // ErrNotYetHeld means a call's outcome was marked before it started.
@@ -48,8 +49,18 @@ func (s *Store) MarkOutcome(ctx context.Context, id int64, outcome string) error
 	if b.Start.After(now) {
 		return ErrNotYetHeld
 	}
-	err = s.db.WithContext(ctx).Model(&models.Booking{}).Where("id = ?", id).
-		Updates(map[string]any{"outcome": outcome, "outcome_at": now, "updated_at": now}).Error
+	event := models.EventBookingAttended
+	if outcome == models.OutcomeNoShow {
+		event = models.EventBookingNoShow
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&models.Booking{}).Where("id = ?", id).
+			Updates(map[string]any{"outcome": outcome, "outcome_at": now, "updated_at": now}).Error
+		if err != nil || b.Outcome == outcome {
+			return err // marking the same outcome again is no new event
+		}
+		return s.emitBookingEvent(tx, event, id)
+	})
 	if err != nil {
 		return fmt.Errorf("mark booking %d %s: %w", id, outcome, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dripbook/dripbook/booking"
@@ -24,7 +25,12 @@ func (s *Store) CreateBooking(ctx context.Context, b models.Booking) (_ models.B
 	db := s.db.WithContext(ctx)
 	// Its own (nested) transaction: inside LockBookings a refused insert
 	// rolls back to a savepoint, and the queries below still work.
-	err = db.Transaction(func(tx *gorm.DB) error { return tx.Create(&b).Error })
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&b).Error; err != nil {
+			return err
+		}
+		return s.emitBookingEvent(tx, models.EventBookingCreated, b.ID)
+	})
 	if err == nil {
 		return b, true, nil
 	}
@@ -70,7 +76,7 @@ func (s *Store) LockBookings(ctx context.Context, fn func(tx *Store) error) erro
 				return fmt.Errorf("lock bookings: %w", err)
 			}
 		}
-		return fn(&Store{db: tx, now: s.now})
+		return fn(&Store{db: tx, read: tx, now: s.now, webhooks: s.webhooks})
 	})
 }
 
@@ -129,7 +135,7 @@ func (s *Store) UpcomingBookings(ctx context.Context, from time.Time, limit int)
 // twice is ErrNotConfirmed.
 func (s *Store) CancelBooking(ctx context.Context, id int64) (models.Booking, error) {
 	now := s.now()
-	return s.updateConfirmed(ctx, id, "cancel", map[string]any{
+	return s.updateConfirmed(ctx, id, models.EventBookingCancelled, map[string]any{
 		"status": models.BookingCancelled, "sequence": gorm.Expr("sequence + 1"), "cancelled_at": now, "updated_at": now,
 	})
 }
@@ -137,28 +143,32 @@ func (s *Store) CancelBooking(ctx context.Context, id int64) (models.Booking, er
 // RescheduleBooking moves a confirmed booking to a new slot, keeping its UID
 // and raising its sequence. A taken slot is ErrSlotTaken.
 func (s *Store) RescheduleBooking(ctx context.Context, id int64, start, end time.Time) (models.Booking, error) {
-	return s.updateConfirmed(ctx, id, "reschedule", map[string]any{
+	return s.updateConfirmed(ctx, id, models.EventBookingRescheduled, map[string]any{
 		"starts_at": start.UTC(), "ends_at": end.UTC(), "sequence": gorm.Expr("sequence + 1"), "updated_at": s.now(),
 	})
 }
 
 // updateConfirmed changes a confirmed booking and returns it as it is now:
 // ErrNotConfirmed when it was not confirmed, ErrSlotTaken when the change
-// ran into another confirmed booking's start.
-func (s *Store) updateConfirmed(ctx context.Context, id int64, what string, fields map[string]any) (models.Booking, error) {
+// ran into another confirmed booking's start. event is the webhook event
+// the change makes.
+func (s *Store) updateConfirmed(ctx context.Context, id int64, event string, fields map[string]any) (models.Booking, error) {
 	var changed int64
 	// Its own (nested) transaction, so a refused update inside LockBookings
 	// rolls back to a savepoint and the query below still works.
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&models.Booking{}).Where("id = ? AND status = ?", id, models.BookingConfirmed).Updates(fields)
 		changed = res.RowsAffected
-		return res.Error
+		if res.Error != nil || changed == 0 {
+			return res.Error
+		}
+		return s.emitBookingEvent(tx, event, id)
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return models.Booking{}, models.ErrSlotTaken
 	}
 	if err != nil {
-		return models.Booking{}, fmt.Errorf("%s booking %d: %w", what, id, err)
+		return models.Booking{}, fmt.Errorf("%s booking %d: %w", strings.TrimPrefix(event, "booking."), id, err)
 	}
 	b, err := s.Booking(ctx, id)
 	if err != nil {
@@ -188,7 +198,13 @@ func (clickRow) TableName() string { return "clicks" }
 func (s *Store) RecordClick(ctx context.Context, subscriberID int64, lesson string) error {
 	now := s.now()
 	c := clickRow{SubscriberID: subscriberID, Lesson: lesson, CreatedAt: now, AtMinute: now.Unix() / 60}
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&c).Error
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&c)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		return s.emitLessonEvent(tx, models.EventLinkClicked, subscriberID, lesson)
+	})
 	if err != nil {
 		return fmt.Errorf("record click: %w", err)
 	}

@@ -27,6 +27,9 @@ type Store struct {
 	// the writer. On PostgreSQL it is db.
 	read *gorm.DB
 	now  func() time.Time
+	// webhooks says whether changes write their events to the webhook
+	// outbox (SetWebhooks).
+	webhooks bool
 }
 
 // defaultPostgresConns is the PostgreSQL pool's size until SizePool says

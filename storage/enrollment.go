@@ -48,7 +48,8 @@ func (s *Store) SaveEnrollment(ctx context.Context, e models.Enrollment) error {
 func (s *Store) CompleteStep(ctx context.Context, key models.DeliveryKey, plan models.StepPlan) (models.Enrollment, error) {
 	now := s.now()
 	next := plan.Next
-	if plan.IfBooked == nil && s.Dialect() == "postgres" {
+	// The one-statement path has no room for the lesson.sent event.
+	if plan.IfBooked == nil && s.Dialect() == "postgres" && !s.webhooks {
 		if err := s.completeStepPostgres(ctx, key, next, now); err != nil {
 			return next, fmt.Errorf("complete %s: %w", key, err)
 		}
@@ -66,6 +67,9 @@ func (s *Store) CompleteStep(ctx context.Context, key models.DeliveryKey, plan m
 		}
 		next.UpdatedAt = now
 		if err := markDelivery(tx, key, models.DeliverySent, "", now); err != nil {
+			return err
+		}
+		if err := s.emitLessonEvent(tx, models.EventLessonSent, key.SubscriberID, key.Step); err != nil {
 			return err
 		}
 		// Only an active enrollment moves on: one stopped meanwhile (an

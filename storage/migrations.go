@@ -194,6 +194,27 @@ var migrations = []*gormigrate.Migration{
 			return tx.Exec("ALTER TABLE consents ADD COLUMN source VARCHAR(500) NOT NULL DEFAULT ''").Error
 		},
 	},
+	{
+		ID: "0008_webhook_events",
+		Migrate: func(tx *gorm.DB) error {
+			// The webhook outbox: each event is written in the transaction
+			// of its change, and stays undelivered until its endpoint
+			// answers 2xx.
+			type webhookEvent struct {
+				ID          string    `gorm:"size:64;primaryKey"`
+				Type        string    `gorm:"size:64;not null"`
+				Payload     string    `gorm:"type:text;not null"`
+				CreatedAt   time.Time `gorm:"not null"`
+				DeliveredAt *time.Time
+				Attempts    int    `gorm:"not null;default:0"`
+				LastError   string `gorm:"size:1000;not null;default:''"`
+			}
+			if err := tx.Migrator().CreateTable(&webhookEvent{}); err != nil {
+				return err
+			}
+			return tx.Exec("CREATE INDEX idx_webhook_events_undelivered ON webhook_events (created_at) WHERE delivered_at IS NULL").Error
+		},
+	},
 }
 
 func (s *Store) migrator(ctx context.Context) *gormigrate.Gormigrate {

@@ -138,6 +138,9 @@ func (s *Store) Confirm(ctx context.Context, id int64) (bool, error) {
 			return res.Error
 		}
 		changed = true
+		if err := s.emitSubscriberEvent(tx, models.EventSubscriberConfirmed, id); err != nil {
+			return err
+		}
 		var c models.Consent
 		err := tx.Where("subscriber_id = ?", id).Order("id DESC").Take(&c).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -158,13 +161,21 @@ func (s *Store) Confirm(ctx context.Context, id int64) (bool, error) {
 // reports whether this call made the change.
 func (s *Store) Unsubscribe(ctx context.Context, id int64) (bool, error) {
 	now := s.now()
-	res := s.db.WithContext(ctx).Model(&models.Subscriber{}).
-		Where("id = ? AND status IN ?", id, []string{models.StatusPending, models.StatusActive}).
-		Updates(map[string]any{"status": models.StatusUnsubscribed, "unsubscribed_at": now, "updated_at": now})
-	if res.Error != nil {
-		return false, fmt.Errorf("unsubscribe %d: %w", id, res.Error)
+	changed := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&models.Subscriber{}).
+			Where("id = ? AND status IN ?", id, []string{models.StatusPending, models.StatusActive}).
+			Updates(map[string]any{"status": models.StatusUnsubscribed, "unsubscribed_at": now, "updated_at": now})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		changed = true
+		return s.emitSubscriberEvent(tx, models.EventSubscriberUnsubscribed, id)
+	})
+	if err != nil {
+		return false, fmt.Errorf("unsubscribe %d: %w", id, err)
 	}
-	return res.RowsAffected == 1, nil
+	return changed, nil
 }
 
 // MarkBounced records that the address does not exist and stops its course.
@@ -173,9 +184,15 @@ func (s *Store) MarkBounced(ctx context.Context, id int64) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// An erased subscriber stays a tombstone, whatever their old
 		// address's server says.
-		if err := tx.Model(&models.Subscriber{}).Where("id = ? AND status <> ?", id, models.StatusErased).
-			Updates(map[string]any{"status": models.StatusBounced, "updated_at": now}).Error; err != nil {
-			return err
+		res := tx.Model(&models.Subscriber{}).Where("id = ? AND status NOT IN ?", id, []string{models.StatusErased, models.StatusBounced}).
+			Updates(map[string]any{"status": models.StatusBounced, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 1 {
+			if err := s.emitSubscriberEvent(tx, models.EventSubscriberBounced, id); err != nil {
+				return err
+			}
 		}
 		return tx.Model(&models.Enrollment{}).Where("subscriber_id = ?", id).
 			Updates(map[string]any{"status": models.EnrollmentStopped, "next_send_at": nil, "updated_at": now}).Error

@@ -31,7 +31,7 @@ func Mux(e *drip.Engine) *asynq.ServeMux {
 
 // payload is a task's typed JSON body.
 type payload interface {
-	ConfirmPayload | LessonPayload | BookingPayload | ReminderPayload
+	ConfirmPayload | LessonPayload | BookingPayload | ReminderPayload | WebhookPayload
 	valid() bool
 }
 
@@ -39,6 +39,7 @@ func (p ConfirmPayload) valid() bool  { return p.SubscriberID != 0 }
 func (p LessonPayload) valid() bool   { return p.SubscriberID != 0 && p.Slug != "" }
 func (p BookingPayload) valid() bool  { return p.BookingID != 0 }
 func (p ReminderPayload) valid() bool { return p.BookingID != 0 && p.Lead > 0 }
+func (p WebhookPayload) valid() bool  { return p.EventID != "" }
 
 // handle decodes a task's payload for run. A malformed payload will never
 // decode, so it is not retried; neither is a message the server refused. A

@@ -21,6 +21,7 @@ type ReconcileStore interface {
 	UnsentConfirmations(ctx context.Context, since time.Time, limit int) ([]models.PendingConfirmation, error)
 	UnannouncedBookings(ctx context.Context, limit int) ([]models.Booking, error)
 	UpcomingBookings(ctx context.Context, from time.Time, limit int) ([]models.Booking, error)
+	UndeliveredWebhookEvents(ctx context.Context, limit int) ([]string, error)
 }
 
 // Reconciler re-queues every email the database says is due, so a Redis flush
@@ -33,13 +34,15 @@ type Reconciler struct {
 	lockKey  string
 	interval time.Duration
 	remind   []time.Duration
+	webhooks bool
 	now      func() time.Time
 	log      *slog.Logger
 }
 
 // ReconcilerDeps is what a Reconciler is built from. LockKey names the Redis
 // key instances compete for; Reminders are the calls' reminder leads
-// (nil: drip.DefaultReminders). Now and Log default to the real clock and
+// (nil: drip.DefaultReminders). Webhooks says whether the webhook outbox's
+// undelivered events are queued too. Now and Log default to the real clock and
 // slog's default logger.
 type ReconcilerDeps struct {
 	Store     ReconcileStore
@@ -48,6 +51,7 @@ type ReconcilerDeps struct {
 	LockKey   string
 	Interval  time.Duration
 	Reminders []time.Duration
+	Webhooks  bool
 	Now       func() time.Time
 	Log       *slog.Logger
 }
@@ -64,7 +68,7 @@ func NewReconciler(d ReconcilerDeps) *Reconciler {
 		d.Log = slog.Default()
 	}
 	return &Reconciler{store: d.Store, queue: d.Queue, rdb: d.Redis, lockKey: d.LockKey, interval: d.Interval,
-		remind: d.Reminders, now: d.Now, log: d.Log}
+		remind: d.Reminders, webhooks: d.Webhooks, now: d.Now, log: d.Log}
 }
 
 // Run ticks until ctx is done.
@@ -123,6 +127,13 @@ func (r *Reconciler) Tick(ctx context.Context) (int, error) {
 	t.add(0, err)
 	for _, b := range upcoming {
 		t.add(r.queue.Reminders(ctx, b, r.remind, now))
+	}
+	if r.webhooks {
+		events, err := r.store.UndeliveredWebhookEvents(ctx, batch)
+		t.add(0, err)
+		for _, id := range events {
+			t.add(count(r.queue.webhook(ctx, id)))
+		}
 	}
 	return t.n, errors.Join(t.errs...)
 }

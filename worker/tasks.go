@@ -70,7 +70,8 @@ func (q *Queue) lesson(ctx context.Context, subscriberID int64, slug string, at 
 
 // enqueue reports whether the task was added; false with no error means a
 // task with that ID is already queued.
-func (q *Queue) enqueue(ctx context.Context, typ string, payload any, id string, at time.Time) (bool, error) {
+// extra options come after the defaults, and win over them.
+func (q *Queue) enqueue(ctx context.Context, typ string, payload any, id string, at time.Time, extra ...asynq.Option) (bool, error) {
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return false, fmt.Errorf("encode %s: %w", typ, err)
@@ -79,6 +80,7 @@ func (q *Queue) enqueue(ctx context.Context, typ string, payload any, id string,
 	if !at.IsZero() {
 		opts = append(opts, asynq.ProcessAt(at))
 	}
+	opts = append(opts, extra...)
 	task := asynq.NewTask(typ, b)
 	_, err = q.client.EnqueueContext(ctx, task, opts...)
 	if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {

@@ -106,6 +106,9 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 	if err := a.store.Ping(ctx); err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
+	// Every process that changes data writes its events to the outbox; the
+	// workers deliver them.
+	a.store.SetWebhooks(cfg.WebhookURL != "")
 	// Every sender may hold a connection, with room for the reconciler and
 	// the HTTP handlers beside them.
 	if err := a.store.SizePool(cfg.Concurrency + 8); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/dripbook/dripbook/api"
 	"github.com/dripbook/dripbook/config"
 	"github.com/dripbook/dripbook/storage"
+	"github.com/dripbook/dripbook/webhooks"
 	"github.com/dripbook/dripbook/worker"
 )
 
@@ -30,12 +31,17 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 	if mode == "" || mode == "worker" {
 		srv := worker.NewServer(worker.ServerConfig{Redis: a.rdb, Queue: queueName, Concurrency: a.cfg.Concurrency,
 			Timing: a.timing, ShutdownTimeout: shutdownGrace, Log: a.log, LogLevel: a.cfg.LogLevel})
-		if err := srv.Start(worker.Mux(a.engine)); err != nil {
+		mux := worker.Mux(a.engine)
+		hooks := a.cfg.WebhookURL != ""
+		if hooks {
+			worker.HandleWebhooks(mux, &worker.Webhooks{Store: a.store, Sender: webhooks.NewSender(a.cfg.WebhookURL, a.cfg.WebhookKey), Log: a.log})
+		}
+		if err := srv.Start(mux); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
 		defer srv.Shutdown()
 		rec := worker.NewReconciler(worker.ReconcilerDeps{Store: a.store, Queue: a.queue, Redis: a.rdb,
-			LockKey: queueName + ":reconciler", Interval: a.timing.Reconcile, Log: a.log})
+			LockKey: queueName + ":reconciler", Interval: a.timing.Reconcile, Webhooks: hooks, Log: a.log})
 		recCtx, stopRec := context.WithCancel(ctx)
 		recDone := make(chan struct{})
 		go func() { rec.Run(recCtx); close(recDone) }()

@@ -1,0 +1,121 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/dripbook/dripbook/models"
+	"gorm.io/gorm"
+)
+
+// SetWebhooks turns the webhook outbox on: from then on every change that
+// makes an event writes it in the change's own transaction. Off, nothing
+// is written.
+func (s *Store) SetWebhooks(on bool) { s.webhooks = on }
+
+// webhookBody is an event as POSTed, per the Standard Webhooks convention.
+type webhookBody struct {
+	Type      string    `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	Data      any       `json:"data"`
+}
+
+// emitEvent writes one event to the outbox in tx, so it commits or rolls
+// back with the change it reports. It is a no-op while webhooks are off.
+func (s *Store) emitEvent(tx *gorm.DB, typ string, data any) error {
+	if !s.webhooks {
+		return nil
+	}
+	now := s.now()
+	body, err := json.Marshal(webhookBody{Type: typ, Timestamp: now, Data: data})
+	if err != nil {
+		return fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	ev := models.WebhookEvent{ID: "msg_" + rand.Text(), Type: typ, Payload: string(body), CreatedAt: now}
+	if err := tx.Create(&ev).Error; err != nil {
+		return fmt.Errorf("record %s event: %w", typ, err)
+	}
+	return nil
+}
+
+// emitSubscriberEvent emits typ about subscriber id as it is in tx.
+func (s *Store) emitSubscriberEvent(tx *gorm.DB, typ string, id int64) error {
+	if !s.webhooks {
+		return nil
+	}
+	sub, err := webhookSubscriber(tx, id)
+	if err != nil {
+		return err
+	}
+	return s.emitEvent(tx, typ, sub)
+}
+
+// emitLessonEvent emits typ about a lesson of subscriber id.
+func (s *Store) emitLessonEvent(tx *gorm.DB, typ string, id int64, lesson string) error {
+	if !s.webhooks {
+		return nil
+	}
+	sub, err := webhookSubscriber(tx, id)
+	if err != nil {
+		return err
+	}
+	return s.emitEvent(tx, typ, models.WebhookLesson{Lesson: lesson, Subscriber: sub})
+}
+
+// emitBookingEvent emits typ about booking id as it is in tx.
+func (s *Store) emitBookingEvent(tx *gorm.DB, typ string, id int64) error {
+	if !s.webhooks {
+		return nil
+	}
+	var b models.Booking
+	if err := tx.Where("id = ?", id).Take(&b).Error; err != nil {
+		return fmt.Errorf("load booking %d for %s: %w", id, typ, err)
+	}
+	sub, err := webhookSubscriber(tx, b.SubscriberID)
+	if err != nil {
+		return err
+	}
+	return s.emitEvent(tx, typ, models.WebhookBooking{ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC(), Status: b.Status, Subscriber: sub})
+}
+
+func webhookSubscriber(tx *gorm.DB, id int64) (models.WebhookSubscriber, error) {
+	var sub models.Subscriber
+	if err := tx.Where("id = ?", id).Take(&sub).Error; err != nil {
+		return models.WebhookSubscriber{}, fmt.Errorf("load subscriber %d for event: %w", id, err)
+	}
+	return models.WebhookSubscriber{ID: sub.ID, Email: sub.Email, Name: sub.Name}, nil
+}
+
+// WebhookEvent returns one event of the outbox, or ErrNotFound.
+func (s *Store) WebhookEvent(ctx context.Context, id string) (models.WebhookEvent, error) {
+	return take[models.WebhookEvent](s.db.WithContext(ctx).Where("id = ?", id), "webhook event "+id)
+}
+
+// UndeliveredWebhookEvents lists the ids of events not yet delivered that
+// have attempts left, oldest first, for the reconciler.
+func (s *Store) UndeliveredWebhookEvents(ctx context.Context, limit int) ([]string, error) {
+	var ids []string
+	err := s.db.WithContext(ctx).Model(&models.WebhookEvent{}).
+		Where("delivered_at IS NULL AND attempts < ?", models.WebhookMaxAttempts).
+		Order("created_at").Limit(limit).Pluck("id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("list undelivered webhook events: %w", err)
+	}
+	return ids, nil
+}
+
+// RecordWebhookAttempt counts one delivery of event id: delivered when
+// failure is empty, else failed with failure as its last error.
+func (s *Store) RecordWebhookAttempt(ctx context.Context, id, failure string) error {
+	fields := map[string]any{"attempts": gorm.Expr("attempts + 1"), "last_error": truncate(failure, 1000)}
+	if failure == "" {
+		fields["delivered_at"] = s.now()
+	}
+	if err := s.db.WithContext(ctx).Model(&models.WebhookEvent{}).Where("id = ?", id).Updates(fields).Error; err != nil {
+		return fmt.Errorf("record webhook attempt %s: %w", id, err)
+	}
+	return nil
+}
