@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/dripbook/dripbook/models"
 )
 
 // TestOpenAPIMatchesRoutes keeps the published description honest: every
@@ -49,5 +51,30 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			documented := doc.Paths[regexp.MustCompile(`:(\w+)`).ReplaceAllString(path, "{$1}")]
 			require.Contains(t, documented, strings.ToLower(method), "%s is not in openapi.yaml", r)
 		}
+	}
+}
+
+// TestOpenAPIDocumentsEveryWebhook keeps the webhooks section to the events
+// the storage emits, each one's body described.
+func TestOpenAPIDocumentsEveryWebhook(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("openapi.yaml")
+	require.NoError(t, err)
+	var doc struct {
+		Webhooks   map[string]map[string]any `yaml:"webhooks"`
+		Components map[string]map[string]any `yaml:"components"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &doc))
+	events := []string{
+		models.EventSubscriberConfirmed, models.EventSubscriberUnsubscribed, models.EventSubscriberBounced,
+		models.EventLessonSent, models.EventLinkClicked, models.EventBookingCreated, models.EventBookingRescheduled,
+		models.EventBookingCancelled, models.EventBookingAttended, models.EventBookingNoShow,
+	}
+	require.Len(t, doc.Webhooks, len(events))
+	for _, e := range events {
+		require.Contains(t, doc.Webhooks[e], "post", "webhook %s", e)
+	}
+	for _, m := range regexp.MustCompile(`\$ref: "#/components/(\w+)/(\w+)"`).FindAllStringSubmatch(string(raw), -1) {
+		require.Contains(t, doc.Components[m[1]], m[2], "%s resolves", m[0])
 	}
 }

@@ -108,11 +108,14 @@ func (s *Store) UndeliveredWebhookEvents(ctx context.Context, limit int) ([]stri
 }
 
 // RecordWebhookAttempt counts one delivery of event id: delivered when
-// failure is empty, else failed with failure as its last error.
+// failure is empty, else failed with failure as its last error. A
+// delivery keeps the error of the attempt before it, for the record.
 func (s *Store) RecordWebhookAttempt(ctx context.Context, id, failure string) error {
-	fields := map[string]any{"attempts": gorm.Expr("attempts + 1"), "last_error": truncate(failure, 1000)}
+	fields := map[string]any{"attempts": gorm.Expr("attempts + 1")}
 	if failure == "" {
 		fields["delivered_at"] = s.now()
+	} else {
+		fields["last_error"] = truncate(failure, 1000)
 	}
 	if err := s.db.WithContext(ctx).Model(&models.WebhookEvent{}).Where("id = ?", id).Updates(fields).Error; err != nil {
 		return fmt.Errorf("record webhook attempt %s: %w", id, err)

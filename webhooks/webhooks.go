@@ -79,8 +79,9 @@ func (s *Sender) Send(ctx context.Context, id string, body []byte) error {
 	if err != nil {
 		return fmt.Errorf("webhook %s: %w", id, err)
 	}
-	defer resp.Body.Close()
+	// Read a little of the answer so the connection can be reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return &StatusError{Status: resp.StatusCode}
 	}
