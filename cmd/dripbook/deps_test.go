@@ -21,6 +21,7 @@ var dependencyRules = []struct {
 	{"emails", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail"}},
 	{"api", []string{"github.com/yuin/goldmark", "gopkg.in/yaml", "github.com/hibiken/asynq"}},
 	{"config", []string{"github.com/dripbook/dripbook/emails", "gorm.io/", "github.com/labstack/echo"}},
+	{"webhooks", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail"}},
 }
 
 func TestDependencyRules(t *testing.T) {
