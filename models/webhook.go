@@ -23,13 +23,14 @@ const WebhookMaxAttempts = 21
 // WebhookEvent is one event in the outbox, written in the transaction of
 // the change it reports. ID is the webhook-id every delivery sends.
 type WebhookEvent struct {
-	ID          string `gorm:"primaryKey"`
-	Type        string
-	Payload     string // the JSON body, exactly as signed and sent
-	CreatedAt   time.Time
-	DeliveredAt *time.Time
-	Attempts    int
-	LastError   string
+	ID           string `gorm:"primaryKey"`
+	Type         string
+	SubscriberID int64  // whom the event is about: erasing them deletes it
+	Payload      string // the JSON body, exactly as signed and sent
+	CreatedAt    time.Time
+	DeliveredAt  *time.Time
+	Attempts     int
+	LastError    string
 }
 
 // WebhookSubscriber is a subscriber as events describe them.

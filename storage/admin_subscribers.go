@@ -125,6 +125,9 @@ func (s *Store) Erase(ctx context.Context, id int64) error {
 				Update("notified_sequence", gorm.Expr("sequence")),
 			// The confirmation quota names the mailbox; it only matters for a day.
 			tx.Exec("DELETE FROM confirm_requests WHERE subscriber_id = ?", id),
+			// Events name the subscriber: none is kept, or sent, after
+			// they asked to be forgotten.
+			tx.Exec("DELETE FROM webhook_events WHERE subscriber_id = ?", id),
 		}
 		for _, st := range steps {
 			if st.Error != nil {

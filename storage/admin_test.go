@@ -58,6 +58,7 @@ func dump(t *testing.T, s *storage.Store) string {
 func TestEraseLeavesNoPersonalDataAndKeepsTheFunnel(t *testing.T) {
 	t.Parallel()
 	s := testenv.Store(t)
+	s.SetWebhooks(true) // the events name the subscriber too
 	ctx := context.Background()
 	now := time.Now().UTC()
 	const addr, name = "erin.erased+list@example.com", "Erinyes Quillfeather"
@@ -95,6 +96,7 @@ func TestEraseLeavesNoPersonalDataAndKeepsTheFunnel(t *testing.T) {
 	all := dump(t, s)
 	require.Contains(t, all, addr, "the dump sees the data before the erasure")
 	require.Contains(t, all, name)
+	require.Contains(t, all, `"type":"subscriber.confirmed"`, "the dump sees the events")
 
 	require.NoError(t, s.Erase(ctx, id))
 

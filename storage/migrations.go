@@ -201,13 +201,14 @@ var migrations = []*gormigrate.Migration{
 			// of its change, and stays undelivered until its endpoint
 			// answers 2xx.
 			type webhookEvent struct {
-				ID          string    `gorm:"size:64;primaryKey"`
-				Type        string    `gorm:"size:64;not null"`
-				Payload     string    `gorm:"type:text;not null"`
-				CreatedAt   time.Time `gorm:"not null"`
-				DeliveredAt *time.Time
-				Attempts    int    `gorm:"not null;default:0"`
-				LastError   string `gorm:"size:1000;not null;default:''"`
+				ID           string    `gorm:"size:64;primaryKey"`
+				Type         string    `gorm:"size:64;not null"`
+				SubscriberID int64     `gorm:"not null;index"`
+				Payload      string    `gorm:"type:text;not null"`
+				CreatedAt    time.Time `gorm:"not null"`
+				DeliveredAt  *time.Time
+				Attempts     int    `gorm:"not null;default:0"`
+				LastError    string `gorm:"size:1000;not null;default:''"`
 			}
 			if err := tx.Migrator().CreateTable(&webhookEvent{}); err != nil {
 				return err

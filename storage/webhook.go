@@ -23,9 +23,10 @@ type webhookBody struct {
 	Data      any       `json:"data"`
 }
 
-// emitEvent writes one event to the outbox in tx, so it commits or rolls
-// back with the change it reports. It is a no-op while webhooks are off.
-func (s *Store) emitEvent(tx *gorm.DB, typ string, data any) error {
+// emitEvent writes one event about subscriber sub to the outbox in tx, so
+// it commits or rolls back with the change it reports. It is a no-op while
+// webhooks are off.
+func (s *Store) emitEvent(tx *gorm.DB, typ string, sub int64, data any) error {
 	if !s.webhooks {
 		return nil
 	}
@@ -34,7 +35,7 @@ func (s *Store) emitEvent(tx *gorm.DB, typ string, data any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s event: %w", typ, err)
 	}
-	ev := models.WebhookEvent{ID: "msg_" + rand.Text(), Type: typ, Payload: string(body), CreatedAt: now}
+	ev := models.WebhookEvent{ID: "msg_" + rand.Text(), Type: typ, SubscriberID: sub, Payload: string(body), CreatedAt: now}
 	if err := tx.Create(&ev).Error; err != nil {
 		return fmt.Errorf("record %s event: %w", typ, err)
 	}
@@ -50,7 +51,7 @@ func (s *Store) emitSubscriberEvent(tx *gorm.DB, typ string, id int64) error {
 	if err != nil {
 		return err
 	}
-	return s.emitEvent(tx, typ, sub)
+	return s.emitEvent(tx, typ, id, sub)
 }
 
 // emitLessonEvent emits typ about a lesson of subscriber id.
@@ -62,7 +63,7 @@ func (s *Store) emitLessonEvent(tx *gorm.DB, typ string, id int64, lesson string
 	if err != nil {
 		return err
 	}
-	return s.emitEvent(tx, typ, models.WebhookLesson{Lesson: lesson, Subscriber: sub})
+	return s.emitEvent(tx, typ, id, models.WebhookLesson{Lesson: lesson, Subscriber: sub})
 }
 
 // emitBookingEvent emits typ about booking id as it is in tx.
@@ -78,7 +79,7 @@ func (s *Store) emitBookingEvent(tx *gorm.DB, typ string, id int64) error {
 	if err != nil {
 		return err
 	}
-	return s.emitEvent(tx, typ, models.WebhookBooking{ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC(), Status: b.Status, Subscriber: sub})
+	return s.emitEvent(tx, typ, b.SubscriberID, models.WebhookBooking{ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC(), Status: b.Status, Subscriber: sub})
 }
 
 func webhookSubscriber(tx *gorm.DB, id int64) (models.WebhookSubscriber, error) {
