@@ -98,9 +98,20 @@ func (s *Store) WebhookEvent(ctx context.Context, id string) (models.WebhookEven
 // UndeliveredWebhookEvents lists the ids of events not yet delivered that
 // have attempts left, oldest first, for the reconciler.
 func (s *Store) UndeliveredWebhookEvents(ctx context.Context, limit int) ([]string, error) {
+	return s.webhookEvents(ctx, "attempts < ?", models.WebhookMaxAttempts, limit)
+}
+
+// NewWebhookEvents lists the ids of events never tried yet, oldest first:
+// what the reconciler queues every second, so an event does not wait for
+// its full round.
+func (s *Store) NewWebhookEvents(ctx context.Context, limit int) ([]string, error) {
+	return s.webhookEvents(ctx, "attempts = ?", 0, limit)
+}
+
+func (s *Store) webhookEvents(ctx context.Context, cond string, arg any, limit int) ([]string, error) {
 	var ids []string
 	err := s.db.WithContext(ctx).Model(&models.WebhookEvent{}).
-		Where("delivered_at IS NULL AND attempts < ?", models.WebhookMaxAttempts).
+		Where("delivered_at IS NULL").Where(cond, arg).
 		Order("created_at").Limit(limit).Pluck("id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("list undelivered webhook events: %w", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -22,6 +23,7 @@ type ReconcileStore interface {
 	UnannouncedBookings(ctx context.Context, limit int) ([]models.Booking, error)
 	UpcomingBookings(ctx context.Context, from time.Time, limit int) ([]models.Booking, error)
 	UndeliveredWebhookEvents(ctx context.Context, limit int) ([]string, error)
+	NewWebhookEvents(ctx context.Context, limit int) ([]string, error)
 }
 
 // Reconciler re-queues every email the database says is due, so a Redis flush
@@ -71,8 +73,18 @@ func NewReconciler(d ReconcilerDeps) *Reconciler {
 		remind: d.Reminders, webhooks: d.Webhooks, now: d.Now, log: d.Log}
 }
 
-// Run ticks until ctx is done.
+// webhookEvery is how often the reconciler queues new webhook events:
+// an event should not wait a whole round to go out.
+const webhookEvery = time.Second
+
+// Run ticks until ctx is done; with webhooks on, it also queues new events
+// every webhookEvery.
 func (r *Reconciler) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	if r.webhooks {
+		wg.Go(func() { r.runWebhooks(ctx) })
+	}
 	t := time.NewTicker(r.interval)
 	defer t.Stop()
 	for {
@@ -129,11 +141,39 @@ func (r *Reconciler) Tick(ctx context.Context) (int, error) {
 		t.add(r.queue.Reminders(ctx, b, r.remind, now))
 	}
 	if r.webhooks {
-		events, err := r.store.UndeliveredWebhookEvents(ctx, batch)
-		t.add(0, err)
-		for _, id := range events {
-			t.add(count(r.queue.webhook(ctx, id)))
+		t.add(r.queueWebhooks(ctx, r.store.UndeliveredWebhookEvents))
+	}
+	return t.n, errors.Join(t.errs...)
+}
+
+func (r *Reconciler) runWebhooks(ctx context.Context) {
+	every := min(webhookEvery, r.interval)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
+		// One instance at a time, as for Tick, under a lock of its own.
+		ok, err := r.rdb.SetNX(ctx, r.lockKey+":webhooks", "1", every*9/10).Result()
+		if err == nil && ok {
+			_, err = r.queueWebhooks(ctx, r.store.NewWebhookEvents)
+		}
+		if err != nil && ctx.Err() == nil {
+			r.log.Error("queue webhooks", "error", err)
+		}
+	}
+}
+
+// queueWebhooks queues the delivery of each event list names.
+func (r *Reconciler) queueWebhooks(ctx context.Context, list func(context.Context, int) ([]string, error)) (int, error) {
+	ids, err := list(ctx, batch)
+	t := tally{}
+	t.add(0, err)
+	for _, id := range ids {
+		t.add(count(r.queue.webhook(ctx, id)))
 	}
 	return t.n, errors.Join(t.errs...)
 }

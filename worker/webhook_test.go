@@ -232,3 +232,24 @@ func TestWebhookSurvivesARedisFlush(t *testing.T) {
 		require.Equal(t, models.EventSubscriberConfirmed, calls[0].Type)
 	}
 }
+
+// A new event goes out within about a second, however long the
+// reconciler's round.
+func TestNewWebhookDoesNotWaitForTheRound(t *testing.T) {
+	t.Parallel()
+	h := newHookHarness(t, testenv.Redis(t), false)
+	h.rec = worker.NewReconciler(worker.ReconcilerDeps{Store: h.store, Queue: h.queue, Redis: h.rdb,
+		LockKey: h.name + ":reconciler", Interval: time.Hour, Webhooks: true, Log: discardLogger()})
+	ctx := context.Background()
+	// Another instance holds the round: only the new events' poll queues.
+	require.NoError(t, h.rdb.SetNX(ctx, h.name+":reconciler", "elsewhere", time.Hour).Err())
+	h.start()
+	res, err := h.store.Subscribe(ctx, models.Signup{Email: "soon@example.com", TextVersion: "test"})
+	require.NoError(t, err)
+	_, err = h.store.Confirm(ctx, res.SubscriberID)
+	require.NoError(t, err)
+	byID := h.waitDelivered(1)
+	for _, calls := range byID {
+		require.Equal(t, models.EventSubscriberConfirmed, calls[0].Type)
+	}
+}
