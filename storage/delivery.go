@@ -96,7 +96,33 @@ func (s *Store) RetryFailed(ctx context.Context, subscriberID int64, kind models
 
 // MarkSent records a successful send.
 func (s *Store) MarkSent(ctx context.Context, key models.DeliveryKey) error {
-	return s.mark(ctx, key, models.DeliverySent, "")
+	if !s.webhooks || key.Kind != models.KindLesson {
+		return s.mark(ctx, key, models.DeliverySent, "")
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return s.markSent(tx, key, s.now()) })
+	if err != nil {
+		return fmt.Errorf("mark %s %s: %w", key, models.DeliverySent, err)
+	}
+	return nil
+}
+
+// markSent records key sent in tx; a lesson recorded sent for the first
+// time is the lesson.sent event.
+func (s *Store) markSent(tx *gorm.DB, key models.DeliveryKey, now time.Time) error {
+	first := false
+	if s.webhooks && key.Kind == models.KindLesson {
+		var n int64
+		err := tx.Model(&models.Delivery{}).Where("subscriber_id = ? AND kind = ? AND step = ? AND state <> ?",
+			key.SubscriberID, key.Kind, key.Step, models.DeliverySent).Count(&n).Error
+		if err != nil {
+			return err
+		}
+		first = n > 0
+	}
+	if err := markDelivery(tx, key, models.DeliverySent, "", now); err != nil || !first {
+		return err
+	}
+	return s.emitLessonEvent(tx, models.EventLessonSent, key.SubscriberID, key.Step)
 }
 
 // MarkRetry records a temporary failure; the delivery will be claimed again.

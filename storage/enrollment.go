@@ -66,10 +66,7 @@ func (s *Store) CompleteStep(ctx context.Context, key models.DeliveryKey, plan m
 			}
 		}
 		next.UpdatedAt = now
-		if err := markDelivery(tx, key, models.DeliverySent, "", now); err != nil {
-			return err
-		}
-		if err := s.emitLessonEvent(tx, models.EventLessonSent, key.SubscriberID, key.Step); err != nil {
+		if err := s.markSent(tx, key, now); err != nil {
 			return err
 		}
 		// Only an active enrollment moves on: one stopped meanwhile (an

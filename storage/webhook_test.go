@@ -144,3 +144,28 @@ func TestWebhooksOffWriteNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, events(t, s))
 }
+
+// A lesson is one lesson.sent event, whether it is recorded with its step
+// or alone first, and however often it is recorded again.
+func TestALessonIsSentOnce(t *testing.T) {
+	t.Parallel()
+	s := testenv.Store(t)
+	s.SetWebhooks(true)
+	ctx := context.Background()
+	id := newSubscribers(t, s, 1)[0]
+	_, err := s.Confirm(ctx, id)
+	require.NoError(t, err)
+	done := models.StepPlan{Next: models.Enrollment{SubscriberID: id, Status: models.EnrollmentFinished}}
+	for _, slug := range []string{"gaps", "close"} {
+		key := models.DeliveryKey{SubscriberID: id, Kind: models.KindLesson, Step: slug}
+		require.NoError(t, s.ClaimDelivery(ctx, key, time.Minute))
+		if slug == "close" {
+			require.NoError(t, s.MarkSent(ctx, key), "recorded alone, as when its step could not be")
+		}
+		for range 2 {
+			_, err := s.CompleteStep(ctx, key, done)
+			require.NoError(t, err)
+		}
+	}
+	require.Equal(t, []string{models.EventSubscriberConfirmed, models.EventLessonSent, models.EventLessonSent}, events(t, s))
+}
