@@ -1,6 +1,6 @@
 // Package address checks an email address a person typed and returns it in
 // the one form dripbook stores, so each mailbox is one subscriber however it
-// was spelled.
+// was spelled, and names the inbox it reaches, which limits count by.
 package address
 
 import (

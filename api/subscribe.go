@@ -17,9 +17,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/dripbook/dripbook/address"
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
-	"github.com/dripbook/dripbook/storage"
 )
 
 // ConsentVersion names the consent text next to the signup form. It is
@@ -129,7 +129,7 @@ func (s *server) signupAllowed(c echo.Context, email string) error {
 	if err := s.limiter.allow(ctx, "signup:ip", clientKey(c.RealIP()), s.Limits.SignupPerIP); err != nil {
 		return err
 	}
-	if err := s.limiter.allow(ctx, "signup:mailbox", hashKey(storage.Mailbox(email)), s.Limits.SignupPerMailbox); err != nil {
+	if err := s.limiter.allow(ctx, "signup:mailbox", hashKey(address.Mailbox(email)), s.Limits.SignupPerMailbox); err != nil {
 		return err
 	}
 	return s.limiter.allow(ctx, "signup:total", "all", s.Limits.SignupTotal)

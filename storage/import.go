@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/dripbook/dripbook/address"
 	"github.com/dripbook/dripbook/models"
 	"gorm.io/gorm"
 )
@@ -129,7 +130,7 @@ func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) ([]
 		}
 		// The confirmation email counts against the mailbox's daily quota
 		// like a signup's, so a signup right after waits its turn.
-		requests = append(requests, confirmRequest{Mailbox: Mailbox(sub.Email), SubscriberID: sub.ID, CreatedAt: now})
+		requests = append(requests, confirmRequest{Mailbox: address.Mailbox(sub.Email), SubscriberID: sub.ID, CreatedAt: now})
 	}
 	if err := tx.Create(&consents).Error; err != nil {
 		return nil, 0, err

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dripbook/dripbook/address"
 	"github.com/dripbook/dripbook/models"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -23,7 +24,7 @@ func (s *Store) Subscribe(ctx context.Context, in models.Signup) (models.SignupR
 	now := s.now()
 	var res models.SignupResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		quota, err := lockConfirmQuota(tx, Mailbox(in.Email), now)
+		quota, err := lockConfirmQuota(tx, address.Mailbox(in.Email), now)
 		if err != nil {
 			return err
 		}

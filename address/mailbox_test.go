@@ -1,11 +1,11 @@
-package storage_test
+package address_test
 
 import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/dripbook/dripbook/storage"
+	"github.com/dripbook/dripbook/address"
 )
 
 func TestMailboxIsOneFormPerInbox(t *testing.T) {
@@ -25,7 +25,7 @@ func TestMailboxIsOneFormPerInbox(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			t.Parallel()
-			require.Equal(t, tt.want, storage.Mailbox(tt.in))
+			require.Equal(t, tt.want, address.Mailbox(tt.in))
 		})
 	}
 }
