@@ -1,12 +1,10 @@
 package worker_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,24 +39,10 @@ func (h *harness) useSender(change func(*relay.Options)) *relay.Sender {
 	return s
 }
 
-// logLines is a log that tests can read while the worker writes to it.
-type logLines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-// count returns how many lines hold all of parts.
-func (l *logLines) count(parts ...string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// countLines returns how many lines of log hold all of parts.
+func countLines(log *testenv.Buffer, parts ...string) int {
 	n := 0
-	for _, line := range strings.Split(l.buf.String(), "\n") {
+	for _, line := range strings.Split(log.String(), "\n") {
 		all := line != ""
 		for _, p := range parts {
 			all = all && strings.Contains(line, p)
@@ -133,7 +117,7 @@ func (h *harness) signUp(addrs []string, between func()) {
 func TestRelayRefusingEveryRecipientBouncesNobody(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
-	logs := &logLines{}
+	logs := &testenv.Buffer{}
 	s := h.useSender(func(o *relay.Options) {
 		o.Breaker.Pause = 400 * time.Millisecond
 		o.Log = slog.New(slog.NewTextHandler(logs, nil))
@@ -151,10 +135,10 @@ func TestRelayRefusingEveryRecipientBouncesNobody(t *testing.T) {
 	// after each pause, have failed too: a couple of seconds.
 	require.Eventually(t, func() bool { paused, _ := s.Paused(); return paused }, 20*time.Second, 10*time.Millisecond)
 	pausedAt := h.smtp.RefusedRecipients()
-	require.Eventually(t, func() bool { return logs.count("sending paused again") >= 3 }, 20*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return countLines(logs, "sending paused again") >= 3 }, 20*time.Second, 10*time.Millisecond)
 	retried := retriedSoFar(t, h, addrs)
 	h.smtp.AcceptEveryRecipient()
-	outage, refused, probes := time.Since(start), h.smtp.RefusedRecipients(), logs.count("sending paused again")
+	outage, refused, probes := time.Since(start), h.smtp.RefusedRecipients(), countLines(logs, "sending paused again")
 	require.LessOrEqual(t, retried, refused, "only a send the relay refused uses up a retry; waiting out a pause does not")
 	// After the pause began only the probes reach the relay, and the sends
 	// that were already in flight (at most the pool of 2).
@@ -172,9 +156,9 @@ func TestRelayRefusingEveryRecipientBouncesNobody(t *testing.T) {
 	require.Equal(t, deliveries+refused, attempts, "an attempt is a send the relay answered: a paused one is none")
 	paused, _ := s.Paused()
 	require.False(t, paused, "sending resumed by itself")
-	require.Equal(t, 1, logs.count("level=ERROR"), "one error for the outage:\n%s", logs.buf.String())
-	require.Equal(t, 1, logs.count("level=ERROR", "sending paused"))
-	require.Equal(t, 1, logs.count("sending resumed"))
+	require.Equal(t, 1, countLines(logs, "level=ERROR"), "one error for the outage:\n%s", logs.String())
+	require.Equal(t, 1, countLines(logs, "level=ERROR", "sending paused"))
+	require.Equal(t, 1, countLines(logs, "sending resumed"))
 	t.Logf("outage %s: %d RCPTs refused (%d before the pause, %d failed probes), %d retries used, at most %d attempts a delivery",
 		outage.Round(time.Millisecond), refused, pausedAt, probes, retried, maxAttempts)
 }
@@ -199,7 +183,7 @@ func retriedSoFar(t *testing.T, h *harness, addrs []string) int {
 func TestUnknownUserBouncesOnlyThemAndTheBounceCanBeUndone(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, testenv.Redis(t))
-	logs := &logLines{}
+	logs := &testenv.Buffer{}
 	s := h.useSender(func(o *relay.Options) { o.Log = slog.New(slog.NewTextHandler(logs, nil)) })
 	ctx := context.Background()
 	gone := "gone@example.com"
@@ -229,7 +213,7 @@ func TestUnknownUserBouncesOnlyThemAndTheBounceCanBeUndone(t *testing.T) {
 	require.Equal(t, models.EnrollmentStopped, enr.Status)
 	paused, _ := s.Paused()
 	require.False(t, paused)
-	require.Zero(t, logs.count("level=ERROR"))
+	require.Zero(t, countLines(logs, "level=ERROR"))
 
 	// The address was fine after all: undo the bounce.
 	h.smtp.AcceptRecipient(gone)
