@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -88,7 +89,9 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 		}
 		if deps.Mailbox != nil {
 			say(stdout, "mail is captured, not sent: read it at %s/dev/mail\n", a.cfg.BaseURL)
-			say(stdout, "listening on %s: set HTTP_ADDR to serve other machines too\n", a.cfg.HTTPAddr)
+			if loopback(a.cfg.HTTPAddr) {
+				say(stdout, "listening on %s only: set HTTP_ADDR to serve other machines too\n", a.cfg.HTTPAddr)
+			}
 		}
 	}
 	select {
@@ -142,4 +145,17 @@ func newHTTPServer(addr string, h http.Handler, t timeouts) *http.Server {
 		ReadHeaderTimeout: t.header, ReadTimeout: t.read, WriteTimeout: t.write, IdleTimeout: t.idle,
 		MaxHeaderBytes: maxHeaderBytes,
 	}
+}
+
+// loopback reports whether addr listens on this machine alone.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

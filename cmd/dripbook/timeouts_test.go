@@ -65,3 +65,15 @@ func TestServerSetsEveryTimeout(t *testing.T) {
 		t.Errorf("MaxHeaderBytes = %d", srv.MaxHeaderBytes)
 	}
 }
+
+func TestLoopback(t *testing.T) {
+	t.Parallel()
+	for addr, want := range map[string]bool{
+		"127.0.0.1:8080": true, "[::1]:8080": true, "localhost:8080": true,
+		":8080": false, "0.0.0.0:8080": false, "192.0.2.1:8080": false, "nonsense": false,
+	} {
+		if got := loopback(addr); got != want {
+			t.Errorf("loopback(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}
