@@ -28,8 +28,11 @@ func startRedisProcess(t *testing.T, bin, conf string) (string, *exec.Cmd) {
 	t.Helper()
 	addr := freeAddr(t)
 	_, port, _ := strings.Cut(addr, ":")
-	file := filepath.Join(t.TempDir(), "redis.conf")
-	text := fmt.Sprintf("port %s\nbind 127.0.0.1\nsave \"\"\nappendonly no\n%s", port, conf)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "redis.conf")
+	// dir keeps the replica's copy of the primary's data (and anything
+	// else a server writes) out of the source tree.
+	text := fmt.Sprintf("port %s\nbind 127.0.0.1\ndir %s\nsave \"\"\nappendonly no\n%s", port, dir, conf)
 	require.NoError(t, os.WriteFile(file, []byte(text), 0o600))
 	cmd := exec.Command(bin, file)
 	require.NoError(t, cmd.Start())
