@@ -2,6 +2,7 @@ package emails
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -44,9 +45,9 @@ func (t textRenderer) children(n ast.Node, width int, loose bool) []string {
 func (t textRenderer) block(node ast.Node, width int) []string {
 	switch n := node.(type) {
 	case *ast.Paragraph, *ast.TextBlock:
-		return wrap(t.fill(t.inline(n)), width)
+		return wrap(t.text(n), width)
 	case *ast.Heading:
-		lines := wrap(t.fill(t.inline(n)), width)
+		lines := wrap(t.text(n), width)
 		mark := "-"
 		if n.Level == 1 {
 			mark = "="
@@ -97,8 +98,14 @@ func (t textRenderer) list(n *ast.List, width int) []string {
 	return out
 }
 
+// text is the inline content of n as plain text, values filled in.
+func (t textRenderer) text(n ast.Node) string {
+	return delimitURLs(t.fill(t.inline(n)))
+}
+
 // inline flattens inline Markdown to text: emphasis markers go, links are
-// written out as "text (url)".
+// written out as "text <url>", the delimiters RFC 3986 (appendix C)
+// recommends, so that no client takes the end of the sentence into the link.
 func (t textRenderer) inline(n ast.Node) string {
 	var b strings.Builder
 	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
@@ -119,7 +126,7 @@ func (t textRenderer) inline(n ast.Node) string {
 			if label == "" || label == dest || "mailto:"+label == dest {
 				b.WriteString(dest)
 			} else {
-				fmt.Fprintf(&b, "%s (%s)", label, dest)
+				fmt.Fprintf(&b, "%s <%s>", label, dest)
 			}
 		case *ast.AutoLink:
 			b.Write(c.Label(t.src))
@@ -131,6 +138,37 @@ func (t textRenderer) inline(n ast.Node) string {
 			b.WriteString(t.inline(c))
 		}
 	}
+	return b.String()
+}
+
+// bareURL is a URL in running text, up to the next space or delimiter.
+var bareURL = regexp.MustCompile(`https?://[^\s<>]+`)
+
+// delimitURLs puts angle brackets around a bare URL that punctuation
+// follows, "see <https://example.com/a>.", since mail clients disagree on
+// whether a trailing "." or ")" is part of a link. A ")" closing a "(" inside
+// the URL is kept as part of it.
+func delimitURLs(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range bareURL.FindAllStringIndex(s, -1) {
+		start, end := m[0], m[1]
+		if start > 0 && s[start-1] == '<' {
+			continue
+		}
+		url := s[start:end]
+		trimmed := strings.TrimRight(url, ".,;:!?)]'\"")
+		for strings.Count(trimmed, "(") > strings.Count(trimmed, ")") && len(trimmed) < len(url) && url[len(trimmed)] == ')' {
+			trimmed = url[:len(trimmed)+1]
+		}
+		if trimmed == url || strings.HasSuffix(trimmed, "://") {
+			continue
+		}
+		b.WriteString(s[last:start])
+		b.WriteString("<" + trimmed + ">")
+		last = start + len(trimmed)
+	}
+	b.WriteString(s[last:])
 	return b.String()
 }
 

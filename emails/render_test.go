@@ -265,7 +265,7 @@ func TestMarkdownRendering(t *testing.T) {
 	want := strings.Join([]string{
 		"Hi friend,",
 		"",
-		"Read the guide (https://example.test/guide) or visit",
+		"Read the guide <https://example.test/guide> or visit",
 		"https://example.test/book/tok-md today. Strong and soft.",
 		"",
 		"Next steps",
@@ -363,5 +363,19 @@ func TestRendererIsSafeForConcurrentUse(t *testing.T) {
 			require.Equal(t, want[slug], e)
 		}
 		require.Len(t, got, len(r.Course().Lessons))
+	}
+}
+
+func TestDelimitURLs(t *testing.T) {
+	for in, want := range map[string]string{
+		"Book at https://example.test/book/x.":                 "Book at <https://example.test/book/x>.",
+		"(see https://example.test/a), then go":                "(see <https://example.test/a>), then go",
+		"Visit https://example.test/a today":                   "Visit https://example.test/a today",
+		"Read it <https://example.test/a>.":                    "Read it <https://example.test/a>.",
+		"https://en.example.test/wiki/Canyon_(geology).":       "<https://en.example.test/wiki/Canyon_(geology)>.",
+		"Two: https://example.test/a, https://example.test/b!": "Two: <https://example.test/a>, <https://example.test/b>!",
+		"Not a link: https://.":                                "Not a link: https://.",
+	} {
+		require.Equal(t, want, delimitURLs(in), in)
 	}
 }
