@@ -127,6 +127,7 @@ func TestEveryEmailWorksInTheCommonClients(t *testing.T) {
 		require.True(t, ok, "mailpit holds an email that was not sent: %q", sum.MessageID)
 		t.Run(s.kind, func(t *testing.T) {
 			check := mp.HTMLCheck(t, sum.ID)
+			t.Logf("%s: %.1f%% of clients support its HTML (%d nodes)", s.kind, check.Total.Supported, check.Total.Nodes)
 			if check.Total.Supported < minSupported {
 				for _, w := range check.Warnings {
 					if w.Score.Found > 0 && w.Score.Supported < 100 {

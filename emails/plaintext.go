@@ -2,7 +2,6 @@ package emails
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -100,7 +99,7 @@ func (t textRenderer) list(n *ast.List, width int) []string {
 
 // text is the inline content of n as plain text, values filled in.
 func (t textRenderer) text(n ast.Node) string {
-	return delimitURLs(t.fill(t.inline(n)))
+	return t.fill(t.inline(n))
 }
 
 // inline flattens inline Markdown to text: emphasis markers go, links are
@@ -129,7 +128,11 @@ func (t textRenderer) inline(n ast.Node) string {
 				fmt.Fprintf(&b, "%s <%s>", label, dest)
 			}
 		case *ast.AutoLink:
-			b.Write(c.Label(t.src))
+			if t.punctuationAfter(c) {
+				b.WriteString("<" + string(c.Label(t.src)) + ">")
+			} else {
+				b.Write(c.Label(t.src))
+			}
 		case *ast.Image:
 			b.WriteString(t.inline(c))
 		case *ast.RawHTML:
@@ -141,35 +144,15 @@ func (t textRenderer) inline(n ast.Node) string {
 	return b.String()
 }
 
-// bareURL is a URL in running text, up to the next space or delimiter.
-var bareURL = regexp.MustCompile(`https?://[^\s<>]+`)
-
-// delimitURLs puts angle brackets around a bare URL that punctuation
-// follows, "see <https://example.com/a>.", since mail clients disagree on
-// whether a trailing "." or ")" is part of a link. A ")" closing a "(" inside
-// the URL is kept as part of it.
-func delimitURLs(s string) string {
-	var b strings.Builder
-	last := 0
-	for _, m := range bareURL.FindAllStringIndex(s, -1) {
-		start, end := m[0], m[1]
-		if start > 0 && s[start-1] == '<' {
-			continue
-		}
-		url := s[start:end]
-		trimmed := strings.TrimRight(url, ".,;:!?)]'\"")
-		for strings.Count(trimmed, "(") > strings.Count(trimmed, ")") && len(trimmed) < len(url) && url[len(trimmed)] == ')' {
-			trimmed = url[:len(trimmed)+1]
-		}
-		if trimmed == url || strings.HasSuffix(trimmed, "://") {
-			continue
-		}
-		b.WriteString(s[last:start])
-		b.WriteString("<" + trimmed + ">")
-		last = start + len(trimmed)
+// punctuationAfter reports whether punctuation follows n directly, where a
+// client might take it into n's link: such a bare URL is written "<url>".
+func (t textRenderer) punctuationAfter(n ast.Node) bool {
+	next, ok := n.NextSibling().(*ast.Text)
+	if !ok {
+		return false
 	}
-	b.WriteString(s[last:])
-	return b.String()
+	v := next.Segment.Value(t.src)
+	return len(v) > 0 && strings.ContainsRune(".,;:!?)]'\"", rune(v[0]))
 }
 
 // wrap breaks text into lines of at most width runes, keeping the line

@@ -85,8 +85,12 @@ func StartMailpit(tb testing.TB) *Mailpit {
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("start mailpit: %v", err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited := make(chan struct{})
+	var exitErr error
+	go func() {
+		exitErr = cmd.Wait()
+		close(exited)
+	}()
 	tb.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -100,10 +104,9 @@ func StartMailpit(tb testing.TB) *Mailpit {
 	m := &Mailpit{SMTP: smtpAddr, API: "http://" + apiAddr}
 	Wait(tb, 30*time.Second, "mailpit to answer", func() error {
 		select {
-		case err := <-exited:
-			exited <- err
+		case <-exited:
 			log, _ := os.ReadFile(filepath.Join(dir, "mailpit.log"))
-			return fmt.Errorf("mailpit exited (%v): %s", err, log)
+			return fmt.Errorf("mailpit exited (%v): %s", exitErr, log)
 		default:
 		}
 		resp, err := http.Get(m.API + "/readyz")

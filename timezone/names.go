@@ -20,7 +20,7 @@ func FriendlyName(loc *time.Location, t time.Time, lang string) string {
 	}
 	id := loc.String()
 	if id == "UTC" || id == "Etc/UTC" || id == "Etc/GMT" || id == "GMT" {
-		return "Coordinated Universal Time (UTC)"
+		return "UTC"
 	}
 	city := cityOf(id)
 	name := ""
