@@ -94,7 +94,7 @@ func (s *server) cancelPage(c echo.Context) error {
 	}
 	v := s.manageView(b)
 	if !v.Confirmed {
-		return s.render(c, http.StatusOK, "cancelled", "Your call is cancelled", v)
+		return s.render(c, http.StatusOK, "cancelled", "Your call is canceled", v)
 	}
 	return s.render(c, http.StatusOK, "cancel", "Cancel your call", v)
 }
@@ -115,5 +115,5 @@ func (s *server) cancelForm(c echo.Context) error {
 		return err
 	}
 	s.Log.InfoContext(ctx, "booking cancelled", "booking_id", b.ID, "subscriber_id", b.SubscriberID, "request_id", requestID(c))
-	return s.render(c, http.StatusOK, "cancelled", "Your call is cancelled", s.manageView(b))
+	return s.render(c, http.StatusOK, "cancelled", "Your call is canceled", s.manageView(b))
 }

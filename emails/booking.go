@@ -58,7 +58,7 @@ func (r *Renderer) BookingCancelled(v booking.Notice) (message.Content, error) {
 	loc := orUTC(v.SubscriberTZ)
 	var b mdBody
 	b.para(greeting(v.SubscriberName))
-	b.para("Our discovery call is cancelled, and the event is off your calendar. There's nothing else you need to do.")
+	b.para("Our discovery call is canceled, and the event is off your calendar. There's nothing else you need to do.")
 	b.para(field("Was", mdLine(longWhen(v.Start, v.End, loc))))
 	if links.bookAgain != "" {
 		b.para("If you'd like to talk another time, pick whichever time suits you:")
@@ -67,8 +67,8 @@ func (r *Renderer) BookingCancelled(v booking.Notice) (message.Content, error) {
 		b.para("If you'd like to talk another time, just reply to this email.")
 	}
 	b.signOff("All the best,", r.coach(v))
-	subject := "Cancelled: our call on " + shortWhen(v.Start, loc)
-	e, err := r.Markdown(subject, "Our call is cancelled; the calendar event is removed.", b.String(),
+	subject := "Canceled: our call on " + shortWhen(v.Start, loc)
+	e, err := r.Markdown(subject, "Our call is canceled; the calendar event is removed.", b.String(),
 		course.Vars{}, FooterTransactional)
 	if err != nil {
 		return message.Content{}, fmt.Errorf("booking cancelled: %w", err)
@@ -132,7 +132,7 @@ func (r *Renderer) coachBrief(v booking.Notice, event booking.Event) (message.Co
 	case booking.EventRescheduled:
 		prefix, did = "Moved: ", " moved their discovery call to a new time."
 	case booking.EventCancelled:
-		prefix, did = "Cancelled: ", " cancelled their discovery call."
+		prefix, did = "Canceled: ", " canceled their discovery call."
 	default:
 		return message.Content{}, fmt.Errorf("unknown event %q", event)
 	}

@@ -120,9 +120,9 @@ func TestBookingCancelled(t *testing.T) {
 	e, err := r.BookingCancelled(v)
 	require.NoError(t, err)
 
-	require.Equal(t, "Cancelled: our call on Tue 10 Mar, 15:00", e.Subject)
+	require.Equal(t, "Canceled: our call on Tue 10 Mar, 15:00", e.Subject)
 	doc, text := checkCleanBookingEmail(t, e)
-	require.Contains(t, doc.text, "is cancelled")
+	require.Contains(t, doc.text, "is canceled")
 	require.Contains(t, text, "All the best, Alex Rivera", "signed by the coach")
 	require.Contains(t, doc.text, "Was: "+subscriberWhen)
 	require.Contains(t, text, "Was: "+subscriberWhen)
@@ -173,7 +173,7 @@ func TestCoachBrief(t *testing.T) {
 	}{
 		{booking.EventBooked, "New call: ", "booked a discovery call."},
 		{booking.EventRescheduled, "Moved: ", "moved their discovery call to a new time."},
-		{booking.EventCancelled, "Cancelled: ", "cancelled their discovery call."},
+		{booking.EventCancelled, "Canceled: ", "canceled their discovery call."},
 	} {
 		t.Run(string(c.event), func(t *testing.T) {
 			e, err := r.CoachBrief(v, c.event)
