@@ -58,7 +58,7 @@ func (r *Renderer) BookingCancelled(v booking.Notice) (message.Content, error) {
 	loc := orUTC(v.SubscriberTZ)
 	var b mdBody
 	b.para(greeting(v.SubscriberName))
-	b.para("Our discovery call is canceled, and the event is off your calendar. There's nothing else you need to do.")
+	b.para("Our discovery call is canceled, and this email takes it off your calendar. There's nothing else you need to do.")
 	b.para(field("Was", mdLine(longWhen(v.Start, v.End, loc))))
 	if links.bookAgain != "" {
 		b.para("If you'd like to talk another time, pick whichever time suits you:")
