@@ -72,3 +72,14 @@ func TestFriendlyName(t *testing.T) {
 		t.Errorf("FriendlyName(nil) = %q, want UTC", got)
 	}
 }
+
+// Every zone the table names is one this machine's zone database knows, so
+// a typo in the table cannot hide behind the GMT fallback.
+func TestFriendlyNamesAreRealZones(t *testing.T) {
+	t.Parallel()
+	for id := range namesFor("en") {
+		if _, err := time.LoadLocation(id); err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+}
