@@ -35,6 +35,7 @@ type Config struct {
 	MailDomain     string         // domain of MailFrom, used in Message-IDs
 	CoachName      string
 	CoachEmail     string
+	CoachPhotoURL  string // empty: the booking page shows no photo
 	CompanyAddress string
 	SecretKey      []byte // empty until LoadSecret fills it
 	AdminPassword  string
@@ -43,6 +44,7 @@ type Config struct {
 	SendHour       int
 	DefaultTZ      *time.Location
 	BookingURL     string
+	Meeting        booking.Place // MEETING_URL and MEETING_LOCATION: where calls happen
 	TrustedProxies []*net.IPNet
 	DataDir        string
 	Concurrency    int // concurrent senders per worker, and SMTP connections
@@ -69,6 +71,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		MailFrom:       p.str("MAIL_FROM", placeholderMailFrom),
 		CoachName:      p.str("COACH_NAME", placeholderCoachName),
 		CoachEmail:     p.str("COACH_EMAIL", ""),
+		CoachPhotoURL:  p.absURL("COACH_PHOTO_URL"),
 		CompanyAddress: p.str("COMPANY_ADDRESS", ""),
 		SecretKey:      p.secret("SECRET_KEY"),
 		AdminPassword:  p.str("ADMIN_PASSWORD", ""),
@@ -77,6 +80,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		SendHour:       p.intRange("SEND_HOUR", 9, 0, 23),
 		DefaultTZ:      p.location("DEFAULT_TZ", "UTC"),
 		BookingURL:     p.absURL("BOOKING_URL"),
+		Meeting:        booking.Place{URL: p.absURL("MEETING_URL"), Text: p.meetingText("MEETING_LOCATION")},
 		TrustedProxies: p.cidrs("TRUSTED_PROXIES"),
 		DataDir:        dataDir,
 		// Sending waits mostly on the relay and the database: eight at once
@@ -246,6 +250,20 @@ func (p *parser) absURL(name string) string {
 	}
 	if _, err := weblink.Absolute(v); err != nil {
 		p.fail(name, "must be an absolute http(s) URL, got %q", v)
+	}
+	return v
+}
+
+// maxMeetingText bounds MEETING_LOCATION: a dial-in number or an address,
+// not a document.
+const maxMeetingText = 500
+
+// meetingText reads free text shown in emails, pages and invites.
+func (p *parser) meetingText(name string) string {
+	v := strings.TrimSpace(p.str(name, ""))
+	if len(v) > maxMeetingText {
+		p.fail(name, "must be at most %d bytes, got %d", maxMeetingText, len(v))
+		return ""
 	}
 	return v
 }
