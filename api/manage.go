@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -72,11 +73,13 @@ func (s *server) invite(c echo.Context) error {
 		summary += " with " + s.Coach.Name
 	}
 	manage := s.BaseURL + "/booking/" + c.Param("token")
+	lines := append(append([]string{"Your free discovery call."}, s.Place.Lines()...), "To cancel or move it: "+manage)
 	ics := calendar.Publish(calendar.Event{
 		UID: b.UID, Sequence: b.Sequence, Start: b.Start, End: b.End, Stamp: b.UpdatedAt,
 		Summary:     summary,
-		Description: "Your free discovery call. To cancel or move it: " + manage,
-		URL:         manage,
+		Description: strings.Join(lines, "\n"),
+		Location:    s.Place.Location(),
+		URL:         s.Place.Link(manage),
 		Organizer:   s.Coach,
 		Attendee:    calendar.Person{Name: sub.Name, Email: sub.Email},
 	})

@@ -19,3 +19,24 @@ func (p Place) Location() string {
 	}
 	return p.Text
 }
+
+// Lines are the place as lines of a calendar event's description.
+func (p Place) Lines() []string {
+	var lines []string
+	if p.URL != "" {
+		lines = append(lines, "Join: "+p.URL)
+	}
+	if p.Text != "" {
+		lines = append(lines, "Where: "+p.Text)
+	}
+	return lines
+}
+
+// Link is the page a calendar event links to: the call's own link, else
+// page.
+func (p Place) Link(page string) string {
+	if p.URL != "" {
+		return p.URL
+	}
+	return page
+}
