@@ -152,7 +152,7 @@ func New(d Deps) *echo.Echo {
 	e.Use(s.httpMetrics()) // outside the logger, which writes the error response: the status is final
 	e.Use(s.requestLogger())
 	e.Use(recoverer())
-	e.Use(secureHeaders(pageCSP))
+	e.Use(secureHeaders(pagePolicy(d.CoachPhotoURL)))
 
 	formLimit := middleware.BodyLimit("64K")
 	static := echo.StaticDirectoryHandler(staticFiles(), false)

@@ -98,3 +98,9 @@ func (l Locale) Long(t time.Time) string {
 	}
 	return t.Format("Monday 2 January 2006") + ", " + l.Clock(t)
 }
+
+// Valid reports whether v is a language tag Parse takes as an override.
+func Valid(v string) bool {
+	_, err := language.Parse(v)
+	return v != "" && err == nil
+}
