@@ -49,6 +49,20 @@ func (v viewport) open(acceptLanguage string, scripts bool, url string) chromedp
 	)
 }
 
+// openBookPage opens a new subscriber's booking page, in zone tz, in a
+// browser of its own, and waits for its slots.
+func (v viewport) openBookPage(t *testing.T, acceptLanguage string, scripts bool, tz string) (context.Context, *testEnv, int64) {
+	t.Helper()
+	ctx := testenv.Browser(t)
+	env, srv := newBrowserBookingEnv(t)
+	sub := mustSubscriberIn(t, env, "picker@example.com", "Pia", "")
+	require.NoError(t, chromedp.Do(ctx,
+		v.open(acceptLanguage, scripts, srv.URL+"/book/"+env.bookToken(sub)+"?tz="+tz),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="start"]`)),
+	))
+	return ctx, env, sub
+}
+
 // layout is where the page's parts are before any scrolling.
 type layout struct {
 	ConfirmTop, ConfirmBottom, ViewportHeight, ListBottom float64
@@ -88,14 +102,8 @@ func TestBrowserDayPickerBooks(t *testing.T) {
 	} {
 		t.Run(c.name+" "+c.accept[:5], func(t *testing.T) {
 			t.Parallel()
-			ctx := testenv.Browser(t)
-			env, srv := newBrowserBookingEnv(t)
-			sub := mustSubscriberIn(t, env, "picker@example.com", "Pia", "")
-			url := srv.URL + "/book/" + env.bookToken(sub) + "?tz=America/New_York"
-			require.NoError(t, chromedp.Do(ctx,
-				c.open(c.accept, true, url),
-				chromedp.WaitVisible(chromedp.CSS(".day-tabs")),
-			))
+			ctx, env, sub := c.openBookPage(t, c.accept, true, "America/New_York")
+			require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(".day-tabs"))))
 
 			l, err := chromedp.Run(ctx, chromedp.Evaluate[layout](layoutJS))
 			require.NoError(t, err)
@@ -150,14 +158,7 @@ func TestBrowserBookingWithoutJavaScript(t *testing.T) {
 	for _, v := range []viewport{desktop, phone} {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := testenv.Browser(t)
-			env, srv := newBrowserBookingEnv(t)
-			sub := mustSubscriberIn(t, env, "nojs@example.com", "Noa", "")
-			url := srv.URL + "/book/" + env.bookToken(sub) + "?tz=Europe/London"
-			require.NoError(t, chromedp.Do(ctx,
-				v.open("en-US", false, url),
-				chromedp.WaitVisible(chromedp.CSS(`input[name="start"]`)),
-			))
+			ctx, env, sub := v.openBookPage(t, "en-US", false, "Europe/London")
 			l, err := chromedp.Run(ctx, chromedp.Evaluate[layout](layoutJS))
 			require.NoError(t, err)
 			require.Equal(t, l.Days, l.VisibleDays, "without JavaScript every day is listed")

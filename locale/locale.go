@@ -74,30 +74,30 @@ func (l Locale) Clock(t time.Time) string {
 	return t.Format("15:04")
 }
 
-// Day is a date without its year: "Monday, March 9" or "Monday 9 March".
-func (l Locale) Day(t time.Time) string {
+// dateLayouts are the time.Format layouts of one order of day and month.
+type dateLayouts struct{ day, short, long string }
+
+var (
+	dayFirstDates   = dateLayouts{day: "Monday 2 January", short: "2 Jan", long: "Monday 2 January 2006"}
+	monthFirstDates = dateLayouts{day: "Monday, January 2", short: "Jan 2", long: "Monday, January 2, 2006"}
+)
+
+func (l Locale) dates() dateLayouts {
 	if l.monthFirst {
-		return t.Format("Monday, January 2")
+		return monthFirstDates
 	}
-	return t.Format("Monday 2 January")
+	return dayFirstDates
 }
 
+// Day is a date without its year: "Monday, March 9" or "Monday 9 March".
+func (l Locale) Day(t time.Time) string { return t.Format(l.dates().day) }
+
 // ShortDate is a date for a narrow button: "Mar 9" or "9 Mar".
-func (l Locale) ShortDate(t time.Time) string {
-	if l.monthFirst {
-		return t.Format("Jan 2")
-	}
-	return t.Format("2 Jan")
-}
+func (l Locale) ShortDate(t time.Time) string { return t.Format(l.dates().short) }
 
 // Long is a date with its year and a time of day: "Monday, March 9, 2026,
 // 9:30 AM" or "Monday 9 March 2026, 09:30".
-func (l Locale) Long(t time.Time) string {
-	if l.monthFirst {
-		return t.Format("Monday, January 2, 2006") + ", " + l.Clock(t)
-	}
-	return t.Format("Monday 2 January 2006") + ", " + l.Clock(t)
-}
+func (l Locale) Long(t time.Time) string { return t.Format(l.dates().long) + ", " + l.Clock(t) }
 
 // Valid reports whether v is a language tag Parse takes as an override.
 func Valid(v string) bool {
