@@ -232,7 +232,7 @@ func (l bookingLinks) changes(b *mdBody, asButton bool) {
 	if asButton {
 		b.para(button("Reschedule", l.reschedule))
 	} else {
-		b.para("Need another time? [Reschedule](<" + l.reschedule + ">).")
+		b.para("Need another time? [Reschedule](<" + l.reschedule + ">)")
 	}
 	b.para("Can't make it at all? [Cancel the call](<" + l.cancel + ">).")
 	if l.manage != "" {
@@ -249,16 +249,15 @@ func (l bookingLinks) addToCalendar(b *mdBody) {
 		return
 	}
 	b.para(button("Add to calendar", l.invite))
-	var web []string
+	web := []string{"Or add it in your web calendar:"}
 	if l.google != "" {
 		web = append(web, "[Google Calendar](<"+l.google+">)")
 	}
 	if l.outlook != "" {
 		web = append(web, "[Outlook](<"+l.outlook+">)")
 	}
-	if len(web) > 0 {
-		b.para("Or add it to " + strings.Join(web, " or ") + ". The calendar invite is also attached.")
-		return
+	if len(web) > 1 {
+		b.para(web...)
 	}
 	b.para("The calendar invite is also attached.")
 }
