@@ -71,7 +71,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		MailFrom:       p.str("MAIL_FROM", placeholderMailFrom),
 		CoachName:      p.str("COACH_NAME", placeholderCoachName),
 		CoachEmail:     p.str("COACH_EMAIL", ""),
-		CoachPhotoURL:  p.absURL("COACH_PHOTO_URL"),
+		CoachPhotoURL:  p.absURL("COACH_PHOTO_URL", ""),
 		CompanyAddress: p.str("COMPANY_ADDRESS", ""),
 		SecretKey:      p.secret("SECRET_KEY"),
 		AdminPassword:  p.str("ADMIN_PASSWORD", ""),
@@ -79,8 +79,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		CourseDir:      p.str("COURSE_DIR", ""),
 		SendHour:       p.intRange("SEND_HOUR", 9, 0, 23),
 		DefaultTZ:      p.location("DEFAULT_TZ", "UTC"),
-		BookingURL:     p.absURL("BOOKING_URL"),
-		Meeting:        booking.Place{URL: p.absURL("MEETING_URL"), Text: p.meetingText("MEETING_LOCATION")},
+		BookingURL:     p.absURL("BOOKING_URL", ""),
+		Meeting:        booking.Place{URL: p.absURL("MEETING_URL", "; a phone number or an address goes in MEETING_LOCATION"), Text: p.meetingText("MEETING_LOCATION")},
 		TrustedProxies: p.cidrs("TRUSTED_PROXIES"),
 		DataDir:        dataDir,
 		// Sending waits mostly on the relay and the database: eight at once
@@ -243,13 +243,15 @@ func (p *parser) baseURL(name, def string) string {
 	return strings.TrimRight(v, "/")
 }
 
-func (p *parser) absURL(name string) string {
+// absURL reads an optional absolute http(s) URL; hint ends the message
+// when it is not one.
+func (p *parser) absURL(name, hint string) string {
 	v := p.str(name, "")
 	if v == "" {
 		return ""
 	}
 	if _, err := weblink.Absolute(v); err != nil {
-		p.fail(name, "must be an absolute http(s) URL, got %q", v)
+		p.fail(name, "must be an absolute http(s) URL, got %q%s", v, hint)
 	}
 	return v
 }
@@ -446,7 +448,7 @@ func (c *Config) Placeholders() []string {
 // webhook reads the endpoint events go to and the secret that signs them:
 // both or neither.
 func (p *parser) webhook(urlName, secretName string) (string, []byte) {
-	url := p.absURL(urlName)
+	url := p.absURL(urlName, "")
 	secret := p.str(secretName, "")
 	switch {
 	case url == "" && secret == "":

@@ -113,6 +113,10 @@ func TestMeetingPlace(t *testing.T) {
 	c, err = Load(getenv(map[string]string{"DATA_DIR": t.TempDir()}))
 	require.NoError(t, err)
 	require.False(t, c.Meeting.Known(), "no place unless one is configured")
+
+	_, err = Load(getenv(map[string]string{"DATA_DIR": t.TempDir(), "MEETING_URL": "1 Main Street"}))
+	require.ErrorContains(t, err, "MEETING_URL: must be an absolute http(s) URL")
+	require.ErrorContains(t, err, "goes in MEETING_LOCATION")
 }
 
 func TestSecretIsGeneratedOnceAndKept(t *testing.T) {
