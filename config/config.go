@@ -71,7 +71,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		MailFrom:       p.str("MAIL_FROM", placeholderMailFrom),
 		CoachName:      p.str("COACH_NAME", placeholderCoachName),
 		CoachEmail:     p.str("COACH_EMAIL", ""),
-		CoachPhotoURL:  p.absURL("COACH_PHOTO_URL", ""),
+		CoachPhotoURL:  p.absURL("COACH_PHOTO_URL"),
 		CompanyAddress: p.str("COMPANY_ADDRESS", ""),
 		SecretKey:      p.secret("SECRET_KEY"),
 		AdminPassword:  p.str("ADMIN_PASSWORD", ""),
@@ -79,8 +79,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		CourseDir:      p.str("COURSE_DIR", ""),
 		SendHour:       p.intRange("SEND_HOUR", 9, 0, 23),
 		DefaultTZ:      p.location("DEFAULT_TZ", "UTC"),
-		BookingURL:     p.absURL("BOOKING_URL", ""),
-		Meeting:        booking.Place{URL: p.absURL("MEETING_URL", "; a phone number or an address goes in MEETING_LOCATION"), Text: p.meetingText("MEETING_LOCATION")},
+		BookingURL:     p.absURL("BOOKING_URL"),
+		Meeting:        p.meeting("MEETING_URL", "MEETING_LOCATION"),
 		TrustedProxies: p.cidrs("TRUSTED_PROXIES"),
 		DataDir:        dataDir,
 		// Sending waits mostly on the relay and the database: eight at once
@@ -245,13 +245,13 @@ func (p *parser) baseURL(name, def string) string {
 
 // absURL reads an optional absolute http(s) URL; hint ends the message
 // when it is not one.
-func (p *parser) absURL(name, hint string) string {
+func (p *parser) absURL(name string) string {
 	v := p.str(name, "")
 	if v == "" {
 		return ""
 	}
 	if _, err := weblink.Absolute(v); err != nil {
-		p.fail(name, "must be an absolute http(s) URL, got %q%s", v, hint)
+		p.fail(name, "must be an absolute http(s) URL, got %q", v)
 	}
 	return v
 }
@@ -259,6 +259,31 @@ func (p *parser) absURL(name, hint string) string {
 // maxMeetingText bounds MEETING_LOCATION: a dial-in number or an address,
 // not a document.
 const maxMeetingText = 500
+
+// meeting reads where calls happen. urlName is a video link or, as the
+// configuration contract allows, an address: a value without a scheme is
+// taken as the place's text, as if it had been given in textName.
+func (p *parser) meeting(urlName, textName string) booking.Place {
+	place := booking.Place{Text: p.meetingText(textName)}
+	v := strings.TrimSpace(p.str(urlName, ""))
+	switch {
+	case v == "":
+	case strings.Contains(v, "://"):
+		if _, err := weblink.Absolute(v); err != nil {
+			p.fail(urlName, "must be an absolute http(s) URL or an address, got %q", v)
+		}
+		place.URL = v
+	case place.Text != "":
+		p.fail(urlName, "is an address, and %s is set too: put all of it in %s", textName, textName)
+	default:
+		if len(v) > maxMeetingText {
+			p.fail(urlName, "must be at most %d bytes, got %d", maxMeetingText, len(v))
+			return place
+		}
+		place.Text = v
+	}
+	return place
+}
 
 // meetingText reads free text shown in emails, pages and invites.
 func (p *parser) meetingText(name string) string {
@@ -448,7 +473,7 @@ func (c *Config) Placeholders() []string {
 // webhook reads the endpoint events go to and the secret that signs them:
 // both or neither.
 func (p *parser) webhook(urlName, secretName string) (string, []byte) {
-	url := p.absURL(urlName, "")
+	url := p.absURL(urlName)
 	secret := p.str(secretName, "")
 	switch {
 	case url == "" && secret == "":

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/dripbook/dripbook/booking"
 )
 
 func getenv(m map[string]string) func(string) string {
@@ -87,7 +89,7 @@ func TestEveryBadValueIsNamed(t *testing.T) {
 		"DEFAULT_TZ":       "Nowhere/City",
 		"BOOKING_URL":      "calendly",
 		"TRUSTED_PROXIES":  "10.0.0.0/99",
-		"MEETING_URL":      "zoom",
+		"MEETING_URL":      "ftp://meet.example.com/coach",
 		"COACH_PHOTO_URL":  "javascript:alert(1)",
 		"MEETING_LOCATION": strings.Repeat("x", 501),
 	}))
@@ -114,9 +116,12 @@ func TestMeetingPlace(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, c.Meeting.Known(), "no place unless one is configured")
 
-	_, err = Load(getenv(map[string]string{"DATA_DIR": t.TempDir(), "MEETING_URL": "1 Main Street"}))
-	require.ErrorContains(t, err, "MEETING_URL: must be an absolute http(s) URL")
-	require.ErrorContains(t, err, "goes in MEETING_LOCATION")
+	c, err = Load(getenv(map[string]string{"DATA_DIR": t.TempDir(), "MEETING_URL": " 1 Main Street, Springfield "}))
+	require.NoError(t, err, "MEETING_URL may be an address")
+	require.Equal(t, booking.Place{Text: "1 Main Street, Springfield"}, c.Meeting)
+
+	_, err = Load(getenv(map[string]string{"DATA_DIR": t.TempDir(), "MEETING_URL": "1 Main Street", "MEETING_LOCATION": "Room 4"}))
+	require.ErrorContains(t, err, "MEETING_URL: is an address, and MEETING_LOCATION is set too")
 }
 
 func TestSecretIsGeneratedOnceAndKept(t *testing.T) {
