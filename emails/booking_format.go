@@ -89,9 +89,6 @@ func mdBlock(s string) string {
 // newlines turns Windows and old Mac line endings into "\n".
 var newlines = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
-// zoneLang is the language zone names are written in.
-const zoneLang = "en"
-
 // longWhen is a call's time in loc, like "Tuesday 10 March 2026,
 // 14:00–14:30, Greenwich Mean Time (London)", naming the zone as people say
 // it so nobody has to guess.
@@ -103,7 +100,7 @@ func longWhen(start, end time.Time, loc *time.Location) string {
 	} else {
 		out += " – " + e.Format(booking.LongFormat)
 	}
-	return out + ", " + timezone.FriendlyName(loc, start, zoneLang)
+	return out + ", " + timezone.FriendlyName(loc)
 }
 
 func sameDay(a, b time.Time) bool {

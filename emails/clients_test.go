@@ -77,6 +77,10 @@ func TestEveryEmailWorksInTheCommonClients(t *testing.T) {
 		Start: start, End: start.Add(30 * time.Minute), SubscriberTZ: ny, CoachTZ: berlin,
 		ManageURL: base + "/bookings/tok", CancelURL: base + "/bookings/tok/cancel",
 		RescheduleURL: base + "/bookings/tok/reschedule", BookAgainURL: base + "/book/tok",
+		InviteURL:  base + "/bookings/tok/invite.ics",
+		GoogleURL:  "https://calendar.google.com/calendar/render?action=TEMPLATE&text=Discovery+call",
+		OutlookURL: "https://outlook.live.com/calendar/0/deeplink/compose?rru=addevent&subject=Discovery+call",
+		Place:      booking.Place{URL: "https://meet.example.org/jordan", Text: "Or call +1 555 0100"},
 		Answers: []booking.QA{
 			{Question: "What role do you want next?", Answer: "Director of Product, within a year."},
 			{Question: "What gap do you most want to close?", Answer: "Influence with the exec team."},
