@@ -27,7 +27,8 @@ type ReconcileStore interface {
 }
 
 // Reconciler re-queues every email the database says is due, so a Redis flush
-// or restart loses nothing. Each tick runs on one instance only: a Redis lock
+// or restart loses nothing, and the tasks a dead worker left active (see
+// rescueOrphans). Each tick runs on one instance only: a Redis lock
 // with the tick's length decides which.
 type Reconciler struct {
 	store    ReconcileStore
@@ -143,6 +144,11 @@ func (r *Reconciler) Tick(ctx context.Context) (int, error) {
 	if r.webhooks {
 		t.add(r.queueWebhooks(ctx, r.store.UndeliveredWebhookEvents))
 	}
+	rescued, err := r.queue.rescueOrphans(ctx)
+	if rescued > 0 {
+		r.log.Warn("tasks left by a worker that stopped without finishing them queued again", "tasks", rescued)
+	}
+	t.add(rescued, err)
 	return t.n, errors.Join(t.errs...)
 }
 
