@@ -89,7 +89,7 @@ const rescueEvery = 5 * time.Second
 func (r *Reconciler) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wg.Go(func() { r.every(ctx, rescueEvery, "rescue", r.Rescue) })
+	wg.Go(func() { r.every(ctx, rescueEvery, "rescue", r.rescue) })
 	if r.webhooks {
 		wg.Go(func() {
 			r.every(ctx, webhookEvery, "webhooks", func(ctx context.Context) (int, error) {
@@ -180,9 +180,9 @@ func (r *Reconciler) every(ctx context.Context, d time.Duration, name string, fn
 	}
 }
 
-// Rescue queues again the tasks a dead worker left running (see
+// rescue queues again the tasks a dead worker left running (see
 // Queue.rescueOrphans) and returns how many.
-func (r *Reconciler) Rescue(ctx context.Context) (int, error) {
+func (r *Reconciler) rescue(ctx context.Context) (int, error) {
 	n, err := r.queue.rescueOrphans(ctx)
 	if n > 0 {
 		r.log.Warn("tasks left by a worker that stopped without finishing them queued again", "tasks", n)

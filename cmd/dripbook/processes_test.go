@@ -236,6 +236,7 @@ func TestAWorkerKilledMidCourseLosesNoLesson(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, workers[0].Process.Kill())
+	killed := time.Now()
 	_ = workers[0].Wait()
 	c.smtp.Slow(0)
 	require.Less(t, distinct(c.copies()), want, "the course was not over when the worker died")
@@ -251,6 +252,7 @@ func TestAWorkerKilledMidCourseLosesNoLesson(t *testing.T) {
 		}
 		return nil
 	})
+	t.Logf("every email arrived %s after the kill", time.Since(killed).Round(100*time.Millisecond))
 	testenv.Wait(t, mailTimeout, "nothing left to run but the dead worker's tasks", func() error {
 		return onlyOrphansLeft(inspect, queueName)
 	})
