@@ -35,6 +35,7 @@ type Config struct {
 	MailDomain     string         // domain of MailFrom, used in Message-IDs
 	CoachName      string
 	CoachEmail     string
+	CoachPhotoURL  string // empty: the booking page shows no photo
 	CompanyAddress string
 	SecretKey      []byte // empty until LoadSecret fills it
 	AdminPassword  string
@@ -43,6 +44,7 @@ type Config struct {
 	SendHour       int
 	DefaultTZ      *time.Location
 	BookingURL     string
+	Meeting        booking.Place // MEETING_URL and MEETING_LOCATION: where calls happen
 	TrustedProxies []*net.IPNet
 	DataDir        string
 	Concurrency    int // concurrent senders per worker, and SMTP connections
@@ -69,6 +71,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		MailFrom:       p.str("MAIL_FROM", placeholderMailFrom),
 		CoachName:      p.str("COACH_NAME", placeholderCoachName),
 		CoachEmail:     p.str("COACH_EMAIL", ""),
+		CoachPhotoURL:  p.absURL("COACH_PHOTO_URL", ""),
 		CompanyAddress: p.str("COMPANY_ADDRESS", ""),
 		SecretKey:      p.secret("SECRET_KEY"),
 		AdminPassword:  p.str("ADMIN_PASSWORD", ""),
@@ -76,7 +79,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		CourseDir:      p.str("COURSE_DIR", ""),
 		SendHour:       p.intRange("SEND_HOUR", 9, 0, 23),
 		DefaultTZ:      p.location("DEFAULT_TZ", "UTC"),
-		BookingURL:     p.absURL("BOOKING_URL"),
+		BookingURL:     p.absURL("BOOKING_URL", ""),
+		Meeting:        booking.Place{URL: p.absURL("MEETING_URL", "; a phone number or an address goes in MEETING_LOCATION"), Text: p.meetingText("MEETING_LOCATION")},
 		TrustedProxies: p.cidrs("TRUSTED_PROXIES"),
 		DataDir:        dataDir,
 		// Sending waits mostly on the relay and the database: eight at once
@@ -239,13 +243,29 @@ func (p *parser) baseURL(name, def string) string {
 	return strings.TrimRight(v, "/")
 }
 
-func (p *parser) absURL(name string) string {
+// absURL reads an optional absolute http(s) URL; hint ends the message
+// when it is not one.
+func (p *parser) absURL(name, hint string) string {
 	v := p.str(name, "")
 	if v == "" {
 		return ""
 	}
 	if _, err := weblink.Absolute(v); err != nil {
-		p.fail(name, "must be an absolute http(s) URL, got %q", v)
+		p.fail(name, "must be an absolute http(s) URL, got %q%s", v, hint)
+	}
+	return v
+}
+
+// maxMeetingText bounds MEETING_LOCATION: a dial-in number or an address,
+// not a document.
+const maxMeetingText = 500
+
+// meetingText reads free text shown in emails, pages and invites.
+func (p *parser) meetingText(name string) string {
+	v := strings.TrimSpace(p.str(name, ""))
+	if len(v) > maxMeetingText {
+		p.fail(name, "must be at most %d bytes, got %d", maxMeetingText, len(v))
+		return ""
 	}
 	return v
 }
@@ -428,7 +448,7 @@ func (c *Config) Placeholders() []string {
 // webhook reads the endpoint events go to and the secret that signs them:
 // both or neither.
 func (p *parser) webhook(urlName, secretName string) (string, []byte) {
-	url := p.absURL(urlName)
+	url := p.absURL(urlName, "")
 	secret := p.str(secretName, "")
 	switch {
 	case url == "" && secret == "":
