@@ -339,7 +339,7 @@ func (e *Engine) LessonMessage(sub models.Subscriber, lesson course.Lesson) (*me
 		return nil, fmt.Errorf("render lesson %s: %w", lesson.Slug, err)
 	}
 	msg := e.message(sub, em, fmt.Sprintf("lesson.%d.%s@%s", sub.ID, lesson.Slug, e.domain))
-	msg.Headers = message.UnsubscribeHeaders(unsubscribe)
+	msg.Headers = message.CourseHeaders(e.renderer.Course().Title, e.domain, unsubscribe)
 	return msg, nil
 }
 
