@@ -58,6 +58,14 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 	}
 	ev := event(b)
 	step := fmt.Sprintf("%d.%d.%s", b.ID, b.Sequence, ev)
+	if b.Scheduler != "" {
+		// The scheduler sends the attendee its own confirmation, invite
+		// and reminders: dripbook only briefs the coach.
+		if err := e.brief(ctx, view, sub, ev, step); err != nil {
+			return err
+		}
+		return e.store.MarkBookingNotified(context.WithoutCancel(ctx), b.ID, b.Sequence)
+	}
 	invite := e.invite(b, sub)
 
 	var em message.Content
@@ -80,20 +88,8 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 		return subErr
 	}
 
-	if e.calls.Coach.Email != "" {
-		brief, err := e.renderer.CoachBrief(view, ev)
-		if err != nil {
-			return fmt.Errorf("render coach brief: %w", err)
-		}
-		msg := &message.Message{
-			From: e.from, To: e.calls.Coach.Email, ToName: e.calls.Coach.Name,
-			Subject: brief.Subject, Text: brief.Text, HTML: brief.HTML,
-			MessageID: fmt.Sprintf("brief.%s@%s", step, e.domain),
-			Headers:   map[string]string{"Reply-To": sub.Email},
-		}
-		if err := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindBrief, Step: step}, false, msg); err != nil {
-			return err
-		}
+	if err := e.brief(ctx, view, sub, ev, step); err != nil {
+		return err
 	}
 	if subErr == nil {
 		// A notice that runs late still queues a reminder that is now due.
@@ -102,6 +98,24 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 		}
 	}
 	return e.store.MarkBookingNotified(context.WithoutCancel(ctx), b.ID, b.Sequence)
+}
+
+// brief sends the coach's brief of one version of a booking, once.
+func (e *Engine) brief(ctx context.Context, view booking.Notice, sub models.Subscriber, ev booking.Event, step string) error {
+	if e.calls.Coach.Email == "" {
+		return nil
+	}
+	brief, err := e.renderer.CoachBrief(view, ev)
+	if err != nil {
+		return fmt.Errorf("render coach brief: %w", err)
+	}
+	msg := &message.Message{
+		From: e.from, To: e.calls.Coach.Email, ToName: e.calls.Coach.Name,
+		Subject: brief.Subject, Text: brief.Text, HTML: brief.HTML,
+		MessageID: fmt.Sprintf("brief.%s@%s", step, e.domain),
+		Headers:   map[string]string{"Reply-To": sub.Email},
+	}
+	return e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindBrief, Step: step}, false, msg)
 }
 
 // RemindBooking sends one reminder, unless the booking was since cancelled
@@ -114,7 +128,7 @@ func (e *Engine) RemindBooking(ctx context.Context, bookingID int64, sequence in
 	if err != nil {
 		return err
 	}
-	if b.Status != models.BookingConfirmed || b.Sequence != sequence || !b.Start.After(e.now()) {
+	if b.Status != models.BookingConfirmed || b.Sequence != sequence || !b.Start.After(e.now()) || b.Scheduler != "" {
 		return nil
 	}
 	view, sub, err := e.bookingView(ctx, b)

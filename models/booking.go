@@ -18,7 +18,15 @@ const (
 	BookingCancelled = "cancelled"
 )
 
+// External schedulers a call can be booked on.
+const (
+	SchedulerCalcom   = "calcom"
+	SchedulerCalendly = "calendly"
+)
+
 var (
+	// ErrReplayed means a scheduler's signed delivery was already received.
+	ErrReplayed = fault.New(fault.Conflict, "replayed", "delivery already received")
 	// ErrSlotTaken means another confirmed booking holds that start.
 	ErrSlotTaken = fault.New(fault.Conflict, "slot_taken", "slot already taken")
 	// ErrAlreadyBooked means the subscriber already has a confirmed booking.
@@ -44,6 +52,8 @@ type Booking struct {
 	Answers          string // intake answers, JSON
 	SourceLesson     string // slug of the lesson whose link led here
 	Timezone         string // the zone the visitor booked in
+	Scheduler        string  // SchedulerCalcom or SchedulerCalendly for a call booked there; empty when booked here
+	ExternalID       *string // the scheduler's id of the call: a Cal.com uid, a Calendly invitee URI
 	CancelledAt      *time.Time
 	Outcome          string     // OutcomeAttended, OutcomeNoShow, or empty until the coach marks it
 	OutcomeAt        *time.Time // when the coach marked the outcome
