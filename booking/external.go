@@ -28,9 +28,8 @@ type External struct {
 // counts it, then tells the worker (the coach's brief) and the course (the
 // sales lessons stop, or resume). The scheduler keeps the calendar, so
 // neither the free slots nor the daily limit on changes apply. A change
-// already recorded (a redelivery) returns the booking unchanged with
-// changed false; a cancellation of a call never recorded returns
-// models.ErrNotFound.
+// already recorded (a redelivery), or the cancellation of a call never
+// recorded, changes nothing and returns changed false.
 func (s *Service) RecordExternal(ctx context.Context, x External) (b models.Booking, changed bool, err error) {
 	event := x.Event
 	err = s.store.LockBookings(ctx, func(st Tx) error {
@@ -88,6 +87,9 @@ func (s *Service) bookExternal(ctx context.Context, st Tx, x External) (models.B
 // redelivery.
 func (s *Service) cancelExternal(ctx context.Context, st Tx, x External) (models.Booking, bool, error) {
 	cur, err := st.ExternalBooking(ctx, x.Scheduler, x.ID)
+	if errors.Is(err, models.ErrNotFound) {
+		return cur, false, nil // a call booked before dripbook heard of it
+	}
 	if err != nil || cur.Status != models.BookingConfirmed {
 		return cur, false, err
 	}

@@ -214,6 +214,10 @@ func (a *app) apiDeps() api.Deps {
 		CoachName: a.cfg.CoachName, CompanyAddress: a.cfg.CompanyAddress,
 		TrustedProxies: a.cfg.TrustedProxies, Log: a.log,
 		Bookings: a.bookings, BookingURL: a.cfg.BookingURL,
+		Scheduler: api.Scheduler{
+			NameParam: a.cfg.Scheduler.NameParam, EmailParam: a.cfg.Scheduler.EmailParam, RefParam: a.cfg.Scheduler.RefParam,
+			CalcomSecret: a.cfg.Scheduler.CalcomSecret, CalendlySecret: a.cfg.Scheduler.CalendlySecret,
+		},
 		IsLesson: func(slug string) bool {
 			_, _, ok := a.renderer.Course().Lesson(slug)
 			return ok
