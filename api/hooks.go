@@ -184,4 +184,3 @@ func stringValues(m map[string]any) []string {
 	}
 	return out
 }
-

@@ -52,13 +52,17 @@ type Booking struct {
 	Answers          string // intake answers, JSON
 	SourceLesson     string // slug of the lesson whose link led here
 	Timezone         string // the zone the visitor booked in
-	Scheduler        string  // SchedulerCalcom or SchedulerCalendly for a call booked there; empty when booked here
-	ExternalID       *string // the scheduler's id of the call: a Cal.com uid, a Calendly invitee URI
 	CancelledAt      *time.Time
 	Outcome          string     // OutcomeAttended, OutcomeNoShow, or empty until the coach marks it
 	OutcomeAt        *time.Time // when the coach marked the outcome
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+
+	// Scheduler is SchedulerCalcom or SchedulerCalendly for a call booked
+	// there, empty for one booked here; ExternalID is the scheduler's id of
+	// the call (a Cal.com uid, a Calendly invitee URI).
+	Scheduler  string
+	ExternalID *string
 }
 
 // Click is one click on a lesson's booking link.
