@@ -233,7 +233,7 @@ var migrations = []*gormigrate.Migration{
 			if err := tx.Migrator().CreateTable(&schedulerDelivery{}); err != nil {
 				return err
 			}
-			for _, sql := range []string{
+			return execAll(tx,
 				"ALTER TABLE bookings ADD COLUMN scheduler VARCHAR(16) NOT NULL DEFAULT ''",
 				"ALTER TABLE bookings ADD COLUMN external_id VARCHAR(500)",
 				"CREATE UNIQUE INDEX idx_bookings_external ON bookings (scheduler, external_id)",
@@ -241,14 +241,19 @@ var migrations = []*gormigrate.Migration{
 				"CREATE UNIQUE INDEX idx_bookings_confirmed_start ON bookings (starts_at) WHERE status = 'confirmed' AND external_id IS NULL",
 				"DROP INDEX idx_bookings_confirmed_subscriber",
 				"CREATE UNIQUE INDEX idx_bookings_confirmed_subscriber ON bookings (subscriber_id) WHERE status = 'confirmed' AND external_id IS NULL",
-			} {
-				if err := tx.Exec(sql).Error; err != nil {
-					return err
-				}
-			}
-			return nil
+			)
 		},
 	},
+}
+
+// execAll runs a migration's statements in order.
+func execAll(tx *gorm.DB, stmts ...string) error {
+	for _, sql := range stmts {
+		if err := tx.Exec(sql).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Store) migrator(ctx context.Context) *gormigrate.Gormigrate {
