@@ -14,6 +14,7 @@ import (
 	"github.com/dripbook/dripbook/address"
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/timezone"
 	"github.com/dripbook/dripbook/token"
 )
 
@@ -120,6 +121,9 @@ func (s *server) recordHook(c echo.Context, d hookDelivery) error {
 		}
 		log.WarnContext(ctx, "scheduler booking for an attendee dripbook does not know: nothing recorded")
 		return c.JSON(http.StatusOK, hookAnswer{Status: "unknown_attendee"})
+	}
+	if !timezone.Valid(d.timezone) {
+		d.timezone = ""
 	}
 	b, changed, err := s.Bookings.RecordExternal(ctx, booking.External{
 		Scheduler: d.scheduler, ID: d.id, PreviousID: d.previous, Event: d.event, SubscriberID: subID,

@@ -149,6 +149,9 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 		a.log.Warn("still the placeholders: subscribers see them in every email and page; set them to the coach's own",
 			"variables", strings.Join(names, ", "))
 	}
+	if sc := cfg.Scheduler; cfg.BookingURL != "" && sc.CalcomSecret == "" && sc.CalendlySecret == "" {
+		a.log.Warn("BOOKING_URL is set without CALCOM_WEBHOOK_SECRET or CALENDLY_WEBHOOK_SECRET: calls booked there do not stop the sales lessons")
+	}
 	return a, nil
 }
 
