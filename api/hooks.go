@@ -80,21 +80,23 @@ func (s *server) fresh(sent time.Time) bool {
 	return age <= hookMaxAge && age >= -hookMaxAge
 }
 
-// hexMAC reports whether sig is the hex HMAC-SHA256 of msg under secret.
-func hexMAC(secret string, msg []byte, sig string) bool {
+// verifyHex checks that sig is the hex HMAC-SHA256 of msg under secret.
+// It returns the delivery's digest: a hash of the MAC itself, so a replay
+// whose signature is spelled otherwise (upper-case hex) is still the same
+// delivery.
+func verifyHex(secret string, msg []byte, sig string) (digest string, ok bool) {
 	got, err := hex.DecodeString(sig)
 	if err != nil {
-		return false
+		return "", false
 	}
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(msg)
-	return hmac.Equal(got, m.Sum(nil))
-}
-
-// digest names a delivery by its signature.
-func digest(sig string) string {
-	sum := sha256.Sum256([]byte(sig))
-	return hex.EncodeToString(sum[:])
+	want := m.Sum(nil)
+	if !hmac.Equal(got, want) {
+		return "", false
+	}
+	sum := sha256.Sum256(want)
+	return hex.EncodeToString(sum[:]), true
 }
 
 // recordHook does what a booking made here does, for a verified delivery: the

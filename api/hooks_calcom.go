@@ -44,8 +44,8 @@ func (s *server) calcomHook(c echo.Context) error {
 	if !ok || err != nil {
 		return err
 	}
-	sig := c.Request().Header.Get("X-Cal-Signature-256")
-	if !hexMAC(s.Scheduler.CalcomSecret, body, sig) {
+	digest, ok := verifyHex(s.Scheduler.CalcomSecret, body, c.Request().Header.Get("X-Cal-Signature-256"))
+	if !ok {
 		return s.refuse(c, models.SchedulerCalcom, "bad signature")
 	}
 	var in calcomDelivery
@@ -56,7 +56,7 @@ func (s *server) calcomHook(c echo.Context) error {
 		return s.refuse(c, models.SchedulerCalcom, "stale")
 	}
 	d := hookDelivery{
-		scheduler: models.SchedulerCalcom, digest: digest(sig), event: calcomEvents[in.TriggerEvent],
+		scheduler: models.SchedulerCalcom, digest: digest, event: calcomEvents[in.TriggerEvent],
 		id: in.Payload.UID, start: in.Payload.StartTime, end: in.Payload.EndTime,
 		refs: stringValues(in.Payload.Metadata),
 	}

@@ -41,7 +41,8 @@ func (s *server) calendlyHook(c echo.Context) error {
 		return err
 	}
 	t, sig := calendlySignature(c.Request().Header.Get("Calendly-Webhook-Signature"))
-	if t == "" || !hexMAC(s.Scheduler.CalendlySecret, []byte(t+"."+string(body)), sig) {
+	digest, ok := verifyHex(s.Scheduler.CalendlySecret, []byte(t+"."+string(body)), sig)
+	if t == "" || !ok {
 		return s.refuse(c, models.SchedulerCalendly, "bad signature")
 	}
 	secs, err := strconv.ParseInt(t, 10, 64)
@@ -54,7 +55,7 @@ func (s *server) calendlyHook(c echo.Context) error {
 	}
 	p := in.Payload
 	d := hookDelivery{
-		scheduler: models.SchedulerCalendly, digest: digest(sig), id: p.URI,
+		scheduler: models.SchedulerCalendly, digest: digest, id: p.URI,
 		start: p.Event.StartTime, end: p.Event.EndTime, timezone: p.Timezone, email: p.Email,
 		refs: stringValues(p.Tracking),
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,6 +60,7 @@ func TestCalcomHook(t *testing.T) {
 			sig  string
 		}{
 			{"replayed", created, calcomSignature(created)},
+			{"replayed in capitals", created, strings.ToUpper(calcomSignature(created))},
 			{"unsigned", created, ""},
 			{"forged", created, hexHMAC("another secret", string(created))},
 			{"tampered", calcomBody(t, "calcom_booking_created.json", testNow, "bob@example.com", ""), calcomSignature(created)},
@@ -231,4 +233,36 @@ func TestBookPageHandsTheSchedulerWhoIsBooking(t *testing.T) {
 	require.Equal(t, ann, id)
 	_, err = env.signer.Verify(q.Get("metadata[dripbook_ref]"), token.Book, 0, testNow)
 	require.Error(t, err, "the reference opens no page")
+}
+
+// Deliveries about calls dripbook never heard of: a move records the call
+// as new, a cancellation changes nothing, and a trigger dripbook does not
+// use is acknowledged.
+func TestSchedulerHooksOnCallsNeverSeen(t *testing.T) {
+	t.Parallel()
+	env := newHookEnv(t)
+	ann := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
+
+	cancelled := calcomBody(t, "calcom_booking_cancelled.json", testNow, "ann@example.com", "")
+	rec := env.postCalcom(cancelled, calcomSignature(cancelled))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, "unchanged", hookStatus(t, rec.Body.Bytes()).Status)
+	require.Empty(t, env.bookingsOf(t, ann))
+
+	ended := fixture(t, "calcom_booking_created.json",
+		`"BOOKING_CREATED"`, `"MEETING_ENDED"`,
+		`"createdAt": "2023-05-24T09:30:00.538Z"`, `"createdAt": "`+testNow.Format(time.RFC3339)+`"`)
+	rec = env.postCalcom(ended, calcomSignature(ended))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, "ignored", hookStatus(t, rec.Body.Bytes()).Status)
+
+	moved := calendlyBody(t, "calendly_invitee_created_rescheduled.json", "ann@example.com", "")
+	rec = env.postCalendly(moved, calendlySignatureAt(moved, testNow))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, "recorded", hookStatus(t, rec.Body.Bytes()).Status)
+	bs := env.bookingsOf(t, ann)
+	require.Len(t, bs, 1)
+	require.Equal(t, "https://api.calendly.com/scheduled_events/HCHCEDBBEBFEDSA3/invitees/BBBBBBBBBBBBBBBB", *bs[0].ExternalID)
+	require.Equal(t, []notice{{bs[0].ID, booking.EventBooked}}, env.notifier.Notices())
+	require.Equal(t, []string{models.EventBookingCreated}, env.bookingEvents(t))
 }
