@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -175,4 +176,27 @@ func (f *fakeReplanner) IDs() []int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]int64(nil), f.ids...)
+}
+
+// mustCalcom serves a Cal.com delivery with its signature and returns the
+// 200 answer.
+func (env *testEnv) mustCalcom(tb testing.TB, body []byte) hookAnswer {
+	tb.Helper()
+	return mustAccepted(tb, env.postCalcom(body, calcomSignature(body)))
+}
+
+// mustCalendly serves a Calendly delivery signed at t and returns the 200
+// answer.
+func (env *testEnv) mustCalendly(tb testing.TB, body []byte, t time.Time) hookAnswer {
+	tb.Helper()
+	return mustAccepted(tb, env.postCalendly(body, calendlySignatureAt(body, t)))
+}
+
+// mustAccepted decodes a 200 answer to a scheduler.
+func mustAccepted(tb testing.TB, rec *httptest.ResponseRecorder) hookAnswer {
+	tb.Helper()
+	require.Equal(tb, http.StatusOK, rec.Code, rec.Body.String())
+	var a hookAnswer
+	require.NoError(tb, json.Unmarshal(rec.Body.Bytes(), &a), rec.Body.String())
+	return a
 }
