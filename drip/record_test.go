@@ -48,6 +48,22 @@ func (m *countingMailer) Send(_ context.Context, msg *message.Message) error {
 	return nil
 }
 
+// newEngine returns an engine on store with the builtin course, mailing
+// through mailer; lease 0 takes the default.
+func newEngine(t *testing.T, store drip.Store, mailer drip.Mailer, lease time.Duration) *drip.Engine {
+	t.Helper()
+	c, err := course.Load(course.Default())
+	require.NoError(t, err)
+	r, err := emails.NewRenderer(c, emails.Site{BaseURL: "http://dripbook.test", CompanyAddress: "1 Test Street"})
+	require.NoError(t, err)
+	return drip.NewEngine(drip.Deps{
+		Store: store, Mailer: mailer, Renderer: r, Queue: noQueue{}, Lease: lease,
+		Links:    token.NewLinks("http://dripbook.test", token.NewSigner([]byte("a test secret key, 32 bytes long")), nil),
+		Schedule: drip.Schedule{Day: time.Hour, SendHour: 9, DefaultTZ: time.UTC},
+		From:     "Coach <coach@example.com>", Domain: "example.com",
+	})
+}
+
 type noQueue struct{}
 
 func (noQueue) Confirmation(context.Context, int64, int) error         { return nil }
@@ -65,8 +81,6 @@ func TestASentLessonIsRecordedWhenItsStepCannotBe(t *testing.T) {
 	store := testenv.SQLite(t)
 	c, err := course.Load(course.Default())
 	require.NoError(t, err)
-	r, err := emails.NewRenderer(c, emails.Site{BaseURL: "http://dripbook.test", CompanyAddress: "1 Test Street"})
-	require.NoError(t, err)
 	res, err := store.Subscribe(ctx, models.Signup{Email: "kept@example.com", Name: "Kit", TextVersion: "v1"})
 	require.NoError(t, err)
 	_, err = store.Confirm(ctx, res.SubscriberID)
@@ -78,12 +92,7 @@ func TestASentLessonIsRecordedWhenItsStepCannotBe(t *testing.T) {
 
 	broken := &failingStep{Store: store, fail: true}
 	mailer := &countingMailer{}
-	e := drip.NewEngine(drip.Deps{
-		Store: broken, Mailer: mailer, Renderer: r, Queue: noQueue{},
-		Links:    token.NewLinks("http://dripbook.test", token.NewSigner([]byte("a test secret key, 32 bytes long")), nil),
-		Schedule: drip.Schedule{Day: time.Hour, SendHour: 9, DefaultTZ: time.UTC},
-		From:     "Coach <coach@example.com>", Domain: "example.com",
-	})
+	e := newEngine(t, broken, mailer, 0)
 
 	require.ErrorIs(t, e.SendLesson(ctx, res.SubscriberID, first), errDropped)
 	d, err := store.Delivery(ctx, models.DeliveryKey{SubscriberID: res.SubscriberID, Kind: models.KindLesson, Step: first})
