@@ -35,6 +35,9 @@ func (e *Engine) deliver(ctx context.Context, key models.DeliveryKey, toSubscrib
 	if err == nil {
 		return nil
 	}
+	// What happened is recorded even when the task's own time ran out
+	// during the send: a delivery left claimed waits out its lease.
+	ctx = context.WithoutCancel(ctx)
 	if errors.Is(err, ErrClaimLost) {
 		// Whatever the delivery's state is now, it is no longer this
 		// send's to record.

@@ -106,3 +106,39 @@ func TestASentLessonIsRecordedWhenItsStepCannotBe(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEqual(t, first, enr.NextStep, "the course moved on")
 }
+
+// timingOutRelay is a relay that fails for now just as the task's time
+// runs out.
+type timingOutRelay struct{ cancel context.CancelFunc }
+
+var errRelayBusy = errors.New("421 try again later")
+
+func (m timingOutRelay) Send(context.Context, *message.Message) error {
+	m.cancel()
+	return errRelayBusy
+}
+
+// A send that fails as the task's deadline passes is given back for a
+// retry all the same, rather than left claimed until its lease lapses.
+func TestASendFailingAsTheTaskTimesOutIsGivenBack(t *testing.T) {
+	t.Parallel()
+	store := testenv.SQLite(t)
+	c, err := course.Load(course.Default())
+	require.NoError(t, err)
+	res, err := store.Subscribe(context.Background(), models.Signup{Email: "late@example.com", Name: "Lee", TextVersion: "v1"})
+	require.NoError(t, err)
+	_, err = store.Confirm(context.Background(), res.SubscriberID)
+	require.NoError(t, err)
+	first := c.Lessons[0].Slug
+	now := time.Now().UTC()
+	require.NoError(t, store.SaveEnrollment(context.Background(), models.Enrollment{SubscriberID: res.SubscriberID,
+		Status: models.EnrollmentActive, NextStep: first, NextSendAt: &now, LastDay: -1, Anchor: now}))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	e := newEngine(t, store, timingOutRelay{cancel: cancel}, 0)
+	require.ErrorIs(t, e.SendLesson(ctx, res.SubscriberID, first), errRelayBusy)
+
+	d, err := store.Delivery(context.Background(), models.DeliveryKey{SubscriberID: res.SubscriberID, Kind: models.KindLesson, Step: first})
+	require.NoError(t, err)
+	require.Equal(t, models.DeliveryRetry, d.State, "given back, not left claimed")
+}
