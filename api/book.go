@@ -66,7 +66,7 @@ func (s *server) bookPage(c echo.Context) error {
 		s.recordClick(c, subID, c.QueryParam("from"))
 	}
 	if s.BookingURL != "" {
-		return c.Redirect(http.StatusFound, s.BookingURL)
+		return s.toScheduler(c, subID)
 	}
 	sub, err := s.Store.Subscriber(c.Request().Context(), subID)
 	if err != nil {

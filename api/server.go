@@ -61,6 +61,9 @@ type Bookings interface {
 	ActiveFor(ctx context.Context, subscriberID int64) (models.Booking, error)
 	// RecordClick notes a click on a lesson's booking link.
 	RecordClick(ctx context.Context, subscriberID int64, lesson string) error
+	// RecordExternal records a call booked, moved or cancelled on an
+	// external scheduler; changed is false when it was already recorded.
+	RecordExternal(ctx context.Context, x booking.External) (b models.Booking, changed bool, err error)
 }
 
 // Pinger reports whether a dependency answers; readiness checks Redis with it.
@@ -81,6 +84,9 @@ type Deps struct {
 	// BookingURL is an external scheduler that booking links send visitors
 	// to; empty means dripbook books calls itself.
 	BookingURL string
+	// Scheduler is how the personal link hands a subscriber to BOOKING_URL
+	// and how /hooks/calcom and /hooks/calendly verify what comes back.
+	Scheduler Scheduler
 	// IsLesson reports whether a slug names a lesson of the course; only
 	// those are recorded as the source of a booking.
 	IsLesson func(slug string) bool
@@ -157,6 +163,7 @@ func New(d Deps) *echo.Echo {
 	formLimit := middleware.BodyLimit("64K")
 	static := echo.StaticDirectoryHandler(staticFiles(), false)
 	bookingLimit := s.perClient("book:ip", d.Limits.BookingPerIP)
+	hookLimit := middleware.BodyLimit("1M")
 
 	e.GET("/", s.landing)
 	e.POST("/subscribe", s.subscribeForm, formLimit)
@@ -178,6 +185,8 @@ func New(d Deps) *echo.Echo {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metrics)
 	e.GET("/static/*", static, cacheFor(24*time.Hour))
+	e.POST("/hooks/calcom", s.calcomHook, hookLimit)
+	e.POST("/hooks/calendly", s.calendlyHook, hookLimit)
 	if d.BookingURL == "" { // with an external scheduler, new calls are booked there
 		e.POST("/book/:token", s.bookForm, formLimit, bookingLimit)
 		e.GET("/api/v1/slots", s.slotsJSON)

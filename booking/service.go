@@ -76,6 +76,13 @@ type Tx interface {
 	// since the given time, oldest first.
 	RecentChanges(ctx context.Context, subscriberID int64, since time.Time) ([]time.Time, error)
 	RecordChange(ctx context.Context, c Change) error
+	// ExternalBooking returns the call a scheduler knows by externalID.
+	ExternalBooking(ctx context.Context, scheduler, externalID string) (models.Booking, error)
+	// MoveExternalBooking moves a scheduler's call to its new time and id.
+	MoveExternalBooking(ctx context.Context, id int64, externalID string, start, end time.Time) (models.Booking, error)
+	// RecordSchedulerDelivery notes a scheduler's signed delivery; a
+	// repeat is models.ErrReplayed.
+	RecordSchedulerDelivery(ctx context.Context, scheduler, digest string) error
 }
 
 // Service books, cancels and moves discovery calls.

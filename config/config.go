@@ -44,6 +44,7 @@ type Config struct {
 	SendHour       int
 	DefaultTZ      *time.Location
 	BookingURL     string
+	Scheduler      Scheduler     // BOOKING_URL's prefill and reference parameters, and its webhooks' secrets
 	Meeting        booking.Place // MEETING_URL and MEETING_LOCATION: where calls happen
 	TrustedProxies []*net.IPNet
 	DataDir        string
@@ -107,6 +108,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	c.HTTPAddr = p.str("HTTP_ADDR", defaultAddr)
 	c.Booking = p.booking(c.DefaultTZ)
+	c.Scheduler = p.scheduler(c.BookingURL)
 	c.Limits = p.limits()
 	c.WebhookURL, c.WebhookKey = p.webhook("WEBHOOK_URL", "WEBHOOK_SECRET")
 	if err := errors.Join(p.errs...); err != nil {

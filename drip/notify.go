@@ -60,6 +60,15 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 	}
 	ev := event(b)
 	step := fmt.Sprintf("%d.%d.%s", b.ID, b.Sequence, ev)
+	if b.Scheduler != "" {
+		// The scheduler sends the attendee its own confirmation, invite
+		// and reminders, and puts the call in the coach's calendar:
+		// dripbook only briefs the coach.
+		if err := e.brief(ctx, view, sub, ev, step, nil); err != nil {
+			return err
+		}
+		return e.store.MarkBookingNotified(context.WithoutCancel(ctx), b.ID, b.Sequence)
+	}
 	cancelled := ev == booking.EventCancelled
 
 	var em message.Content
@@ -80,23 +89,10 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 		return subErr
 	}
 
-	if e.calls.Coach.Email != "" {
-		brief, err := e.renderer.CoachBrief(view, ev)
-		if err != nil {
-			return fmt.Errorf("render coach brief: %w", err)
-		}
-		msg := &message.Message{
-			From: e.from, To: e.calls.Coach.Email, ToName: e.calls.Coach.Name,
-			Subject: brief.Subject, Text: brief.Text, HTML: brief.HTML,
-			MessageID: fmt.Sprintf("brief.%s@%s", step, e.domain),
-			Headers:   map[string]string{"Reply-To": sub.Email},
-			// The coach's own copy of the event: the same UID and sequence,
-			// so the call lands in their calendar and moves or leaves with it.
-			Calendar: invitation(e.coachInvite(b, sub), cancelled),
-		}
-		if err := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindBrief, Step: step}, false, msg); err != nil {
-			return err
-		}
+	// The coach's own copy of the event: the same UID and sequence, so the
+	// call lands in their calendar and moves or leaves with it.
+	if err := e.brief(ctx, view, sub, ev, step, invitation(e.coachInvite(b, sub), cancelled)); err != nil {
+		return err
 	}
 	if subErr == nil {
 		// A notice that runs late still queues a reminder that is now due.
@@ -105,6 +101,26 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 		}
 	}
 	return e.store.MarkBookingNotified(context.WithoutCancel(ctx), b.ID, b.Sequence)
+}
+
+// brief sends the coach's brief of one version of a booking, once, with
+// cal (when not nil) as the coach's copy of the event.
+func (e *Engine) brief(ctx context.Context, view booking.Notice, sub models.Subscriber, ev booking.Event, step string, cal *message.Calendar) error {
+	if e.calls.Coach.Email == "" {
+		return nil
+	}
+	brief, err := e.renderer.CoachBrief(view, ev)
+	if err != nil {
+		return fmt.Errorf("render coach brief: %w", err)
+	}
+	msg := &message.Message{
+		From: e.from, To: e.calls.Coach.Email, ToName: e.calls.Coach.Name,
+		Subject: brief.Subject, Text: brief.Text, HTML: brief.HTML,
+		MessageID: fmt.Sprintf("brief.%s@%s", step, e.domain),
+		Headers:   map[string]string{"Reply-To": sub.Email},
+		Calendar:  cal,
+	}
+	return e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindBrief, Step: step}, false, msg)
 }
 
 // RemindBooking sends one reminder, unless the booking was since cancelled
@@ -117,7 +133,7 @@ func (e *Engine) RemindBooking(ctx context.Context, bookingID int64, sequence in
 	if err != nil {
 		return err
 	}
-	if b.Status != models.BookingConfirmed || b.Sequence != sequence || !b.Start.After(e.now()) {
+	if b.Status != models.BookingConfirmed || b.Sequence != sequence || !b.Start.After(e.now()) || b.Scheduler != "" {
 		return nil
 	}
 	view, sub, err := e.bookingView(ctx, b)

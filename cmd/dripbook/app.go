@@ -150,6 +150,9 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 		a.log.Warn("still the placeholders: subscribers see them in every email and page; set them to the coach's own",
 			"variables", strings.Join(names, ", "))
 	}
+	if sc := cfg.Scheduler; cfg.BookingURL != "" && sc.CalcomSecret == "" && sc.CalendlySecret == "" {
+		a.log.Warn("BOOKING_URL is set without CALCOM_WEBHOOK_SECRET or CALENDLY_WEBHOOK_SECRET: calls booked there do not stop the sales lessons")
+	}
 	return a, nil
 }
 
@@ -215,6 +218,10 @@ func (a *app) apiDeps() api.Deps {
 		CoachName: a.cfg.CoachName, CompanyAddress: a.cfg.CompanyAddress,
 		TrustedProxies: a.cfg.TrustedProxies, Log: a.log,
 		Bookings: a.bookings, BookingURL: a.cfg.BookingURL,
+		Scheduler: api.Scheduler{
+			NameParam: a.cfg.Scheduler.NameParam, EmailParam: a.cfg.Scheduler.EmailParam, RefParam: a.cfg.Scheduler.RefParam,
+			CalcomSecret: a.cfg.Scheduler.CalcomSecret, CalendlySecret: a.cfg.Scheduler.CalendlySecret,
+		},
 		IsLesson: func(slug string) bool {
 			_, _, ok := a.renderer.Course().Lesson(slug)
 			return ok
