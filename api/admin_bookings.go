@@ -83,6 +83,7 @@ func (s *server) markOutcome(c echo.Context) error {
 	if err := s.Store.MarkOutcome(c.Request().Context(), id, c.FormValue("outcome")); err != nil {
 		return err
 	}
+	s.followUpNoShow(c, id, c.FormValue("outcome"))
 	return c.Redirect(http.StatusSeeOther, "/admin/bookings?done=1")
 }
 

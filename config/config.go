@@ -43,6 +43,7 @@ type Config struct {
 	SendHour       int
 	DefaultTZ      *time.Location
 	BookingURL     string
+	NoShowAfter    time.Duration // an unmarked call counts as missed this long after its end; 0: only when marked
 	TrustedProxies []*net.IPNet
 	DataDir        string
 	Concurrency    int // concurrent senders per worker, and SMTP connections
@@ -77,6 +78,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		SendHour:       p.intRange("SEND_HOUR", 9, 0, 23),
 		DefaultTZ:      p.location("DEFAULT_TZ", "UTC"),
 		BookingURL:     p.absURL("BOOKING_URL"),
+		NoShowAfter:    p.durationMin("NO_SHOW_AFTER", 24*time.Hour, 0),
 		TrustedProxies: p.cidrs("TRUSTED_PROXIES"),
 		DataDir:        dataDir,
 		// Sending waits mostly on the relay and the database: eight at once

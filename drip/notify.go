@@ -24,6 +24,10 @@ type Calls struct {
 	Coach     calendar.Person // organizer of every invite; briefs go to Coach.Email
 	CoachTZ   *time.Location
 	Reminders []time.Duration
+	// NoShowAfter is how long after a call's end with no mark it counts as
+	// missed and its follow-up starts (NO_SHOW_AFTER); 0 waits for the
+	// coach's mark.
+	NoShowAfter time.Duration
 }
 
 // event names what happened to a booking from its state.

@@ -216,6 +216,21 @@ var migrations = []*gormigrate.Migration{
 			return tx.Exec("CREATE INDEX idx_webhook_events_undelivered ON webhook_events (created_at) WHERE delivered_at IS NULL").Error
 		},
 	},
+	{
+		ID: "0011_scorecards",
+		Migrate: func(tx *gorm.DB) error {
+			// One gap scorecard per subscriber: the answers as the
+			// scorecard package stores them.
+			type scorecard struct {
+				ID           int64     `gorm:"primaryKey"`
+				SubscriberID int64     `gorm:"not null;uniqueIndex:idx_scorecards_subscriber"`
+				Answers      string    `gorm:"type:text;not null"`
+				CreatedAt    time.Time `gorm:"not null"`
+				UpdatedAt    time.Time `gorm:"not null"`
+			}
+			return tx.Migrator().CreateTable(&scorecard{})
+		},
+	},
 }
 
 func (s *Store) migrator(ctx context.Context) *gormigrate.Gormigrate {

@@ -136,8 +136,9 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 		Store: a.store, Mailer: a.mailer, Renderer: a.renderer, Links: a.links, Queue: a.queue,
 		Schedule: drip.Schedule{Day: cfg.CourseDay, SendHour: cfg.SendHour, DefaultTZ: cfg.DefaultTZ},
 		Calls: drip.Calls{
-			Coach:   drip.CoachPerson(cfg.CoachName, cfg.CoachEmail, cfg.MailFrom),
-			CoachTZ: cfg.Booking.Location,
+			Coach:       drip.CoachPerson(cfg.CoachName, cfg.CoachEmail, cfg.MailFrom),
+			CoachTZ:     cfg.Booking.Location,
+			NoShowAfter: cfg.NoShowAfter,
 		},
 		From: cfg.MailFrom, Domain: cfg.MailDomain, Log: a.log,
 	})
@@ -225,6 +226,7 @@ func (a *app) apiDeps() api.Deps {
 		Lessons:       lessonSlugs(a.renderer.Course()),
 		Tasks:         a.queue,
 		Bounces:       a.engine,
+		NoShows:       a.engine,
 		Data:          a.dataDeps(),
 	}
 	if a.outbox != nil {

@@ -75,7 +75,7 @@ func sample(cfg *config.Config, c *course.Course, to string) ([]*message.Message
 	links := token.NewLinks(cfg.BaseURL, token.NewSigner(cfg.SecretKey), time.Now)
 	const id = 0 // no subscriber has id 0: the links lead nowhere
 	stamp := time.Now().UTC().Format("20060102T150405")
-	vars := course.Vars{FirstName: "Alex", ConfirmURL: links.Confirm(id), UnsubscribeURL: links.Unsubscribe(id)}
+	vars := course.Vars{FirstName: "Alex", ConfirmURL: links.Confirm(id), UnsubscribeURL: links.Unsubscribe(id), ScorecardURL: links.Scorecard(id)}
 	em, err := r.Confirmation(vars)
 	if err != nil {
 		return nil, err
