@@ -59,6 +59,9 @@ func (s *server) withProgress(ctx context.Context, rows []bookingRow) error {
 			return err
 		}
 		rows[i].Sent = len(sent)
+		if rows[i].Scorecard, err = s.Store.ScorecardAnswers(ctx, rows[i].SubscriberID); err != nil {
+			return err
+		}
 		clicks, err := s.Store.Clicks(ctx, rows[i].SubscriberID)
 		if err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/scorecard"
 	"github.com/dripbook/dripbook/storage"
 )
 
@@ -122,6 +123,8 @@ type subscriberPage struct {
 	CSRF   string
 	Done   string // what the last action did
 	Erased bool
+	// Scorecard is their gap scorecard, zero when not filled in.
+	Scorecard scorecard.Answers
 }
 
 func (s *server) subscriber(c echo.Context) error {
@@ -129,9 +132,13 @@ func (s *server) subscriber(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	answers, err := s.Store.ScorecardAnswers(c.Request().Context(), r.Subscriber.ID)
+	if err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, "admin_subscriber", "Subscriber", subscriberPage{
 		record: r, CSRF: csrfToken(c), Done: doneMessages[c.QueryParam("done")],
-		Erased: r.Subscriber.Status == models.StatusErased,
+		Erased: r.Subscriber.Status == models.StatusErased, Scorecard: answers,
 	})
 }
 

@@ -1,6 +1,10 @@
 package booking
 
-import "time"
+import (
+	"time"
+
+	"github.com/dripbook/dripbook/scorecard"
+)
 
 // Event is what happened to a booking.
 type Event string
@@ -31,8 +35,9 @@ type Notice struct {
 	BookAgainURL    string         // personal booking link, for cancellation emails
 	Answers         []QA
 	SubscribedAt    time.Time
-	LessonsSent     []string // subjects of lessons received, in order
-	LessonsClicked  []string // lessons whose booking link they clicked
-	SourceLesson    string   // lesson that led to the booking, "" if unknown
-	Rescheduled     bool     // the time changed from an earlier one
+	LessonsSent     []string          // subjects of lessons received, in order
+	LessonsClicked  []string          // lessons whose booking link they clicked
+	SourceLesson    string            // lesson that led to the booking, "" if unknown
+	Rescheduled     bool              // the time changed from an earlier one
+	Scorecard       scorecard.Answers // their gap scorecard; zero if not filled in
 }

@@ -220,6 +220,9 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (booking.Not
 	if b.SourceLesson != "" {
 		v.SourceLesson = lessonTitle(course, b.SourceLesson, firstName(sub.Name))
 	}
+	if v.Scorecard, err = e.store.ScorecardAnswers(ctx, sub.ID); err != nil {
+		return booking.Notice{}, sub, err
+	}
 	return v, sub, nil
 }
 
