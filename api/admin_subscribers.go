@@ -85,6 +85,7 @@ type record struct {
 	Deliveries []models.Delivery  `json:"emails"`
 	Clicks     []models.Click     `json:"clicks"`
 	Bookings   []models.Booking   `json:"bookings"`
+	Scorecard  scorecard.Answers  `json:"scorecard"` // zero when not filled in
 }
 
 func (s *server) record(ctx context.Context, idParam string) (record, error) {
@@ -114,6 +115,9 @@ func (s *server) record(ctx context.Context, idParam string) (record, error) {
 	if r.Bookings, err = s.Store.BookingsFor(ctx, id); err != nil {
 		return record{}, err
 	}
+	if r.Scorecard, err = s.Store.ScorecardAnswers(ctx, id); err != nil {
+		return record{}, err
+	}
 	return r, nil
 }
 
@@ -123,8 +127,6 @@ type subscriberPage struct {
 	CSRF   string
 	Done   string // what the last action did
 	Erased bool
-	// Scorecard is their gap scorecard, zero when not filled in.
-	Scorecard scorecard.Answers
 }
 
 func (s *server) subscriber(c echo.Context) error {
@@ -132,13 +134,9 @@ func (s *server) subscriber(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	answers, err := s.Store.ScorecardAnswers(c.Request().Context(), r.Subscriber.ID)
-	if err != nil {
-		return err
-	}
 	return s.render(c, http.StatusOK, "admin_subscriber", "Subscriber", subscriberPage{
 		record: r, CSRF: csrfToken(c), Done: doneMessages[c.QueryParam("done")],
-		Erased: r.Subscriber.Status == models.StatusErased, Scorecard: answers,
+		Erased: r.Subscriber.Status == models.StatusErased,
 	})
 }
 

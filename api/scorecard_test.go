@@ -104,6 +104,12 @@ func TestBrowserScorecardIsSavedAndShownToTheCoach(t *testing.T) {
 	require.Contains(t, body, "<strong>Top gaps:</strong> Influence, Visibility")
 	require.Contains(t, body, `<tr><td>Leverage</td><td class="num">4</td><td></td></tr>`)
 	require.Contains(t, body, `<tr><td>Influence</td><td class="num">2</td><td>yes</td></tr>`)
+	export := a.post("/admin/subscribers/"+itoa(sub)+"/export", nil)
+	require.Equal(t, http.StatusOK, export.Code)
+	require.Contains(t, export.Body.String(), `"top": [
+      "influence",
+      "visibility"
+    ]`, "the Art. 15 export holds the scorecard")
 }
 
 func TestScorecardChangesUntilTheCall(t *testing.T) {

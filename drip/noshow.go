@@ -132,16 +132,9 @@ func noShowStep(b models.Booking, slug string) string {
 // for another), the coach marked it attended, or they left; then queues
 // the next lesson.
 func (e *Engine) SendNoShow(ctx context.Context, bookingID int64, sequence int, slug string) error {
-	b, err := e.store.Booking(ctx, bookingID)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if b.Sequence != sequence {
-		e.log.Info("no-show follow-up stopped: call rebooked", "booking_id", b.ID, "slug", slug)
-		return nil
+	b, current, err := e.bookingVersion(ctx, bookingID, sequence)
+	if err != nil || !current {
+		return err // moved or cancelled: a rebooked call stops its follow-up
 	}
 	if _, ok := e.noShowStart(b); !ok {
 		return nil

@@ -46,15 +46,9 @@ func event(b models.Booking) booking.Event {
 // invite) or cancellation, and the coach's brief, for one version of a
 // booking; then queues its reminders. Each email goes out once.
 func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence int) error {
-	b, err := e.store.Booking(ctx, bookingID)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if b.Sequence != sequence {
-		return nil // a later change has its own notice
+	b, current, err := e.bookingVersion(ctx, bookingID, sequence)
+	if err != nil || !current {
+		return err // a later change has its own notice
 	}
 	view, sub, err := e.bookingView(ctx, b)
 	if err != nil {
@@ -106,6 +100,19 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 		}
 	}
 	return e.store.MarkBookingNotified(context.WithoutCancel(ctx), b.ID, b.Sequence)
+}
+
+// bookingVersion loads a booking for a task about one version of it;
+// current is false when the booking is gone or has changed since.
+func (e *Engine) bookingVersion(ctx context.Context, bookingID int64, sequence int) (b models.Booking, current bool, err error) {
+	b, err = e.store.Booking(ctx, bookingID)
+	if errors.Is(err, models.ErrNotFound) {
+		return b, false, nil
+	}
+	if err != nil {
+		return b, false, err
+	}
+	return b, b.Sequence == sequence, nil
 }
 
 // RemindBooking sends one reminder, unless the booking was since cancelled
