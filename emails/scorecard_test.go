@@ -1,47 +1,34 @@
 package emails
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/course"
-	"github.com/dripbook/dripbook/scorecard"
+	"github.com/dripbook/dripbook/testenv"
 )
-
-func filledScorecard() scorecard.Answers {
-	return scorecard.Answers{
-		Scores: map[string]int{"direction": 4, "business": 3, "influence": 2, "presence": 4,
-			"developing": 5, "leverage": 3, "ambiguity": 4, "visibility": 1},
-		Top: []string{"influence", "visibility"},
-	}
-}
-
-// flat joins a text part's wrapped lines, so a sentence can be looked for
-// wherever the wrap fell.
-func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func TestLessonFourNamesTheTopGaps(t *testing.T) {
 	t.Parallel()
 	r := MustRenderer(t)
 	with := testVars("close-your-gaps")
-	with.TopGaps = filledScorecard().TopGaps()
+	with.TopGaps = testenv.Scorecard().TopGaps()
 	e, err := r.Lesson("close-your-gaps", with)
 	require.NoError(t, err)
-	require.Contains(t, flat(e.Text), "Last time you found your top two gaps: Influence and Visibility.")
+	require.Contains(t, testenv.Flat(e.Text), "Last time you found your top two gaps: Influence and Visibility.")
 	require.Contains(t, e.HTML, "Last time you found your top two gaps: Influence and Visibility.")
 
 	// Not filled in: the lesson's fallback.
 	e, err = r.Lesson("close-your-gaps", testVars("close-your-gaps"))
 	require.NoError(t, err)
-	require.Contains(t, flat(e.Text), "Last time you found your top two gaps: the two you marked.")
+	require.Contains(t, testenv.Flat(e.Text), "Last time you found your top two gaps: the two you marked.")
 	require.NotContains(t, e.Text, "{{")
 
 	e, err = r.Lesson("position-yourself", with)
 	require.NoError(t, err)
-	require.Contains(t, flat(e.Text), "answer your top gaps (Influence and Visibility).")
+	require.Contains(t, testenv.Flat(e.Text), "answer your top gaps (Influence and Visibility).")
 }
 
 func TestLessonThreeLinksTheScorecard(t *testing.T) {
@@ -62,7 +49,7 @@ func TestCoachBriefShowsTheScorecard(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, e.Text, "Their gap scorecard\n-------------------\n\nThey have not filled in the scorecard.")
 
-	v.Scorecard = filledScorecard()
+	v.Scorecard = testenv.Scorecard()
 	e, err = r.CoachBrief(v, booking.EventBooked)
 	require.NoError(t, err)
 	_, text := checkCleanBookingEmail(t, e)
