@@ -35,9 +35,11 @@ type Notice struct {
 	BookAgainURL    string         // personal booking link, for cancellation emails
 	Answers         []QA
 	SubscribedAt    time.Time
-	LessonsSent     []string          // subjects of lessons received, in order
-	LessonsClicked  []string          // lessons whose booking link they clicked
-	SourceLesson    string            // lesson that led to the booking, "" if unknown
-	Rescheduled     bool              // the time changed from an earlier one
-	Scorecard       scorecard.Answers // their gap scorecard; zero if not filled in
+	LessonsSent     []string // subjects of lessons received, in order
+	LessonsClicked  []string // lessons whose booking link they clicked
+	SourceLesson    string   // lesson that led to the booking, "" if unknown
+	Rescheduled     bool     // the time changed from an earlier one
+
+	// Scorecard is their gap scorecard; zero if not filled in.
+	Scorecard scorecard.Answers
 }

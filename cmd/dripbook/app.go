@@ -136,8 +136,9 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 		Store: a.store, Mailer: a.mailer, Renderer: a.renderer, Links: a.links, Queue: a.queue,
 		Schedule: drip.Schedule{Day: cfg.CourseDay, SendHour: cfg.SendHour, DefaultTZ: cfg.DefaultTZ},
 		Calls: drip.Calls{
-			Coach:       drip.CoachPerson(cfg.CoachName, cfg.CoachEmail, cfg.MailFrom),
-			CoachTZ:     cfg.Booking.Location,
+			Coach:   drip.CoachPerson(cfg.CoachName, cfg.CoachEmail, cfg.MailFrom),
+			CoachTZ: cfg.Booking.Location,
+			// The no-show follow-up of a call nobody marked.
 			NoShowAfter: cfg.NoShowAfter,
 		},
 		From: cfg.MailFrom, Domain: cfg.MailDomain, Log: a.log,
