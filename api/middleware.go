@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -15,6 +17,16 @@ import (
 // inline script (the time zone) need 'unsafe-inline'; nothing else does.
 const pageCSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; " +
 	"img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// pagePolicy is pageCSP with the origin of the coach's photo, when it is
+// elsewhere, among the image sources.
+func pagePolicy(photoURL string) string {
+	u, err := url.Parse(photoURL)
+	if photoURL == "" || err != nil || u.Host == "" {
+		return pageCSP
+	}
+	return strings.Replace(pageCSP, "img-src 'self' data:", "img-src 'self' data: "+u.Scheme+"://"+u.Host, 1)
+}
 
 // devMailCSP is for the mail viewer. A srcdoc iframe inherits its parent's
 // policy, and captured emails carry inline styles and remote images, so those

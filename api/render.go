@@ -31,7 +31,9 @@ type site struct {
 	CourseTitle    string
 	CoachName      string
 	CompanyAddress string
+	CoachPhotoURL  string
 	StyleURL       string
+	PickerURL      string // the booking pages' day picker
 }
 
 // page is the data a template gets: the site, the page's title and its own
@@ -60,7 +62,9 @@ func mustParseViews(d Deps) *views {
 			CourseTitle:    d.CourseTitle,
 			CoachName:      d.CoachName,
 			CompanyAddress: d.CompanyAddress,
+			CoachPhotoURL:  d.CoachPhotoURL,
 			StyleURL:       "/static/style.css?v=" + contentHash(staticFS, "static/style.css"),
+			PickerURL:      "/static/picker.js?v=" + contentHash(staticFS, "static/picker.js"),
 		},
 	}
 	if v.site.CourseTitle == "" {

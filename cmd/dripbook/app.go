@@ -138,6 +138,7 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 		Calls: drip.Calls{
 			Coach:   drip.CoachPerson(cfg.CoachName, cfg.CoachEmail, cfg.MailFrom),
 			CoachTZ: cfg.Booking.Location,
+			Place:   cfg.Meeting,
 			// The no-show follow-up of a call nobody marked.
 			NoShowAfter: cfg.NoShowAfter,
 		},
@@ -222,6 +223,7 @@ func (a *app) apiDeps() api.Deps {
 		},
 		Coach:  drip.CoachPerson(a.cfg.CoachName, a.cfg.CoachEmail, a.cfg.MailFrom),
 		Limits: apiLimits(a.cfg.Limits, a.rdb),
+		Place:  a.cfg.Meeting, CoachPhotoURL: a.cfg.CoachPhotoURL,
 
 		AdminPassword: a.cfg.AdminPassword,
 		Lessons:       lessonSlugs(a.renderer.Course()),
