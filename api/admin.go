@@ -10,6 +10,7 @@ import (
 
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/scorecard"
 	"github.com/dripbook/dripbook/storage"
 )
 
@@ -177,6 +178,7 @@ type bookingRow struct {
 	Answers    []answer
 	Sent       int
 	Clicked    []string
+	Scorecard  scorecard.Answers // zero when not filled in
 	Past       bool
 	CSRF       string // for the outcome form
 }

@@ -59,6 +59,9 @@ func (s *server) withProgress(ctx context.Context, rows []bookingRow) error {
 			return err
 		}
 		rows[i].Sent = len(sent)
+		if rows[i].Scorecard, err = s.Store.ScorecardAnswers(ctx, rows[i].SubscriberID); err != nil {
+			return err
+		}
 		clicks, err := s.Store.Clicks(ctx, rows[i].SubscriberID)
 		if err != nil {
 			return err
@@ -83,6 +86,7 @@ func (s *server) markOutcome(c echo.Context) error {
 	if err := s.Store.MarkOutcome(c.Request().Context(), id, c.FormValue("outcome")); err != nil {
 		return err
 	}
+	s.followUpNoShow(c, id, c.FormValue("outcome"))
 	return c.Redirect(http.StatusSeeOther, "/admin/bookings?done=1")
 }
 

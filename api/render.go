@@ -53,7 +53,7 @@ func mustParseViews(d Deps) *views {
 	pageNames := []string{
 		"landing", "check_inbox", "confirm", "confirmed", "unsubscribe", "unsubscribed",
 		"error", "mail_list", "mail_show",
-		"book", "booking", "cancel", "cancelled", "reschedule",
+		"book", "booking", "cancel", "cancelled", "reschedule", "scorecard",
 		"admin_login", "admin_dashboard", "admin_subscribers", "admin_subscriber", "admin_bookings", "admin_import",
 	}
 	v := &views{

@@ -121,6 +121,9 @@ type Deps struct {
 	// Bounces restores bounced addresses; nil restores them in the Store
 	// alone.
 	Bounces Bounces
+	// NoShows starts a missed call's follow-up when the coach marks it;
+	// nil leaves it to the reconciler's round.
+	NoShows NoShows
 
 	// Limits cap signups and bookings; the zero Limits is no limit.
 	Limits Limits
@@ -173,6 +176,8 @@ func New(d Deps) *echo.Echo {
 	e.GET("/unsubscribe/:token", s.unsubscribePage)
 	e.POST("/unsubscribe/:token", s.unsubscribe, formLimit)
 	e.GET("/book/:token", s.bookPage)
+	e.GET("/scorecard/:token", s.scorecardPage)
+	e.POST("/scorecard/:token", s.scorecardForm, formLimit)
 	e.GET("/booking/:token", s.managePage)
 	e.GET("/booking/:token/invite.ics", s.invite)
 	e.GET("/booking/:token/cancel", s.cancelPage)

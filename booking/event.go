@@ -1,6 +1,10 @@
 package booking
 
-import "time"
+import (
+	"time"
+
+	"github.com/dripbook/dripbook/scorecard"
+)
 
 // Event is what happened to a booking.
 type Event string
@@ -39,4 +43,7 @@ type Notice struct {
 	LessonsClicked  []string // lessons whose booking link they clicked
 	SourceLesson    string   // lesson that led to the booking, "" if unknown
 	Rescheduled     bool     // the time changed from an earlier one
+
+	// Scorecard is their gap scorecard; zero if not filled in.
+	Scorecard scorecard.Answers
 }

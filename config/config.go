@@ -46,6 +46,7 @@ type Config struct {
 	BookingURL     string
 	Scheduler      Scheduler     // BOOKING_URL's prefill and reference parameters, and its webhooks' secrets
 	Meeting        booking.Place // MEETING_URL and MEETING_LOCATION: where calls happen
+	NoShowAfter    time.Duration // an unmarked call counts as missed this long after its end; 0: only when marked
 	TrustedProxies []*net.IPNet
 	DataDir        string
 	Concurrency    int // concurrent senders per worker, and SMTP connections
@@ -82,6 +83,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		DefaultTZ:      p.location("DEFAULT_TZ", "UTC"),
 		BookingURL:     p.absURL("BOOKING_URL"),
 		Meeting:        p.meeting("MEETING_URL", "MEETING_LOCATION"),
+		NoShowAfter:    p.durationMin("NO_SHOW_AFTER", 24*time.Hour, 0),
 		TrustedProxies: p.cidrs("TRUSTED_PROXIES"),
 		DataDir:        dataDir,
 		// Sending waits mostly on the relay and the database: eight at once

@@ -34,6 +34,9 @@ type Lesson struct {
 	// StopWhenBooked marks a sales lesson that is skipped once the subscriber
 	// has booked a call.
 	StopWhenBooked bool
+	// Track names the follow-up track the lesson belongs to (TrackNoShow);
+	// empty for the course itself.
+	Track string
 	// Body is the Markdown source after the front matter.
 	Body string
 	// File is the lesson's file name, used in messages to the coach.
@@ -49,6 +52,9 @@ type Course struct {
 	Confirm Lesson
 	// Lessons are ordered by day, then by file name.
 	Lessons []Lesson
+	// Tracks are the follow-up tracks by name, each ordered like Lessons;
+	// their lessons are not part of the course's sequence.
+	Tracks map[string][]Lesson
 }
 
 // Lesson finds a lesson by slug and returns it with its 0-based position.

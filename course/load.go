@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -56,12 +55,10 @@ func Load(fsys fs.FS) (*Course, error) {
 	if lessonFiles == 0 {
 		ps.add("", "the course has no lessons: add at least one lesson file such as 01-welcome.md")
 	}
-	checkSequence(&ps, lessons, days)
+	lessons, c.Tracks = splitTracks(&ps, lessons, days)
 	if len(ps) > 0 {
 		return nil, &Error{Problems: ps}
 	}
-	// Stable, because entries came in file-name order and ties keep it.
-	sort.SliceStable(lessons, func(i, j int) bool { return lessons[i].Day < lessons[j].Day })
 	c.Lessons = lessons
 	return c, nil
 }
@@ -150,6 +147,7 @@ func checkSettings(ps *problems, file, front string, fm frontMatter, l *Lesson, 
 		checkVars(ps, file, l.Preheader, keyLine(front, "preheader"), confirm)
 	}
 	l.StopWhenBooked = fm.StopWhenBooked
+	checkTrack(ps, file, fm, l, confirm)
 	if !confirm {
 		checkLessonIdentity(ps, file, fm, l)
 	}
@@ -177,9 +175,8 @@ func checkLessonIdentity(ps *problems, file string, fm frontMatter, l *Lesson) {
 	}
 }
 
-// checkSequence reports reused slugs and days that go backwards in file-name
-// order; lessons and days are in file-name order.
-func checkSequence(ps *problems, lessons []Lesson, days []*int) {
+// checkSlugs reports reused slugs.
+func checkSlugs(ps *problems, lessons []Lesson) {
 	firstFile := map[string]string{}
 	for _, l := range lessons {
 		if l.Slug == "" {
@@ -191,6 +188,11 @@ func checkSequence(ps *problems, lessons []Lesson, days []*int) {
 		}
 		firstFile[l.Slug] = l.File
 	}
+}
+
+// checkDays reports days that go backwards in file-name order; lessons and
+// days are in file-name order.
+func checkDays(ps *problems, lessons []Lesson, days []*int) {
 	prevDay, prevFile := -1, ""
 	for i, l := range lessons {
 		if days[i] == nil || *days[i] < 0 {

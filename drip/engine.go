@@ -33,6 +33,7 @@ type Queue interface {
 	// Reminders queues a confirmed booking's reminders that fall after since
 	// and reports how many were added.
 	Reminders(ctx context.Context, b models.Booking, leads []time.Duration, since time.Time) (int, error)
+	NoShowQueue
 }
 
 // Renderer writes the emails; emails.Renderer implements it.
@@ -44,6 +45,7 @@ type Renderer interface {
 	BookingCancelled(n booking.Notice) (message.Content, error)
 	BookingReminder(n booking.Notice, lead time.Duration) (message.Content, error)
 	CoachBrief(n booking.Notice, event booking.Event) (message.Content, error)
+	TrackLesson(track, slug string, v course.Vars) (message.Content, error)
 }
 
 // Store is what the engine reads and writes; storage.Store implements it.
@@ -70,6 +72,8 @@ type Store interface {
 	Booking(ctx context.Context, id int64) (models.Booking, error)
 	Clicks(ctx context.Context, subscriberID int64) ([]models.Click, error)
 	MarkBookingNotified(ctx context.Context, id int64, sequence int) error
+	ScorecardStore
+	NoShowStore
 }
 
 // Engine runs the course: it enrolls confirmed subscribers, sends each
@@ -261,7 +265,7 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 	}
 	// Rendered before the claim, so that the claim, which looks once more
 	// for an unsubscribe or a booking, comes right before the send.
-	msg, err := e.LessonMessage(sub, lesson)
+	msg, err := e.lessonMessage(ctx, sub, lesson)
 	if err != nil {
 		return err
 	}
@@ -329,11 +333,17 @@ func (e *Engine) notDue(ctx context.Context, subscriberID int64, lesson course.L
 // LessonMessage renders a lesson for one subscriber, with its personal
 // booking link and one-click unsubscribe, as SendLesson would send it.
 func (e *Engine) LessonMessage(sub models.Subscriber, lesson course.Lesson) (*message.Message, error) {
+	return e.renderLesson(sub, lesson, "")
+}
+
+func (e *Engine) renderLesson(sub models.Subscriber, lesson course.Lesson, topGaps string) (*message.Message, error) {
 	unsubscribe := e.links.Unsubscribe(sub.ID)
 	em, err := e.renderer.Lesson(lesson.Slug, course.Vars{
 		FirstName:      firstName(sub.Name),
 		BookingURL:     e.links.Book(sub.ID, lesson.Slug),
 		UnsubscribeURL: unsubscribe,
+		ScorecardURL:   e.links.Scorecard(sub.ID),
+		TopGaps:        topGaps,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("render lesson %s: %w", lesson.Slug, err)

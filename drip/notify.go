@@ -26,6 +26,10 @@ type Calls struct {
 	CoachTZ   *time.Location
 	Reminders []time.Duration
 	Place     booking.Place // where every call happens
+	// NoShowAfter is how long after a call's end with no mark it counts as
+	// missed and its follow-up starts (NO_SHOW_AFTER); 0 waits for the
+	// coach's mark.
+	NoShowAfter time.Duration
 }
 
 // event names what happened to a booking from its state.
@@ -44,15 +48,9 @@ func event(b models.Booking) booking.Event {
 // invite) or cancellation, and the coach's brief, for one version of a
 // booking; then queues its reminders. Each email goes out once.
 func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence int) error {
-	b, err := e.store.Booking(ctx, bookingID)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if b.Sequence != sequence {
-		return nil // a later change has its own notice
+	b, current, err := e.bookingVersion(ctx, bookingID, sequence)
+	if err != nil || !current {
+		return err // a later change has its own notice
 	}
 	view, sub, err := e.bookingView(ctx, b)
 	if err != nil {
@@ -121,6 +119,19 @@ func (e *Engine) brief(ctx context.Context, view booking.Notice, sub models.Subs
 		Calendar:  cal,
 	}
 	return e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindBrief, Step: step}, false, msg)
+}
+
+// bookingVersion loads a booking for a task about one version of it;
+// current is false when the booking is gone or has changed since.
+func (e *Engine) bookingVersion(ctx context.Context, bookingID int64, sequence int) (b models.Booking, current bool, err error) {
+	b, err = e.store.Booking(ctx, bookingID)
+	if errors.Is(err, models.ErrNotFound) {
+		return b, false, nil
+	}
+	if err != nil {
+		return b, false, err
+	}
+	return b, b.Sequence == sequence, nil
 }
 
 // RemindBooking sends one reminder, unless the booking was since cancelled
@@ -273,6 +284,9 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (booking.Not
 	}
 	if b.SourceLesson != "" {
 		v.SourceLesson = lessonTitle(course, b.SourceLesson, firstName(sub.Name))
+	}
+	if v.Scorecard, err = e.store.ScorecardAnswers(ctx, sub.ID); err != nil {
+		return booking.Notice{}, sub, err
 	}
 	return v, sub, nil
 }

@@ -66,8 +66,9 @@ func newEngine(t *testing.T, store drip.Store, mailer drip.Mailer, lease time.Du
 
 type noQueue struct{}
 
-func (noQueue) Confirmation(context.Context, int64, int) error         { return nil }
-func (noQueue) Lesson(context.Context, int64, string, time.Time) error { return nil }
+func (noQueue) Confirmation(context.Context, int64, int) error              { return nil }
+func (noQueue) Lesson(context.Context, int64, string, time.Time) error      { return nil }
+func (noQueue) NoShow(context.Context, int64, int, string, time.Time) error { return nil }
 func (noQueue) Reminders(context.Context, models.Booking, []time.Duration, time.Time) (int, error) {
 	return 0, nil
 }

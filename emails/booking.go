@@ -171,6 +171,7 @@ func (b *mdBody) brief(v booking.Notice, loc *time.Location) {
 		b.para("**" + q + "**")
 		b.para(orNone(mdBlock(qa.Answer), "(no answer)"))
 	}
+	b.scorecard(v.Scorecard)
 	b.para("## How they got here")
 	subscribed := "not known"
 	if !v.SubscribedAt.IsZero() {

@@ -58,6 +58,7 @@ func TestEveryEmailWorksInTheCommonClients(t *testing.T) {
 		FirstName:      "Samantha",
 		ConfirmURL:     base + "/confirm/tok",
 		UnsubscribeURL: base + "/unsubscribe/tok",
+		ScorecardURL:   base + "/scorecard/tok",
 	}
 	e, err := r.Confirmation(vars)
 	add("confirmation", e, err, false, nil)

@@ -28,6 +28,7 @@ func testVars(slug string) course.Vars {
 		BookingURL:     testBase + "/book/tok-" + slug,
 		UnsubscribeURL: testBase + "/unsubscribe/tok-" + slug,
 		ConfirmURL:     testBase + "/confirm/tok-" + slug,
+		ScorecardURL:   testBase + "/scorecard/tok-" + slug,
 	}
 }
 

@@ -34,7 +34,7 @@ type Message struct {
 	// MessageID is the Message-ID without angle brackets. It is derived from
 	// the delivery, so a retried send carries the same ID.
 	MessageID string
-	// Headers are extra header fields, such as UnsubscribeHeaders.
+	// Headers are extra header fields, such as CourseHeaders.
 	Headers map[string]string
 	// Calendar is an optional iCalendar invitation.
 	Calendar *Calendar

@@ -150,10 +150,12 @@ func (s *Store) CancelBooking(ctx context.Context, id int64) (models.Booking, er
 }
 
 // RescheduleBooking moves a confirmed booking to a new slot, keeping its UID
-// and raising its sequence. A taken slot is ErrSlotTaken.
+// and raising its sequence. A taken slot is ErrSlotTaken. A moved call has
+// not happened yet: a missed call's no-show mark is cleared.
 func (s *Store) RescheduleBooking(ctx context.Context, id int64, start, end time.Time) (models.Booking, error) {
 	return s.updateConfirmed(ctx, id, models.EventBookingRescheduled, map[string]any{
 		"starts_at": start.UTC(), "ends_at": end.UTC(), "sequence": gorm.Expr("sequence + 1"), "updated_at": s.now(),
+		"outcome": "", "outcome_at": nil,
 	})
 }
 

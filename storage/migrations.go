@@ -244,6 +244,21 @@ var migrations = []*gormigrate.Migration{
 			)
 		},
 	},
+	{
+		ID: "0011_scorecards",
+		Migrate: func(tx *gorm.DB) error {
+			// One gap scorecard per subscriber: the answers as the
+			// scorecard package stores them.
+			type scorecard struct {
+				ID           int64     `gorm:"primaryKey"`
+				SubscriberID int64     `gorm:"not null;uniqueIndex:idx_scorecards_subscriber"`
+				Answers      string    `gorm:"type:text;not null"`
+				CreatedAt    time.Time `gorm:"not null"`
+				UpdatedAt    time.Time `gorm:"not null"`
+			}
+			return tx.Migrator().CreateTable(&scorecard{})
+		},
+	},
 }
 
 // execAll runs a migration's statements in order.

@@ -107,7 +107,7 @@ func (h *harness) start() {
 	require.NoError(h.t, h.srv.Start(worker.Mux(h.engine)))
 	ctx, cancel := context.WithCancel(context.Background())
 	rec := worker.NewReconciler(worker.ReconcilerDeps{Store: h.store, Queue: h.queue, Redis: h.rdb,
-		LockKey: h.name + ":reconciler", Interval: timing.Reconcile, Reminders: h.reminders, Log: discardLogger()})
+		LockKey: h.name + ":reconciler", Interval: timing.Reconcile, Reminders: h.reminders, NoShows: h.engine, Log: discardLogger()})
 	done := make(chan struct{})
 	go func() { rec.Run(ctx); close(done) }()
 	h.stop = func() { cancel(); <-done; h.srv.Shutdown() }

@@ -38,6 +38,7 @@ type Reconciler struct {
 	interval time.Duration
 	remind   []time.Duration
 	webhooks bool
+	noShows  NoShowPlanner
 	now      func() time.Time
 	log      *slog.Logger
 }
@@ -55,6 +56,7 @@ type ReconcilerDeps struct {
 	Interval  time.Duration
 	Reminders []time.Duration
 	Webhooks  bool
+	NoShows   NoShowPlanner // the follow-up of missed calls; nil for none
 	Now       func() time.Time
 	Log       *slog.Logger
 }
@@ -71,7 +73,7 @@ func NewReconciler(d ReconcilerDeps) *Reconciler {
 		d.Log = slog.Default()
 	}
 	return &Reconciler{store: d.Store, queue: d.Queue, rdb: d.Redis, lockKey: d.LockKey, interval: d.Interval,
-		remind: d.Reminders, webhooks: d.Webhooks, now: d.Now, log: d.Log}
+		remind: d.Reminders, webhooks: d.Webhooks, noShows: d.NoShows, now: d.Now, log: d.Log}
 }
 
 // webhookEvery is how often the reconciler queues new webhook events:
@@ -154,6 +156,9 @@ func (r *Reconciler) Tick(ctx context.Context) (int, error) {
 	}
 	if r.webhooks {
 		t.add(r.queueWebhooks(ctx, r.store.UndeliveredWebhookEvents))
+	}
+	if r.noShows != nil {
+		t.add(0, r.noShows.PlanNoShows(ctx))
 	}
 	return t.n, errors.Join(t.errs...)
 }

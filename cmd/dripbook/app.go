@@ -139,6 +139,8 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 			Coach:   drip.CoachPerson(cfg.CoachName, cfg.CoachEmail, cfg.MailFrom),
 			CoachTZ: cfg.Booking.Location,
 			Place:   cfg.Meeting,
+			// The no-show follow-up of a call nobody marked.
+			NoShowAfter: cfg.NoShowAfter,
 		},
 		From: cfg.MailFrom, Domain: cfg.MailDomain, Log: a.log,
 	})
@@ -234,6 +236,7 @@ func (a *app) apiDeps() api.Deps {
 		Lessons:       lessonSlugs(a.renderer.Course()),
 		Tasks:         a.queue,
 		Bounces:       a.engine,
+		NoShows:       a.engine,
 		Data:          a.dataDeps(),
 	}
 	if a.outbox != nil {

@@ -35,7 +35,7 @@ func courseCommand(ctx context.Context, args []string, getenv func(string) strin
 	switch args[0] {
 	case "check":
 		last := c.Lessons[len(c.Lessons)-1]
-		_, err := fmt.Fprintf(stdout, "course %q is fine: %d lessons over %d days\n", c.Title, len(c.Lessons), last.Day)
+		_, err := fmt.Fprintf(stdout, "course %q is fine: %d lessons over %d days%s\n", c.Title, len(c.Lessons), last.Day, trackSummary(c))
 		return err
 	case "render":
 		fs := flag.NewFlagSet("course render", flag.ContinueOnError)
@@ -75,7 +75,7 @@ func sample(cfg *config.Config, c *course.Course, to string) ([]*message.Message
 	links := token.NewLinks(cfg.BaseURL, token.NewSigner(cfg.SecretKey), time.Now)
 	const id = 0 // no subscriber has id 0: the links lead nowhere
 	stamp := time.Now().UTC().Format("20060102T150405")
-	vars := course.Vars{FirstName: "Alex", ConfirmURL: links.Confirm(id), UnsubscribeURL: links.Unsubscribe(id)}
+	vars := course.Vars{FirstName: "Alex", ConfirmURL: links.Confirm(id), UnsubscribeURL: links.Unsubscribe(id), ScorecardURL: links.Scorecard(id)}
 	em, err := r.Confirmation(vars)
 	if err != nil {
 		return nil, err
@@ -84,6 +84,14 @@ func sample(cfg *config.Config, c *course.Course, to string) ([]*message.Message
 	for _, l := range c.Lessons {
 		vars.BookingURL = links.Book(id, l.Slug)
 		em, err := r.Lesson(l.Slug, vars)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, testMessage(cfg, to, l.Slug, stamp, em, c.Title, vars.UnsubscribeURL))
+	}
+	vars.BookingURL = links.Reschedule(id)
+	for _, l := range c.Track(course.TrackNoShow) {
+		em, err := r.TrackLesson(course.TrackNoShow, l.Slug, vars)
 		if err != nil {
 			return nil, err
 		}
@@ -114,6 +122,9 @@ func renderCourse(cfg *config.Config, c *course.Course, dir string, stdout io.Wr
 	names := []string{"00-confirm"}
 	for i, l := range c.Lessons {
 		names = append(names, fmt.Sprintf("%02d-%s", i+1, l.Slug))
+	}
+	for i, l := range c.Track(course.TrackNoShow) {
+		names = append(names, fmt.Sprintf("%s-%d-%s", course.TrackNoShow, i+1, l.Slug))
 	}
 	for i, m := range msgs {
 		base := filepath.Join(dir, names[i])
@@ -173,4 +184,13 @@ func sendTestCourse(ctx context.Context, cfg *config.Config, c *course.Course, t
 		say(stdout, "sent %d/%d: %s\n", i+1, len(msgs), m.Subject)
 	}
 	return nil
+}
+
+// trackSummary tells the coach about the no-show follow-up, if the course
+// has one.
+func trackSummary(c *course.Course) string {
+	if n := len(c.Track(course.TrackNoShow)); n > 0 {
+		return fmt.Sprintf(", and a no-show follow-up of %d", n)
+	}
+	return ""
 }
