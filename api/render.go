@@ -32,6 +32,8 @@ type site struct {
 	CoachName      string
 	CompanyAddress string
 	StyleURL       string
+	AccentURL      string // "" when the stylesheet's colour is the coach's
+	Pages          Pages
 }
 
 // page is the data a template gets: the site, the page's title and its own
@@ -61,6 +63,8 @@ func mustParseViews(d Deps) *views {
 			CoachName:      d.CoachName,
 			CompanyAddress: d.CompanyAddress,
 			StyleURL:       "/static/style.css?v=" + contentHash(staticFS, "static/style.css"),
+			AccentURL:      accentURL(d.Pages.Accent),
+			Pages:          d.Pages,
 		},
 	}
 	if v.site.CourseTitle == "" {

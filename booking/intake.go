@@ -55,21 +55,24 @@ func (a Answers) clean() Answers {
 // question, required ones are there, choices are among the options.
 func (a Answers) validate(questions []Question) error {
 	for _, q := range questions {
-		v, field := a[q.ID], "answers."+q.ID
+		v := a[q.ID]
+		bad := func(msg string) error {
+			return &fault.FieldError{Field: "answers." + q.ID, Message: strings.TrimRight(q.Label, "?: ") + ": " + msg}
+		}
 		switch {
 		case v == "" && q.Required:
-			return &fault.FieldError{Field: field, Message: "please answer this question"}
-		case utf8.RuneCountInString(v) > AnswerLimit || len(v) > 4*AnswerLimit:
-			return &fault.FieldError{Field: field, Message: fmt.Sprintf("at most %d characters", AnswerLimit)}
+			return bad("please answer this question")
+		case utf8.RuneCountInString(v) > AnswerLimit:
+			return bad(fmt.Sprintf("at most %d characters", AnswerLimit))
 		case strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }):
-			return &fault.FieldError{Field: field, Message: "contains control characters"}
+			return bad("contains control characters")
 		case v != "" && q.Type == QuestionSelect && !slices.Contains(q.Options, v):
-			return &fault.FieldError{Field: field, Message: "choose one of the options"}
+			return bad("choose one of the options")
 		}
 	}
 	for _, id := range sortedIDs(a) {
 		if !slices.ContainsFunc(questions, func(q Question) bool { return q.ID == id }) {
-			return &fault.FieldError{Field: "answers." + id, Message: "there is no such question"}
+			return &fault.FieldError{Field: "answers." + id, Message: fmt.Sprintf("%q: there is no such question", id)}
 		}
 	}
 	return nil
