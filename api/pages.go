@@ -3,10 +3,12 @@ package api
 import (
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -123,4 +125,59 @@ func (s *server) formAnswers(c echo.Context) answersInput {
 		}
 	}
 	return a
+}
+
+// PreviewPage is one file of a preview: a page as a visitor sees it, or
+// its stylesheet.
+type PreviewPage struct {
+	Name string // file name, such as landing.html
+	HTML []byte
+}
+
+// Preview renders the pages whose copy the course folder writes, with made-up
+// values and one sample slot, so a coach can look at them before going live.
+// The stylesheets come along, so the folder opens in a browser as it is.
+func Preview(d Deps, rules booking.Rules, now time.Time) ([]PreviewPage, error) {
+	v := mustParseViews(d)
+	style, err := fs.ReadFile(staticFS, "static/style.css")
+	if err != nil {
+		return nil, err
+	}
+	out := []PreviewPage{{Name: "style.css", HTML: style}}
+	v.site.StyleURL = "style.css"
+	if v.site.AccentURL != "" {
+		v.site.AccentURL = "accent.css"
+		out = append(out, PreviewPage{Name: "accent.css", HTML: []byte(accentCSS(d.Pages.Accent))})
+	}
+	start := now.Truncate(time.Hour).Add(24 * time.Hour).UTC()
+	loc := rules.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	book := bookView{
+		Token: "sample", Name: "Alex", Email: "alex@example.com", Minutes: minutes(rules.Call), Key: "sample",
+		Picker: slotPicker{
+			Zone: loc.String(), Label: zoneLabel(loc, now),
+			Days: []dayView{{Label: start.In(loc).Format(booking.DayFormat), Slots: []slotView{
+				{Value: formatUTC(start), Label: start.In(loc).Format(booking.ClockFormat)},
+			}}},
+		},
+	}
+	pages := []struct {
+		name, title string
+		data        any
+	}{
+		{"landing", "", signupForm{}},
+		{"check_inbox", "Check your inbox", signupRequest{Email: "alex@example.com"}},
+		{"confirmed", "You're in", nil},
+		{"book", "Book your discovery call", book},
+	}
+	for _, p := range pages {
+		b, err := v.execute(p.name, p.title, p.data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, PreviewPage{Name: p.name + ".html", HTML: b})
+	}
+	return out, nil
 }
