@@ -211,7 +211,7 @@ func (y yamlFile) questions(line int, n *yaml.Node) []booking.Question {
 	firstLine := map[string]int{}
 	for i, qn := range n.Content {
 		q, ok := y.question(i+1, qn)
-		if !ok {
+		if q.ID == "" {
 			continue
 		}
 		if prev, dup := firstLine[q.ID]; dup {
@@ -219,7 +219,9 @@ func (y yamlFile) questions(line int, n *yaml.Node) []booking.Question {
 			continue
 		}
 		firstLine[q.ID] = qn.Line
-		qs = append(qs, q)
+		if ok {
+			qs = append(qs, q)
+		}
 	}
 	return qs
 }
