@@ -80,7 +80,7 @@ func TestCourseFolderOwnsThePages(t *testing.T) {
 	base, smtp := startDripbook(t, env{
 		"DATA_DIR": data, "DATABASE_URL": "sqlite://" + filepath.Join(data, "dripbook.db"), "COURSE_DIR": dir,
 		"COACH_EMAIL": "coach@example.com", "BOOKING_HOURS": "Mon-Sun 00:00-24:00",
-		"BOOKING_NOTICE": "1h", "BOOKING_TZ": "UTC", "BOOKING_CALL": "30m",
+		"BOOKING_NOTICE": "1h", "BOOKING_TZ": "UTC", "CALL_MINUTES": "45",
 	})
 	addr := "sam@example.com"
 
@@ -160,7 +160,7 @@ func TestCourseFolderOwnsThePages(t *testing.T) {
 	))
 	intro, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("p.lede")))
 	require.NoError(t, err)
-	require.Equal(t, "Thirty quiet minutes (30, to be exact) with Jordan Coach about your next hire.", intro)
+	require.Equal(t, "Thirty quiet minutes (45, to be exact) with Jordan Coach about your next hire.", intro)
 	asked, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("form.booking .field")).map(function (f) {
 		var input = f.querySelector("[name]");
 		return input.name + "|" + input.tagName.toLowerCase() + "|" + input.required + "|" + f.querySelector("label").textContent;
