@@ -1,7 +1,6 @@
 package course
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -111,14 +110,14 @@ func TestFolderWithLessonsOnlyBorrowsTheBuiltinPages(t *testing.T) {
 }
 
 func TestLoadPagesProblems(t *testing.T) {
-	landing := func(old, new string) func(fstest.MapFS) {
+	landing := func(old, with string) func(fstest.MapFS) {
 		return func(fs fstest.MapFS) {
-			fs["landing.md"] = &fstest.MapFile{Data: []byte(strings.Replace(testLanding, old, new, 1))}
+			fs["landing.md"] = &fstest.MapFile{Data: []byte(strings.Replace(testLanding, old, with, 1))}
 		}
 	}
-	settings := func(old, new string) func(fstest.MapFS) {
+	settings := func(old, with string) func(fstest.MapFS) {
 		return func(fs fstest.MapFS) {
-			fs["course.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(testSettings, old, new, 1))}
+			fs["course.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(testSettings, old, with, 1))}
 		}
 	}
 	tests := []struct {
@@ -170,14 +169,7 @@ func TestLoadPagesProblems(t *testing.T) {
 			tt.change(fsys)
 			c, err := Load(fsys)
 			require.Nil(t, c)
-			var ce *Error
-			require.True(t, errors.As(err, &ce), "want *Error, got %v", err)
-			for _, p := range ce.Problems {
-				if p.File == tt.file && strings.Contains(p.Message, tt.want) {
-					return
-				}
-			}
-			require.Failf(t, "problem not reported", "want %s: %q\ngot:\n%s", tt.file, tt.want, ce.Error())
+			requireProblem(t, err, tt.file, tt.want)
 		})
 	}
 }

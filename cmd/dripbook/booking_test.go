@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 )
@@ -74,13 +75,7 @@ func TestBookFromTheLastLessonInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.Search(`//strong[contains(., "You're booked")]`)),
 	))
 
-	store, err := storage.Open("sqlite://" + filepath.Join(dir, "dripbook.db"))
-	require.NoError(t, err)
-	defer func() { require.NoError(t, store.Close()) }()
-	sub, err := store.SubscriberByEmail(context.Background(), addr)
-	require.NoError(t, err)
-	b, err := store.ActiveBooking(context.Background(), sub.ID)
-	require.NoError(t, err)
+	b := activeBooking(t, filepath.Join(dir, "dripbook.db"), addr)
 	require.Equal(t, start, b.Start.UTC().Format(time.RFC3339))
 	require.Equal(t, "book-your-discovery-call", b.SourceLesson)
 	require.Contains(t, b.Answers, "Leading through others")
@@ -102,4 +97,17 @@ func TestBookFromTheLastLessonInABrowser(t *testing.T) {
 	require.Contains(t, invite.Calendar, "UID:"+b.UID)
 	brief := testenv.WaitMail(t, smtp, "coach@example.com", 1, mailTimeout)[0]
 	require.Contains(t, brief.Text, "Leading through others")
+}
+
+// activeBooking reads the call addr has booked from the SQLite file db.
+func activeBooking(t *testing.T, db, addr string) models.Booking {
+	t.Helper()
+	store, err := storage.Open("sqlite://" + db)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, store.Close()) }()
+	sub, err := store.SubscriberByEmail(context.Background(), addr)
+	require.NoError(t, err)
+	b, err := store.ActiveBooking(context.Background(), sub.ID)
+	require.NoError(t, err)
+	return b
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 )
 
@@ -184,13 +183,7 @@ func TestCourseFolderOwnsThePages(t *testing.T) {
 		chromedp.WaitVisible(chromedp.Search(`//strong[contains(., "You're booked")]`)),
 	))
 
-	store, err := storage.Open("sqlite://" + filepath.Join(data, "dripbook.db"))
-	require.NoError(t, err)
-	defer func() { require.NoError(t, store.Close()) }()
-	sub, err := store.SubscriberByEmail(context.Background(), addr)
-	require.NoError(t, err)
-	b, err := store.ActiveBooking(context.Background(), sub.ID)
-	require.NoError(t, err)
+	b := activeBooking(t, filepath.Join(data, "dripbook.db"), addr)
 	var stored map[string]string
 	require.NoError(t, json.Unmarshal([]byte(b.Answers), &stored))
 	require.Equal(t, map[string]string{"company": "Acme, platform team", "stage": "Interviewing", "hope": "A scorecard I trust"},
