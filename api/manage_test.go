@@ -23,7 +23,7 @@ func TestManagePage(t *testing.T) {
 	rec := env.get("/booking/" + tok)
 	require.Equal(t, http.StatusOK, rec.Code)
 	body := rec.Body.String()
-	require.Contains(t, body, "Monday 2 November 2026, 12:00–12:30 Europe/Berlin (CET)")
+	require.Contains(t, body, "Monday 2 November 2026, 12:00–12:30 Central European Time (Berlin)")
 	require.Contains(t, body, "Status: confirmed")
 	require.NotContains(t, body, "You're booked", "the banner is for the redirect after booking")
 	require.Contains(t, env.get("/booking/"+tok+"?moved=1").Body.String(), "Your call has moved")
@@ -71,7 +71,7 @@ func TestCancel(t *testing.T) {
 		require.Equal(t, http.StatusOK, env.get(path).Code, path)
 	}
 	page := env.get(paths.Cancel).Body.String()
-	require.Contains(t, page, "<h1>Cancel your call on Monday 2 November 2026, 12:00–12:30 Europe/Berlin (CET)?</h1>")
+	require.Contains(t, page, "<h1>Cancel your call on Monday 2 November 2026, 12:00–12:30 Central European Time (Berlin)?</h1>")
 	require.Contains(t, page, `<form method="post" action="`+paths.Cancel+`">`)
 
 	// Each link does one thing: the manage and reschedule links cannot cancel.
@@ -113,7 +113,7 @@ func TestReschedule(t *testing.T) {
 	page := env.get(re + "?tz=America/New_York")
 	require.Equal(t, http.StatusOK, page.Code)
 	body := page.Body.String()
-	require.Contains(t, body, "Monday 2 November 2026, 06:00–06:30 America/New York (EST)")
+	require.Contains(t, body, "Monday 2 November 2026, 06:00–06:30 Eastern Time (New York)")
 	require.Contains(t, body, `<form method="post" action="`+re+`" class="booking">`)
 	require.Contains(t, body, `<form method="get" action="`+re+`" class="zone">`)
 	require.Contains(t, body, radio(later, "03:00"))

@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/locale"
+	"github.com/dripbook/dripbook/timezone"
 )
 
 // Pages is the copy of the pages visitors read, from the course folder and
@@ -89,17 +90,6 @@ func (s *server) accentStyle(c echo.Context) error {
 	return c.Blob(http.StatusOK, "text/css; charset=utf-8", []byte(accentCSS(s.Pages.Accent)))
 }
 
-// pagePolicy is pageCSP with the origin of the coach's photo allowed as an
-// image source.
-func pagePolicy(photo string) string {
-	u, err := url.Parse(photo)
-	if photo == "" || err != nil || u.Host == "" {
-		return pageCSP
-	}
-	origin := u.Scheme + "://" + u.Host
-	return strings.Replace(pageCSP, "img-src 'self' data:", "img-src 'self' data: "+origin, 1)
-}
-
 // questionView is one intake question on the booking form, with what the
 // visitor wrote.
 type questionView struct {
@@ -136,15 +126,19 @@ type PreviewPage struct {
 
 // Preview renders the pages whose copy the course folder writes, with made-up
 // values and one sample slot, so a coach can look at them before going live.
-// The stylesheets come along, so the folder opens in a browser as it is.
+// The stylesheets and the day picker's script come along, so the folder
+// opens in a browser as it is.
 func Preview(d Deps, rules booking.Rules, now time.Time) ([]PreviewPage, error) {
 	v := mustParseViews(d)
-	style, err := fs.ReadFile(staticFS, "static/style.css")
-	if err != nil {
-		return nil, err
+	var out []PreviewPage
+	for _, name := range []string{"style.css", "picker.js"} {
+		b, err := fs.ReadFile(staticFS, "static/"+name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, PreviewPage{Name: name, HTML: b})
 	}
-	out := []PreviewPage{{Name: "style.css", HTML: style}}
-	v.site.StyleURL = "style.css"
+	v.site.StyleURL, v.site.PickerURL = "style.css", "picker.js"
 	if v.site.AccentURL != "" {
 		v.site.AccentURL = "accent.css"
 		out = append(out, PreviewPage{Name: "accent.css", HTML: []byte(accentCSS(d.Pages.Accent))})
@@ -157,10 +151,12 @@ func Preview(d Deps, rules booking.Rules, now time.Time) ([]PreviewPage, error) 
 	book := bookView{
 		Token: "sample", Name: "Alex", Email: "alex@example.com", Minutes: minutes(rules.Call), Key: "sample",
 		Picker: slotPicker{
-			Zone: loc.String(), Label: zoneLabel(loc, now),
-			Days: []dayView{{Label: start.In(loc).Format(booking.DayFormat), Slots: []slotView{
-				{Value: formatUTC(start), Label: start.In(loc).Format(booking.ClockFormat)},
-			}}},
+			Zone: loc.String(), Label: timezone.FriendlyName(loc),
+			Days: []dayView{{
+				ID: "day-" + booking.DateOf(start.In(loc)).String(), Label: locale.Default.Day(start.In(loc)),
+				Weekday: start.In(loc).Format("Mon"), Date: locale.Default.ShortDate(start.In(loc)),
+				Slots: []slotView{{Value: formatUTC(start), Label: locale.Default.Clock(start.In(loc))}},
+			}},
 		},
 	}
 	pages := []struct {

@@ -31,7 +31,9 @@ type site struct {
 	CourseTitle    string
 	CoachName      string
 	CompanyAddress string
+	CoachPhotoURL  string
 	StyleURL       string
+	PickerURL      string // the booking pages' day picker
 	AccentURL      string // "" when the stylesheet's colour is the coach's
 	Pages          Pages
 }
@@ -62,7 +64,9 @@ func mustParseViews(d Deps) *views {
 			CourseTitle:    d.CourseTitle,
 			CoachName:      d.CoachName,
 			CompanyAddress: d.CompanyAddress,
+			CoachPhotoURL:  d.CoachPhotoURL,
 			StyleURL:       "/static/style.css?v=" + contentHash(staticFS, "static/style.css"),
+			PickerURL:      "/static/picker.js?v=" + contentHash(staticFS, "static/picker.js"),
 			AccentURL:      accentURL(d.Pages.Accent),
 			Pages:          d.Pages,
 		},

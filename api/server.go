@@ -86,6 +86,11 @@ type Deps struct {
 	IsLesson func(slug string) bool
 	// Coach organizes every call, as the calendar file names them.
 	Coach calendar.Person
+	// CoachPhotoURL is the coach's photo on the booking page; empty for none.
+	CoachPhotoURL string
+	// Place is where calls happen, shown on the booking pages and in the
+	// calendar file.
+	Place booking.Place
 
 	BaseURL        string // absolute, no trailing slash
 	CourseTitle    string
@@ -149,7 +154,7 @@ func New(d Deps) *echo.Echo {
 	e.Use(s.httpMetrics()) // outside the logger, which writes the error response: the status is final
 	e.Use(s.requestLogger())
 	e.Use(recoverer())
-	e.Use(secureHeaders(pagePolicy(d.Pages.Landing.Photo)))
+	e.Use(secureHeaders(pagePolicy(d.CoachPhotoURL, d.Pages.Landing.Photo)))
 
 	formLimit := middleware.BodyLimit("64K")
 	static := echo.StaticDirectoryHandler(staticFiles(), false)

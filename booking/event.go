@@ -26,6 +26,10 @@ type Notice struct {
 	CancelURL       string         // page whose button cancels (GET changes nothing)
 	RescheduleURL   string         // page to pick a new time
 	BookAgainURL    string         // personal booking link, for cancellation emails
+	InviteURL       string         // the call's .ics file
+	GoogleURL       string         // adds the call in Google Calendar
+	OutlookURL      string         // adds the call in Outlook on the web
+	Place           Place          // where the call happens
 	Answers         []QA
 	SubscribedAt    time.Time
 	LessonsSent     []string // subjects of lessons received, in order

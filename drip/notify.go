@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/dripbook/dripbook/booking"
@@ -24,6 +25,7 @@ type Calls struct {
 	Coach     calendar.Person // organizer of every invite; briefs go to Coach.Email
 	CoachTZ   *time.Location
 	Reminders []time.Duration
+	Place     booking.Place // where every call happens
 }
 
 // event names what happened to a booking from its state.
@@ -58,13 +60,11 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 	}
 	ev := event(b)
 	step := fmt.Sprintf("%d.%d.%s", b.ID, b.Sequence, ev)
-	invite := e.invite(b, sub)
+	cancelled := ev == booking.EventCancelled
 
 	var em message.Content
-	cal := &message.Calendar{Method: "REQUEST", Data: calendar.Request(invite)}
-	if ev == booking.EventCancelled {
+	if cancelled {
 		em, err = e.renderer.BookingCancelled(view)
-		cal = &message.Calendar{Method: "CANCEL", Data: calendar.Cancel(invite)}
 	} else {
 		em, err = e.renderer.BookingConfirmation(view)
 	}
@@ -72,7 +72,7 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 		return fmt.Errorf("render booking email: %w", err)
 	}
 	msg := e.message(sub, em, fmt.Sprintf("booking.%s@%s", step, e.domain))
-	msg.Calendar = cal
+	msg.Calendar = invitation(e.invite(b, sub), cancelled)
 	// A subscriber address that refuses mail must not keep the coach from
 	// hearing about the call.
 	subErr := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindBooking, Step: step}, true, msg)
@@ -90,6 +90,9 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 			Subject: brief.Subject, Text: brief.Text, HTML: brief.HTML,
 			MessageID: fmt.Sprintf("brief.%s@%s", step, e.domain),
 			Headers:   map[string]string{"Reply-To": sub.Email},
+			// The coach's own copy of the event: the same UID and sequence,
+			// so the call lands in their calendar and moves or leaves with it.
+			Calendar: invitation(e.coachInvite(b, sub), cancelled),
 		}
 		if err := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindBrief, Step: step}, false, msg); err != nil {
 			return err
@@ -144,12 +147,45 @@ func (e *Engine) sendOnce(ctx context.Context, key models.DeliveryKey, toSubscri
 	return e.store.MarkSent(context.WithoutCancel(ctx), key)
 }
 
+// invitation is the iTIP message for one version of an event: a REQUEST
+// that adds or moves it, or the CANCEL that removes it.
+func invitation(ev calendar.Event, cancelled bool) *message.Calendar {
+	if cancelled {
+		return &message.Calendar{Method: "CANCEL", Data: calendar.Cancel(ev)}
+	}
+	return &message.Calendar{Method: "REQUEST", Data: calendar.Request(ev)}
+}
+
+// invite is the subscriber's calendar event for a booking.
 func (e *Engine) invite(b models.Booking, sub models.Subscriber) calendar.Event {
+	manage := e.links.Manage(b.ID)
+	return e.callEvent(b, sub, "Discovery call with "+e.calls.Coach.Name,
+		"Your free discovery call with "+e.calls.Coach.Name+".", "To cancel or move it: "+manage, manage)
+}
+
+// coachInvite is the coach's copy of the same event: the subscriber's name
+// in the title, their address in the description.
+func (e *Engine) coachInvite(b models.Booking, sub models.Subscriber) calendar.Event {
+	who := message.OneLine(sub.Name)
+	if who == "" {
+		who = sub.Email
+	}
+	return e.callEvent(b, sub, "Discovery call: "+who,
+		"Discovery call with "+who+" <"+sub.Email+">.", "Their answers and course history are in the brief in your inbox.", "")
+}
+
+// callEvent describes a booking as a calendar event, with where the call
+// happens in LOCATION, URL and the description. page is the event's URL
+// when there is no meeting link.
+func (e *Engine) callEvent(b models.Booking, sub models.Subscriber, summary, intro, outro, page string) calendar.Event {
+	place := e.calls.Place
+	lines := append(append([]string{intro}, place.Lines()...), outro)
 	return calendar.Event{
 		UID: b.UID, Sequence: b.Sequence, Start: b.Start, End: b.End, Stamp: b.UpdatedAt,
-		Summary:     "Discovery call with " + e.calls.Coach.Name,
-		Description: "Your free discovery call. To cancel or move it: " + e.links.Manage(b.ID),
-		URL:         e.links.Manage(b.ID),
+		Summary:     summary,
+		Description: strings.Join(lines, "\n"),
+		Location:    place.Location(),
+		URL:         place.Link(page),
 		Organizer:   e.calls.Coach,
 		Attendee:    calendar.Person{Name: sub.Name, Email: sub.Email},
 	}
@@ -203,11 +239,17 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (booking.Not
 		CancelURL:      e.links.Cancel(b.ID),
 		RescheduleURL:  e.links.Reschedule(b.ID),
 		BookAgainURL:   e.links.Book(sub.ID, ""),
+		InviteURL:      e.links.Invite(b.ID),
+		Place:          e.calls.Place,
 		Answers:        booking.Labelled(course.Booking.Questions, answers),
 		SubscribedAt:   sub.CreatedAt,
 		LessonsSent:    sent,
 		LessonsClicked: clicked,
 		Rescheduled:    b.Sequence > 0,
+	}
+	if b.Status == models.BookingConfirmed {
+		ev := e.invite(b, sub)
+		v.GoogleURL, v.OutlookURL = calendar.GoogleURL(ev), calendar.OutlookURL(ev)
 	}
 	if b.SourceLesson != "" {
 		v.SourceLesson = lessonTitle(course, b.SourceLesson, firstName(sub.Name))

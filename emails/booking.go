@@ -36,11 +36,11 @@ func (r *Renderer) bookingConfirmation(v booking.Notice) (message.Content, error
 	var b mdBody
 	b.para(greeting(v.SubscriberName))
 	b.para(headline)
-	b.para(field("When", mdLine(longWhen(v.Start, v.End, loc))), field("How long", mdLine(naturalDuration(v.End.Sub(v.Start)))))
-	b.para("The calendar invite is attached: open it to add the call to your calendar.")
+	b.para(callFields(v, loc)...)
+	links.addToCalendar(&b)
 	b.para("Before the call, think about:")
 	b.para("- the role you want next, and why now", "- the one gap you most want to close to get there")
-	links.changes(&b)
+	links.changes(&b, false)
 	preheader := longWhen(v.Start, v.End, loc) + ". The calendar invite is attached."
 	return r.Markdown(subject, preheader, b.String(), course.Vars{FirstName: r.coach(v)}, FooterTransactional)
 }
@@ -86,9 +86,9 @@ func (r *Renderer) BookingReminder(v booking.Notice, lead time.Duration) (messag
 	var b mdBody
 	b.para(greeting(v.SubscriberName))
 	b.para("A reminder: your discovery call with " + mdLine(r.coach(v)) + " is in " + mdLine(in) + ".")
-	b.para(field("When", mdLine(longWhen(v.Start, v.End, loc))), field("How long", mdLine(naturalDuration(v.End.Sub(v.Start)))))
+	b.para(callFields(v, loc)...)
 	b.para("Bring the role you want next and the gap you most want to close. That is all you need.")
-	links.changes(&b)
+	links.changes(&b, true)
 	e, err := r.Markdown("Reminder: your call with "+nameSlot+" is in "+in, longWhen(v.Start, v.End, loc)+".", b.String(),
 		course.Vars{FirstName: r.coach(v)}, FooterTransactional)
 	if err != nil {
@@ -138,6 +138,9 @@ func (r *Renderer) coachBrief(v booking.Notice, event booking.Event) (message.Co
 	if sub := orUTC(v.SubscriberTZ); sub.String() != loc.String() {
 		lines = append(lines, field("Their time", mdLine(longWhen(v.Start, v.End, sub))))
 	}
+	if w := where(v.Place); w != "" {
+		lines = append(lines, field("Where", w))
+	}
 	lines = append(lines, field("Email", orNone(mdLine(v.SubscriberEmail), "not given")))
 	b.para(lines...)
 	b.brief(v, loc)
@@ -176,6 +179,7 @@ func (b *mdBody) brief(v booking.Notice, loc *time.Location) {
 // bookingLinks are a view's links, checked and ready for Markdown.
 type bookingLinks struct {
 	manage, cancel, reschedule, bookAgain string
+	invite, google, outlook               string
 }
 
 // checkTimes refuses a call with no start or no length, which would be sent
@@ -203,6 +207,9 @@ func noticeLinks(v booking.Notice, changes bool) (bookingLinks, error) {
 		{"cancel", v.CancelURL, &l.cancel, changes},
 		{"reschedule", v.RescheduleURL, &l.reschedule, changes},
 		{"book again", v.BookAgainURL, &l.bookAgain, false},
+		{"invite", v.InviteURL, &l.invite, false},
+		{"Google Calendar", v.GoogleURL, &l.google, false},
+		{"Outlook", v.OutlookURL, &l.outlook, false},
 	} {
 		if f.raw == "" {
 			if f.required {
@@ -219,13 +226,62 @@ func noticeLinks(v booking.Notice, changes bool) (bookingLinks, error) {
 	return l, nil
 }
 
-// changes offers to reschedule or cancel, and the booking page if there is one.
-func (l bookingLinks) changes(b *mdBody) {
-	b.para(button("Reschedule", l.reschedule))
+// changes offers to reschedule or cancel, and the booking page if there is
+// one. asButton makes Reschedule the email's button; otherwise it is a link.
+func (l bookingLinks) changes(b *mdBody, asButton bool) {
+	if asButton {
+		b.para(button("Reschedule", l.reschedule))
+	} else {
+		b.para("Need another time? [Reschedule](<" + l.reschedule + ">)")
+	}
 	b.para("Can't make it at all? [Cancel the call](<" + l.cancel + ">).")
 	if l.manage != "" {
 		b.para("Your booking is always at [your booking page](<" + l.manage + ">).")
 	}
+}
+
+// addToCalendar makes adding the call the email's button: the .ics file,
+// then Google Calendar and Outlook on the web for those whose mail client
+// does not offer the attached invite.
+func (l bookingLinks) addToCalendar(b *mdBody) {
+	if l.invite == "" {
+		b.para("The calendar invite is attached: open it to add the call to your calendar.")
+		return
+	}
+	b.para(button("Add to calendar", l.invite))
+	web := []string{"Or add it in your web calendar:"}
+	if l.google != "" {
+		web = append(web, "[Google Calendar](<"+l.google+">)")
+	}
+	if l.outlook != "" {
+		web = append(web, "[Outlook](<"+l.outlook+">)")
+	}
+	if len(web) > 1 {
+		b.para(web...)
+	}
+	b.para("The calendar invite is also attached.")
+}
+
+// callFields are when the call is, how long and, when known, where.
+func callFields(v booking.Notice, loc *time.Location) []string {
+	lines := []string{field("When", mdLine(longWhen(v.Start, v.End, loc))), field("How long", mdLine(naturalDuration(v.End.Sub(v.Start))))}
+	if w := where(v.Place); w != "" {
+		lines = append(lines, field("Where", w))
+	}
+	return lines
+}
+
+// where is the place of the call in Markdown: the link, the text, or both;
+// "" when neither is known or the link is not one.
+func where(p booking.Place) string {
+	var parts []string
+	if u, err := linkURL(p.URL); p.URL != "" && err == nil {
+		parts = append(parts, "["+mdLine(p.URL)+"](<"+u+">)")
+	}
+	if t := mdLine(p.Text); t != "" {
+		parts = append(parts, t)
+	}
+	return strings.Join(parts, " · ")
 }
 
 // linkURL accepts only absolute http(s) links, since a relative one means

@@ -35,6 +35,10 @@ func testBooking(tb testing.TB) booking.Notice {
 		CancelURL:       testBase + "/bookings/tok/cancel",
 		RescheduleURL:   testBase + "/bookings/tok/reschedule",
 		BookAgainURL:    testBase + "/book/tok",
+		InviteURL:       testBase + "/bookings/tok/invite.ics",
+		GoogleURL:       "https://calendar.google.com/calendar/render?action=TEMPLATE&text=Discovery+call",
+		OutlookURL:      "https://outlook.live.com/calendar/0/deeplink/compose?rru=addevent&subject=Discovery+call",
+		Place:           booking.Place{URL: "https://meet.example.org/alex", Text: "Or call +1 555 0100"},
 		Answers: []booking.QA{
 			{Question: "What role do you want next?", Answer: "Director of Product.\nWithin a year."},
 			{Question: "What gap do you most want to close?", Answer: "   "},
@@ -45,6 +49,9 @@ func testBooking(tb testing.TB) booking.Notice {
 		SourceLesson:   "Close your gaps",
 	}
 }
+
+// testWhere is testBooking's place as the emails write it.
+const testWhere = "https://meet.example.org/alex · Or call +1 555 0100"
 
 const (
 	subscriberWhen = "Tuesday 10 March 2026, 15:00–15:30 (America/New_York)"
@@ -92,15 +99,22 @@ func TestBookingConfirmation(t *testing.T) {
 	for _, s := range []string{doc.text, text} {
 		require.Contains(t, s, "When: "+subscriberWhen)
 		require.Contains(t, s, "How long: 30 minutes")
-		require.Contains(t, s, "calendar invite is attached")
+		require.Contains(t, s, "Where: "+testWhere)
+		require.Contains(t, s, "calendar invite is also attached")
 		require.Contains(t, s, "the role you want next")
 		require.Contains(t, s, "the one gap you most want to close")
 	}
 	require.Contains(t, doc.hrefs, v.RescheduleURL)
 	require.Contains(t, doc.hrefs, v.CancelURL)
 	require.Contains(t, doc.hrefs, v.ManageURL)
-	require.Equal(t, 1, doc.buttons)
-	require.Contains(t, text, "Reschedule: "+v.RescheduleURL)
+	require.Equal(t, 1, doc.buttons, "adding the call is the one button")
+	require.Contains(t, text, "Add to calendar: "+v.InviteURL)
+	for _, u := range []string{v.InviteURL, v.GoogleURL, v.OutlookURL, v.Place.URL} {
+		require.Contains(t, doc.hrefs, u)
+	}
+	require.Contains(t, text, "Google Calendar ("+v.GoogleURL+")")
+	require.Contains(t, text, "Outlook ("+v.OutlookURL+")")
+	require.Contains(t, text, "Reschedule ("+v.RescheduleURL+")")
 	require.Contains(t, text, "Cancel the call ("+v.CancelURL+")")
 	require.Contains(t, text, v.ManageURL)
 
@@ -111,6 +125,24 @@ func TestBookingConfirmation(t *testing.T) {
 	_, text = checkCleanBookingEmail(t, e)
 	require.Contains(t, text, "has moved to a new time")
 	require.Contains(t, text, "When: "+subscriberWhen)
+}
+
+func TestBookingEmailsWithoutPlaceOrLinks(t *testing.T) {
+	r := MustRenderer(t)
+	v := testBooking(t)
+	v.Place, v.InviteURL, v.GoogleURL, v.OutlookURL = booking.Place{}, "", "", ""
+	e, err := r.BookingConfirmation(v)
+	require.NoError(t, err)
+	doc, text := checkCleanBookingEmail(t, e)
+	require.NotContains(t, text, "Where:")
+	require.Contains(t, text, "The calendar invite is attached")
+	require.Zero(t, doc.buttons)
+
+	v.Place = booking.Place{Text: "Room 4 & the café"}
+	e, err = r.BookingReminder(v, time.Hour)
+	require.NoError(t, err)
+	_, text = checkCleanBookingEmail(t, e)
+	require.Contains(t, text, "Where: Room 4 & the café")
 }
 
 func TestBookingCancelled(t *testing.T) {
@@ -153,6 +185,8 @@ func TestBookingReminder(t *testing.T) {
 			require.Contains(t, doc.text, "is in "+in+".")
 			require.Contains(t, text, "When: "+subscriberWhen)
 			require.Contains(t, doc.text, "When: "+subscriberWhen)
+			require.Contains(t, text, "Where: "+testWhere)
+			require.Contains(t, doc.hrefs, v.Place.URL)
 			require.Contains(t, doc.hrefs, v.RescheduleURL)
 			require.Contains(t, doc.hrefs, v.CancelURL)
 			require.Contains(t, text, v.RescheduleURL)
@@ -181,6 +215,7 @@ func TestCoachBrief(t *testing.T) {
 			for _, s := range []string{doc.text, text} {
 				require.Contains(t, s, "When: "+coachWhen)
 				require.Contains(t, s, "Their time: "+subscriberWhen)
+				require.Contains(t, s, "Where: "+testWhere)
 				require.Contains(t, s, "Email: ada@example.org")
 				require.Contains(t, s, "Subscribed: Monday 2 March 2026, 09:00 (Europe/Berlin)")
 				require.Contains(t, s, "Booked from: Close your gaps")

@@ -100,7 +100,7 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 	if err != nil {
 		return nil, err
 	}
-	if a.pages, err = sitePages(course, pageSite{CoachName: cfg.CoachName, Call: cfg.Booking.Call}); err != nil {
+	if a.pages, err = sitePages(course, siteOf(cfg)); err != nil {
 		return nil, err
 	}
 
@@ -142,6 +142,7 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 		Calls: drip.Calls{
 			Coach:   drip.CoachPerson(cfg.CoachName, cfg.CoachEmail, cfg.MailFrom),
 			CoachTZ: cfg.Booking.Location,
+			Place:   cfg.Meeting,
 		},
 		From: cfg.MailFrom, Domain: cfg.MailDomain, Log: a.log,
 	})
@@ -224,6 +225,7 @@ func (a *app) apiDeps() api.Deps {
 		},
 		Coach:  drip.CoachPerson(a.cfg.CoachName, a.cfg.CoachEmail, a.cfg.MailFrom),
 		Limits: apiLimits(a.cfg.Limits, a.rdb),
+		Place:  a.cfg.Meeting, CoachPhotoURL: a.cfg.CoachPhotoURL,
 
 		AdminPassword: a.cfg.AdminPassword,
 		Lessons:       lessonSlugs(a.renderer.Course()),

@@ -36,7 +36,7 @@ func courseCommand(ctx context.Context, args []string, getenv func(string) strin
 	}
 	switch args[0] {
 	case "check":
-		if _, err := sitePages(c, pageSite{CoachName: cfg.CoachName, Call: cfg.Booking.Call}); err != nil {
+		if _, err := sitePages(c, siteOf(cfg)); err != nil {
 			return err
 		}
 		last := c.Lessons[len(c.Lessons)-1]
@@ -190,7 +190,7 @@ func sendTestCourse(ctx context.Context, cfg *config.Config, c *course.Course, t
 // renderPages writes the pages visitors read, as the course folder writes
 // them, to dir.
 func renderPages(cfg *config.Config, c *course.Course, dir string, stdout io.Writer) error {
-	pages, err := sitePages(c, pageSite{CoachName: cfg.CoachName, Call: cfg.Booking.Call})
+	pages, err := sitePages(c, siteOf(cfg))
 	if err != nil {
 		return err
 	}

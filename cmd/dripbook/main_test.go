@@ -242,7 +242,7 @@ func TestCourseCommands(t *testing.T) {
 		for i, f := range pages {
 			pages[i] = filepath.Base(f)
 		}
-		require.ElementsMatch(t, []string{"landing.html", "check_inbox.html", "confirmed.html", "book.html", "style.css"}, pages,
+		require.ElementsMatch(t, []string{"landing.html", "check_inbox.html", "confirmed.html", "book.html", "style.css", "picker.js"}, pages,
 			"the built-in accent is the stylesheet's own")
 		raw, err := os.ReadFile(filepath.Join(out, "01-"+course.Lessons[0].Slug+".eml"))
 		require.NoError(t, err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dripbook/dripbook/api"
+	"github.com/dripbook/dripbook/config"
 	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/emails"
 )
@@ -15,6 +16,14 @@ import (
 type pageSite struct {
 	CoachName string
 	Call      time.Duration
+	// Photo is COACH_PHOTO_URL, the landing page's photo when landing.md
+	// names none.
+	Photo string
+}
+
+// siteOf is what the configuration says of the pages.
+func siteOf(cfg *config.Config) pageSite {
+	return pageSite{CoachName: cfg.CoachName, Call: cfg.Booking.Call, Photo: cfg.CoachPhotoURL}
 }
 
 // sitePages turns the course folder's copy into the pages visitors read:
@@ -40,6 +49,9 @@ func sitePages(c *course.Course, site pageSite) (api.Pages, error) {
 	}
 	if p.Landing.Headline == "" {
 		p.Landing.Headline = c.Title
+	}
+	if p.Landing.Photo == "" {
+		p.Landing.Photo = site.Photo
 	}
 	for _, q := range c.Booking.Questions {
 		q.Label, q.Help = r.text(q.Label), r.text(q.Help)
