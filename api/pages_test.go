@@ -49,6 +49,8 @@ func TestBuiltinAccentNeedsNoStylesheet(t *testing.T) {
 	body := newTestEnv(t, nil).get("/").Body.String()
 	require.NotContains(t, body, "accent.css", "style.css already wears the built-in colour")
 	require.Equal(t, pageCSP, pagePolicy(""))
+	require.Contains(t, pagePolicy("https://a.example/x.jpg", "https://b.example/y.jpg", "https://a.example/z.jpg", "/me.jpg"),
+		"img-src 'self' data: https://a.example https://b.example;", "each photo's origin once")
 }
 
 func TestBookingFormAsksTheFoldersQuestions(t *testing.T) {
