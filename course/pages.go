@@ -45,7 +45,7 @@ type Booking struct {
 var pageVariables = map[string][]string{
 	"landing":     {"coach_name", "course_title"},
 	"booking":     {"coach_name", "call_minutes"},
-	"question":    {"coach_name"},
+	"question":    nil, // labels are stored and shown to the coach as written
 	"check_inbox": {"coach_name", "email"},
 	"confirmed":   {"coach_name"},
 }

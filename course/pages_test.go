@@ -152,6 +152,7 @@ func TestLoadPagesProblems(t *testing.T) {
 		{"question duplicate id", settings("id: hope", "id: company"), "course.yaml", `line 14: question id "company" is already used on line 6`},
 		{"question without label", settings(`      label: "What would help?"`+"\n", ""), "course.yaml", "line 14: missing label in question 3"},
 		{"question unknown key", settings("help:", "hlep:"), "course.yaml", `line 8: unknown setting "hlep" in question 1 (did you mean "help"?)`},
+		{"question label with a variable", settings(`"What would help?"`, `"What would help, {{ coach_name }}?"`), "course.yaml", "line 15: {{ coach_name }} cannot be used here: this setting takes no variables"},
 		{"question bad type", settings("type: textarea", "type: radio"), "course.yaml", `line 16: type "radio" is not a kind of question`},
 		{"required not a bool", settings("required: true", "required: maybe"), "course.yaml", "line 9: required must be true or false"},
 		{"select without options", settings("      options: [Not started, Interviewing]\n", ""), "course.yaml", "line 10: question 2 is a select with no options"},

@@ -95,6 +95,8 @@ func checkVarsIn(ps *problems, file, text string, firstLine int, allowed []strin
 		case ref.malformed != "":
 			ps.add(file, "line %d: %s", line, ref.malformed)
 		case slices.Contains(allowed, ref.Name):
+		case len(allowed) == 0:
+			ps.add(file, "line %d: {{ %s }} cannot be used here: this setting takes no variables", line, ref.Name)
 		case ref.Name == "confirm_url" && slices.Contains(allowed, "unsubscribe_url"): // a lesson
 			ps.add(file, "line %d: {{ confirm_url }} can only be used in confirm.md", line)
 		default:

@@ -53,10 +53,7 @@ func sitePages(c *course.Course, site pageSite) (api.Pages, error) {
 	if p.Landing.Photo == "" {
 		p.Landing.Photo = site.Photo
 	}
-	for _, q := range c.Booking.Questions {
-		q.Label, q.Help = r.text(q.Label), r.text(q.Help)
-		p.Questions = append(p.Questions, q)
-	}
+	p.Questions = c.Booking.Questions // written without variables
 	if r.err != nil {
 		return api.Pages{}, fmt.Errorf("course pages: %w", r.err)
 	}
