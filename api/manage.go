@@ -115,7 +115,7 @@ func (s *server) cancelPage(c echo.Context) error {
 	}
 	v := s.manageView(c, b)
 	if !v.Confirmed {
-		return s.render(c, http.StatusOK, "cancelled", "Your call is cancelled", v)
+		return s.render(c, http.StatusOK, "cancelled", "Your call is canceled", v)
 	}
 	return s.render(c, http.StatusOK, "cancel", "Cancel your call", v)
 }
@@ -136,5 +136,5 @@ func (s *server) cancelForm(c echo.Context) error {
 		return err
 	}
 	s.Log.InfoContext(ctx, "booking cancelled", "booking_id", b.ID, "subscriber_id", b.SubscriberID, "request_id", requestID(c))
-	return s.render(c, http.StatusOK, "cancelled", "Your call is cancelled", s.manageView(c, b))
+	return s.render(c, http.StatusOK, "cancelled", "Your call is canceled", s.manageView(c, b))
 }

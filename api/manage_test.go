@@ -83,7 +83,7 @@ func TestCancel(t *testing.T) {
 
 	rec := env.postForm(paths.Cancel, "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	require.Contains(t, rec.Body.String(), "<h1>Your call is cancelled</h1>")
+	require.Contains(t, rec.Body.String(), "<h1>Your call is canceled</h1>")
 	require.Contains(t, rec.Body.String(), `<a href="`+env.links.Book(sub, "")+`">Book another time</a>`)
 	require.Equal(t, models.BookingCancelled, env.mustBooking(t, b.ID).Status)
 	require.Equal(t, []notice{{b.ID, booking.EventBooked}, {b.ID, booking.EventCancelled}}, env.notifier.Notices())
@@ -91,10 +91,10 @@ func TestCancel(t *testing.T) {
 	// Again: the same answer, and nothing more happens.
 	again := env.postForm(paths.Cancel, "")
 	require.Equal(t, http.StatusOK, again.Code)
-	require.Contains(t, again.Body.String(), "<h1>Your call is cancelled</h1>")
+	require.Contains(t, again.Body.String(), "<h1>Your call is canceled</h1>")
 	require.Len(t, env.notifier.Notices(), 2)
-	require.Contains(t, env.get("/booking/"+tok).Body.String(), "Status: cancelled")
-	require.Contains(t, env.get(paths.Cancel).Body.String(), "<h1>Your call is cancelled</h1>")
+	require.Contains(t, env.get("/booking/"+tok).Body.String(), "Status: canceled")
+	require.Contains(t, env.get(paths.Cancel).Body.String(), "<h1>Your call is canceled</h1>")
 
 	// The slot is free again, and the subscriber may book anew.
 	require.Empty(t, env.bookedStarts(t))
@@ -140,8 +140,8 @@ func TestReschedule(t *testing.T) {
 	// A cancelled call cannot move.
 	_, err := env.bookings.Cancel(t.Context(), b.ID)
 	require.NoError(t, err)
-	require.Contains(t, env.get(re).Body.String(), "<h1>Your call is cancelled</h1>")
+	require.Contains(t, env.get(re).Body.String(), "<h1>Your call is canceled</h1>")
 	rec = env.postForm(re, url.Values{"start": {nthSlot(5).Format(time.RFC3339)}}.Encode())
 	require.Equal(t, http.StatusConflict, rec.Code)
-	require.Contains(t, rec.Body.String(), "<h1>Your call is cancelled</h1>")
+	require.Contains(t, rec.Body.String(), "<h1>Your call is canceled</h1>")
 }

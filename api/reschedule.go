@@ -68,7 +68,7 @@ func (s *server) reschedule(c echo.Context, id int64, chosen string) (models.Boo
 func (s *server) renderReschedule(c echo.Context, status int, b models.Booking, tz, chosen string, autoZone bool, p *problem) error {
 	v := rescheduleView{manageView: s.manageView(c, b), Problem: p}
 	if !v.Confirmed {
-		return s.render(c, status, "cancelled", "Your call is cancelled", v.manageView)
+		return s.render(c, status, "cancelled", "Your call is canceled", v.manageView)
 	}
 	ctx := c.Request().Context()
 	sub, err := s.Store.Subscriber(ctx, b.SubscriberID)

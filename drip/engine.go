@@ -60,6 +60,7 @@ type Store interface {
 	SentSteps(ctx context.Context, subscriberID int64, kind models.Kind) (map[string]bool, error)
 	RetryFailed(ctx context.Context, subscriberID int64, kind models.Kind) error
 	ClaimDelivery(ctx context.Context, key models.DeliveryKey, lease time.Duration) error
+	RenewClaim(ctx context.Context, key models.DeliveryKey) (bool, error)
 	MarkSent(ctx context.Context, key models.DeliveryKey) error
 	MarkRetry(ctx context.Context, key models.DeliveryKey, cause error) error
 	MarkPaused(ctx context.Context, key models.DeliveryKey, cause error) error
@@ -91,8 +92,8 @@ type Engine struct {
 }
 
 // Deps is what an Engine is built from. Now and Log default to the real
-// clock and slog's default logger; Calls.Reminders to DefaultReminders and
-// Calls.CoachTZ to the schedule's zone.
+// clock and slog's default logger; Calls.Reminders to DefaultReminders,
+// Calls.CoachTZ to the schedule's zone and Lease to DefaultLease.
 type Deps struct {
 	Store    Store
 	Mailer   Mailer
@@ -103,9 +104,16 @@ type Deps struct {
 	Calls    Calls
 	From     string // MAIL_FROM
 	Domain   string // for Message-IDs
+	Lease    time.Duration
 	Now      func() time.Time
 	Log      *slog.Logger
 }
+
+// DefaultLease is how long a claim on an email holds without being renewed:
+// a claim whose worker died is taken over once it passes. A send that runs
+// longer renews its claim as it goes (see Engine.send), so the lease bounds
+// how long a crash holds an email up, not how long a send may take.
+const DefaultLease = 30 * time.Second
 
 // NewEngine returns an Engine.
 func NewEngine(d Deps) *Engine {
@@ -121,12 +129,12 @@ func NewEngine(d Deps) *Engine {
 	if d.Calls.CoachTZ == nil {
 		d.Calls.CoachTZ = d.Schedule.DefaultTZ
 	}
+	if d.Lease <= 0 {
+		d.Lease = DefaultLease
+	}
 	return &Engine{
 		store: d.Store, mailer: d.Mailer, renderer: d.Renderer, links: d.Links, queue: d.Queue,
-		schedule: d.Schedule, calls: d.Calls, from: d.From, domain: d.Domain, now: d.Now, log: d.Log,
-		// A send holding its claim longer than this is taken to have died
-		// with its worker.
-		lease: 5 * time.Minute,
+		schedule: d.Schedule, calls: d.Calls, from: d.From, domain: d.Domain, lease: d.Lease, now: d.Now, log: d.Log,
 	}
 }
 
@@ -331,7 +339,7 @@ func (e *Engine) LessonMessage(sub models.Subscriber, lesson course.Lesson) (*me
 		return nil, fmt.Errorf("render lesson %s: %w", lesson.Slug, err)
 	}
 	msg := e.message(sub, em, fmt.Sprintf("lesson.%d.%s@%s", sub.ID, lesson.Slug, e.domain))
-	msg.Headers = message.UnsubscribeHeaders(unsubscribe)
+	msg.Headers = message.CourseHeaders(e.renderer.Course().Title, e.domain, unsubscribe)
 	return msg, nil
 }
 

@@ -119,11 +119,11 @@ func TestEveryEmailIsWellFormed(t *testing.T) {
 			buttons += doc.buttons
 			require.Contains(t, doc.text, e.Preheader, "hidden preheader")
 
-			footer := "You're receiving this because you signed up for " + title + " at " + testBase
-			require.Contains(t, doc.text, footer)
+			footer := "You're receiving this because you signed up for " + title + " at "
+			require.Contains(t, doc.text, footer+testBase+".")
 			require.Contains(t, doc.text, testSite().CompanyAddress)
 
-			require.Contains(t, e.Text, footer)
+			require.Contains(t, e.Text, footer+"<"+testBase+">.")
 			require.Contains(t, e.Text, "Unsubscribe in one click: "+v.UnsubscribeURL)
 			require.Contains(t, e.Text, testSite().CompanyAddress)
 			for _, md := range []string{"**", "[[", "](", "<a ", "<p"} {
@@ -239,7 +239,7 @@ func TestMarkdownRendering(t *testing.T) {
 	body := strings.Join([]string{
 		"Hi {{ first_name | friend }},",
 		"",
-		"Read [the guide](/guide) or visit {{ booking_url }} today. **Strong** and _soft_.",
+		"Read [the guide](/guide) or visit {{ booking_url }} today. **Strong** and _soft_. Or {{ booking_url }}.",
 		"",
 		"## Next steps",
 		"",
@@ -267,8 +267,9 @@ func TestMarkdownRendering(t *testing.T) {
 	want := strings.Join([]string{
 		"Hi friend,",
 		"",
-		"Read the guide (https://example.test/guide) or visit",
-		"https://example.test/book/tok-md today. Strong and soft.",
+		"Read the guide <https://example.test/guide> or visit",
+		"https://example.test/book/tok-md today. Strong and soft. Or",
+		"<https://example.test/book/tok-md>.",
 		"",
 		"Next steps",
 		"----------",

@@ -114,7 +114,7 @@ func TestBookingSendsInviteAndBriefThenCancelSendsCancel(t *testing.T) {
 	require.True(t, start.Equal(b.Start))
 	require.Contains(t, invite.Text, "Where: "+meetingURL)
 	require.Contains(t, invite.Text, "Add to calendar: "+base+"/booking/")
-	require.Contains(t, invite.Text, "(https://calendar.google.com/calendar/render?action=TEMPLATE")
+	require.Contains(t, invite.Text, "<https://calendar.google.com/calendar/render?action=TEMPLATE")
 
 	// The coach's brief carries the coach's own copy of the same event.
 	brief := h.waitMail(coachAddr, 1, 10*time.Second)[0]

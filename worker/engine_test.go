@@ -263,6 +263,8 @@ func TestCourseArrivesInOrderExactlyOnce(t *testing.T) {
 		require.NotContains(t, p.Subject, "{{")
 		require.Regexp(t, `^<`+base+`/unsubscribe/[A-Za-z0-9._-]+>$`, p.Header.Get("List-Unsubscribe"))
 		require.Equal(t, "List-Unsubscribe=One-Click", p.Header.Get("List-Unsubscribe-Post"))
+		require.Equal(t, message.ListID(h.course.Title, "example.test"), p.Header.Get("List-Id"))
+		require.Equal(t, "auto-generated", p.Header.Get("Auto-Submitted"))
 		require.NotEmpty(t, p.Text)
 		require.NotEmpty(t, p.HTML)
 		require.Contains(t, p.Text, "Ada", "first name is used")

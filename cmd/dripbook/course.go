@@ -92,25 +92,25 @@ func sample(cfg *config.Config, c *course.Course, to string) ([]*message.Message
 	if err != nil {
 		return nil, err
 	}
-	msgs := []*message.Message{testMessage(cfg, to, "confirm", stamp, em, "")}
+	msgs := []*message.Message{testMessage(cfg, to, "confirm", stamp, em, c.Title, "")}
 	for _, l := range c.Lessons {
 		vars.BookingURL = links.Book(id, l.Slug)
 		em, err := r.Lesson(l.Slug, vars)
 		if err != nil {
 			return nil, err
 		}
-		msgs = append(msgs, testMessage(cfg, to, l.Slug, stamp, em, vars.UnsubscribeURL))
+		msgs = append(msgs, testMessage(cfg, to, l.Slug, stamp, em, c.Title, vars.UnsubscribeURL))
 	}
 	return msgs, nil
 }
 
-func testMessage(cfg *config.Config, to, slug, stamp string, em message.Content, unsubscribe string) *message.Message {
+func testMessage(cfg *config.Config, to, slug, stamp string, em message.Content, title, unsubscribe string) *message.Message {
 	m := &message.Message{
 		From: cfg.MailFrom, To: to, Subject: "[TEST] " + em.Subject, Text: em.Text, HTML: em.HTML,
 		MessageID: fmt.Sprintf("test.%s.%s@%s", stamp, slug, cfg.MailDomain),
 	}
 	if unsubscribe != "" {
-		m.Headers = message.UnsubscribeHeaders(unsubscribe)
+		m.Headers = message.CourseHeaders(title, cfg.MailDomain, unsubscribe)
 	}
 	return m
 }
