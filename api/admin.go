@@ -200,7 +200,7 @@ func (s *server) bookingRows(ctx context.Context, bs []models.Booking) ([]bookin
 	for _, b := range bs {
 		rows = append(rows, bookingRow{
 			Booking: b, When: b.Start.UTC().Format("Mon 2 Jan 2006 15:04 MST"),
-			Subscriber: subs[b.SubscriberID], Answers: parseAnswers(b.Answers), Past: !b.Start.After(s.Now()),
+			Subscriber: subs[b.SubscriberID], Answers: parseAnswers(s.Pages.Questions, b.Answers), Past: !b.Start.After(s.Now()),
 		})
 	}
 	return rows, nil

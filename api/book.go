@@ -93,7 +93,7 @@ func (s *server) bookForm(c echo.Context) error {
 	}
 	in := bookInput{
 		From: c.FormValue("from"), TZ: c.FormValue("tz"), Start: c.FormValue("start"), Key: c.FormValue("idempotency_key"),
-		Answers: answersInput{Role: c.FormValue("role"), Gap: c.FormValue("gap"), Notes: c.FormValue("notes")},
+		Answers: s.formAnswers(c),
 	}
 	in.Locale, in.Lang = visitorLocale(c)
 	b, err := s.book(c, sub.ID, in)

@@ -102,6 +102,8 @@ type Deps struct {
 	CourseTitle    string
 	CoachName      string
 	CompanyAddress string
+	// Pages is the copy of the pages visitors read, from the course folder.
+	Pages Pages
 
 	// TrustedProxies are the only peers whose X-Forwarded-For is believed
 	// for the client's IP: the one a consent came from, and the one limits
@@ -161,7 +163,7 @@ func New(d Deps) *echo.Echo {
 	e.Use(s.httpMetrics()) // outside the logger, which writes the error response: the status is final
 	e.Use(s.requestLogger())
 	e.Use(recoverer())
-	e.Use(secureHeaders(pagePolicy(d.CoachPhotoURL)))
+	e.Use(secureHeaders(pagePolicy(d.CoachPhotoURL, d.Pages.Landing.Photo)))
 
 	formLimit := middleware.BodyLimit("64K")
 	static := echo.StaticDirectoryHandler(staticFiles(), false)
@@ -189,6 +191,7 @@ func New(d Deps) *echo.Echo {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metrics)
+	e.GET("/static/accent.css", s.accentStyle, cacheFor(24*time.Hour))
 	e.GET("/static/*", static, cacheFor(24*time.Hour))
 	e.POST("/hooks/calcom", s.calcomHook, hookLimit)
 	e.POST("/hooks/calendly", s.calendlyHook, hookLimit)

@@ -17,9 +17,6 @@ const (
 	EventCancelled   Event = "cancelled"
 )
 
-// QA is one intake question and its answer.
-type QA struct{ Question, Answer string }
-
 // Notice is what the emails about one version of a booking show, to the
 // subscriber and to the coach.
 type Notice struct {

@@ -43,8 +43,8 @@ type Lesson struct {
 	File string
 }
 
-// Course is a loaded and checked course: its title, the double opt-in email
-// and the lessons in sending order.
+// Course is a loaded and checked course: its title, the double opt-in email,
+// the lessons in sending order, and the copy of the pages visitors read.
 type Course struct {
 	// Title is shown in every footer and on the landing page.
 	Title string
@@ -55,6 +55,19 @@ type Course struct {
 	// Tracks are the follow-up tracks by name, each ordered like Lessons;
 	// their lessons are not part of the course's sequence.
 	Tracks map[string][]Lesson
+
+	// Landing is the landing page (landing.md).
+	Landing Landing
+	// Accent is the coach's colour, as #rgb or #rrggbb (course.yaml).
+	Accent string
+	// Booking is the booking page's intro and intake questions.
+	Booking Booking
+	// CheckInbox is the page shown after signup, Confirmed the one shown
+	// after the confirmation link.
+	CheckInbox, Confirmed Page
+	// Borrowed names the parts the folder does not write and that come from
+	// the built-in course: landing.md or a course.yaml setting.
+	Borrowed []string
 }
 
 // Lesson finds a lesson by slug and returns it with its 0-based position.

@@ -76,7 +76,8 @@ func TestBookingSendsInviteAndBriefThenCancelSendsCancel(t *testing.T) {
 	t.Parallel()
 	h := bookingHarness(t)
 	ctx := context.Background()
-	svc := booking.NewService(booking.Deps{Store: storage.BookingStore{Store: h.store}, Rules: allDay(t), Notifier: h.queue, Replanner: h.engine, Log: discardLogger()})
+	svc := booking.NewService(booking.Deps{Store: storage.BookingStore{Store: h.store}, Rules: allDay(t), Questions: h.course.Booking.Questions,
+		Notifier: h.queue, Replanner: h.engine, Log: discardLogger()})
 	addr := "ada@example.com"
 	id := h.activeSubscriber(addr)
 	require.NoError(t, h.store.RecordClick(ctx, id, "welcome"))
@@ -86,7 +87,7 @@ func TestBookingSendsInviteAndBriefThenCancelSendsCancel(t *testing.T) {
 	require.NotEmpty(t, slots)
 	b, created, err := svc.Book(ctx, booking.Request{
 		SubscriberID: id, Start: slots[2].Start, SourceLesson: "welcome", Timezone: "America/New_York",
-		Answers: booking.Answers{Role: "Senior PM", Gap: "Executive presence"},
+		Answers: booking.Answers{"role": "Senior PM", "gap": "Executive presence"},
 	})
 	require.NoError(t, err)
 	require.True(t, created)
@@ -127,6 +128,8 @@ func TestBookingSendsInviteAndBriefThenCancelSendsCancel(t *testing.T) {
 	require.Contains(t, brief.Text, "Where: "+meetingURL)
 	require.Contains(t, brief.Text, "Ada Lovelace")
 	require.Contains(t, brief.Text, "Executive presence")
+	require.Regexp(t, `Your current role\s+Senior PM\s+The gap you most want to close\s+Executive presence\s+Anything else\?\s+\(no answer\)`,
+		brief.Text, "the answers in the course's order, labelled as the form asks them")
 	require.Contains(t, brief.Text, "Welcome", "the lesson whose link they clicked")
 
 	_, err = svc.Cancel(ctx, b.ID)

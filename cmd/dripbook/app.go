@@ -47,6 +47,7 @@ type app struct {
 	bookings *booking.Service
 	links    *token.Links
 	signer   *token.Signer
+	pages    api.Pages
 	timing   worker.Timing
 	// printPassword is set when the console's password was generated in
 	// DATA_DIR, so that start-up shows it.
@@ -99,6 +100,9 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 	if err != nil {
 		return nil, err
 	}
+	if a.pages, err = sitePages(course, siteOf(cfg)); err != nil {
+		return nil, err
+	}
 
 	if a.store, err = storage.Open(cfg.DatabaseURL); err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
@@ -145,7 +149,7 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 		From: cfg.MailFrom, Domain: cfg.MailDomain, Log: a.log,
 	})
 	a.bookings = booking.NewService(booking.Deps{
-		Store: storage.BookingStore{Store: a.store}, Rules: cfg.Booking, DailyChanges: cfg.Limits.BookingChangesPerDay,
+		Store: storage.BookingStore{Store: a.store}, Rules: cfg.Booking, Questions: course.Booking.Questions, DailyChanges: cfg.Limits.BookingChangesPerDay,
 		Notifier: a.observedNotifier(), Replanner: a.engine, Log: a.log,
 	})
 	if names := cfg.Placeholders(); len(names) > 0 {
@@ -217,7 +221,7 @@ func (a *app) apiDeps() api.Deps {
 		Store: a.store, Course: a.engine, Signer: a.signer, Links: a.links,
 		Redis:   redisPinger{a.rdb},
 		BaseURL: a.cfg.BaseURL, CourseTitle: a.renderer.Course().Title,
-		CoachName: a.cfg.CoachName, CompanyAddress: a.cfg.CompanyAddress,
+		CoachName: a.cfg.CoachName, CompanyAddress: a.cfg.CompanyAddress, Pages: a.pages,
 		TrustedProxies: a.cfg.TrustedProxies, Log: a.log,
 		Bookings: a.bookings, BookingURL: a.cfg.BookingURL,
 		Scheduler: api.Scheduler{

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 )
@@ -76,13 +77,7 @@ func TestBookFromTheLastLessonInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.Search(`//strong[contains(., "You're booked")]`)),
 	))
 
-	store, err := storage.Open("sqlite://" + filepath.Join(dir, "dripbook.db"))
-	require.NoError(t, err)
-	defer func() { require.NoError(t, store.Close()) }()
-	sub, err := store.SubscriberByEmail(context.Background(), addr)
-	require.NoError(t, err)
-	b, err := store.ActiveBooking(context.Background(), sub.ID)
-	require.NoError(t, err)
+	b := activeBooking(t, filepath.Join(dir, "dripbook.db"), addr)
 	require.Equal(t, start, b.Start.UTC().Format(time.RFC3339))
 	require.Equal(t, "book-your-discovery-call", b.SourceLesson)
 	require.Contains(t, b.Answers, "Leading through others")
@@ -149,4 +144,17 @@ func inviteUID(t *testing.T, m *message.Parsed, method string) string {
 	}
 	require.Equal(t, seq, ev.GetProperty(ics.ComponentPropertySequence).Value, "a change raises the sequence")
 	return ev.Id()
+}
+
+// activeBooking reads the call addr has booked from the SQLite file db.
+func activeBooking(t *testing.T, db, addr string) models.Booking {
+	t.Helper()
+	store, err := storage.Open("sqlite://" + db)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, store.Close()) }()
+	sub, err := store.SubscriberByEmail(context.Background(), addr)
+	require.NoError(t, err)
+	b, err := store.ActiveBooking(context.Background(), sub.ID)
+	require.NoError(t, err)
+	return b
 }

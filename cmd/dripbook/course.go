@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/dripbook/dripbook/api"
 	"github.com/dripbook/dripbook/config"
 	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/emails"
@@ -34,9 +36,16 @@ func courseCommand(ctx context.Context, args []string, getenv func(string) strin
 	}
 	switch args[0] {
 	case "check":
+		if _, err := sitePages(c, siteOf(cfg)); err != nil {
+			return err
+		}
 		last := c.Lessons[len(c.Lessons)-1]
-		_, err := fmt.Fprintf(stdout, "course %q is fine: %d lessons over %d days%s\n", c.Title, len(c.Lessons), last.Day, trackSummary(c))
-		return err
+		say(stdout, "course %q is fine: %d lessons over %d days, %d booking questions%s\n",
+			c.Title, len(c.Lessons), last.Day, len(c.Booking.Questions), trackSummary(c))
+		if len(c.Borrowed) > 0 {
+			say(stdout, "from the built-in course, as the folder does not write them: %s\n", strings.Join(c.Borrowed, ", "))
+		}
+		return nil
 	case "render":
 		fs := flag.NewFlagSet("course render", flag.ContinueOnError)
 		out := fs.String("out", "", "folder to write the emails to")
@@ -46,7 +55,10 @@ func courseCommand(ctx context.Context, args []string, getenv func(string) strin
 		if *out == "" {
 			return errors.New("course render: --out DIR is required")
 		}
-		return renderCourse(cfg, c, *out, stdout)
+		if err := renderCourse(cfg, c, *out, stdout); err != nil {
+			return err
+		}
+		return renderPages(cfg, c, filepath.Join(*out, "pages"), stdout)
 	case "send-test":
 		fs := flag.NewFlagSet("course send-test", flag.ContinueOnError)
 		to := fs.String("to", "", "address to send the whole course to")
@@ -190,7 +202,31 @@ func sendTestCourse(ctx context.Context, cfg *config.Config, c *course.Course, t
 // has one.
 func trackSummary(c *course.Course) string {
 	if n := len(c.Track(course.TrackNoShow)); n > 0 {
-		return fmt.Sprintf(", and a no-show follow-up of %d", n)
+		return fmt.Sprintf(", and a no-show follow-up of %d lessons", n)
 	}
 	return ""
+}
+
+// renderPages writes the pages visitors read, as the course folder writes
+// them, to dir.
+func renderPages(cfg *config.Config, c *course.Course, dir string, stdout io.Writer) error {
+	pages, err := sitePages(c, siteOf(cfg))
+	if err != nil {
+		return err
+	}
+	site := api.Deps{BaseURL: cfg.BaseURL, CourseTitle: c.Title, CoachName: cfg.CoachName, CompanyAddress: cfg.CompanyAddress, Pages: pages}
+	files, err := api.Preview(site, cfg.Booking, time.Now())
+	if err != nil {
+		return fmt.Errorf("course render: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("course render: %w", err)
+	}
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(dir, f.Name), f.HTML, 0o644); err != nil {
+			return fmt.Errorf("course render: %w", err)
+		}
+	}
+	say(stdout, "wrote the landing, check-your-inbox, confirmed and booking pages to %s\n", dir)
+	return nil
 }
