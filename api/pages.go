@@ -42,7 +42,13 @@ type Landing struct {
 	Learn    template.HTML // what the course teaches
 	Bio      template.HTML // may be empty
 	Photo    string        // absolute URL, may be empty
-	Button   string
+	// FormHeading, Button and Consent are the signup form's heading,
+	// button label and consent line; ConsentVersion names the consent
+	// line in the consent log (course.ConsentVersion).
+	FormHeading    string
+	Button         string
+	Consent        string
+	ConsentVersion string
 }
 
 // ShortPage is the copy of a page that is a heading and a few lines.

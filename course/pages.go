@@ -19,8 +19,13 @@ type Landing struct {
 	Bio string
 	// Photo is the absolute URL of the coach's photo; may be empty.
 	Photo string
+	// FormHeading is the heading of the signup form.
+	FormHeading string
 	// Button is the label of the signup button.
 	Button string
+	// Consent is the line below the button that says what the visitor
+	// agrees to; see ConsentVersion.
+	Consent string
 }
 
 // Page is the copy of a short page: its heading, a paragraph or two of
