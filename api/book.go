@@ -157,7 +157,7 @@ func (s *server) renderBook(c echo.Context, status int, tok string, sub models.S
 	default:
 		return err
 	}
-	return s.render(c, status, "book", "Book your discovery call", v)
+	return s.render(c, status, "book", s.Pages.BookingHeading, v)
 }
 
 // recordClick notes which lesson's link was followed: a known lesson, or

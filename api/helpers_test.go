@@ -199,6 +199,7 @@ func testPages() Pages {
 			FormHeading: "Start the free course", Button: "Send me the first lesson",
 			Consent: "We'll email you the lessons; unsubscribe in one click any time.", ConsentVersion: testConsentVersion,
 		},
+		BookingHeading: "Book your discovery call", BookingButton: "Confirm booking",
 		BookingIntro: "A free 30-minute call with Dana Coach to map out your next step.",
 		Questions: []booking.Question{
 			{ID: "role", Label: "Your current role", Type: booking.QuestionTextarea},

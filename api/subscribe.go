@@ -63,7 +63,7 @@ func (s *server) subscribeForm(c echo.Context) error {
 	} else if err := s.signup(c, req); err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "check_inbox", "Check your inbox", req)
+	return s.render(c, http.StatusOK, "check_inbox", s.Pages.checkInboxTitle(req.Email), req)
 }
 
 // subscribeJSON is the API signup. It answers the same for a new, pending or

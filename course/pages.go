@@ -38,6 +38,8 @@ type Page struct {
 
 // Booking is what the booking page asks.
 type Booking struct {
+	// Heading is the booking page's title, Button the label that books.
+	Heading, Button string
 	// Intro is the line below the heading; it may use {{ coach_name }} and
 	// {{ call_minutes }}.
 	Intro string
@@ -45,6 +47,12 @@ type Booking struct {
 	// and the coach's brief shows the answers.
 	Questions []booking.Question
 }
+
+// The booking page's title and booking button when course.yaml gives none.
+const (
+	DefaultBookingHeading = "Book your discovery call"
+	DefaultBookingButton  = "Confirm booking"
+)
 
 // pageVariables are the variables each part of the site may use.
 var pageVariables = map[string][]string{

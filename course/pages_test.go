@@ -66,6 +66,7 @@ func TestCourseFolderWritesThePages(t *testing.T) {
 	}, c.Landing)
 	require.Equal(t, "#2E7D32", c.Accent)
 	require.Equal(t, Booking{
+		Heading: DefaultBookingHeading, Button: DefaultBookingButton,
 		Intro: "{{ call_minutes }} minutes with {{ coach_name }}",
 		Questions: []booking.Question{
 			{ID: "company", Label: "Where do you work?", Help: "Company and team", Type: booking.QuestionText, Required: true},

@@ -45,7 +45,7 @@ func sitePages(c *course.Course, site pageSite) (api.Pages, error) {
 			Learn: r.html(l.Body), Bio: r.html(l.Bio), Photo: l.Photo,
 			FormHeading: r.text(l.FormHeading), Button: r.text(l.Button), Consent: r.text(l.Consent),
 		},
-		BookingIntro: r.text(c.Booking.Intro),
+		BookingHeading: r.text(c.Booking.Heading), BookingIntro: r.text(c.Booking.Intro), BookingButton: r.text(c.Booking.Button),
 		Confirmed:    r.page(c.Confirmed),
 	}
 	if p.Landing.Headline == "" {

@@ -161,6 +161,15 @@ func TestCourseFolderOwnsThePages(t *testing.T) {
 		chromedp.Navigate(book),
 		chromedp.WaitVisible(chromedp.CSS(`input[name="start"]`)),
 	))
+	heading, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main h1")))
+	require.NoError(t, err)
+	require.Equal(t, "Pick a quiet half hour", heading)
+	title, err := chromedp.Run(ctx, chromedp.Title())
+	require.NoError(t, err)
+	require.Equal(t, "Pick a quiet half hour · Calm Hiring", title)
+	bookButton, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`form.booking button[type="submit"]`)))
+	require.NoError(t, err)
+	require.Equal(t, "Hold this time", bookButton)
 	intro, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("p.lede")))
 	require.NoError(t, err)
 	require.Equal(t, "Thirty quiet minutes (45, to be exact) with Jordan Coach about your next hire.", intro)
