@@ -122,6 +122,7 @@ func (s *server) book(c echo.Context, subID int64, in bookInput) (models.Booking
 	if timezone.Valid(in.TZ) {
 		r.Timezone = in.TZ
 	}
+	r.Locale = in.Locale.Tag()
 	b, created, err := s.Bookings.Book(c.Request().Context(), r)
 	if err == nil {
 		s.Log.InfoContext(c.Request().Context(), "booking", "booking_id", b.ID, "subscriber_id", subID,

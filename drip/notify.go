@@ -13,6 +13,7 @@ import (
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/calendar"
 	"github.com/dripbook/dripbook/course"
+	"github.com/dripbook/dripbook/locale"
 	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
 )
@@ -22,10 +23,12 @@ var DefaultReminders = []time.Duration{24 * time.Hour, time.Hour}
 
 // Calls is what the engine needs to know about the coach's calls.
 type Calls struct {
-	Coach     calendar.Person // organizer of every invite; briefs go to Coach.Email
-	CoachTZ   *time.Location
-	Reminders []time.Duration
-	Place     booking.Place // where every call happens
+	Coach   calendar.Person // organizer of every invite; briefs go to Coach.Email
+	CoachTZ *time.Location
+	// CoachLocale is how the coach's briefs write dates and clocks.
+	CoachLocale locale.Locale
+	Reminders   []time.Duration
+	Place       booking.Place // where every call happens
 	// NoShowAfter is how long after a call's end with no mark it counts as
 	// missed and its follow-up starts (NO_SHOW_AFTER); 0 waits for the
 	// coach's mark.
@@ -262,6 +265,7 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (booking.Not
 		CoachName: e.calls.Coach.Name, SubscriberName: sub.Name, SubscriberEmail: sub.Email,
 		Start: b.Start, End: b.End,
 		SubscriberTZ: e.schedule.Location(tz), CoachTZ: e.calls.CoachTZ,
+		SubscriberLocale: locale.Parse(b.Locale, ""), CoachLocale: e.calls.CoachLocale,
 		ManageURL:      e.links.Manage(b.ID),
 		CancelURL:      e.links.Cancel(b.ID),
 		RescheduleURL:  e.links.Reschedule(b.ID),

@@ -46,7 +46,7 @@ func sitePages(c *course.Course, site pageSite) (api.Pages, error) {
 			FormHeading: r.text(l.FormHeading), Button: r.text(l.Button), Consent: r.text(l.Consent),
 		},
 		BookingHeading: r.text(c.Booking.Heading), BookingIntro: r.text(c.Booking.Intro), BookingButton: r.text(c.Booking.Button),
-		Confirmed:    r.page(c.Confirmed),
+		Confirmed: r.page(c.Confirmed),
 	}
 	if p.Landing.Headline == "" {
 		p.Landing.Headline = c.Title
