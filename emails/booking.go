@@ -162,7 +162,7 @@ func (r *Renderer) coachBrief(v booking.Notice, event booking.Event) (message.Co
 	case booking.EventCancelled:
 		prefix, did = "Canceled: ", " canceled their discovery call."
 	case booking.EventPlaceChanged:
-		prefix, did = "Where: ", "'s call has a new place; the time stays the same."
+		prefix, did = "New place: ", "'s call has a new place; the time stays the same."
 	default:
 		return message.Content{}, fmt.Errorf("unknown event %q", event)
 	}

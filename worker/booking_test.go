@@ -365,7 +365,7 @@ func TestPlaceChangeUpdatesBothInvitesAndKeepsEachReminderOnce(t *testing.T) {
 	require.Contains(t, update.Text, "Where: "+room)
 	require.Contains(t, update.Text, "same time")
 	brief := h.waitMail(coachAddr, 2, 10*time.Second)[1]
-	require.True(t, strings.HasPrefix(brief.Subject, "Where: "), brief.Subject)
+	require.True(t, strings.HasPrefix(brief.Subject, "New place: "), brief.Subject)
 	for _, m := range []*message.Parsed{update, brief} {
 		ev := callEvent(t, m, "REQUEST")
 		require.Equal(t, b.UID, ev.GetProperty(ics.ComponentPropertyUniqueId).Value, "the same event, updated")
