@@ -15,15 +15,22 @@ import (
 
 const defaultMeeting = "https://meet.example.test/dana"
 
+// placeEnv is a console with MEETING_URL set, one call booked here and the
+// coach signed in.
+func placeEnv(t *testing.T) (*testEnv, models.Booking, *adminClient) {
+	t.Helper()
+	env := newAdminEnv(t, func(d *Deps) { d.Place = booking.Place{URL: defaultMeeting} })
+	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
+	b := env.mustBook(t, sub, nthSlot(0))
+	return env, b, signIn(t, env)
+}
+
 // The coach sets where one call happens from the console, behind its real
 // sign-in and CSRF token; the call gets a new version announced as a place
 // change, and clearing it goes back to MEETING_URL.
 func TestConsoleSetsAndClearsOneCallsPlace(t *testing.T) {
 	t.Parallel()
-	env := newAdminEnv(t, func(d *Deps) { d.Place = booking.Place{URL: defaultMeeting} })
-	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
-	b := env.mustBook(t, sub, nthSlot(0))
-	a := signIn(t, env)
+	env, b, a := placeEnv(t)
 	page := a.get("/admin/bookings").Body.String()
 	require.Contains(t, page, `action="/admin/bookings/`+itoa(b.ID)+`/place"`)
 	require.Contains(t, page, "Where (this call only)")
@@ -76,10 +83,7 @@ func TestConsoleSetsAndClearsOneCallsPlace(t *testing.T) {
 // what is wrong, and changes nothing.
 func TestConsoleRefusesABadPlace(t *testing.T) {
 	t.Parallel()
-	env := newAdminEnv(t, func(d *Deps) { d.Place = booking.Place{URL: defaultMeeting} })
-	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
-	b := env.mustBook(t, sub, nthSlot(0))
-	a := signIn(t, env)
+	env, b, a := placeEnv(t)
 	a.get("/admin/bookings")
 	for input, want := range map[string]string{
 		"ftp://files.example.test/call": "A link must be a full http:// or https:// address",

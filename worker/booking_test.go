@@ -268,19 +268,32 @@ func lessonSlugs(ps []*message.Parsed) []string {
 	return out
 }
 
+// bookedCall books a call at start for a new subscriber at addr, straight
+// in the store, and announces it as the booking service would.
+func (h *harness) bookedCall(addr string, start time.Time, uid string) models.Booking {
+	h.t.Helper()
+	ctx := context.Background()
+	b, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: h.activeSubscriber(addr), Start: start, End: start.Add(30 * time.Minute), UID: uid})
+	require.NoError(h.t, err)
+	require.NoError(h.t, h.queue.BookingChanged(ctx, b, booking.EventBooked))
+	return b
+}
+
+// places is a booking service over the harness, for setting calls' places.
+func (h *harness) places() *booking.Service {
+	return booking.NewService(booking.Deps{Store: storage.BookingStore{Store: h.store}, Rules: allDay(h.t),
+		Notifier: h.queue, Replanner: h.engine, Log: discardLogger()})
+}
+
 func TestRescheduleUpdatesTheInviteAndMovesTheReminders(t *testing.T) {
 	t.Parallel()
 	leads := []time.Duration{2 * time.Second, time.Second}
 	h := bookingHarness(t, leads...)
 	ctx := context.Background()
 	addr := "moved@example.com"
-	id := h.activeSubscriber(addr)
-
 	// On a whole second, as in TestRemindersFireOnTimeAndNotAfterCancel.
 	start := time.Now().Add(5 * time.Second).Truncate(time.Second)
-	b, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: id, Start: start, End: start.Add(30 * time.Minute), UID: "moved@test"})
-	require.NoError(t, err)
-	require.NoError(t, h.queue.BookingChanged(ctx, b, booking.EventBooked))
+	b := h.bookedCall(addr, start, "moved@test")
 	h.waitMail(addr, 1, 5*time.Second)
 	// The old time's reminders are queued before the call moves.
 	old := []string{reminderTask(b.ID, 0, leads[0]), reminderTask(b.ID, 0, leads[1])}
@@ -338,22 +351,16 @@ func TestPlaceChangeUpdatesBothInvitesAndKeepsEachReminderOnce(t *testing.T) {
 	leads := []time.Duration{3 * time.Second, time.Second}
 	h := bookingHarness(t, leads...)
 	ctx := context.Background()
-	svc := booking.NewService(booking.Deps{Store: storage.BookingStore{Store: h.store}, Rules: allDay(t),
-		Notifier: h.queue, Replanner: h.engine, Log: discardLogger()})
 	addr := "placed@example.com"
-	id := h.activeSubscriber(addr)
-
 	// On a whole second, as in TestRemindersFireOnTimeAndNotAfterCancel.
 	start := time.Now().Add(6 * time.Second).Truncate(time.Second)
-	b, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: id, Start: start, End: start.Add(30 * time.Minute), UID: "placed@test"})
-	require.NoError(t, err)
-	require.NoError(t, h.queue.BookingChanged(ctx, b, booking.EventBooked))
+	b := h.bookedCall(addr, start, "placed@test")
 	first := h.waitMail(addr, 2, 10*time.Second)[1] // the confirmation, then the first reminder
 	require.Contains(t, first.Subject, "Reminder")
 	require.Contains(t, first.Text, meetingURL)
 
 	room := "https://video.example.test/room-7"
-	placed, err := svc.SetPlace(ctx, b.ID, booking.Place{URL: room})
+	placed, err := h.places().SetPlace(ctx, b.ID, booking.Place{URL: room})
 	require.NoError(t, err)
 	require.Equal(t, 1, placed.Sequence)
 
@@ -399,16 +406,11 @@ func TestClearingAPlaceGoesBackToTheMeetingURL(t *testing.T) {
 	t.Parallel()
 	h := bookingHarness(t)
 	ctx := context.Background()
-	svc := booking.NewService(booking.Deps{Store: storage.BookingStore{Store: h.store}, Rules: allDay(t),
-		Notifier: h.queue, Replanner: h.engine, Log: discardLogger()})
+	svc := h.places()
 	addr := "cleared@example.com"
-	id := h.activeSubscriber(addr)
-	start := time.Now().Add(time.Hour).Truncate(time.Minute)
-	b, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: id, Start: start, End: start.Add(30 * time.Minute), UID: "cleared@test"})
-	require.NoError(t, err)
-	require.NoError(t, h.queue.BookingChanged(ctx, b, booking.EventBooked))
+	b := h.bookedCall(addr, time.Now().Add(time.Hour).Truncate(time.Minute), "cleared@test")
 	h.waitMail(addr, 1, 10*time.Second)
-	_, err = svc.SetPlace(ctx, b.ID, booking.Place{Text: "Room 4, 1 Test Street"})
+	_, err := svc.SetPlace(ctx, b.ID, booking.Place{Text: "Room 4, 1 Test Street"})
 	require.NoError(t, err)
 	text := callEvent(t, h.waitMail(addr, 2, 10*time.Second)[1], "REQUEST")
 	require.Equal(t, "Room 4, 1 Test Street", text.GetProperty(ics.ComponentPropertyLocation).Value)
