@@ -244,6 +244,12 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (booking.Not
 		return booking.Notice{}, sub, err
 	}
 	course := e.renderer.Course()
+	// A call booked on a scheduler was asked that scheduler's questions,
+	// stored by label, not the course's.
+	questions := course.Booking.Questions
+	if b.Scheduler != "" {
+		questions = nil
+	}
 	var sent []string
 	for _, d := range deliveries {
 		if d.Kind == models.KindLesson && d.State == models.DeliverySent {
@@ -277,7 +283,7 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (booking.Not
 		BookAgainURL:   e.links.Book(sub.ID, ""),
 		InviteURL:      e.links.Invite(b.ID),
 		Place:          booking.CallPlace(b, e.calls.Place),
-		Answers:        booking.Labelled(course.Booking.Questions, answers),
+		Answers:        booking.Labelled(questions, answers),
 		SubscribedAt:   sub.CreatedAt,
 		LessonsSent:    sent,
 		LessonsClicked: clicked,

@@ -239,6 +239,7 @@ func (a *app) apiDeps() api.Deps {
 		Place:  a.cfg.Meeting, CoachPhotoURL: a.cfg.CoachPhotoURL,
 
 		AdminPassword: a.cfg.AdminPassword,
+		WebhooksOn:    a.cfg.WebhookURL != "",
 		Lessons:       lessonSlugs(a.renderer.Course()),
 		Tasks:         a.queue,
 		Bounces:       a.engine,
