@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/scorecard"
@@ -180,7 +181,20 @@ type bookingRow struct {
 	Clicked    []string
 	Scorecard  scorecard.Answers // zero when not filled in
 	Past       bool
-	CSRF       string // for the outcome form
+	CSRF       string // for the outcome and place forms
+	// Place is where the call happens; OwnPlace says the coach set it for
+	// this call alone. PlaceInput and PlaceProblem are a refused entry in
+	// the place form and why.
+	Place        booking.Place
+	OwnPlace     bool
+	PlaceInput   string
+	PlaceProblem string
+}
+
+// PlaceForm reports whether the coach may set where the call happens: an
+// upcoming confirmed call booked here (a scheduler's calls are its own).
+func (r bookingRow) PlaceForm() bool {
+	return !r.Past && r.Status == models.BookingConfirmed && r.Scheduler == ""
 }
 
 // answer is one intake answer, labelled as the booking form asks it.
@@ -201,6 +215,7 @@ func (s *server) bookingRows(ctx context.Context, bs []models.Booking) ([]bookin
 		rows = append(rows, bookingRow{
 			Booking: b, When: b.Start.UTC().Format("Mon 2 Jan 2006 15:04 MST"),
 			Subscriber: subs[b.SubscriberID], Answers: parseAnswers(s.Pages.Questions, b.Answers), Past: !b.Start.After(s.Now()),
+			Place: booking.CallPlace(b, s.Place), OwnPlace: b.PlaceURL != "" || b.PlaceText != "",
 		})
 	}
 	return rows, nil

@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -24,6 +26,18 @@ type bookingsPage struct {
 const bookingsShown = 100
 
 func (s *server) bookingsList(c echo.Context) error {
+	return s.renderBookings(c, http.StatusOK, nil)
+}
+
+// placeRefusal is an entry in one call's place form that was refused.
+type placeRefusal struct {
+	BookingID      int64
+	Input, Problem string
+}
+
+// renderBookings shows the calls, with refused (when not nil) shown in its
+// call's place form.
+func (s *server) renderBookings(c echo.Context, status int, refused *placeRefusal) error {
 	ctx := c.Request().Context()
 	p := bookingsPage{CSRF: csrfToken(c), Done: c.QueryParam("done") != ""}
 	for _, past := range []bool{false, true} {
@@ -40,6 +54,9 @@ func (s *server) bookingsList(c echo.Context) error {
 		}
 		for i := range rows {
 			rows[i].CSRF = p.CSRF
+			if refused != nil && rows[i].ID == refused.BookingID {
+				rows[i].PlaceInput, rows[i].PlaceProblem = refused.Input, refused.Problem
+			}
 		}
 		if past {
 			p.Past = rows
@@ -47,7 +64,41 @@ func (s *server) bookingsList(c echo.Context) error {
 			p.Upcoming = rows
 		}
 	}
-	return s.render(c, http.StatusOK, "admin_bookings", "Calls", p)
+	return s.render(c, status, "admin_bookings", "Calls", p)
+}
+
+// setPlace sets where one upcoming call happens, for that call alone, or
+// with "clear" (or nothing entered) goes back to MEETING_URL and
+// MEETING_LOCATION. The subscriber gets the updated invite and a short
+// email; the coach's calendar copy follows.
+func (s *server) setPlace(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return errBadID
+	}
+	input := c.FormValue("place")
+	var place booking.Place
+	if c.FormValue("clear") == "" {
+		if place, err = booking.ParsePlace(input); err != nil {
+			return s.renderBookings(c, http.StatusUnprocessableEntity,
+				&placeRefusal{BookingID: id, Input: input, Problem: placeProblem(err)})
+		}
+	}
+	b, err := s.Bookings.SetPlace(c.Request().Context(), id, place)
+	if err != nil {
+		return err
+	}
+	s.Log.InfoContext(c.Request().Context(), "booking place set", "booking_id", b.ID, "sequence", b.Sequence,
+		"own_place", place.Known(), "request_id", requestID(c))
+	return c.Redirect(http.StatusSeeOther, "/admin/bookings?done=1")
+}
+
+// placeProblem says in the console why a place was refused.
+func placeProblem(err error) string {
+	if errors.Is(err, booking.ErrPlaceTooLong) {
+		return fmt.Sprintf("That is too long: at most %d bytes, such as a link or a phone number.", booking.MaxPlaceText)
+	}
+	return "A link must be a full http:// or https:// address, such as https://meet.example/you. For a phone number or an address, leave out \"://\"."
 }
 
 // withProgress adds how far into the course each caller got: the brief the

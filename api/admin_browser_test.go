@@ -147,3 +147,47 @@ func TestBrowserConsole(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "Bob Baker", other.Name)
 }
+
+// The coach gives an upcoming call its own place in a real browser, sees
+// a refused link explained, then goes back to the usual place.
+func TestBrowserConsoleSetsACallsPlace(t *testing.T) {
+	t.Parallel()
+	ctx := testenv.Browser(t)
+	env, b, _ := placeEnv(t)
+	srv := httptest.NewServer(env.e)
+	t.Cleanup(srv.Close)
+	field := `#place-` + itoa(b.ID)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/admin"),
+		chromedp.WaitVisible(chromedp.CSS("#password")),
+		chromedp.SendKeys(chromedp.CSS("#password"), testAdminPassword),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Dashboard")]`)),
+		chromedp.Navigate(srv.URL+"/admin/bookings"),
+		chromedp.WaitVisible(chromedp.CSS(field)),
+		chromedp.SendKeys(chromedp.CSS(field), "ftp://files.example.test/x"),
+		chromedp.Click(chromedp.Search(`//button[contains(., "Save the place")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//div[@role="alert"]/p[contains(., "full http:// or https:// address")]`)),
+	))
+	require.Equal(t, 0, env.mustBooking(t, b.ID).Sequence)
+
+	room := "https://video.example.test/room-9"
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS(field), room),
+		chromedp.Click(chromedp.Search(`//button[contains(., "Save the place")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "Saved.")]`)),
+	))
+	where, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("dd.place")))
+	require.NoError(t, err)
+	require.Equal(t, room+" (this call only)", strings.TrimSpace(where))
+	require.Equal(t, room, env.mustBooking(t, b.ID).PlaceURL)
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.Search(`//button[contains(., "Use the usual place")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//dd[contains(@class, "place") and not(contains(., "this call only"))]`)),
+	))
+	where, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("dd.place")))
+	require.NoError(t, err)
+	require.Equal(t, defaultMeeting, strings.TrimSpace(where))
+	require.Empty(t, env.mustBooking(t, b.ID).PlaceURL)
+}

@@ -145,6 +145,7 @@ func (s *server) renderBook(c echo.Context, status int, tok string, sub models.S
 	active, err := s.Bookings.ActiveFor(ctx, sub.ID)
 	switch {
 	case err == nil:
+		v.Place = booking.CallPlace(active, s.Place)
 		v.Active = &activeView{
 			When:  callTime(active, timezone.First(s.Bookings.Rules().Location, active.Timezone, sub.Timezone), in.Locale),
 			Paths: token.BookingPaths(s.Signer, active.ID, s.Now()),

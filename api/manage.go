@@ -45,7 +45,7 @@ func (s *server) manageView(c echo.Context, b models.Booking) manageView {
 		When:      callTime(b, timezone.First(s.Bookings.Rules().Location, b.Timezone), lc),
 		Confirmed: b.Status == models.BookingConfirmed,
 		BookAgain: s.Links.Book(b.SubscriberID, ""),
-		Place:     s.Place,
+		Place:     booking.CallPlace(b, s.Place),
 	}
 	if v.Confirmed {
 		ev := s.callEvent(b, s.BaseURL+v.Manage)
@@ -61,13 +61,14 @@ func (s *server) callEvent(b models.Booking, manage string) calendar.Event {
 	if s.Coach.Name != "" {
 		summary += " with " + s.Coach.Name
 	}
-	lines := append(append([]string{"Your free discovery call."}, s.Place.Lines()...), "To cancel or move it: "+manage)
+	place := booking.CallPlace(b, s.Place)
+	lines := append(append([]string{"Your free discovery call."}, place.Lines()...), "To cancel or move it: "+manage)
 	return calendar.Event{
 		UID: b.UID, Sequence: b.Sequence, Start: b.Start, End: b.End, Stamp: b.UpdatedAt,
 		Summary:     summary,
 		Description: strings.Join(lines, "\n"),
-		Location:    s.Place.Location(),
-		URL:         s.Place.Link(manage),
+		Location:    place.Location(),
+		URL:         place.Link(manage),
 		Organizer:   s.Coach,
 	}
 }

@@ -54,6 +54,9 @@ type Bookings interface {
 	Cancel(ctx context.Context, id int64) (models.Booking, error)
 	// Reschedule moves a confirmed call to another free slot.
 	Reschedule(ctx context.Context, id int64, start time.Time) (models.Booking, error)
+	// SetPlace sets where one upcoming call booked here happens; the zero
+	// Place goes back to the configured one.
+	SetPlace(ctx context.Context, id int64, p booking.Place) (models.Booking, error)
 	// Booking returns one booking, or models.ErrNotFound.
 	Booking(ctx context.Context, id int64) (models.Booking, error)
 	// ActiveFor returns the subscriber's confirmed booking, or
@@ -216,6 +219,7 @@ func New(d Deps) *echo.Echo {
 		in.POST("/subscribers/:id/:action", s.subscriberAction)
 		in.GET("/bookings", s.bookingsList)
 		in.POST("/bookings/:id/outcome", s.markOutcome)
+		in.POST("/bookings/:id/place", s.setPlace)
 		in.GET("/webhooks", s.webhooks)
 		in.POST("/webhooks/:id/retry", s.retryWebhook)
 		s.adminDataRoutes(in)

@@ -16,6 +16,9 @@ const (
 	EventBooked      Event = "booked"
 	EventRescheduled Event = "rescheduled"
 	EventCancelled   Event = "cancelled"
+	// EventPlaceChanged is the coach setting where one call happens; its
+	// time stays as it was.
+	EventPlaceChanged Event = "place_changed"
 )
 
 // Notice is what the emails about one version of a booking show, to the

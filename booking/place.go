@@ -1,5 +1,14 @@
 package booking
 
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dripbook/dripbook/fault"
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/weblink"
+)
+
 // Place is where calls happen, as MEETING_URL and MEETING_LOCATION say:
 // a fixed video link, free text such as a phone number or an address, or
 // both (a link with dial-in numbers). The zero Place says nothing.
@@ -39,4 +48,42 @@ func (p Place) Link(page string) string {
 		return p.URL
 	}
 	return page
+}
+
+// MaxPlaceText bounds a place's link or text: a dial-in number or an
+// address, not a document.
+const MaxPlaceText = 500
+
+var (
+	// ErrPlaceLink means a place with "://" in it is not an absolute
+	// http(s) link.
+	ErrPlaceLink = fault.New(fault.Unprocessable, "bad_place", "a link must be an absolute http(s) URL, such as https://meet.example/you")
+	// ErrPlaceTooLong means a place is longer than MaxPlaceText bytes.
+	ErrPlaceTooLong = fault.New(fault.Unprocessable, "bad_place", fmt.Sprintf("where the call happens must be at most %d bytes", MaxPlaceText))
+)
+
+// ParsePlace reads one value that says where a call happens: a link when it
+// has "://" in it (then it must be an absolute http(s) URL), else free text
+// such as a phone number or an address. Blank is the zero Place.
+func ParsePlace(raw string) (Place, error) {
+	v := strings.TrimSpace(raw)
+	if len(v) > MaxPlaceText {
+		return Place{}, ErrPlaceTooLong
+	}
+	if !strings.Contains(v, "://") {
+		return Place{Text: v}, nil
+	}
+	if _, err := weblink.Absolute(v); err != nil {
+		return Place{}, ErrPlaceLink
+	}
+	return Place{URL: v}, nil
+}
+
+// CallPlace is where one call happens: the place the coach set for it,
+// else def, the configured place.
+func CallPlace(b models.Booking, def Place) Place {
+	if own := (Place{URL: b.PlaceURL, Text: b.PlaceText}); own.Known() {
+		return own
+	}
+	return def
 }

@@ -19,6 +19,11 @@ var (
 	ErrNotOffered = fault.New(fault.Unprocessable, "not_a_slot", "that time is not an open slot")
 	// ErrInPast means the requested start has already passed.
 	ErrInPast = fault.New(fault.Unprocessable, "not_a_slot", "that time has passed")
+	// ErrExternalCall means the call was booked on an external scheduler,
+	// which owns where it happens.
+	ErrExternalCall = fault.New(fault.Conflict, "external_call", "this call was booked on an external scheduler: change it there")
+	// ErrCallStarted means the call has already started.
+	ErrCallStarted = fault.New(fault.Conflict, "call_started", "this call has already started")
 )
 
 // Notifier hears about every change to a booking; the worker implements it
@@ -50,6 +55,10 @@ type Store interface {
 	Tx
 	ActiveBooking(ctx context.Context, subscriberID int64) (models.Booking, error)
 	RecordClick(ctx context.Context, subscriberID int64, lesson string) error
+	// SetBookingPlace sets where one confirmed call booked here happens,
+	// raising its sequence; changed is false when the call already had
+	// that place, or is no longer confirmed or not booked here.
+	SetBookingPlace(ctx context.Context, id int64, p Place) (_ models.Booking, changed bool, err error)
 	// LockBookings runs fn while no other booking or move can run, on any
 	// process; fn reads and writes through tx alone.
 	LockBookings(ctx context.Context, fn func(tx Tx) error) error
@@ -247,6 +256,35 @@ func (s *Service) Reschedule(ctx context.Context, id int64, start time.Time) (mo
 		return b, err
 	}
 	s.changed(ctx, b, EventRescheduled)
+	return b, nil
+}
+
+// SetPlace sets where one upcoming call booked here happens: p for this
+// call alone, or the zero Place for the configured one. The subscriber and
+// the coach's calendar get the updated invite; it is not a reschedule, and
+// it does not count against the subscriber's changes. Setting the place the
+// call already has changes nothing.
+func (s *Service) SetPlace(ctx context.Context, id int64, p Place) (models.Booking, error) {
+	b, err := s.store.Booking(ctx, id)
+	switch {
+	case err != nil:
+		return b, err
+	case b.Scheduler != "":
+		return b, ErrExternalCall
+	case b.Status != models.BookingConfirmed:
+		return b, models.ErrNotConfirmed
+	case !b.Start.After(s.now()):
+		return b, ErrCallStarted
+	}
+	b, changed, err := s.store.SetBookingPlace(ctx, id, p)
+	if err != nil || !changed {
+		return b, err
+	}
+	if s.notifier != nil {
+		if err := s.notifier.BookingChanged(ctx, b, EventPlaceChanged); err != nil {
+			s.log.Warn("queue booking emails", "booking_id", b.ID, "event", EventPlaceChanged, "error", err)
+		}
+	}
 	return b, nil
 }
 

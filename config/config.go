@@ -276,31 +276,25 @@ func (p *parser) locale(name string) locale.Locale {
 	return locale.Parse(v, "")
 }
 
-// maxMeetingText bounds MEETING_LOCATION: a dial-in number or an address,
-// not a document.
-const maxMeetingText = 500
-
-// meeting reads where calls happen. urlName is a video link or, as the
-// configuration contract allows, an address: a value without a scheme is
-// taken as the place's text, as if it had been given in textName.
+// meeting reads where calls happen, by the rules of booking.ParsePlace.
+// urlName is a video link or, as the configuration contract allows, an
+// address: a value without a scheme is taken as the place's text, as if it
+// had been given in textName.
 func (p *parser) meeting(urlName, textName string) booking.Place {
 	place := booking.Place{Text: p.meetingText(textName)}
 	v := strings.TrimSpace(p.str(urlName, ""))
+	got, err := booking.ParsePlace(v)
 	switch {
-	case v == "":
-	case strings.Contains(v, "://"):
-		if _, err := weblink.Absolute(v); err != nil {
-			p.fail(urlName, "must be an absolute http(s) URL or an address, got %q", v)
-		}
-		place.URL = v
-	case place.Text != "":
+	case errors.Is(err, booking.ErrPlaceLink):
+		p.fail(urlName, "must be an absolute http(s) URL or an address, got %q", v)
+	case err != nil:
+		p.fail(urlName, "must be at most %d bytes, got %d", booking.MaxPlaceText, len(v))
+	case got.URL != "":
+		place.URL = got.URL
+	case got.Text != "" && place.Text != "":
 		p.fail(urlName, "is an address, and %s is set too: put all of it in %s", textName, textName)
-	default:
-		if len(v) > maxMeetingText {
-			p.fail(urlName, "must be at most %d bytes, got %d", maxMeetingText, len(v))
-			return place
-		}
-		place.Text = v
+	case got.Text != "":
+		place.Text = got.Text
 	}
 	return place
 }
@@ -308,8 +302,8 @@ func (p *parser) meeting(urlName, textName string) booking.Place {
 // meetingText reads free text shown in emails, pages and invites.
 func (p *parser) meetingText(name string) string {
 	v := strings.TrimSpace(p.str(name, ""))
-	if len(v) > maxMeetingText {
-		p.fail(name, "must be at most %d bytes, got %d", maxMeetingText, len(v))
+	if len(v) > booking.MaxPlaceText {
+		p.fail(name, "must be at most %d bytes, got %d", booking.MaxPlaceText, len(v))
 		return ""
 	}
 	return v

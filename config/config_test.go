@@ -123,6 +123,10 @@ func TestMeetingPlace(t *testing.T) {
 
 	_, err = Load(getenv(map[string]string{"DATA_DIR": t.TempDir(), "MEETING_URL": "1 Main Street", "MEETING_LOCATION": "Room 4"}))
 	require.ErrorContains(t, err, "MEETING_URL: is an address, and MEETING_LOCATION is set too")
+
+	// The console's per-call place follows the same rules, link or not.
+	_, err = Load(getenv(map[string]string{"DATA_DIR": t.TempDir(), "MEETING_URL": "https://meet.example.com/" + strings.Repeat("x", 500)}))
+	require.ErrorContains(t, err, "MEETING_URL: must be at most 500 bytes")
 }
 
 func TestSecretIsGeneratedOnceAndKept(t *testing.T) {

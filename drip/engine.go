@@ -43,6 +43,7 @@ type Renderer interface {
 	Lesson(slug string, v course.Vars) (message.Content, error)
 	BookingConfirmation(n booking.Notice) (message.Content, error)
 	BookingCancelled(n booking.Notice) (message.Content, error)
+	BookingPlaceChanged(n booking.Notice) (message.Content, error)
 	BookingReminder(n booking.Notice, lead time.Duration) (message.Content, error)
 	CoachBrief(n booking.Notice, event booking.Event) (message.Content, error)
 	TrackLesson(track, slug string, v course.Vars) (message.Content, error)

@@ -40,6 +40,8 @@ func event(b models.Booking) booking.Event {
 	switch {
 	case b.Status == models.BookingCancelled:
 		return booking.EventCancelled
+	case b.Sequence > 0 && b.PlaceSequence == b.Sequence:
+		return booking.EventPlaceChanged
 	case b.Sequence > 0:
 		return booking.EventRescheduled
 	default:
@@ -73,9 +75,12 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 	cancelled := ev == booking.EventCancelled
 
 	var em message.Content
-	if cancelled {
+	switch ev {
+	case booking.EventCancelled:
 		em, err = e.renderer.BookingCancelled(view)
-	} else {
+	case booking.EventPlaceChanged:
+		em, err = e.renderer.BookingPlaceChanged(view)
+	default:
 		em, err = e.renderer.BookingConfirmation(view)
 	}
 	if err != nil {
@@ -208,7 +213,7 @@ func (e *Engine) coachInvite(b models.Booking, sub models.Subscriber) calendar.E
 // happens in LOCATION, URL and the description. page is the event's URL
 // when there is no meeting link.
 func (e *Engine) callEvent(b models.Booking, sub models.Subscriber, summary, intro, outro, page string) calendar.Event {
-	place := e.calls.Place
+	place := booking.CallPlace(b, e.calls.Place)
 	lines := append(append([]string{intro}, place.Lines()...), outro)
 	return calendar.Event{
 		UID: b.UID, Sequence: b.Sequence, Start: b.Start, End: b.End, Stamp: b.UpdatedAt,
@@ -277,12 +282,12 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (booking.Not
 		RescheduleURL:  e.links.Reschedule(b.ID),
 		BookAgainURL:   e.links.Book(sub.ID, ""),
 		InviteURL:      e.links.Invite(b.ID),
-		Place:          e.calls.Place,
+		Place:          booking.CallPlace(b, e.calls.Place),
 		Answers:        booking.Labelled(questions, answers),
 		SubscribedAt:   sub.CreatedAt,
 		LessonsSent:    sent,
 		LessonsClicked: clicked,
-		Rescheduled:    b.Sequence > 0,
+		Rescheduled:    event(b) == booking.EventRescheduled,
 	}
 	if b.Status == models.BookingConfirmed {
 		ev := e.invite(b, sub)

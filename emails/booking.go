@@ -47,6 +47,34 @@ func (r *Renderer) bookingConfirmation(v booking.Notice) (message.Content, error
 	return r.Markdown(subject, preheader, b.String(), course.Vars{}, FooterTransactional)
 }
 
+// BookingPlaceChanged tells the subscriber where their call now happens:
+// the same time, a new place. The caller attaches the updated invite.
+func (r *Renderer) BookingPlaceChanged(v booking.Notice) (message.Content, error) {
+	links, err := noticeLinks(v, true)
+	if err != nil {
+		return message.Content{}, fmt.Errorf("booking place changed: %w", err)
+	}
+	rd := subscriberReads(v)
+	var b mdBody
+	b.para(greeting(v.SubscriberName))
+	if v.Place.Known() {
+		b.para("A quick update on where we'll meet. Our call is at the same time; here's the new place.")
+	} else {
+		b.para("A quick update: our call is at the same time, and I'll send you where we'll meet before we talk.")
+	}
+	b.para(callFields(v, rd)...)
+	links.addToCalendar(&b)
+	links.changes(&b, false)
+	b.signOff("Talk soon,", r.coach(v))
+	subject := "Where we'll meet: " + rd.short(v.Start)
+	e, err := r.Markdown(subject, "Same time, new place. The updated calendar invite is attached.", b.String(),
+		course.Vars{}, FooterTransactional)
+	if err != nil {
+		return message.Content{}, fmt.Errorf("booking place changed: %w", err)
+	}
+	return e, nil
+}
+
 // BookingCancelled confirms to the subscriber that their call is cancelled,
 // with their personal booking link when there is one.
 func (r *Renderer) BookingCancelled(v booking.Notice) (message.Content, error) {
@@ -101,8 +129,9 @@ func (r *Renderer) BookingReminder(v booking.Notice, lead time.Duration) (messag
 	return e, nil
 }
 
-// CoachBrief tells the coach a call was booked, rescheduled or cancelled
-// (event is booking.EventBooked, booking.EventRescheduled or booking.EventCancelled) and briefs them on
+// CoachBrief tells the coach a call was booked, rescheduled, cancelled or
+// given a new place (event is booking.EventBooked, booking.EventRescheduled,
+// booking.EventCancelled or booking.EventPlaceChanged) and briefs them on
 // who is coming: their answers and how they came through the course.
 func (r *Renderer) CoachBrief(v booking.Notice, event booking.Event) (message.Content, error) {
 	e, err := r.coachBrief(v, event)
@@ -132,6 +161,8 @@ func (r *Renderer) coachBrief(v booking.Notice, event booking.Event) (message.Co
 		prefix, did = "Moved: ", " moved their discovery call to a new time."
 	case booking.EventCancelled:
 		prefix, did = "Canceled: ", " canceled their discovery call."
+	case booking.EventPlaceChanged:
+		prefix, did = "New place: ", "'s call has a new place; the time stays the same."
 	default:
 		return message.Content{}, fmt.Errorf("unknown event %q", event)
 	}

@@ -200,6 +200,32 @@ func TestBookingReminder(t *testing.T) {
 	}
 }
 
+func TestBookingPlaceChanged(t *testing.T) {
+	r := MustRenderer(t)
+	v := testBooking(t)
+	e, err := r.BookingPlaceChanged(v)
+	require.NoError(t, err)
+	require.Equal(t, "Where we'll meet: Tue 10 Mar, 15:00", e.Subject, "the point first, in the subscriber's time")
+	doc, text := checkCleanBookingEmail(t, e)
+	require.Contains(t, text, "same time")
+	require.Contains(t, text, "Where: "+testWhere)
+	require.Contains(t, text, "When: "+subscriberWhen)
+	require.Contains(t, text, "Talk soon, Alex Rivera", "signed by the coach")
+	require.Contains(t, doc.hrefs, v.InviteURL)
+	require.NotContains(t, e.Subject, "Moved")
+
+	v.Place = booking.Place{}
+	e, err = r.BookingPlaceChanged(v)
+	require.NoError(t, err)
+	_, text = checkCleanBookingEmail(t, e)
+	require.NotContains(t, text, "Where:")
+	require.Contains(t, text, "I'll send you where we'll meet")
+
+	brief, err := r.CoachBrief(testBooking(t), booking.EventPlaceChanged)
+	require.NoError(t, err)
+	require.Equal(t, "New place: Ada Lovelace, Tue 10 Mar, 20:00", brief.Subject)
+}
+
 func TestCoachBrief(t *testing.T) {
 	r := MustRenderer(t)
 	v := testBooking(t)
@@ -278,6 +304,7 @@ func TestBookingUserTextStaysText(t *testing.T) {
 		"cancelled":    func() (message.Content, error) { return r.BookingCancelled(v) },
 		"reminder":     func() (message.Content, error) { return r.BookingReminder(v, time.Hour) },
 		"brief":        func() (message.Content, error) { return r.CoachBrief(v, booking.EventBooked) },
+		"place":        func() (message.Content, error) { return r.BookingPlaceChanged(v) },
 	}
 	for name, f := range render {
 		t.Run(name, func(t *testing.T) {

@@ -103,6 +103,10 @@ func TestEveryEmailWorksInTheCommonClients(t *testing.T) {
 	add("coach brief booked", e, err, false, map[string]string{"Reply-To": n.SubscriberEmail})
 	e, err = r.CoachBrief(n, booking.EventCancelled)
 	add("coach brief cancelled", e, err, false, map[string]string{"Reply-To": n.SubscriberEmail})
+	e, err = r.BookingPlaceChanged(n)
+	add("booking place changed", e, err, false, nil)
+	e, err = r.CoachBrief(n, booking.EventPlaceChanged)
+	add("coach brief place changed", e, err, false, map[string]string{"Reply-To": n.SubscriberEmail})
 	moved := n
 	moved.Rescheduled = true
 	e, err = r.BookingConfirmation(moved)

@@ -43,7 +43,7 @@ func New() *Metrics {
 			Name: "dripbook_signups_total", Help: "Signups stored (new, repeated or returning addresses).",
 		}),
 		bookings: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "dripbook_bookings_total", Help: "Booking changes, by event (booked, rescheduled, cancelled).",
+			Name: "dripbook_bookings_total", Help: "Booking changes, by event (booked, rescheduled, cancelled, place_changed).",
 		}, []string{"event"}),
 	}
 	m.Registry.MustRegister(m.sent, m.failed, m.duration, m.signups, m.bookings,

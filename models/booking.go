@@ -64,6 +64,14 @@ type Booking struct {
 	// the call (a Cal.com uid, a Calendly invitee URI).
 	Scheduler  string
 	ExternalID *string
+
+	// PlaceURL and PlaceText are where this call happens when the coach
+	// set it for this call alone; both empty means the configured place.
+	// PlaceSequence is the sequence at which they last changed (0 if
+	// never).
+	PlaceURL      string
+	PlaceText     string
+	PlaceSequence int
 }
 
 // Click is one click on a lesson's booking link.

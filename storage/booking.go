@@ -159,6 +159,26 @@ func (s *Store) RescheduleBooking(ctx context.Context, id int64, start, end time
 	})
 }
 
+// SetBookingPlace sets where a confirmed call booked here happens and
+// raises its sequence, recording it as the sequence at which the place
+// changed. It makes no webhook event: the call's time and state stay as
+// they were. changed is false when nothing was updated.
+func (s *Store) SetBookingPlace(ctx context.Context, id int64, p booking.Place) (models.Booking, bool, error) {
+	res := s.db.WithContext(ctx).Model(&models.Booking{}).
+		Where("id = ? AND status = ? AND scheduler = '' AND NOT (place_url = ? AND place_text = ?)",
+			id, models.BookingConfirmed, p.URL, p.Text).
+		Updates(map[string]any{
+			"place_url": p.URL, "place_text": p.Text,
+			"sequence": gorm.Expr("sequence + 1"), "place_sequence": gorm.Expr("sequence + 1"),
+			"updated_at": s.now(),
+		})
+	if res.Error != nil {
+		return models.Booking{}, false, fmt.Errorf("set place of booking %d: %w", id, res.Error)
+	}
+	b, err := s.Booking(ctx, id)
+	return b, res.RowsAffected > 0, err
+}
+
 // updateConfirmed changes a confirmed booking and returns it as it is now:
 // ErrNotConfirmed when it was not confirmed, ErrSlotTaken when the change
 // ran into another confirmed booking's start. event is the webhook event

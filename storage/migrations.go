@@ -267,6 +267,19 @@ var migrations = []*gormigrate.Migration{
 			return tx.Exec("ALTER TABLE bookings ADD COLUMN locale VARCHAR(35) NOT NULL DEFAULT ''").Error
 		},
 	},
+	{
+		ID: "0013_booking_place",
+		Migrate: func(tx *gorm.DB) error {
+			// Where this one call happens, when the coach set it apart from
+			// MEETING_URL and MEETING_LOCATION, and the sequence at which it
+			// last changed, so the notice of that version says so.
+			return execAll(tx,
+				"ALTER TABLE bookings ADD COLUMN place_url VARCHAR(500) NOT NULL DEFAULT ''",
+				"ALTER TABLE bookings ADD COLUMN place_text VARCHAR(500) NOT NULL DEFAULT ''",
+				"ALTER TABLE bookings ADD COLUMN place_sequence INTEGER NOT NULL DEFAULT 0",
+			)
+		},
+	},
 }
 
 // execAll runs a migration's statements in order.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	bookings "github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
@@ -168,4 +169,32 @@ func TestALessonIsSentOnce(t *testing.T) {
 		}
 	}
 	require.Equal(t, []string{models.EventSubscriberConfirmed, models.EventLessonSent, models.EventLessonSent}, events(t, s))
+}
+
+// Setting where one call happens raises its sequence, records it as the
+// place's, and is no webhook event: not a reschedule.
+func TestSettingACallsPlaceIsNoEvent(t *testing.T) {
+	t.Parallel()
+	s := testenv.Store(t)
+	s.SetWebhooks(true)
+	ctx := context.Background()
+	res, err := s.Subscribe(ctx, models.Signup{Email: "pl@example.com", Name: "Pat", TextVersion: "test"})
+	require.NoError(t, err)
+	b, _, err := s.CreateBooking(ctx, booking(res.SubscriberID, time.Now().Truncate(time.Second).Add(time.Hour)))
+	require.NoError(t, err)
+	placed, changed, err := s.SetBookingPlace(ctx, b.ID, bookings.Place{Text: "Room 4"})
+	require.NoError(t, err)
+	require.True(t, changed)
+	require.Equal(t, "Room 4", placed.PlaceText)
+	require.Equal(t, 1, placed.Sequence)
+	require.Equal(t, 1, placed.PlaceSequence)
+	_, changed, err = s.SetBookingPlace(ctx, b.ID, bookings.Place{Text: "Room 4"})
+	require.NoError(t, err)
+	require.False(t, changed, "the same place again changes nothing")
+	moved, err := s.RescheduleBooking(ctx, b.ID, b.Start.Add(time.Hour), b.End.Add(time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, 2, moved.Sequence)
+	require.Equal(t, 1, moved.PlaceSequence, "a move is not a place change")
+	require.Equal(t, "Room 4", moved.PlaceText, "a moved call keeps its place")
+	require.Equal(t, []string{models.EventBookingCreated, models.EventBookingRescheduled}, events(t, s))
 }

@@ -268,19 +268,32 @@ func lessonSlugs(ps []*message.Parsed) []string {
 	return out
 }
 
+// bookedCall books a call at start for a new subscriber at addr, straight
+// in the store, and announces it as the booking service would.
+func (h *harness) bookedCall(addr string, start time.Time, uid string) models.Booking {
+	h.t.Helper()
+	ctx := context.Background()
+	b, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: h.activeSubscriber(addr), Start: start, End: start.Add(30 * time.Minute), UID: uid})
+	require.NoError(h.t, err)
+	require.NoError(h.t, h.queue.BookingChanged(ctx, b, booking.EventBooked))
+	return b
+}
+
+// places is a booking service over the harness, for setting calls' places.
+func (h *harness) places() *booking.Service {
+	return booking.NewService(booking.Deps{Store: storage.BookingStore{Store: h.store}, Rules: allDay(h.t),
+		Notifier: h.queue, Replanner: h.engine, Log: discardLogger()})
+}
+
 func TestRescheduleUpdatesTheInviteAndMovesTheReminders(t *testing.T) {
 	t.Parallel()
 	leads := []time.Duration{2 * time.Second, time.Second}
 	h := bookingHarness(t, leads...)
 	ctx := context.Background()
 	addr := "moved@example.com"
-	id := h.activeSubscriber(addr)
-
 	// On a whole second, as in TestRemindersFireOnTimeAndNotAfterCancel.
 	start := time.Now().Add(5 * time.Second).Truncate(time.Second)
-	b, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: id, Start: start, End: start.Add(30 * time.Minute), UID: "moved@test"})
-	require.NoError(t, err)
-	require.NoError(t, h.queue.BookingChanged(ctx, b, booking.EventBooked))
+	b := h.bookedCall(addr, start, "moved@test")
 	h.waitMail(addr, 1, 5*time.Second)
 	// The old time's reminders are queued before the call moves.
 	old := []string{reminderTask(b.ID, 0, leads[0]), reminderTask(b.ID, 0, leads[1])}
@@ -316,4 +329,100 @@ func TestRescheduleUpdatesTheInviteAndMovesTheReminders(t *testing.T) {
 	h.settle("every reminder to come due and run", nil, append(old,
 		reminderTask(b.ID, 1, leads[0]), reminderTask(b.ID, 1, leads[1]), noticeTask(b.ID, 1))...)
 	require.Len(t, h.mailTo(addr), 4, "the old time's reminders never went out")
+}
+
+// callEvent parses a message's calendar part and returns its one event.
+func callEvent(t *testing.T, m *message.Parsed, method string) *ics.VEvent {
+	t.Helper()
+	require.Equal(t, method, m.CalendarMethod, "message %q", m.Subject)
+	cal, err := ics.ParseCalendar(strings.NewReader(m.Calendar))
+	require.NoError(t, err)
+	require.Len(t, cal.Events(), 1)
+	return cal.Events()[0]
+}
+
+// The coach gives one call its own place after its first reminder went
+// out: the subscriber and the coach's calendar get the updated invite (the
+// same UID, a higher SEQUENCE, the new LOCATION), the subscriber a short
+// email, and the call's second reminder comes once, with the new place;
+// the first is not sent again. Clearing the place goes back to MEETING_URL.
+func TestPlaceChangeUpdatesBothInvitesAndKeepsEachReminderOnce(t *testing.T) {
+	t.Parallel()
+	leads := []time.Duration{3 * time.Second, time.Second}
+	h := bookingHarness(t, leads...)
+	ctx := context.Background()
+	addr := "placed@example.com"
+	// On a whole second, as in TestRemindersFireOnTimeAndNotAfterCancel.
+	start := time.Now().Add(6 * time.Second).Truncate(time.Second)
+	b := h.bookedCall(addr, start, "placed@test")
+	first := h.waitMail(addr, 2, 10*time.Second)[1] // the confirmation, then the first reminder
+	require.Contains(t, first.Subject, "Reminder")
+	require.Contains(t, first.Text, meetingURL)
+
+	room := "https://video.example.test/room-7"
+	placed, err := h.places().SetPlace(ctx, b.ID, booking.Place{URL: room})
+	require.NoError(t, err)
+	require.Equal(t, 1, placed.Sequence)
+
+	got := h.waitMail(addr, 4, 15*time.Second) // the place update, then the second reminder
+	update := got[2]
+	require.True(t, strings.HasPrefix(update.Subject, "Where we'll meet: "), update.Subject)
+	require.Less(t, len([]rune(update.Subject)), 60)
+	require.NotContains(t, update.Subject, "Moved")
+	require.Contains(t, update.Text, "Where: "+room)
+	require.Contains(t, update.Text, "same time")
+	brief := h.waitMail(coachAddr, 2, 10*time.Second)[1]
+	require.True(t, strings.HasPrefix(brief.Subject, "New place: "), brief.Subject)
+	for _, m := range []*message.Parsed{update, brief} {
+		ev := callEvent(t, m, "REQUEST")
+		require.Equal(t, b.UID, ev.GetProperty(ics.ComponentPropertyUniqueId).Value, "the same event, updated")
+		require.Equal(t, "1", ev.GetProperty(ics.ComponentPropertySequence).Value)
+		require.Equal(t, room, ev.GetProperty(ics.ComponentPropertyLocation).Value)
+		require.Equal(t, room, ev.GetProperty(ics.ComponentPropertyUrl).Value)
+		require.NotContains(t, ev.GetProperty(ics.ComponentPropertyDescription).Value, meetingURL)
+		evStart, err := ev.GetStartAt()
+		require.NoError(t, err)
+		require.True(t, evStart.Equal(start), "the time stays")
+	}
+	second := got[3]
+	require.Contains(t, second.Subject, "Reminder")
+	require.Contains(t, second.Header.Get("Message-Id"), fmt.Sprintf("<reminder.%d.1.1@", b.ID))
+	require.Contains(t, second.Text, room)
+
+	h.settle("every reminder to come due and run", nil, noticeTask(b.ID, 1),
+		reminderTask(b.ID, 0, leads[0]), reminderTask(b.ID, 0, leads[1]), reminderTask(b.ID, 1, leads[1]))
+	n := 0
+	for _, m := range h.mailTo(addr) {
+		if strings.HasPrefix(m.Subject, "Reminder") {
+			n++
+		}
+	}
+	require.Equal(t, 2, n, "each reminder went out once")
+}
+
+// Clearing a call's own place goes back to MEETING_URL, in a new version
+// of the same event.
+func TestClearingAPlaceGoesBackToTheMeetingURL(t *testing.T) {
+	t.Parallel()
+	h := bookingHarness(t)
+	ctx := context.Background()
+	svc := h.places()
+	addr := "cleared@example.com"
+	b := h.bookedCall(addr, time.Now().Add(time.Hour).Truncate(time.Minute), "cleared@test")
+	h.waitMail(addr, 1, 10*time.Second)
+	_, err := svc.SetPlace(ctx, b.ID, booking.Place{Text: "Room 4, 1 Test Street"})
+	require.NoError(t, err)
+	text := callEvent(t, h.waitMail(addr, 2, 10*time.Second)[1], "REQUEST")
+	require.Equal(t, "Room 4, 1 Test Street", text.GetProperty(ics.ComponentPropertyLocation).Value)
+
+	cleared, err := svc.SetPlace(ctx, b.ID, booking.Place{})
+	require.NoError(t, err)
+	require.Equal(t, 2, cleared.Sequence)
+	back := h.waitMail(addr, 3, 10*time.Second)[2]
+	require.Contains(t, back.Text, "Where: "+meetingURL)
+	for _, m := range []*message.Parsed{back, h.waitMail(coachAddr, 3, 10*time.Second)[2]} {
+		ev := mustEvent(t, m, "REQUEST") // MEETING_URL and its dial-in again
+		require.Equal(t, "2", ev.GetProperty(ics.ComponentPropertySequence).Value)
+		require.Equal(t, b.UID, ev.GetProperty(ics.ComponentPropertyUniqueId).Value)
+	}
 }
