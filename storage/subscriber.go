@@ -28,6 +28,13 @@ func (s *Store) Subscribe(ctx context.Context, in models.Signup) (models.SignupR
 		if err != nil {
 			return err
 		}
+		if tx.Name() == "postgres" {
+			id, err := subscribeNewPostgres(tx, quota, in)
+			if err != nil || id != 0 {
+				res = models.SignupResult{SubscriberID: id, Round: 1}
+				return err
+			}
+		}
 		full, err := quota.full()
 		if err != nil {
 			return err
@@ -98,6 +105,39 @@ func (s *Store) Subscribe(ctx context.Context, in models.Signup) (models.SignupR
 		return models.SignupResult{}, fmt.Errorf("subscribe: %w", err)
 	}
 	return res, nil
+}
+
+// subscribeNewPostgres is the signup of a new address whose mailbox has
+// room under its quota, as the statements below do it, in one statement:
+// the subscriber, the confirmation round against the quota and the
+// consent. It returns 0 when that is not the case (the address is known,
+// or the quota is full), and the statements below decide. The mailbox is
+// locked: the count cannot change under it.
+func subscribeNewPostgres(tx *gorm.DB, quota *confirmQuota, in models.Signup) (int64, error) {
+	var ids []int64
+	err := tx.Raw(`WITH quota AS (
+  SELECT count(*) AS n FROM confirm_requests WHERE mailbox = @mailbox AND created_at > @since
+), sub AS (
+  INSERT INTO subscribers (email, name, timezone, status, confirm_round, confirm_requested_at, created_at, updated_at)
+  SELECT @email, @name, @timezone, @pending, 1, @now, @now, @now FROM quota WHERE n < @limit
+  ON CONFLICT (email) DO NOTHING RETURNING id
+), pruned AS (
+  DELETE FROM confirm_requests WHERE mailbox = @mailbox AND created_at <= @since AND EXISTS (SELECT 1 FROM sub)
+), asked AS (
+  INSERT INTO confirm_requests (mailbox, subscriber_id, created_at) SELECT @mailbox, id, @now FROM sub
+), consent AS (
+  INSERT INTO consents (subscriber_id, ip, user_agent, text_version, created_at)
+  SELECT id, @ip, @user_agent, @text_version, @now FROM sub
+)
+SELECT id FROM sub`, map[string]any{
+		"mailbox": quota.mailbox, "since": quota.now.Add(-ConfirmWindow), "limit": ConfirmLimit, "now": quota.now,
+		"email": in.Email, "name": in.Name, "timezone": in.Timezone, "pending": models.StatusPending,
+		"ip": in.IP, "user_agent": truncate(in.UserAgent, 512), "text_version": in.TextVersion,
+	}).Scan(&ids).Error
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	return ids[0], nil
 }
 
 // newRound records a confirmation round: against the mailbox's quota, and

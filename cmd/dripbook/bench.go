@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -36,6 +37,9 @@ Redis, never at production.`
 // benchFlags are the sizes of one benchmark run.
 type benchFlags struct {
 	signups, subscribers, raw, clients, conns int
+	// profile, when set, is a directory for CPU profiles of the wave and
+	// of the signups.
+	profile string
 }
 
 func parseBenchFlags(args []string, out io.Writer) (benchFlags, error) {
@@ -48,6 +52,7 @@ func parseBenchFlags(args []string, out io.Writer) (benchFlags, error) {
 	fs.IntVar(&f.raw, "raw", 4000, "messages for the raw go-mail baseline")
 	fs.IntVar(&f.clients, "clients", 32, "concurrent HTTP clients")
 	fs.IntVar(&f.conns, "connections", 4, "SMTP connections of the raw go-mail baseline")
+	fs.StringVar(&f.profile, "profile", "", "write CPU profiles of the wave and the signups (wave.pprof, signups.pprof) into this directory")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -80,6 +85,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("raw go-mail: %w", err)
 	}
+	b.profile = f.profile
 	wave, err := b.wave(ctx, f.subscribers)
 	if err != nil {
 		return fmt.Errorf("course wave: %w", err)
@@ -119,10 +125,13 @@ type benchRun struct {
 	sink *sink
 	dir  string
 	run  string // tells this run's benchmark addresses from an earlier run's
+	// profile, when set, is where the measured parts write CPU profiles.
+	profile string
 }
 
 // startBench opens dripbook as "dripbook" alone would, but with mail going
-// to the sink, the signup limits off, a real course day (only each
+// to the sink, the signup limits counted in Redis as in production but too
+// high for the benchmark to reach, a real course day (only each
 // subscriber's first lesson is due), and quiet logs.
 func startBench(ctx context.Context, getenv func(string) string) (_ *benchRun, err error) {
 	dir, err := os.MkdirTemp("", "dripbook-bench-")
@@ -140,7 +149,7 @@ func startBench(ctx context.Context, getenv func(string) string) (_ *benchRun, e
 	}
 	over := map[string]string{
 		"DATA_DIR": dir, "SMTP_URL": b.sink.url(), "COURSE_DAY": "24h", "COMPANY_ADDRESS": "1 Bench Street", "COURSE_DIR": getenv("COURSE_DIR"),
-		"SIGNUP_LIMIT_PER_IP": "0", "SIGNUP_LIMIT_TOTAL": "0", "SIGNUP_LIMIT_PER_MAILBOX": "0",
+		"SIGNUP_LIMIT_PER_IP": benchLimit, "SIGNUP_LIMIT_TOTAL": benchLimit, "SIGNUP_LIMIT_PER_MAILBOX": "",
 		"DATABASE_URL": getenv("DATABASE_URL"), "REDIS_URL": getenv("REDIS_URL"),
 		"WORKER_CONCURRENCY": getenv("WORKER_CONCURRENCY"),
 	}
@@ -157,6 +166,10 @@ func startBench(ctx context.Context, getenv func(string) string) (_ *benchRun, e
 	}
 	return b, nil
 }
+
+// benchLimit is the benchmark's limit per client and in total: every
+// signup is counted, and none is refused.
+const benchLimit = "1000000/1s"
 
 func (b *benchRun) redisName() string {
 	if b.a.local != nil {
@@ -202,14 +215,16 @@ func (b *benchRun) wave(ctx context.Context, n int) (figure, error) {
 	before := b.sink.count()
 	srv := worker.NewServer(worker.ServerConfig{Redis: b.a.rdb, Queue: queueName, Concurrency: b.a.cfg.Concurrency,
 		Timing: b.a.timing, ShutdownTimeout: shutdownGrace, Log: b.a.log})
-	start := time.Now()
-	if err := srv.Start(worker.Mux(b.a.engine)); err != nil {
-		return figure{}, err
-	}
-	err := b.sink.waitFor(ctx, before+n)
-	took := time.Since(start)
-	srv.Shutdown()
-	return figure{n: n, took: took}, err
+	return b.profiled("wave", func() (figure, error) {
+		start := time.Now()
+		if err := srv.Start(worker.Mux(b.a.engine)); err != nil {
+			return figure{}, err
+		}
+		err := b.sink.waitFor(ctx, before+n)
+		took := time.Since(start)
+		srv.Shutdown()
+		return figure{n: n, took: took}, err
+	})
 }
 
 // dueSubscribers signs up and confirms n subscribers, which queues each
@@ -249,10 +264,30 @@ func (b *benchRun) signups(ctx context.Context, n, clients int) (figure, error) 
 	}
 	srv := newHTTPServer(ln.Addr().String(), api.New(b.a.apiDeps()), serverTimeouts)
 	go func() { _ = srv.Serve(ln) }()
-	fg, err := load(ctx, "http://"+ln.Addr().String()+"/api/v1/subscriptions", n, clients, http.StatusAccepted, signupBody("signup-"+b.run+"-"))
+	fg, err := b.profiled("signups", func() (figure, error) {
+		return load(ctx, "http://"+ln.Addr().String()+"/api/v1/subscriptions", n, clients, http.StatusAccepted, signupBody("signup-"+b.run+"-"))
+	})
 	err = errors.Join(err, srv.Close())
 	if _, derr := asynq.NewInspectorFromRedisClient(b.a.rdb).DeleteAllPendingTasks(queueName); derr != nil {
 		err = errors.Join(err, derr)
 	}
 	return fg, err
+}
+
+// profiled runs measure, under a CPU profile written to name.pprof in the
+// profile directory when there is one.
+func (b *benchRun) profiled(name string, measure func() (figure, error)) (_ figure, err error) {
+	if b.profile == "" {
+		return measure()
+	}
+	f, err := os.Create(filepath.Join(b.profile, name+".pprof"))
+	if err != nil {
+		return figure{}, err
+	}
+	defer func() { err = errors.Join(err, f.Close()) }()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return figure{}, err
+	}
+	defer pprof.StopCPUProfile()
+	return measure()
 }
