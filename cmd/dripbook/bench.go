@@ -90,6 +90,14 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("course wave: %w", err)
 	}
+	// Each baseline is measured before and after the figure it is the base
+	// of: on a machine whose load changes during the run, the two move
+	// together.
+	rawAfter, err := b.rawMail(ctx, f.raw, f.conns)
+	if err != nil {
+		return fmt.Errorf("raw go-mail: %w", err)
+	}
+	raw = raw.and(rawAfter)
 	echoF, err := b.bareEcho(ctx, f.signups, f.clients)
 	if err != nil {
 		return fmt.Errorf("bare Echo: %w", err)
@@ -98,6 +106,11 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("signups: %w", err)
 	}
+	echoAfter, err := b.bareEcho(ctx, f.signups, f.clients)
+	if err != nil {
+		return fmt.Errorf("bare Echo: %w", err)
+	}
+	echoF = echoF.and(echoAfter)
 	row := func(what string, fg figure, unit string, base *figure, baseName, target string) {
 		p99, ratio := "", ""
 		if fg.p99 > 0 {
