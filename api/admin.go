@@ -10,6 +10,7 @@ import (
 
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/scorecard"
 	"github.com/dripbook/dripbook/storage"
 )
 
@@ -177,6 +178,7 @@ type bookingRow struct {
 	Answers    []answer
 	Sent       int
 	Clicked    []string
+	Scorecard  scorecard.Answers // zero when not filled in
 	Past       bool
 	CSRF       string // for the outcome form
 }
@@ -198,7 +200,7 @@ func (s *server) bookingRows(ctx context.Context, bs []models.Booking) ([]bookin
 	for _, b := range bs {
 		rows = append(rows, bookingRow{
 			Booking: b, When: b.Start.UTC().Format("Mon 2 Jan 2006 15:04 MST"),
-			Subscriber: subs[b.SubscriberID], Answers: parseAnswers(b.Answers), Past: !b.Start.After(s.Now()),
+			Subscriber: subs[b.SubscriberID], Answers: parseAnswers(s.Pages.Questions, b.Answers), Past: !b.Start.After(s.Now()),
 		})
 	}
 	return rows, nil

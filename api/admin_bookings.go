@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"sort"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/models"
 )
 
@@ -59,6 +59,9 @@ func (s *server) withProgress(ctx context.Context, rows []bookingRow) error {
 			return err
 		}
 		rows[i].Sent = len(sent)
+		if rows[i].Scorecard, err = s.Store.ScorecardAnswers(ctx, rows[i].SubscriberID); err != nil {
+			return err
+		}
 		clicks, err := s.Store.Clicks(ctx, rows[i].SubscriberID)
 		if err != nil {
 			return err
@@ -83,31 +86,22 @@ func (s *server) markOutcome(c echo.Context) error {
 	if err := s.Store.MarkOutcome(c.Request().Context(), id, c.FormValue("outcome")); err != nil {
 		return err
 	}
+	s.followUpNoShow(c, id, c.FormValue("outcome"))
 	return c.Redirect(http.StatusSeeOther, "/admin/bookings?done=1")
 }
 
-// parseAnswers labels the intake answers as the booking form asks them;
-// answers it does not know keep their key as the label.
-func parseAnswers(raw string) []answer {
-	var m map[string]string
-	if raw == "" || json.Unmarshal([]byte(raw), &m) != nil {
+// parseAnswers labels the intake answers as the booking form asks them, in
+// its order; answers to questions it no longer asks keep their id as the
+// label.
+func parseAnswers(questions []booking.Question, raw string) []answer {
+	var a booking.Answers
+	if raw == "" || json.Unmarshal([]byte(raw), &a) != nil {
 		return nil
 	}
-	out := make([]answer, 0, len(m))
-	for _, key := range []string{"role", "gap", "notes"} {
-		if v := m[key]; v != "" {
-			out = append(out, answer{Label: answerLabels["answers."+key], Text: v})
-		}
-		delete(m, key)
-	}
-	rest := make([]string, 0, len(m))
-	for k := range m {
-		rest = append(rest, k)
-	}
-	sort.Strings(rest)
-	for _, k := range rest {
-		if m[k] != "" {
-			out = append(out, answer{Label: k, Text: m[k]})
+	var out []answer
+	for _, qa := range booking.Labelled(questions, a) {
+		if qa.Answer != "" {
+			out = append(out, answer{Label: qa.Question, Text: qa.Answer})
 		}
 	}
 	return out

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/scorecard"
 	"github.com/dripbook/dripbook/storage"
 )
 
@@ -84,6 +85,7 @@ type record struct {
 	Deliveries []models.Delivery  `json:"emails"`
 	Clicks     []models.Click     `json:"clicks"`
 	Bookings   []models.Booking   `json:"bookings"`
+	Scorecard  scorecard.Answers  `json:"scorecard"` // zero when not filled in
 }
 
 func (s *server) record(ctx context.Context, idParam string) (record, error) {
@@ -111,6 +113,9 @@ func (s *server) record(ctx context.Context, idParam string) (record, error) {
 		return record{}, err
 	}
 	if r.Bookings, err = s.Store.BookingsFor(ctx, id); err != nil {
+		return record{}, err
+	}
+	if r.Scorecard, err = s.Store.ScorecardAnswers(ctx, id); err != nil {
 		return record{}, err
 	}
 	return r, nil

@@ -3,11 +3,13 @@ package api
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/locale"
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/timezone"
 	"github.com/dripbook/dripbook/token"
@@ -22,6 +24,8 @@ type bookInput struct {
 	Answers  answersInput
 	Key      string
 	AutoZone bool
+	Locale   locale.Locale
+	Lang     string // the lang parameter, kept from page to page
 }
 
 // bookView is the booking page.
@@ -36,6 +40,7 @@ type bookView struct {
 	Answers answersInput
 	From    string
 	Key     string
+	Place   booking.Place // where the call happens
 }
 
 // activeView is a booking the subscriber already has, shown instead of the
@@ -61,13 +66,14 @@ func (s *server) bookPage(c echo.Context) error {
 		s.recordClick(c, subID, c.QueryParam("from"))
 	}
 	if s.BookingURL != "" {
-		return c.Redirect(http.StatusFound, s.BookingURL)
+		return s.toScheduler(c, subID)
 	}
 	sub, err := s.Store.Subscriber(c.Request().Context(), subID)
 	if err != nil {
 		return err
 	}
 	in := bookInput{From: c.QueryParam("from"), TZ: c.QueryParam("tz"), AutoZone: !reloaded}
+	in.Locale, in.Lang = visitorLocale(c)
 	return s.renderBook(c, http.StatusOK, tok, sub, in, nil)
 }
 
@@ -87,15 +93,16 @@ func (s *server) bookForm(c echo.Context) error {
 	}
 	in := bookInput{
 		From: c.FormValue("from"), TZ: c.FormValue("tz"), Start: c.FormValue("start"), Key: c.FormValue("idempotency_key"),
-		Answers: answersInput{Role: c.FormValue("role"), Gap: c.FormValue("gap"), Notes: c.FormValue("notes")},
+		Answers: s.formAnswers(c),
 	}
+	in.Locale, in.Lang = visitorLocale(c)
 	b, err := s.book(c, sub.ID, in)
 	if err != nil {
 		return retry(err, func(c echo.Context, p problem) error {
 			return s.renderBook(c, p.Status, tok, sub, in, &p)
 		})
 	}
-	return c.Redirect(http.StatusSeeOther, s.Links.Manage(b.ID)+"?booked=1")
+	return c.Redirect(http.StatusSeeOther, withLang(s.Links.Manage(b.ID)+"?booked=1", in.Lang))
 }
 
 // book turns the form into a booking request.
@@ -129,7 +136,7 @@ func (s *server) renderBook(c echo.Context, status int, tok string, sub models.S
 	ctx := c.Request().Context()
 	v := bookView{
 		Token: tok, Name: sub.Name, Email: sub.Email, Problem: p, Answers: in.Answers, Key: newFormKey(),
-		Minutes: minutes(s.Bookings.Rules().Call),
+		Minutes: minutes(s.Bookings.Rules().Call), Place: s.Place,
 	}
 	if s.isLesson(in.From) {
 		v.From = in.From
@@ -138,15 +145,15 @@ func (s *server) renderBook(c echo.Context, status int, tok string, sub models.S
 	switch {
 	case err == nil:
 		v.Active = &activeView{
-			When:  callTime(active, timezone.First(s.Bookings.Rules().Location, active.Timezone, sub.Timezone)),
+			When:  callTime(active, timezone.First(s.Bookings.Rules().Location, active.Timezone, sub.Timezone), in.Locale),
 			Paths: token.BookingPaths(s.Signer, active.ID, s.Now()),
 		}
 	case errors.Is(err, models.ErrNotFound):
 		loc := timezone.First(s.Bookings.Rules().Location, in.TZ, sub.Timezone)
-		if v.Picker, err = s.picker(ctx, loc, in.Start); err != nil {
+		if v.Picker, err = s.picker(ctx, loc, in.Locale, in.Start); err != nil {
 			return err
 		}
-		v.Picker.ZoneAction, v.Picker.From, v.Picker.AutoZone = "/book/"+tok, v.From, in.AutoZone
+		v.Picker.ZoneAction, v.Picker.From, v.Picker.Lang, v.Picker.AutoZone = "/book/"+tok, v.From, in.Lang, in.AutoZone
 	default:
 		return err
 	}
@@ -180,6 +187,15 @@ func (s *server) verifyBook(tok string) (int64, error) {
 // confirmation email until it happens.
 func (s *server) verifyBooking(tok, purpose string) (int64, error) {
 	return s.Signer.Verify(tok, purpose, 0, s.Now())
+}
+
+// withLang adds the visitor's lang parameter, if they chose one, to a URL
+// that already has a query.
+func withLang(u, lang string) string {
+	if lang == "" {
+		return u
+	}
+	return u + "&lang=" + url.QueryEscape(lang)
 }
 
 // formatUTC writes an instant the way the API and the form send them.

@@ -16,16 +16,11 @@ import (
 // maxIdempotencyKey bounds the Idempotency-Key header and form field.
 const maxIdempotencyKey = 200
 
-// answersInput are the intake answers as a client sends them.
-type answersInput struct {
-	Role  string `json:"role"`
-	Gap   string `json:"gap"`
-	Notes string `json:"notes"`
-}
+// answersInput are the intake answers as a client sends them, by question
+// id.
+type answersInput map[string]string
 
-func (a answersInput) domain() booking.Answers {
-	return booking.Answers{Role: strings.TrimSpace(a.Role), Gap: strings.TrimSpace(a.Gap), Notes: strings.TrimSpace(a.Notes)}
-}
+func (a answersInput) domain() booking.Answers { return booking.Answers(a) }
 
 // bookingRequest is the JSON body of POST /api/v1/bookings. The token is the
 // subscriber's personal booking link's; it says who is booking.

@@ -47,9 +47,9 @@ func TestBookPage(t *testing.T) {
 		`A free 30-minute call with Dana Coach`,
 		`<strong>Ann</strong>, <strong>ann@example.com</strong>`,
 		// No zone asked for or stored: the coach's.
-		`Times are shown in <strong id="zone-label">Europe/Berlin (CET)</strong>`,
-		`<option value="Europe/Berlin" selected>Europe/Berlin</option>`,
-		`<option value="America/New_York">America/New York</option>`,
+		`Times are shown in <strong id="zone-label">Central European Time (Berlin)</strong>`,
+		`<option value="Europe/Berlin" selected>Central European Time (Berlin)</option>`,
+		`<option value="America/New_York">Eastern Time (New York)</option>`,
 		`<form method="get" action="/book/` + tok + `" class="zone">`,
 		`<input type="hidden" name="from" value="book-your-discovery-call">`,
 		`tz !== "Europe/Berlin"`,
@@ -57,9 +57,9 @@ func TestBookPage(t *testing.T) {
 		`<legend>Monday 2 November</legend>`,
 		radio(firstSlot, "12:00"),
 		radio(time.Date(2026, 11, 15, 15, 30, 0, 0, time.UTC), "16:30"),
-		`<label for="role">Your current role</label>`,
+		`<label for="role">Your current role <span class="optional">(optional)</span></label>`,
 		`<textarea name="role" id="role"`,
-		`<label for="gap">The gap you most want to close</label>`,
+		`<label for="gap">The gap you most want to close <span class="optional">(optional)</span></label>`,
 		`<label for="notes">Anything else?`,
 		`<input type="hidden" name="tz" value="Europe/Berlin">`,
 		`<button type="submit">Confirm booking</button>`,
@@ -80,11 +80,11 @@ func TestBookPageTimeZone(t *testing.T) {
 		zone, label         string
 		autoZone            bool
 	}{
-		{"the coach's by default", "", "", "Europe/Berlin (CET)", "12:00", true},
-		{"the subscriber's stored zone", "Asia/Tokyo", "", "Asia/Tokyo (JST)", "20:00", true},
-		{"the zone in the URL first", "Asia/Tokyo", "America/New_York", "America/New York (EST)", "06:00", false},
-		{"an unknown zone is ignored", "", "Mars/Olympus", "Europe/Berlin (CET)", "12:00", false},
-		{"the server's own zone is not one", "", "Local", "Europe/Berlin (CET)", "12:00", false},
+		{"the coach's by default", "", "", "Central European Time (Berlin)", "12:00", true},
+		{"the subscriber's stored zone", "Asia/Tokyo", "", "Japan Time (Tokyo)", "20:00", true},
+		{"the zone in the URL first", "Asia/Tokyo", "America/New_York", "Eastern Time (New York)", "06:00", false},
+		{"an unknown zone is ignored", "", "Mars/Olympus", "Central European Time (Berlin)", "12:00", false},
+		{"the server's own zone is not one", "", "Local", "Central European Time (Berlin)", "12:00", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,7 +182,7 @@ func TestBookPageShowsExistingBooking(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	body := rec.Body.String()
 	require.Contains(t, body, "You already have a call booked — reschedule or cancel it")
-	require.Contains(t, body, "Monday 2 November 2026, 12:00–12:30 Europe/Berlin (CET)", "in the zone it was booked in")
+	require.Contains(t, body, "Monday 2 November 2026, 12:00–12:30 Central European Time (Berlin)", "in the zone it was booked in")
 	paths := env.paths(b.ID)
 	require.Contains(t, body, `<a href="`+paths.Reschedule+`">Reschedule</a>`)
 	require.Contains(t, body, `<a href="`+paths.Cancel+`">Cancel</a>`)
@@ -254,7 +254,7 @@ func TestBookForm(t *testing.T) {
 	paths := env.paths(b.ID)
 	require.Contains(t, body, "You're booked")
 	require.Contains(t, body, `<a href="`+paths.Invite+`">Add to calendar</a>`)
-	require.Contains(t, body, "Monday 2 November 2026, 06:00–06:30 America/New York (EST)")
+	require.Contains(t, body, "Monday 2 November 2026, 06:00–06:30 Eastern Time (New York)")
 	require.Contains(t, body, `<a href="`+paths.Reschedule+`">Reschedule</a>`)
 	require.Contains(t, body, `<a href="`+paths.Cancel+`">Cancel</a>`)
 }

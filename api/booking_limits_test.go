@@ -23,7 +23,7 @@ func withDailyChanges(tb testing.TB, n int, notifier booking.Notifier, more ...f
 	rules := testRules(tb)
 	return func(d *Deps) {
 		d.Bookings = booking.NewService(booking.Deps{
-			Store: storage.BookingStore{Store: d.Store}, Rules: rules, DailyChanges: n, Notifier: notifier, Now: d.Now,
+			Store: storage.BookingStore{Store: d.Store}, Rules: rules, Questions: d.Pages.Questions, DailyChanges: n, Notifier: notifier, Now: d.Now,
 		})
 		for _, f := range more {
 			f(d)

@@ -77,10 +77,10 @@ func TestBrowserDevMailShowsHTMLPart(t *testing.T) {
 	require.Equal(t, "rgb(51, 51, 51)", color, "the message's inline style was blocked")
 }
 
-func TestBrowserBookingInTheBrowsersZone(t *testing.T) {
-	t.Parallel()
-	ctx := testenv.Browser(t, chromedp.Env("TZ=America/New_York"))
-	// Redirects go to BASE_URL, so the server must know its own address.
+// newBrowserBookingEnv serves the booking pages on a real port. Redirects
+// go to BASE_URL, so the server must know its own address.
+func newBrowserBookingEnv(t *testing.T) (*testEnv, *httptest.Server) {
+	t.Helper()
 	var env *testEnv
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { env.e.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
@@ -88,6 +88,13 @@ func TestBrowserBookingInTheBrowsersZone(t *testing.T) {
 		d.BaseURL = srv.URL
 		d.Links = token.NewLinks(srv.URL, d.Signer, d.Now)
 	})
+	return env, srv
+}
+
+func TestBrowserBookingInTheBrowsersZone(t *testing.T) {
+	t.Parallel()
+	ctx := testenv.Browser(t, chromedp.Env("TZ=America/New_York"))
+	env, srv := newBrowserBookingEnv(t)
 	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
 
 	// The page first shows the coach's zone, then reloads itself in the
@@ -106,10 +113,10 @@ func TestBrowserBookingInTheBrowsersZone(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`input[name="start"]`))))
 	zone, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#zone-label")))
 	require.NoError(t, err)
-	require.Equal(t, "America/New York (EST)", zone)
+	require.Equal(t, "Eastern Time (New York)", zone)
 	first, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("label.slot")))
 	require.NoError(t, err)
-	require.Equal(t, "06:00", strings.TrimSpace(first))
+	require.Equal(t, "6:00 AM", strings.TrimSpace(first), "the browser asks for en-US")
 
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`input[name="start"]`)),
@@ -124,7 +131,7 @@ func TestBrowserBookingInTheBrowsersZone(t *testing.T) {
 	require.True(t, b.Start.Equal(firstSlot))
 	require.Equal(t, "America/New_York", b.Timezone)
 	require.Equal(t, "book-your-discovery-call", b.SourceLesson)
-	require.JSONEq(t, `{"role":"Senior PM","gap":"Strategy","notes":""}`, b.Answers)
+	require.JSONEq(t, `{"role":"Senior PM","gap":"Strategy"}`, b.Answers, "stored by question id, blank answers left out")
 	clicks, err := env.store.Clicks(t.Context(), sub)
 	require.NoError(t, err)
 	require.Len(t, clicks, 1, "the reload in the browser's zone is not a second click")

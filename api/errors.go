@@ -148,8 +148,8 @@ var wording = []struct {
 		Message: "Someone just took that time — please pick another.", Fixable: true}},
 	{models.ErrAlreadyBooked, problem{Title: "You already have a call booked",
 		Message: "You already have a call booked — you can reschedule or cancel it instead.", Fixable: true}},
-	{models.ErrNotConfirmed, home(problem{Title: "This call was cancelled",
-		Message: "This call was cancelled, so it can no longer be changed.", Fixable: true})},
+	{models.ErrNotConfirmed, home(problem{Title: "This call was canceled",
+		Message: "This call was canceled, so it can no longer be changed.", Fixable: true})},
 	{booking.ErrNotOffered, problem{Field: "start", Title: "That time is not available",
 		Message: "That time is not available — please pick one of the times shown.", Fixable: true}},
 	{booking.ErrInPast, problem{Field: "start", Title: "That time has passed",
@@ -210,22 +210,15 @@ func kindProblem(err error, kind fault.Kind) problem {
 	return p
 }
 
-// fieldProblem is invalid input in one field. Intake answers are named as
-// the booking form labels them, since the message alone does not say which.
+// fieldProblem is invalid input in one field. A problem with an intake
+// answer already names the question as the form labels it.
 func fieldProblem(fe *fault.FieldError) problem {
 	p := problem{Status: byKind[fault.Invalid].Status, Field: fe.Field, Title: "Please check the form",
 		Message: fe.Message, Fixable: true}
-	if label, ok := answerLabels[fe.Field]; ok {
-		p.Title, p.Message = "Please check your answers", label+": "+fe.Message+"."
+	if strings.HasPrefix(fe.Field, "answers.") {
+		p.Title, p.Message = "Please check your answers", fe.Message+"."
 	}
 	return p
-}
-
-// answerLabels name the intake answers as the booking form labels them.
-var answerLabels = map[string]string{
-	"answers.role":  "Your current role",
-	"answers.gap":   "The gap you most want to close",
-	"answers.notes": "Anything else",
 }
 
 // home links a problem to the home page.

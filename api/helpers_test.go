@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -115,7 +116,7 @@ func newTestEnvOn(tb testing.TB, store *storage.Store, change func(*Deps)) *test
 	course := &fakeCourse{store: store}
 	links := token.NewLinks("http://dripbook.test", signer, now)
 	notifier, replanner := &fakeNotifier{}, &fakeReplanner{}
-	bookings := booking.NewService(booking.Deps{Store: storage.BookingStore{Store: store}, Rules: testRules(tb), Notifier: notifier, Replanner: replanner, Now: now})
+	bookings := booking.NewService(booking.Deps{Store: storage.BookingStore{Store: store}, Rules: testRules(tb), Questions: testPages().Questions, Notifier: notifier, Replanner: replanner, Now: now})
 	d := Deps{
 		Store:          store,
 		Course:         course,
@@ -129,6 +130,7 @@ func newTestEnvOn(tb testing.TB, store *storage.Store, change func(*Deps)) *test
 		CourseTitle:    "The Product Leader Canyon",
 		CoachName:      "Dana Coach",
 		CompanyAddress: "1 Example Street, Springfield",
+		Pages:          testPages(),
 		Log:            slog.New(slog.NewTextHandler(tb.Output(), nil)),
 		Now:            now,
 	}
@@ -184,4 +186,28 @@ func mustCIDR(tb testing.TB, s string) *net.IPNet {
 		tb.Fatal(err)
 	}
 	return n
+}
+
+// testPages is the built-in course's copy, as main renders it.
+func testPages() Pages {
+	return Pages{
+		Accent: "#0b5394",
+		Landing: Landing{
+			Audience: "A free email course for senior product managers", Headline: "The Product Leader Canyon",
+			Lead: "You already run products well.", Learn: "<h2>What you'll learn</h2>\n<ol><li>Identify your gaps</li><li>Close them</li><li>Position yourself for promotion</li></ol>\n" +
+				"<p>The course ends with a free discovery call with Dana Coach.</p>",
+			Button: "Send me the first lesson",
+		},
+		BookingIntro: "A free 30-minute call with Dana Coach to map out your next step.",
+		Questions: []booking.Question{
+			{ID: "role", Label: "Your current role", Type: booking.QuestionTextarea},
+			{ID: "gap", Label: "The gap you most want to close", Type: booking.QuestionTextarea},
+			{ID: "notes", Label: "Anything else?", Type: booking.QuestionTextarea},
+		},
+		CheckInbox: func(email string) (ShortPage, error) {
+			return ShortPage{Heading: "Check your inbox",
+				Text: template.HTML("<p>We've sent a confirmation link to <strong>" + template.HTMLEscapeString(email) + "</strong>.</p>")}, nil
+		},
+		Confirmed: ShortPage{Heading: "You're in: your first lesson is on its way", Text: "<p>Look out for it.</p>"},
+	}
 }

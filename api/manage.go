@@ -3,9 +3,11 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/calendar"
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/timezone"
@@ -20,6 +22,9 @@ type manageView struct {
 	Booked    bool // just booked: say so and offer the calendar file
 	Moved     bool // just rescheduled
 	BookAgain string
+	Place     booking.Place // where the call happens
+	// Google and Outlook add a confirmed call to those web calendars.
+	Google, Outlook string
 }
 
 // managed verifies the path's token for purpose and loads its booking.
@@ -31,13 +36,39 @@ func (s *server) managed(c echo.Context, purpose string) (models.Booking, error)
 	return s.Bookings.Booking(c.Request().Context(), id)
 }
 
-// manageView describes b for its pages, in the zone it was booked in.
-func (s *server) manageView(b models.Booking) manageView {
-	return manageView{
+// manageView describes b for its pages, in the zone it was booked in and
+// the visitor's locale.
+func (s *server) manageView(c echo.Context, b models.Booking) manageView {
+	lc, _ := visitorLocale(c)
+	v := manageView{
 		Paths:     token.BookingPaths(s.Signer, b.ID, s.Now()),
-		When:      callTime(b, timezone.First(s.Bookings.Rules().Location, b.Timezone)),
+		When:      callTime(b, timezone.First(s.Bookings.Rules().Location, b.Timezone), lc),
 		Confirmed: b.Status == models.BookingConfirmed,
 		BookAgain: s.Links.Book(b.SubscriberID, ""),
+		Place:     s.Place,
+	}
+	if v.Confirmed {
+		ev := s.callEvent(b, s.BaseURL+v.Manage)
+		v.Google, v.Outlook = calendar.GoogleURL(ev), calendar.OutlookURL(ev)
+	}
+	return v
+}
+
+// callEvent is a booking as the subscriber's calendar shows it; manage is
+// its page, for changes.
+func (s *server) callEvent(b models.Booking, manage string) calendar.Event {
+	summary := "Discovery call"
+	if s.Coach.Name != "" {
+		summary += " with " + s.Coach.Name
+	}
+	lines := append(append([]string{"Your free discovery call."}, s.Place.Lines()...), "To cancel or move it: "+manage)
+	return calendar.Event{
+		UID: b.UID, Sequence: b.Sequence, Start: b.Start, End: b.End, Stamp: b.UpdatedAt,
+		Summary:     summary,
+		Description: strings.Join(lines, "\n"),
+		Location:    s.Place.Location(),
+		URL:         s.Place.Link(manage),
+		Organizer:   s.Coach,
 	}
 }
 
@@ -48,7 +79,7 @@ func (s *server) managePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.manageView(b)
+	v := s.manageView(c, b)
 	v.Booked = v.Confirmed && c.QueryParam("booked") == "1"
 	v.Moved = v.Confirmed && c.QueryParam("moved") == "1"
 	return s.render(c, http.StatusOK, "booking", "Your discovery call", v)
@@ -67,19 +98,9 @@ func (s *server) invite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	summary := "Discovery call"
-	if s.Coach.Name != "" {
-		summary += " with " + s.Coach.Name
-	}
-	manage := s.BaseURL + "/booking/" + c.Param("token")
-	ics := calendar.Publish(calendar.Event{
-		UID: b.UID, Sequence: b.Sequence, Start: b.Start, End: b.End, Stamp: b.UpdatedAt,
-		Summary:     summary,
-		Description: "Your free discovery call. To cancel or move it: " + manage,
-		URL:         manage,
-		Organizer:   s.Coach,
-		Attendee:    calendar.Person{Name: sub.Name, Email: sub.Email},
-	})
+	ev := s.callEvent(b, s.BaseURL+"/booking/"+c.Param("token"))
+	ev.Attendee = calendar.Person{Name: sub.Name, Email: sub.Email}
+	ics := calendar.Publish(ev)
 	h := c.Response().Header()
 	h.Set("Content-Disposition", "attachment; filename=invite.ics")
 	h.Set("Cache-Control", "no-store")
@@ -92,9 +113,9 @@ func (s *server) cancelPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.manageView(b)
+	v := s.manageView(c, b)
 	if !v.Confirmed {
-		return s.render(c, http.StatusOK, "cancelled", "Your call is cancelled", v)
+		return s.render(c, http.StatusOK, "cancelled", "Your call is canceled", v)
 	}
 	return s.render(c, http.StatusOK, "cancel", "Cancel your call", v)
 }
@@ -115,5 +136,5 @@ func (s *server) cancelForm(c echo.Context) error {
 		return err
 	}
 	s.Log.InfoContext(ctx, "booking cancelled", "booking_id", b.ID, "subscriber_id", b.SubscriberID, "request_id", requestID(c))
-	return s.render(c, http.StatusOK, "cancelled", "Your call is cancelled", s.manageView(b))
+	return s.render(c, http.StatusOK, "cancelled", "Your call is canceled", s.manageView(c, b))
 }

@@ -23,7 +23,7 @@ func TestManagePage(t *testing.T) {
 	rec := env.get("/booking/" + tok)
 	require.Equal(t, http.StatusOK, rec.Code)
 	body := rec.Body.String()
-	require.Contains(t, body, "Monday 2 November 2026, 12:00–12:30 Europe/Berlin (CET)")
+	require.Contains(t, body, "Monday 2 November 2026, 12:00–12:30 Central European Time (Berlin)")
 	require.Contains(t, body, "Status: confirmed")
 	require.NotContains(t, body, "You're booked", "the banner is for the redirect after booking")
 	require.Contains(t, env.get("/booking/"+tok+"?moved=1").Body.String(), "Your call has moved")
@@ -71,7 +71,7 @@ func TestCancel(t *testing.T) {
 		require.Equal(t, http.StatusOK, env.get(path).Code, path)
 	}
 	page := env.get(paths.Cancel).Body.String()
-	require.Contains(t, page, "<h1>Cancel your call on Monday 2 November 2026, 12:00–12:30 Europe/Berlin (CET)?</h1>")
+	require.Contains(t, page, "<h1>Cancel your call on Monday 2 November 2026, 12:00–12:30 Central European Time (Berlin)?</h1>")
 	require.Contains(t, page, `<form method="post" action="`+paths.Cancel+`">`)
 
 	// Each link does one thing: the manage and reschedule links cannot cancel.
@@ -83,7 +83,7 @@ func TestCancel(t *testing.T) {
 
 	rec := env.postForm(paths.Cancel, "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	require.Contains(t, rec.Body.String(), "<h1>Your call is cancelled</h1>")
+	require.Contains(t, rec.Body.String(), "<h1>Your call is canceled</h1>")
 	require.Contains(t, rec.Body.String(), `<a href="`+env.links.Book(sub, "")+`">Book another time</a>`)
 	require.Equal(t, models.BookingCancelled, env.mustBooking(t, b.ID).Status)
 	require.Equal(t, []notice{{b.ID, booking.EventBooked}, {b.ID, booking.EventCancelled}}, env.notifier.Notices())
@@ -91,10 +91,10 @@ func TestCancel(t *testing.T) {
 	// Again: the same answer, and nothing more happens.
 	again := env.postForm(paths.Cancel, "")
 	require.Equal(t, http.StatusOK, again.Code)
-	require.Contains(t, again.Body.String(), "<h1>Your call is cancelled</h1>")
+	require.Contains(t, again.Body.String(), "<h1>Your call is canceled</h1>")
 	require.Len(t, env.notifier.Notices(), 2)
-	require.Contains(t, env.get("/booking/"+tok).Body.String(), "Status: cancelled")
-	require.Contains(t, env.get(paths.Cancel).Body.String(), "<h1>Your call is cancelled</h1>")
+	require.Contains(t, env.get("/booking/"+tok).Body.String(), "Status: canceled")
+	require.Contains(t, env.get(paths.Cancel).Body.String(), "<h1>Your call is canceled</h1>")
 
 	// The slot is free again, and the subscriber may book anew.
 	require.Empty(t, env.bookedStarts(t))
@@ -113,7 +113,7 @@ func TestReschedule(t *testing.T) {
 	page := env.get(re + "?tz=America/New_York")
 	require.Equal(t, http.StatusOK, page.Code)
 	body := page.Body.String()
-	require.Contains(t, body, "Monday 2 November 2026, 06:00–06:30 America/New York (EST)")
+	require.Contains(t, body, "Monday 2 November 2026, 06:00–06:30 Eastern Time (New York)")
 	require.Contains(t, body, `<form method="post" action="`+re+`" class="booking">`)
 	require.Contains(t, body, `<form method="get" action="`+re+`" class="zone">`)
 	require.Contains(t, body, radio(later, "03:00"))
@@ -140,8 +140,8 @@ func TestReschedule(t *testing.T) {
 	// A cancelled call cannot move.
 	_, err := env.bookings.Cancel(t.Context(), b.ID)
 	require.NoError(t, err)
-	require.Contains(t, env.get(re).Body.String(), "<h1>Your call is cancelled</h1>")
+	require.Contains(t, env.get(re).Body.String(), "<h1>Your call is canceled</h1>")
 	rec = env.postForm(re, url.Values{"start": {nthSlot(5).Format(time.RFC3339)}}.Encode())
 	require.Equal(t, http.StatusConflict, rec.Code)
-	require.Contains(t, rec.Body.String(), "<h1>Your call is cancelled</h1>")
+	require.Contains(t, rec.Body.String(), "<h1>Your call is canceled</h1>")
 }

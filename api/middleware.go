@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -15,6 +18,23 @@ import (
 // inline script (the time zone) need 'unsafe-inline'; nothing else does.
 const pageCSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; " +
 	"img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// pagePolicy is pageCSP with the origins of the coach's photos (the booking
+// page's, the landing page's), when they are elsewhere, among the image
+// sources.
+func pagePolicy(photoURLs ...string) string {
+	sources := []string{"img-src 'self' data:"}
+	for _, photo := range photoURLs {
+		u, err := url.Parse(photo)
+		if photo == "" || err != nil || u.Host == "" {
+			continue
+		}
+		if origin := u.Scheme + "://" + u.Host; !slices.Contains(sources, origin) {
+			sources = append(sources, origin)
+		}
+	}
+	return strings.Replace(pageCSP, "img-src 'self' data:", strings.Join(sources, " "), 1)
+}
 
 // devMailCSP is for the mail viewer. A srcdoc iframe inherits its parent's
 // policy, and captured emails carry inline styles and remote images, so those

@@ -31,7 +31,11 @@ type site struct {
 	CourseTitle    string
 	CoachName      string
 	CompanyAddress string
+	CoachPhotoURL  string
 	StyleURL       string
+	PickerURL      string // the booking pages' day picker
+	AccentURL      string // "" when the stylesheet's colour is the coach's
+	Pages          Pages
 }
 
 // page is the data a template gets: the site, the page's title and its own
@@ -51,7 +55,7 @@ func mustParseViews(d Deps) *views {
 	pageNames := []string{
 		"landing", "check_inbox", "confirm", "confirmed", "unsubscribe", "unsubscribed",
 		"error", "mail_list", "mail_show",
-		"book", "booking", "cancel", "cancelled", "reschedule",
+		"book", "booking", "cancel", "cancelled", "reschedule", "scorecard",
 		"admin_login", "admin_dashboard", "admin_subscribers", "admin_subscriber", "admin_bookings", "admin_import",
 	}
 	v := &views{
@@ -60,7 +64,11 @@ func mustParseViews(d Deps) *views {
 			CourseTitle:    d.CourseTitle,
 			CoachName:      d.CoachName,
 			CompanyAddress: d.CompanyAddress,
+			CoachPhotoURL:  d.CoachPhotoURL,
 			StyleURL:       "/static/style.css?v=" + contentHash(staticFS, "static/style.css"),
+			PickerURL:      "/static/picker.js?v=" + contentHash(staticFS, "static/picker.js"),
+			AccentURL:      accentURL(d.Pages.Accent),
+			Pages:          d.Pages,
 		},
 	}
 	if v.site.CourseTitle == "" {
@@ -82,17 +90,26 @@ func mustParseViews(d Deps) *views {
 // render writes a page. It renders into a buffer first so that a template
 // error becomes a clean 500 instead of half a page.
 func (s *server) render(c echo.Context, status int, name, title string, data any) error {
-	t, ok := s.views.pages[name]
-	if !ok {
-		return fmt.Errorf("render: no page %q", name)
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", page{Site: s.views.site, Title: title, Data: data}); err != nil {
-		return fmt.Errorf("render %s: %w", name, err)
+	b, err := s.views.execute(name, title, data)
+	if err != nil {
+		return err
 	}
 	// Pages carry personal links and form values; no cache should keep them.
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.HTMLBlob(status, buf.Bytes())
+	return c.HTMLBlob(status, b)
+}
+
+// execute renders a page inside the layout.
+func (v *views) execute(name, title string, data any) ([]byte, error) {
+	t, ok := v.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("render: no page %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", page{Site: v.site, Title: title, Data: data}); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
 }
 
 // staticFiles is the embedded static/ folder as the root of a file system.

@@ -45,7 +45,8 @@ func (s *server) rescheduleForm(c echo.Context) error {
 			return s.renderReschedule(c, p.Status, cur, tz, chosen, false, &p)
 		})
 	}
-	return c.Redirect(http.StatusSeeOther, s.Links.Manage(b.ID)+"?moved=1")
+	_, lang := visitorLocale(c)
+	return c.Redirect(http.StatusSeeOther, withLang(s.Links.Manage(b.ID)+"?moved=1", lang))
 }
 
 func (s *server) reschedule(c echo.Context, id int64, chosen string) (models.Booking, error) {
@@ -65,9 +66,9 @@ func (s *server) reschedule(c echo.Context, id int64, chosen string) (models.Boo
 // the one it was booked in, or the subscriber's. A cancelled call cannot
 // move, and the page says so.
 func (s *server) renderReschedule(c echo.Context, status int, b models.Booking, tz, chosen string, autoZone bool, p *problem) error {
-	v := rescheduleView{manageView: s.manageView(b), Problem: p}
+	v := rescheduleView{manageView: s.manageView(c, b), Problem: p}
 	if !v.Confirmed {
-		return s.render(c, status, "cancelled", "Your call is cancelled", v.manageView)
+		return s.render(c, status, "cancelled", "Your call is canceled", v.manageView)
 	}
 	ctx := c.Request().Context()
 	sub, err := s.Store.Subscriber(ctx, b.SubscriberID)
@@ -75,10 +76,11 @@ func (s *server) renderReschedule(c echo.Context, status int, b models.Booking, 
 		return err
 	}
 	loc := timezone.First(s.Bookings.Rules().Location, tz, b.Timezone, sub.Timezone)
-	if v.Picker, err = s.picker(ctx, loc, chosen); err != nil {
+	lc, lang := visitorLocale(c)
+	if v.Picker, err = s.picker(ctx, loc, lc, chosen); err != nil {
 		return err
 	}
-	v.When = callTime(b, loc)
-	v.Picker.ZoneAction, v.Picker.AutoZone = v.Reschedule, autoZone
+	v.When = callTime(b, loc, lc)
+	v.Picker.ZoneAction, v.Picker.Lang, v.Picker.AutoZone = v.Reschedule, lang, autoZone
 	return s.render(c, status, "reschedule", "Move your call", v)
 }

@@ -61,6 +61,9 @@ type Bookings interface {
 	ActiveFor(ctx context.Context, subscriberID int64) (models.Booking, error)
 	// RecordClick notes a click on a lesson's booking link.
 	RecordClick(ctx context.Context, subscriberID int64, lesson string) error
+	// RecordExternal records a call booked, moved or cancelled on an
+	// external scheduler; changed is false when it was already recorded.
+	RecordExternal(ctx context.Context, x booking.External) (b models.Booking, changed bool, err error)
 }
 
 // Pinger reports whether a dependency answers; readiness checks Redis with it.
@@ -81,16 +84,26 @@ type Deps struct {
 	// BookingURL is an external scheduler that booking links send visitors
 	// to; empty means dripbook books calls itself.
 	BookingURL string
+	// Scheduler is how the personal link hands a subscriber to BOOKING_URL
+	// and how /hooks/calcom and /hooks/calendly verify what comes back.
+	Scheduler Scheduler
 	// IsLesson reports whether a slug names a lesson of the course; only
 	// those are recorded as the source of a booking.
 	IsLesson func(slug string) bool
 	// Coach organizes every call, as the calendar file names them.
 	Coach calendar.Person
+	// CoachPhotoURL is the coach's photo on the booking page; empty for none.
+	CoachPhotoURL string
+	// Place is where calls happen, shown on the booking pages and in the
+	// calendar file.
+	Place booking.Place
 
 	BaseURL        string // absolute, no trailing slash
 	CourseTitle    string
 	CoachName      string
 	CompanyAddress string
+	// Pages is the copy of the pages visitors read, from the course folder.
+	Pages Pages
 
 	// TrustedProxies are the only peers whose X-Forwarded-For is believed
 	// for the client's IP: the one a consent came from, and the one limits
@@ -110,6 +123,9 @@ type Deps struct {
 	// Bounces restores bounced addresses; nil restores them in the Store
 	// alone.
 	Bounces Bounces
+	// NoShows starts a missed call's follow-up when the coach marks it;
+	// nil leaves it to the reconciler's round.
+	NoShows NoShows
 
 	// Limits cap signups and bookings; the zero Limits is no limit.
 	Limits Limits
@@ -147,11 +163,12 @@ func New(d Deps) *echo.Echo {
 	e.Use(s.httpMetrics()) // outside the logger, which writes the error response: the status is final
 	e.Use(s.requestLogger())
 	e.Use(recoverer())
-	e.Use(secureHeaders(pageCSP))
+	e.Use(secureHeaders(pagePolicy(d.CoachPhotoURL, d.Pages.Landing.Photo)))
 
 	formLimit := middleware.BodyLimit("64K")
 	static := echo.StaticDirectoryHandler(staticFiles(), false)
 	bookingLimit := s.perClient("book:ip", d.Limits.BookingPerIP)
+	hookLimit := middleware.BodyLimit("1M")
 
 	e.GET("/", s.landing)
 	e.POST("/subscribe", s.subscribeForm, formLimit)
@@ -161,6 +178,8 @@ func New(d Deps) *echo.Echo {
 	e.GET("/unsubscribe/:token", s.unsubscribePage)
 	e.POST("/unsubscribe/:token", s.unsubscribe, formLimit)
 	e.GET("/book/:token", s.bookPage)
+	e.GET("/scorecard/:token", s.scorecardPage)
+	e.POST("/scorecard/:token", s.scorecardForm, formLimit)
 	e.GET("/booking/:token", s.managePage)
 	e.GET("/booking/:token/invite.ics", s.invite)
 	e.GET("/booking/:token/cancel", s.cancelPage)
@@ -172,7 +191,10 @@ func New(d Deps) *echo.Echo {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metrics)
+	e.GET("/static/accent.css", s.accentStyle, cacheFor(24*time.Hour))
 	e.GET("/static/*", static, cacheFor(24*time.Hour))
+	e.POST("/hooks/calcom", s.calcomHook, hookLimit)
+	e.POST("/hooks/calendly", s.calendlyHook, hookLimit)
 	if d.BookingURL == "" { // with an external scheduler, new calls are booked there
 		e.POST("/book/:token", s.bookForm, formLimit, bookingLimit)
 		e.GET("/api/v1/slots", s.slotsJSON)

@@ -1,6 +1,10 @@
 package booking
 
-import "time"
+import (
+	"time"
+
+	"github.com/dripbook/dripbook/scorecard"
+)
 
 // Event is what happened to a booking.
 type Event string
@@ -12,9 +16,6 @@ const (
 	EventRescheduled Event = "rescheduled"
 	EventCancelled   Event = "cancelled"
 )
-
-// QA is one intake question and its answer.
-type QA struct{ Question, Answer string }
 
 // Notice is what the emails about one version of a booking show, to the
 // subscriber and to the coach.
@@ -29,10 +30,17 @@ type Notice struct {
 	CancelURL       string         // page whose button cancels (GET changes nothing)
 	RescheduleURL   string         // page to pick a new time
 	BookAgainURL    string         // personal booking link, for cancellation emails
+	InviteURL       string         // the call's .ics file
+	GoogleURL       string         // adds the call in Google Calendar
+	OutlookURL      string         // adds the call in Outlook on the web
+	Place           Place          // where the call happens
 	Answers         []QA
 	SubscribedAt    time.Time
 	LessonsSent     []string // subjects of lessons received, in order
 	LessonsClicked  []string // lessons whose booking link they clicked
 	SourceLesson    string   // lesson that led to the booking, "" if unknown
 	Rescheduled     bool     // the time changed from an earlier one
+
+	// Scorecard is their gap scorecard; zero if not filled in.
+	Scorecard scorecard.Answers
 }

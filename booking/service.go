@@ -8,9 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
@@ -35,21 +33,14 @@ type Replanner interface {
 	Replan(ctx context.Context, subscriberID int64) error
 }
 
-// Answers are the intake questions asked when booking.
-type Answers struct {
-	Role  string `json:"role"`
-	Gap   string `json:"gap"`
-	Notes string `json:"notes"`
-}
-
 // Request is a validated request to book a call.
 type Request struct {
 	SubscriberID   int64
 	Start          time.Time
-	Answers        Answers
-	IdempotencyKey string // optional; a repeat returns the first booking
-	SourceLesson   string // slug of the lesson whose link was followed
-	Timezone       string // the zone the visitor saw the slots in
+	Answers        Answers // by question id
+	IdempotencyKey string  // optional; a repeat returns the first booking
+	SourceLesson   string  // slug of the lesson whose link was followed
+	Timezone       string  // the zone the visitor saw the slots in
 }
 
 // Store is what the booking service reads and writes. Package storage
@@ -76,12 +67,20 @@ type Tx interface {
 	// since the given time, oldest first.
 	RecentChanges(ctx context.Context, subscriberID int64, since time.Time) ([]time.Time, error)
 	RecordChange(ctx context.Context, c Change) error
+	// ExternalBooking returns the call a scheduler knows by externalID.
+	ExternalBooking(ctx context.Context, scheduler, externalID string) (models.Booking, error)
+	// MoveExternalBooking moves a scheduler's call to its new time and id.
+	MoveExternalBooking(ctx context.Context, id int64, externalID string, start, end time.Time) (models.Booking, error)
+	// RecordSchedulerDelivery notes a scheduler's signed delivery; a
+	// repeat is models.ErrReplayed.
+	RecordSchedulerDelivery(ctx context.Context, scheduler, digest string) error
 }
 
 // Service books, cancels and moves discovery calls.
 type Service struct {
 	store        Store
 	rules        Rules
+	questions    []Question
 	dailyChanges int
 	notifier     Notifier
 	replanner    Replanner
@@ -94,6 +93,9 @@ type Service struct {
 type Deps struct {
 	Store Store
 	Rules Rules
+	// Questions are the intake questions the booking form asks; answers to
+	// any other are refused.
+	Questions []Question
 	// DailyChanges is how many bookings, moves and cancellations one
 	// subscriber may make in ChangeWindow; 0 is no limit.
 	DailyChanges int
@@ -111,7 +113,7 @@ func NewService(d Deps) *Service {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	return &Service{store: d.Store, rules: d.Rules, dailyChanges: d.DailyChanges, notifier: d.Notifier, replanner: d.Replanner,
+	return &Service{store: d.Store, rules: d.Rules, questions: d.Questions, dailyChanges: d.DailyChanges, notifier: d.Notifier, replanner: d.Replanner,
 		now: d.Now, log: d.Log}
 }
 
@@ -130,7 +132,8 @@ func (s *Service) Slots(ctx context.Context, from, to time.Time) ([]Slot, error)
 // Book makes a booking. created is false when an idempotency key repeated an
 // earlier request, whose booking is returned.
 func (s *Service) Book(ctx context.Context, r Request) (models.Booking, bool, error) {
-	if err := r.Answers.validate(); err != nil {
+	r.Answers = r.Answers.clean()
+	if err := r.Answers.validate(s.questions); err != nil {
 		return models.Booking{}, false, err
 	}
 	if r.IdempotencyKey != "" {
@@ -309,21 +312,6 @@ func (s *Service) changed(ctx context.Context, b models.Booking, event Event) {
 			s.log.Warn("replan course after booking", "booking_id", b.ID, "event", event, "error", err)
 		}
 	}
-}
-
-// AnswerLimit is the longest answer accepted for one intake question.
-const AnswerLimit = 2000
-
-func (a Answers) validate() error {
-	for _, f := range []struct{ name, v string }{{"role", a.Role}, {"gap", a.Gap}, {"notes", a.Notes}} {
-		if len(f.v) > AnswerLimit {
-			return &fault.FieldError{Field: "answers." + f.name, Message: fmt.Sprintf("at most %d characters", AnswerLimit)}
-		}
-		if strings.IndexFunc(f.v, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0 {
-			return &fault.FieldError{Field: "answers." + f.name, Message: "contains control characters"}
-		}
-	}
-	return nil
 }
 
 func newUID() string {

@@ -34,7 +34,11 @@ type Event struct {
 	Start, End, Stamp time.Time
 	Summary           string
 	Description       string
-	// URL is a page about the booking; left out when empty.
+	// Location is where the call happens: a video link, a phone number or
+	// an address; left out when empty.
+	Location string
+	// URL is the call's link (the video link, or a page about the booking);
+	// left out when empty.
 	URL       string
 	Organizer Person
 	Attendee  Person
@@ -82,6 +86,9 @@ func build(method ics.Method, status ics.ObjectStatus, e Event) (*ics.Calendar, 
 	ev.SetEndAt(e.End)
 	ev.SetSummary(text(e.Summary))
 	ev.SetDescription(text(e.Description))
+	if l := text(e.Location); l != "" {
+		ev.SetLocation(l)
+	}
 	if u := token(e.URL); u != "" {
 		ev.SetURL(u)
 	}

@@ -22,7 +22,8 @@ func testEvent() Event {
 		Stamp:       time.Date(2026, 3, 1, 8, 30, 15, 0, time.UTC),
 		Summary:     "Discovery call: Ada Lovelace and Alex Rivera",
 		Description: "Bring the role you want next.\nManage the booking: https://example.test/bookings/tok",
-		URL:         "https://example.test/bookings/tok",
+		URL:         "https://meet.example.test/alex",
+		Location:    "https://meet.example.test/alex",
 		Organizer:   Person{Name: "Alex Rivera", Email: "coach@example.test"},
 		Attendee:    Person{Name: "Ada Lovelace", Email: "ada@example.test"},
 	}
@@ -76,6 +77,7 @@ func TestRequest(t *testing.T) {
 	require.Equal(t, e.Summary, prop(t, ev, ics.ComponentPropertySummary).Value)
 	require.Equal(t, e.Description, prop(t, ev, ics.ComponentPropertyDescription).Value)
 	require.Equal(t, e.URL, prop(t, ev, ics.ComponentPropertyUrl).Value)
+	require.Equal(t, e.Location, prop(t, ev, ics.ComponentPropertyLocation).Value)
 	require.Equal(t, "CONFIRMED", prop(t, ev, ics.ComponentPropertyStatus).Value)
 
 	start, err := ev.GetStartAt()
@@ -129,6 +131,17 @@ func TestURLIsOptional(t *testing.T) {
 	e.URL = ""
 	_, ev := MustParse(t, Request(e))
 	require.Nil(t, ev.GetProperty(ics.ComponentPropertyUrl))
+}
+
+func TestLocationIsOptionalAndText(t *testing.T) {
+	e := testEvent()
+	e.Location = ""
+	_, ev := MustParse(t, Request(e))
+	require.Nil(t, ev.GetProperty(ics.ComponentPropertyLocation))
+
+	e.Location = "Call +1 555 0100; ext. 7"
+	_, ev = MustParse(t, Cancel(e))
+	require.Equal(t, e.Location, prop(t, ev, ics.ComponentPropertyLocation).Value, "a CANCEL names the place too")
 }
 
 func TestTextIsEscaped(t *testing.T) {

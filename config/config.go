@@ -35,6 +35,7 @@ type Config struct {
 	MailDomain     string         // domain of MailFrom, used in Message-IDs
 	CoachName      string
 	CoachEmail     string
+	CoachPhotoURL  string // empty: the booking page shows no photo
 	CompanyAddress string
 	SecretKey      []byte // empty until LoadSecret fills it
 	AdminPassword  string
@@ -43,6 +44,9 @@ type Config struct {
 	SendHour       int
 	DefaultTZ      *time.Location
 	BookingURL     string
+	Scheduler      Scheduler     // BOOKING_URL's prefill and reference parameters, and its webhooks' secrets
+	Meeting        booking.Place // MEETING_URL and MEETING_LOCATION: where calls happen
+	NoShowAfter    time.Duration // an unmarked call counts as missed this long after its end; 0: only when marked
 	TrustedProxies []*net.IPNet
 	DataDir        string
 	Concurrency    int // concurrent senders per worker, and SMTP connections
@@ -69,6 +73,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		MailFrom:       p.str("MAIL_FROM", placeholderMailFrom),
 		CoachName:      p.str("COACH_NAME", placeholderCoachName),
 		CoachEmail:     p.str("COACH_EMAIL", ""),
+		CoachPhotoURL:  p.absURL("COACH_PHOTO_URL"),
 		CompanyAddress: p.str("COMPANY_ADDRESS", ""),
 		SecretKey:      p.secret("SECRET_KEY"),
 		AdminPassword:  p.str("ADMIN_PASSWORD", ""),
@@ -77,6 +82,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		SendHour:       p.intRange("SEND_HOUR", 9, 0, 23),
 		DefaultTZ:      p.location("DEFAULT_TZ", "UTC"),
 		BookingURL:     p.absURL("BOOKING_URL"),
+		Meeting:        p.meeting("MEETING_URL", "MEETING_LOCATION"),
+		NoShowAfter:    p.durationMin("NO_SHOW_AFTER", 24*time.Hour, 0),
 		TrustedProxies: p.cidrs("TRUSTED_PROXIES"),
 		DataDir:        dataDir,
 		// Sending waits mostly on the relay and the database: eight at once
@@ -103,6 +110,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	c.HTTPAddr = p.str("HTTP_ADDR", defaultAddr)
 	c.Booking = p.booking(c.DefaultTZ)
+	c.Scheduler = p.scheduler(c.BookingURL)
 	c.Limits = p.limits()
 	c.WebhookURL, c.WebhookKey = p.webhook("WEBHOOK_URL", "WEBHOOK_SECRET")
 	if err := errors.Join(p.errs...); err != nil {
@@ -239,6 +247,8 @@ func (p *parser) baseURL(name, def string) string {
 	return strings.TrimRight(v, "/")
 }
 
+// absURL reads an optional absolute http(s) URL; hint ends the message
+// when it is not one.
 func (p *parser) absURL(name string) string {
 	v := p.str(name, "")
 	if v == "" {
@@ -246,6 +256,45 @@ func (p *parser) absURL(name string) string {
 	}
 	if _, err := weblink.Absolute(v); err != nil {
 		p.fail(name, "must be an absolute http(s) URL, got %q", v)
+	}
+	return v
+}
+
+// maxMeetingText bounds MEETING_LOCATION: a dial-in number or an address,
+// not a document.
+const maxMeetingText = 500
+
+// meeting reads where calls happen. urlName is a video link or, as the
+// configuration contract allows, an address: a value without a scheme is
+// taken as the place's text, as if it had been given in textName.
+func (p *parser) meeting(urlName, textName string) booking.Place {
+	place := booking.Place{Text: p.meetingText(textName)}
+	v := strings.TrimSpace(p.str(urlName, ""))
+	switch {
+	case v == "":
+	case strings.Contains(v, "://"):
+		if _, err := weblink.Absolute(v); err != nil {
+			p.fail(urlName, "must be an absolute http(s) URL or an address, got %q", v)
+		}
+		place.URL = v
+	case place.Text != "":
+		p.fail(urlName, "is an address, and %s is set too: put all of it in %s", textName, textName)
+	default:
+		if len(v) > maxMeetingText {
+			p.fail(urlName, "must be at most %d bytes, got %d", maxMeetingText, len(v))
+			return place
+		}
+		place.Text = v
+	}
+	return place
+}
+
+// meetingText reads free text shown in emails, pages and invites.
+func (p *parser) meetingText(name string) string {
+	v := strings.TrimSpace(p.str(name, ""))
+	if len(v) > maxMeetingText {
+		p.fail(name, "must be at most %d bytes, got %d", maxMeetingText, len(v))
+		return ""
 	}
 	return v
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/dripbook/dripbook/booking"
 )
 
 func getenv(m map[string]string) func(string) string {
@@ -75,24 +77,51 @@ func TestValues(t *testing.T) {
 
 func TestEveryBadValueIsNamed(t *testing.T) {
 	_, err := Load(getenv(map[string]string{
-		"BASE_URL":        "coach.example.com",
-		"DATABASE_URL":    "mysql://db",
-		"REDIS_URL":       "127.0.0.1:6379",
-		"SMTP_URL":        "smtp://mail?tls=maybe",
-		"MAIL_FROM":       "nobody",
-		"COACH_EMAIL":     "coach",
-		"SECRET_KEY":      "short",
-		"COURSE_DAY":      "-1h",
-		"SEND_HOUR":       "24",
-		"DEFAULT_TZ":      "Nowhere/City",
-		"BOOKING_URL":     "calendly",
-		"TRUSTED_PROXIES": "10.0.0.0/99",
+		"BASE_URL":         "coach.example.com",
+		"DATABASE_URL":     "mysql://db",
+		"REDIS_URL":        "127.0.0.1:6379",
+		"SMTP_URL":         "smtp://mail?tls=maybe",
+		"MAIL_FROM":        "nobody",
+		"COACH_EMAIL":      "coach",
+		"SECRET_KEY":       "short",
+		"COURSE_DAY":       "-1h",
+		"SEND_HOUR":        "24",
+		"DEFAULT_TZ":       "Nowhere/City",
+		"BOOKING_URL":      "calendly",
+		"TRUSTED_PROXIES":  "10.0.0.0/99",
+		"MEETING_URL":      "ftp://meet.example.com/coach",
+		"COACH_PHOTO_URL":  "javascript:alert(1)",
+		"MEETING_LOCATION": strings.Repeat("x", 501),
 	}))
 	require.Error(t, err)
 	for _, name := range []string{"BASE_URL", "DATABASE_URL", "REDIS_URL", "SMTP_URL", "MAIL_FROM", "COACH_EMAIL",
-		"SECRET_KEY", "COURSE_DAY", "SEND_HOUR", "DEFAULT_TZ", "BOOKING_URL", "TRUSTED_PROXIES"} {
+		"SECRET_KEY", "COURSE_DAY", "SEND_HOUR", "DEFAULT_TZ", "BOOKING_URL", "TRUSTED_PROXIES",
+		"MEETING_URL", "COACH_PHOTO_URL", "MEETING_LOCATION"} {
 		require.True(t, strings.Contains(err.Error(), name+":"), "error names %s:\n%v", name, err)
 	}
+}
+
+func TestMeetingPlace(t *testing.T) {
+	t.Parallel()
+	c, err := Load(getenv(map[string]string{
+		"DATA_DIR": t.TempDir(), "MEETING_URL": "https://meet.example.com/coach", "MEETING_LOCATION": "  Or call +1 555 0100  ",
+		"COACH_PHOTO_URL": "https://cdn.example.com/coach.jpg",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, "https://meet.example.com/coach", c.Meeting.URL)
+	require.Equal(t, "Or call +1 555 0100", c.Meeting.Text)
+	require.Equal(t, "https://cdn.example.com/coach.jpg", c.CoachPhotoURL)
+
+	c, err = Load(getenv(map[string]string{"DATA_DIR": t.TempDir()}))
+	require.NoError(t, err)
+	require.False(t, c.Meeting.Known(), "no place unless one is configured")
+
+	c, err = Load(getenv(map[string]string{"DATA_DIR": t.TempDir(), "MEETING_URL": " 1 Main Street, Springfield "}))
+	require.NoError(t, err, "MEETING_URL may be an address")
+	require.Equal(t, booking.Place{Text: "1 Main Street, Springfield"}, c.Meeting)
+
+	_, err = Load(getenv(map[string]string{"DATA_DIR": t.TempDir(), "MEETING_URL": "1 Main Street", "MEETING_LOCATION": "Room 4"}))
+	require.ErrorContains(t, err, "MEETING_URL: is an address, and MEETING_LOCATION is set too")
 }
 
 func TestSecretIsGeneratedOnceAndKept(t *testing.T) {

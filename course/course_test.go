@@ -128,16 +128,23 @@ func TestLoadCourseProblems(t *testing.T) {
 				return
 			}
 			require.Nil(t, c)
-			var ce *Error
-			require.True(t, errors.As(err, &ce), "want *Error, got %v", err)
-			for _, p := range ce.Problems {
-				if p.File == tt.file && strings.Contains(p.Message, tt.want) {
-					return
-				}
-			}
-			require.Failf(t, "problem not reported", "want %s: %q\ngot:\n%s", tt.file, tt.want, ce.Error())
+			requireProblem(t, err, tt.file, tt.want)
 		})
 	}
+}
+
+// requireProblem asserts that err lists a problem in file whose message
+// holds want.
+func requireProblem(t *testing.T, err error, file, want string) {
+	t.Helper()
+	var ce *Error
+	require.True(t, errors.As(err, &ce), "want *Error, got %v", err)
+	for _, p := range ce.Problems {
+		if p.File == file && strings.Contains(p.Message, want) {
+			return
+		}
+	}
+	require.Failf(t, "problem not reported", "want %s: %q\ngot:\n%s", file, want, ce.Error())
 }
 
 func TestLoadCourseReportsEveryProblem(t *testing.T) {

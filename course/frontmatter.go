@@ -16,6 +16,7 @@ type frontMatter struct {
 	Subject        *string
 	Preheader      *string
 	StopWhenBooked bool
+	Track          *string
 	// given holds every key written, even with a bad value, so a wrong
 	// value is not reported a second time as a missing key.
 	given map[string]bool
@@ -27,7 +28,7 @@ func (fm frontMatter) missing(key string) bool { return !fm.given[key] }
 // frontMatterKeys are the keys a lesson file may use, in the order the
 // course format documents them.
 func frontMatterKeys() []string {
-	return []string{"slug", "day", "subject", "preheader", "stop_when_booked"}
+	return []string{"slug", "day", "subject", "preheader", "stop_when_booked", "track"}
 }
 
 // splitFrontMatter separates the YAML between the two "---" lines from the
@@ -89,6 +90,8 @@ func parseFrontMatter(ps *problems, file, front string) (fm frontMatter, ok bool
 			if b := decodeScalar[bool](ps, file, line, key.Value, val, "true or false"); b != nil {
 				fm.StopWhenBooked = *b
 			}
+		case "track":
+			fm.Track = decodeScalar[string](ps, file, line, key.Value, val, "text")
 		default:
 			msg := fmt.Sprintf("line %d: unknown setting %q", line, key.Value)
 			if s := closest(key.Value, frontMatterKeys()); s != "" {

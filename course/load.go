@@ -1,15 +1,11 @@
 package course
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
-	"sort"
 	"strings"
 	"unicode/utf8"
-
-	"gopkg.in/yaml.v3"
 )
 
 // MaxSubjectLen is where mail clients cut subjects off on every screen.
@@ -20,7 +16,9 @@ const MaxSubjectLen = 120
 // every problem, so the coach sees them all at once.
 func Load(fsys fs.FS) (*Course, error) {
 	var ps problems
-	c := &Course{Title: loadTitle(&ps, fsys)}
+	set := loadSettings(&ps, fsys)
+	c := &Course{Title: set.title}
+	landing, haveLanding := loadLanding(&ps, fsys)
 
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -31,7 +29,7 @@ func Load(fsys fs.FS) (*Course, error) {
 	haveConfirm, lessonFiles := false, 0
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || path.Ext(name) != ".md" {
+		if e.IsDir() || path.Ext(name) != ".md" || name == landingFile {
 			continue
 		}
 		src, err := fs.ReadFile(fsys, name)
@@ -56,56 +54,59 @@ func Load(fsys fs.FS) (*Course, error) {
 	if lessonFiles == 0 {
 		ps.add("", "the course has no lessons: add at least one lesson file such as 01-welcome.md")
 	}
-	checkSequence(&ps, lessons, days)
+	lessons, c.Tracks = splitTracks(&ps, lessons, days)
 	if len(ps) > 0 {
 		return nil, &Error{Problems: ps}
 	}
-	// Stable, because entries came in file-name order and ties keep it.
-	sort.SliceStable(lessons, func(i, j int) bool { return lessons[i].Day < lessons[j].Day })
 	c.Lessons = lessons
+	if haveLanding {
+		c.Landing = landing
+	}
+	c.Accent, c.Booking = deref(set.accent), deref(set.booking)
+	c.CheckInbox, c.Confirmed = deref(set.checkInbox), deref(set.confirmed)
+	if err := c.borrow(haveLanding, set); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
-// loadTitle reads course.yaml.
-func loadTitle(ps *problems, fsys fs.FS) string {
-	const file = "course.yaml"
-	src, err := fs.ReadFile(fsys, file)
-	if errors.Is(err, fs.ErrNotExist) {
-		ps.add(file, `missing: create it with one line such as title: "My course"`)
-		return ""
+func deref[T any](p *T) T {
+	var v T
+	if p != nil {
+		v = *p
 	}
+	return v
+}
+
+// borrow fills what the folder does not write from the built-in course, so
+// a folder made for lessons alone keeps today's pages, and notes each part
+// it borrowed.
+func (c *Course) borrow(haveLanding bool, set settings) error {
+	if haveLanding && set.accent != nil && set.booking != nil && set.checkInbox != nil && set.confirmed != nil {
+		return nil
+	}
+	builtin, err := Load(Default())
 	if err != nil {
-		ps.add(file, "cannot be read: %v", err)
-		return ""
+		return fmt.Errorf("built-in course: %w", err)
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
-		ps.add(file, "not valid YAML: %s", yamlMessage(err, 0))
-		return ""
+	parts := []struct {
+		missing bool
+		name    string
+		copy    func()
+	}{
+		{!haveLanding, landingFile, func() { c.Landing = builtin.Landing }},
+		{set.accent == nil, "accent", func() { c.Accent = builtin.Accent }},
+		{set.booking == nil, "booking", func() { c.Booking = builtin.Booking }},
+		{set.checkInbox == nil, "check_inbox", func() { c.CheckInbox = builtin.CheckInbox }},
+		{set.confirmed == nil, "confirmed", func() { c.Confirmed = builtin.Confirmed }},
 	}
-	var title string
-	if doc.Kind != 0 {
-		root := doc.Content[0]
-		if root.Kind != yaml.MappingNode {
-			ps.add(file, `must hold lines of the form key: value, such as title: "My course"`)
-			return ""
-		}
-		for i := 0; i+1 < len(root.Content); i += 2 {
-			key, val := root.Content[i], root.Content[i+1]
-			switch key.Value {
-			case "title":
-				if t := decodeScalar[string](ps, file, key.Line, "title", val, "text"); t != nil {
-					title = strings.TrimSpace(*t)
-				}
-			default:
-				ps.add(file, "line %d: unknown setting %q; the only setting is title", key.Line, key.Value)
-			}
+	for _, p := range parts {
+		if p.missing {
+			p.copy()
+			c.Borrowed = append(c.Borrowed, p.name)
 		}
 	}
-	if title == "" {
-		ps.add(file, `missing title: add a line such as title: "My course"`)
-	}
-	return title
+	return nil
 }
 
 // parseCourseFile parses and checks one Markdown file. It returns the lesson
@@ -150,6 +151,7 @@ func checkSettings(ps *problems, file, front string, fm frontMatter, l *Lesson, 
 		checkVars(ps, file, l.Preheader, keyLine(front, "preheader"), confirm)
 	}
 	l.StopWhenBooked = fm.StopWhenBooked
+	checkTrack(ps, file, fm, l, confirm)
 	if !confirm {
 		checkLessonIdentity(ps, file, fm, l)
 	}
@@ -177,9 +179,8 @@ func checkLessonIdentity(ps *problems, file string, fm frontMatter, l *Lesson) {
 	}
 }
 
-// checkSequence reports reused slugs and days that go backwards in file-name
-// order; lessons and days are in file-name order.
-func checkSequence(ps *problems, lessons []Lesson, days []*int) {
+// checkSlugs reports reused slugs.
+func checkSlugs(ps *problems, lessons []Lesson) {
 	firstFile := map[string]string{}
 	for _, l := range lessons {
 		if l.Slug == "" {
@@ -191,6 +192,11 @@ func checkSequence(ps *problems, lessons []Lesson, days []*int) {
 		}
 		firstFile[l.Slug] = l.File
 	}
+}
+
+// checkDays reports days that go backwards in file-name order; lessons and
+// days are in file-name order.
+func checkDays(ps *problems, lessons []Lesson, days []*int) {
 	prevDay, prevFile := -1, ""
 	for i, l := range lessons {
 		if days[i] == nil || *days[i] < 0 {

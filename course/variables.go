@@ -13,6 +13,8 @@ type Vars struct {
 	BookingURL     string
 	UnsubscribeURL string
 	ConfirmURL     string
+	ScorecardURL   string // the subscriber's gap scorecard page
+	TopGaps        string // their top gaps from the scorecard; empty if not filled in
 }
 
 // VarRef is one {{ name }} or {{ name | fallback }} found in a text.
@@ -76,22 +78,31 @@ func validVarName(name string) bool {
 func courseVariables(confirm bool) []string {
 	names := []string{"first_name", "booking_url", "unsubscribe_url", "lesson_number", "lesson_total", "coach_name"}
 	if confirm {
-		names = append(names, "confirm_url")
+		return append(names, "confirm_url")
 	}
-	return names
+	return append(names, scorecardVariables...)
 }
 
-// checkVars reports malformed and unknown variables in text, which starts at
-// firstLine of file.
+// checkVars reports malformed and unknown variables in an email's text,
+// which starts at firstLine of file.
 func checkVars(ps *problems, file, text string, firstLine int, confirm bool) {
-	allowed := courseVariables(confirm)
+	checkVarsIn(ps, file, text, firstLine, courseVariables(confirm))
+}
+
+// checkVarsIn reports malformed variables in text and those not allowed.
+func checkVarsIn(ps *problems, file, text string, firstLine int, allowed []string) {
 	for _, ref := range scanVars(text) {
 		line := firstLine + strings.Count(text[:ref.start], "\n")
 		switch {
 		case ref.malformed != "":
 			ps.add(file, "line %d: %s", line, ref.malformed)
+		case ref.Name == "top_gaps" && slices.Contains(allowed, ref.Name) && !ref.HasFallback:
+			ps.add(file, "line %d: {{ top_gaps }} is empty for those who have not filled in the scorecard: "+
+				"give it a fallback, such as {{ top_gaps | the two areas you rated lowest }}", line)
 		case slices.Contains(allowed, ref.Name):
-		case ref.Name == "confirm_url":
+		case len(allowed) == 0:
+			ps.add(file, "line %d: {{ %s }} cannot be used here: this setting takes no variables", line, ref.Name)
+		case ref.Name == "confirm_url" && slices.Contains(allowed, "unsubscribe_url"): // a lesson
 			ps.add(file, "line %d: {{ confirm_url }} can only be used in confirm.md", line)
 		default:
 			msg := fmt.Sprintf("line %d: unknown variable {{ %s }}", line, ref.Name)

@@ -5,6 +5,8 @@ package drip
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
@@ -29,9 +31,18 @@ func (e *Engine) release(ctx context.Context, key models.DeliveryKey, cause erro
 // which stops their course. A paused sender gives the delivery back as it
 // is: the relay is failing for everyone, and the sender has said so once.
 func (e *Engine) deliver(ctx context.Context, key models.DeliveryKey, toSubscriber bool, msg *message.Message) error {
-	err := e.mailer.Send(ctx, msg)
+	err := e.send(ctx, key, msg)
 	if err == nil {
 		return nil
+	}
+	// What happened is recorded even when the task's own time ran out
+	// during the send: a delivery left claimed waits out its lease.
+	ctx = context.WithoutCancel(ctx)
+	if errors.Is(err, ErrClaimLost) {
+		// Whatever the delivery's state is now, it is no longer this
+		// send's to record.
+		e.log.Warn("send given up: its claim was lost", "delivery", key.String(), "error", err)
+		return err
 	}
 	if _, paused := message.PausedUntil(err); paused {
 		return errors.Join(err, e.store.MarkPaused(ctx, key, err))
@@ -51,6 +62,63 @@ func (e *Engine) deliver(ctx context.Context, key models.DeliveryKey, toSubscrib
 		return errors.Join(err, e.store.MarkFailed(ctx, key, err))
 	}
 	return errors.Join(err, e.store.MarkFailed(ctx, key, err), e.store.MarkBounced(ctx, key.SubscriberID))
+}
+
+// ErrClaimLost means a send was cancelled because its claim could not be
+// kept: the delivery is no longer being sent, or the claim could not be
+// renewed for half its lease and may soon be taken over. The task retries,
+// and the delivery log decides whether anything is left to send.
+var ErrClaimLost = errors.New("claim on the email lost")
+
+// send hands msg to the mailer while holding the claim on key. A send that
+// outlasts a sixth of the lease renews the claim that often, so a live
+// worker's claim never lapses; one that cannot renew it for half a lease is
+// cancelled, well before anyone else may take the claim over.
+func (e *Engine) send(ctx context.Context, key models.DeliveryKey, msg *message.Message) error {
+	sendCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop, done := make(chan struct{}), make(chan struct{})
+	start := time.Now()
+	// Most sends end long before the first renewal is due, and so never
+	// start the goroutine that renews.
+	t := time.AfterFunc(e.lease/6, func() {
+		defer close(done)
+		e.hold(sendCtx, key, start, cancel, stop)
+	})
+	err := e.mailer.Send(sendCtx, msg)
+	close(stop)
+	if !t.Stop() {
+		<-done
+	}
+	if cause := context.Cause(sendCtx); err != nil && errors.Is(cause, ErrClaimLost) {
+		return errors.Join(cause, err)
+	}
+	return err
+}
+
+// hold renews the claim on key every sixth of the lease until stop closes,
+// and cancels the send when the claim is lost.
+func (e *Engine) hold(ctx context.Context, key models.DeliveryKey, renewed time.Time, cancel context.CancelCauseFunc, stop <-chan struct{}) {
+	tick := time.NewTicker(e.lease / 6)
+	defer tick.Stop()
+	for {
+		held, err := e.store.RenewClaim(ctx, key)
+		switch {
+		case err == nil && held:
+			renewed = time.Now()
+		case err == nil:
+			cancel(fmt.Errorf("%s is no longer being sent: %w", key, ErrClaimLost))
+			return
+		case time.Since(renewed) >= e.lease/2:
+			cancel(fmt.Errorf("%s not renewed for %s: %w: %w", key, time.Since(renewed).Round(time.Millisecond), ErrClaimLost, err))
+			return
+		}
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 func (e *Engine) message(sub models.Subscriber, em message.Content, id string) *message.Message {

@@ -33,6 +33,7 @@ type Queue interface {
 	// Reminders queues a confirmed booking's reminders that fall after since
 	// and reports how many were added.
 	Reminders(ctx context.Context, b models.Booking, leads []time.Duration, since time.Time) (int, error)
+	NoShowQueue
 }
 
 // Renderer writes the emails; emails.Renderer implements it.
@@ -44,6 +45,7 @@ type Renderer interface {
 	BookingCancelled(n booking.Notice) (message.Content, error)
 	BookingReminder(n booking.Notice, lead time.Duration) (message.Content, error)
 	CoachBrief(n booking.Notice, event booking.Event) (message.Content, error)
+	TrackLesson(track, slug string, v course.Vars) (message.Content, error)
 }
 
 // Store is what the engine reads and writes; storage.Store implements it.
@@ -60,6 +62,7 @@ type Store interface {
 	SentSteps(ctx context.Context, subscriberID int64, kind models.Kind) (map[string]bool, error)
 	RetryFailed(ctx context.Context, subscriberID int64, kind models.Kind) error
 	ClaimDelivery(ctx context.Context, key models.DeliveryKey, lease time.Duration) error
+	RenewClaim(ctx context.Context, key models.DeliveryKey) (bool, error)
 	MarkSent(ctx context.Context, key models.DeliveryKey) error
 	MarkRetry(ctx context.Context, key models.DeliveryKey, cause error) error
 	MarkPaused(ctx context.Context, key models.DeliveryKey, cause error) error
@@ -69,6 +72,8 @@ type Store interface {
 	Booking(ctx context.Context, id int64) (models.Booking, error)
 	Clicks(ctx context.Context, subscriberID int64) ([]models.Click, error)
 	MarkBookingNotified(ctx context.Context, id int64, sequence int) error
+	ScorecardStore
+	NoShowStore
 }
 
 // Engine runs the course: it enrolls confirmed subscribers, sends each
@@ -91,8 +96,8 @@ type Engine struct {
 }
 
 // Deps is what an Engine is built from. Now and Log default to the real
-// clock and slog's default logger; Calls.Reminders to DefaultReminders and
-// Calls.CoachTZ to the schedule's zone.
+// clock and slog's default logger; Calls.Reminders to DefaultReminders,
+// Calls.CoachTZ to the schedule's zone and Lease to DefaultLease.
 type Deps struct {
 	Store    Store
 	Mailer   Mailer
@@ -103,9 +108,16 @@ type Deps struct {
 	Calls    Calls
 	From     string // MAIL_FROM
 	Domain   string // for Message-IDs
+	Lease    time.Duration
 	Now      func() time.Time
 	Log      *slog.Logger
 }
+
+// DefaultLease is how long a claim on an email holds without being renewed:
+// a claim whose worker died is taken over once it passes. A send that runs
+// longer renews its claim as it goes (see Engine.send), so the lease bounds
+// how long a crash holds an email up, not how long a send may take.
+const DefaultLease = 30 * time.Second
 
 // NewEngine returns an Engine.
 func NewEngine(d Deps) *Engine {
@@ -121,12 +133,12 @@ func NewEngine(d Deps) *Engine {
 	if d.Calls.CoachTZ == nil {
 		d.Calls.CoachTZ = d.Schedule.DefaultTZ
 	}
+	if d.Lease <= 0 {
+		d.Lease = DefaultLease
+	}
 	return &Engine{
 		store: d.Store, mailer: d.Mailer, renderer: d.Renderer, links: d.Links, queue: d.Queue,
-		schedule: d.Schedule, calls: d.Calls, from: d.From, domain: d.Domain, now: d.Now, log: d.Log,
-		// A send holding its claim longer than this is taken to have died
-		// with its worker.
-		lease: 5 * time.Minute,
+		schedule: d.Schedule, calls: d.Calls, from: d.From, domain: d.Domain, lease: d.Lease, now: d.Now, log: d.Log,
 	}
 }
 
@@ -253,7 +265,7 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 	}
 	// Rendered before the claim, so that the claim, which looks once more
 	// for an unsubscribe or a booking, comes right before the send.
-	msg, err := e.LessonMessage(sub, lesson)
+	msg, err := e.lessonMessage(ctx, sub, lesson)
 	if err != nil {
 		return err
 	}
@@ -321,17 +333,23 @@ func (e *Engine) notDue(ctx context.Context, subscriberID int64, lesson course.L
 // LessonMessage renders a lesson for one subscriber, with its personal
 // booking link and one-click unsubscribe, as SendLesson would send it.
 func (e *Engine) LessonMessage(sub models.Subscriber, lesson course.Lesson) (*message.Message, error) {
+	return e.renderLesson(sub, lesson, "")
+}
+
+func (e *Engine) renderLesson(sub models.Subscriber, lesson course.Lesson, topGaps string) (*message.Message, error) {
 	unsubscribe := e.links.Unsubscribe(sub.ID)
 	em, err := e.renderer.Lesson(lesson.Slug, course.Vars{
 		FirstName:      firstName(sub.Name),
 		BookingURL:     e.links.Book(sub.ID, lesson.Slug),
 		UnsubscribeURL: unsubscribe,
+		ScorecardURL:   e.links.Scorecard(sub.ID),
+		TopGaps:        topGaps,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("render lesson %s: %w", lesson.Slug, err)
 	}
 	msg := e.message(sub, em, fmt.Sprintf("lesson.%d.%s@%s", sub.ID, lesson.Slug, e.domain))
-	msg.Headers = message.UnsubscribeHeaders(unsubscribe)
+	msg.Headers = message.CourseHeaders(e.renderer.Course().Title, e.domain, unsubscribe)
 	return msg, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/dripbook/dripbook/booking"
@@ -24,6 +25,11 @@ type Calls struct {
 	Coach     calendar.Person // organizer of every invite; briefs go to Coach.Email
 	CoachTZ   *time.Location
 	Reminders []time.Duration
+	Place     booking.Place // where every call happens
+	// NoShowAfter is how long after a call's end with no mark it counts as
+	// missed and its follow-up starts (NO_SHOW_AFTER); 0 waits for the
+	// coach's mark.
+	NoShowAfter time.Duration
 }
 
 // event names what happened to a booking from its state.
@@ -42,15 +48,9 @@ func event(b models.Booking) booking.Event {
 // invite) or cancellation, and the coach's brief, for one version of a
 // booking; then queues its reminders. Each email goes out once.
 func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence int) error {
-	b, err := e.store.Booking(ctx, bookingID)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if b.Sequence != sequence {
-		return nil // a later change has its own notice
+	b, current, err := e.bookingVersion(ctx, bookingID, sequence)
+	if err != nil || !current {
+		return err // a later change has its own notice
 	}
 	view, sub, err := e.bookingView(ctx, b)
 	if err != nil {
@@ -58,13 +58,20 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 	}
 	ev := event(b)
 	step := fmt.Sprintf("%d.%d.%s", b.ID, b.Sequence, ev)
-	invite := e.invite(b, sub)
+	if b.Scheduler != "" {
+		// The scheduler sends the attendee its own confirmation, invite
+		// and reminders, and puts the call in the coach's calendar:
+		// dripbook only briefs the coach.
+		if err := e.brief(ctx, view, sub, ev, step, nil); err != nil {
+			return err
+		}
+		return e.store.MarkBookingNotified(context.WithoutCancel(ctx), b.ID, b.Sequence)
+	}
+	cancelled := ev == booking.EventCancelled
 
 	var em message.Content
-	cal := &message.Calendar{Method: "REQUEST", Data: calendar.Request(invite)}
-	if ev == booking.EventCancelled {
+	if cancelled {
 		em, err = e.renderer.BookingCancelled(view)
-		cal = &message.Calendar{Method: "CANCEL", Data: calendar.Cancel(invite)}
 	} else {
 		em, err = e.renderer.BookingConfirmation(view)
 	}
@@ -72,7 +79,7 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 		return fmt.Errorf("render booking email: %w", err)
 	}
 	msg := e.message(sub, em, fmt.Sprintf("booking.%s@%s", step, e.domain))
-	msg.Calendar = cal
+	msg.Calendar = invitation(e.invite(b, sub), cancelled)
 	// A subscriber address that refuses mail must not keep the coach from
 	// hearing about the call.
 	subErr := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindBooking, Step: step}, true, msg)
@@ -80,20 +87,10 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 		return subErr
 	}
 
-	if e.calls.Coach.Email != "" {
-		brief, err := e.renderer.CoachBrief(view, ev)
-		if err != nil {
-			return fmt.Errorf("render coach brief: %w", err)
-		}
-		msg := &message.Message{
-			From: e.from, To: e.calls.Coach.Email, ToName: e.calls.Coach.Name,
-			Subject: brief.Subject, Text: brief.Text, HTML: brief.HTML,
-			MessageID: fmt.Sprintf("brief.%s@%s", step, e.domain),
-			Headers:   map[string]string{"Reply-To": sub.Email},
-		}
-		if err := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindBrief, Step: step}, false, msg); err != nil {
-			return err
-		}
+	// The coach's own copy of the event: the same UID and sequence, so the
+	// call lands in their calendar and moves or leaves with it.
+	if err := e.brief(ctx, view, sub, ev, step, invitation(e.coachInvite(b, sub), cancelled)); err != nil {
+		return err
 	}
 	if subErr == nil {
 		// A notice that runs late still queues a reminder that is now due.
@@ -102,6 +99,39 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 		}
 	}
 	return e.store.MarkBookingNotified(context.WithoutCancel(ctx), b.ID, b.Sequence)
+}
+
+// brief sends the coach's brief of one version of a booking, once, with
+// cal (when not nil) as the coach's copy of the event.
+func (e *Engine) brief(ctx context.Context, view booking.Notice, sub models.Subscriber, ev booking.Event, step string, cal *message.Calendar) error {
+	if e.calls.Coach.Email == "" {
+		return nil
+	}
+	brief, err := e.renderer.CoachBrief(view, ev)
+	if err != nil {
+		return fmt.Errorf("render coach brief: %w", err)
+	}
+	msg := &message.Message{
+		From: e.from, To: e.calls.Coach.Email, ToName: e.calls.Coach.Name,
+		Subject: brief.Subject, Text: brief.Text, HTML: brief.HTML,
+		MessageID: fmt.Sprintf("brief.%s@%s", step, e.domain),
+		Headers:   map[string]string{"Reply-To": sub.Email},
+		Calendar:  cal,
+	}
+	return e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindBrief, Step: step}, false, msg)
+}
+
+// bookingVersion loads a booking for a task about one version of it;
+// current is false when the booking is gone or has changed since.
+func (e *Engine) bookingVersion(ctx context.Context, bookingID int64, sequence int) (b models.Booking, current bool, err error) {
+	b, err = e.store.Booking(ctx, bookingID)
+	if errors.Is(err, models.ErrNotFound) {
+		return b, false, nil
+	}
+	if err != nil {
+		return b, false, err
+	}
+	return b, b.Sequence == sequence, nil
 }
 
 // RemindBooking sends one reminder, unless the booking was since cancelled
@@ -114,7 +144,7 @@ func (e *Engine) RemindBooking(ctx context.Context, bookingID int64, sequence in
 	if err != nil {
 		return err
 	}
-	if b.Status != models.BookingConfirmed || b.Sequence != sequence || !b.Start.After(e.now()) {
+	if b.Status != models.BookingConfirmed || b.Sequence != sequence || !b.Start.After(e.now()) || b.Scheduler != "" {
 		return nil
 	}
 	view, sub, err := e.bookingView(ctx, b)
@@ -144,12 +174,45 @@ func (e *Engine) sendOnce(ctx context.Context, key models.DeliveryKey, toSubscri
 	return e.store.MarkSent(context.WithoutCancel(ctx), key)
 }
 
+// invitation is the iTIP message for one version of an event: a REQUEST
+// that adds or moves it, or the CANCEL that removes it.
+func invitation(ev calendar.Event, cancelled bool) *message.Calendar {
+	if cancelled {
+		return &message.Calendar{Method: "CANCEL", Data: calendar.Cancel(ev)}
+	}
+	return &message.Calendar{Method: "REQUEST", Data: calendar.Request(ev)}
+}
+
+// invite is the subscriber's calendar event for a booking.
 func (e *Engine) invite(b models.Booking, sub models.Subscriber) calendar.Event {
+	manage := e.links.Manage(b.ID)
+	return e.callEvent(b, sub, "Discovery call with "+e.calls.Coach.Name,
+		"Your free discovery call with "+e.calls.Coach.Name+".", "To cancel or move it: "+manage, manage)
+}
+
+// coachInvite is the coach's copy of the same event: the subscriber's name
+// in the title, their address in the description.
+func (e *Engine) coachInvite(b models.Booking, sub models.Subscriber) calendar.Event {
+	who := message.OneLine(sub.Name)
+	if who == "" {
+		who = sub.Email
+	}
+	return e.callEvent(b, sub, "Discovery call: "+who,
+		"Discovery call with "+who+" <"+sub.Email+">.", "Their answers and course history are in the brief in your inbox.", "")
+}
+
+// callEvent describes a booking as a calendar event, with where the call
+// happens in LOCATION, URL and the description. page is the event's URL
+// when there is no meeting link.
+func (e *Engine) callEvent(b models.Booking, sub models.Subscriber, summary, intro, outro, page string) calendar.Event {
+	place := e.calls.Place
+	lines := append(append([]string{intro}, place.Lines()...), outro)
 	return calendar.Event{
 		UID: b.UID, Sequence: b.Sequence, Start: b.Start, End: b.End, Stamp: b.UpdatedAt,
-		Summary:     "Discovery call with " + e.calls.Coach.Name,
-		Description: "Your free discovery call. To cancel or move it: " + e.links.Manage(b.ID),
-		URL:         e.links.Manage(b.ID),
+		Summary:     summary,
+		Description: strings.Join(lines, "\n"),
+		Location:    place.Location(),
+		URL:         place.Link(page),
 		Organizer:   e.calls.Coach,
 		Attendee:    calendar.Person{Name: sub.Name, Email: sub.Email},
 	}
@@ -199,22 +262,27 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (booking.Not
 		CoachName: e.calls.Coach.Name, SubscriberName: sub.Name, SubscriberEmail: sub.Email,
 		Start: b.Start, End: b.End,
 		SubscriberTZ: e.schedule.Location(tz), CoachTZ: e.calls.CoachTZ,
-		ManageURL:     e.links.Manage(b.ID),
-		CancelURL:     e.links.Cancel(b.ID),
-		RescheduleURL: e.links.Reschedule(b.ID),
-		BookAgainURL:  e.links.Book(sub.ID, ""),
-		Answers: []booking.QA{
-			{Question: "Current role", Answer: answers.Role},
-			{Question: "The gap they most want to close", Answer: answers.Gap},
-			{Question: "Anything else", Answer: answers.Notes},
-		},
+		ManageURL:      e.links.Manage(b.ID),
+		CancelURL:      e.links.Cancel(b.ID),
+		RescheduleURL:  e.links.Reschedule(b.ID),
+		BookAgainURL:   e.links.Book(sub.ID, ""),
+		InviteURL:      e.links.Invite(b.ID),
+		Place:          e.calls.Place,
+		Answers:        booking.Labelled(course.Booking.Questions, answers),
 		SubscribedAt:   sub.CreatedAt,
 		LessonsSent:    sent,
 		LessonsClicked: clicked,
 		Rescheduled:    b.Sequence > 0,
 	}
+	if b.Status == models.BookingConfirmed {
+		ev := e.invite(b, sub)
+		v.GoogleURL, v.OutlookURL = calendar.GoogleURL(ev), calendar.OutlookURL(ev)
+	}
 	if b.SourceLesson != "" {
 		v.SourceLesson = lessonTitle(course, b.SourceLesson, firstName(sub.Name))
+	}
+	if v.Scorecard, err = e.store.ScorecardAnswers(ctx, sub.ID); err != nil {
+		return booking.Notice{}, sub, err
 	}
 	return v, sub, nil
 }

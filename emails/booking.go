@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/timezone"
 	"github.com/dripbook/dripbook/weblink"
 )
 
@@ -27,22 +29,23 @@ func (r *Renderer) bookingConfirmation(v booking.Notice) (message.Content, error
 		return message.Content{}, err
 	}
 	loc := orUTC(v.SubscriberTZ)
-	subject := "Your call with " + nameSlot + " is booked: " + shortWhen(v.Start, loc)
-	headline := "Your discovery call with " + mdLine(r.coach(v)) + " is booked."
+	subject := "Booked: our call on " + shortWhen(v.Start, loc)
+	opening := "Thanks for booking a discovery call. I'm looking forward to it."
 	if v.Rescheduled {
-		subject = "Your call with " + nameSlot + " is moved to " + shortWhen(v.Start, loc)
-		headline = "Your discovery call with " + mdLine(r.coach(v)) + " has moved to a new time."
+		subject = "Moved: our call is now " + shortWhen(v.Start, loc)
+		opening = "Thanks for letting me know. Our call has moved to the time below."
 	}
 	var b mdBody
 	b.para(greeting(v.SubscriberName))
-	b.para(headline)
-	b.para(field("When", mdLine(longWhen(v.Start, v.End, loc))), field("How long", mdLine(naturalDuration(v.End.Sub(v.Start)))))
-	b.para("The calendar invite is attached: open it to add the call to your calendar.")
-	b.para("Before the call, think about:")
+	b.para(opening)
+	b.para(callFields(v, loc)...)
+	links.addToCalendar(&b)
+	b.para("To get the most out of our time, think about two things before we talk:")
 	b.para("- the role you want next, and why now", "- the one gap you most want to close to get there")
-	links.changes(&b)
+	links.changes(&b, false)
+	b.signOff("Talk soon,", r.coach(v))
 	preheader := longWhen(v.Start, v.End, loc) + ". The calendar invite is attached."
-	return r.Markdown(subject, preheader, b.String(), course.Vars{FirstName: r.coach(v)}, FooterTransactional)
+	return r.Markdown(subject, preheader, b.String(), course.Vars{}, FooterTransactional)
 }
 
 // BookingCancelled confirms to the subscriber that their call is cancelled,
@@ -55,17 +58,18 @@ func (r *Renderer) BookingCancelled(v booking.Notice) (message.Content, error) {
 	loc := orUTC(v.SubscriberTZ)
 	var b mdBody
 	b.para(greeting(v.SubscriberName))
-	b.para("Your discovery call with " + mdLine(r.coach(v)) + " is cancelled. There is nothing else you need to do.")
+	b.para("Our discovery call is canceled, and this email takes it off your calendar. There's nothing else you need to do.")
 	b.para(field("Was", mdLine(longWhen(v.Start, v.End, loc))))
 	if links.bookAgain != "" {
-		b.para("If you'd like to talk another time, pick whichever slot suits you:")
+		b.para("If you'd like to talk another time, pick whichever time suits you:")
 		b.para(button("Book a new time", links.bookAgain))
 	} else {
-		b.para("If you'd like to talk another time, reply to this email.")
+		b.para("If you'd like to talk another time, just reply to this email.")
 	}
-	subject := "Cancelled: your call with " + nameSlot + ", " + shortWhen(v.Start, loc)
-	e, err := r.Markdown(subject, "Your call is cancelled; the calendar event is removed.", b.String(),
-		course.Vars{FirstName: r.coach(v)}, FooterTransactional)
+	b.signOff("All the best,", r.coach(v))
+	subject := "Canceled: our call on " + shortWhen(v.Start, loc)
+	e, err := r.Markdown(subject, "Our call is canceled; the calendar event is removed.", b.String(),
+		course.Vars{}, FooterTransactional)
 	if err != nil {
 		return message.Content{}, fmt.Errorf("booking cancelled: %w", err)
 	}
@@ -85,12 +89,13 @@ func (r *Renderer) BookingReminder(v booking.Notice, lead time.Duration) (messag
 	in := naturalDuration(lead)
 	var b mdBody
 	b.para(greeting(v.SubscriberName))
-	b.para("A reminder: your discovery call with " + mdLine(r.coach(v)) + " is in " + mdLine(in) + ".")
-	b.para(field("When", mdLine(longWhen(v.Start, v.End, loc))), field("How long", mdLine(naturalDuration(v.End.Sub(v.Start)))))
-	b.para("Bring the role you want next and the gap you most want to close. That is all you need.")
-	links.changes(&b)
-	e, err := r.Markdown("Reminder: your call with "+nameSlot+" is in "+in, longWhen(v.Start, v.End, loc)+".", b.String(),
-		course.Vars{FirstName: r.coach(v)}, FooterTransactional)
+	b.para("A quick reminder: our discovery call is in " + mdLine(in) + ".")
+	b.para(callFields(v, loc)...)
+	b.para("Bring the role you want next and the gap you most want to close. That's all you need.")
+	links.changes(&b, true)
+	b.signOff("See you soon,", r.coach(v))
+	subject := "Reminder: our call is in " + in + ", at " + v.Start.In(loc).Format(booking.ClockFormat)
+	e, err := r.Markdown(subject, longWhen(v.Start, v.End, loc)+".", b.String(), course.Vars{}, FooterTransactional)
 	if err != nil {
 		return message.Content{}, fmt.Errorf("booking reminder: %w", err)
 	}
@@ -123,11 +128,11 @@ func (r *Renderer) coachBrief(v booking.Notice, event booking.Event) (message.Co
 	var prefix, did string
 	switch event {
 	case booking.EventBooked:
-		prefix, did = "New discovery call: ", " booked a discovery call."
+		prefix, did = "New call: ", " booked a discovery call."
 	case booking.EventRescheduled:
 		prefix, did = "Moved: ", " moved their discovery call to a new time."
 	case booking.EventCancelled:
-		prefix, did = "Cancelled: ", " cancelled their discovery call."
+		prefix, did = "Canceled: ", " canceled their discovery call."
 	default:
 		return message.Content{}, fmt.Errorf("unknown event %q", event)
 	}
@@ -138,12 +143,17 @@ func (r *Renderer) coachBrief(v booking.Notice, event booking.Event) (message.Co
 	if sub := orUTC(v.SubscriberTZ); sub.String() != loc.String() {
 		lines = append(lines, field("Their time", mdLine(longWhen(v.Start, v.End, sub))))
 	}
+	if w := where(v.Place); w != "" {
+		lines = append(lines, field("Where", w))
+	}
 	lines = append(lines, field("Email", orNone(mdLine(v.SubscriberEmail), "not given")))
 	b.para(lines...)
 	b.brief(v, loc)
-	subject := prefix + nameSlot + ", " + v.Start.In(loc).Format(booking.ShortFormat)
+	at := ", " + v.Start.In(loc).Format(booking.ShortFormat)
+	subject := prefix + nameSlot + at
+	name := clip(who, maxSubject-utf8.RuneCountInString(prefix+at))
 	return r.Markdown(subject, when+". Their answers and course history are inside.", b.String(),
-		course.Vars{FirstName: who}, FooterTransactional)
+		course.Vars{FirstName: name}, FooterTransactional)
 }
 
 // brief writes the pre-call brief: the intake answers, then the subscriber's
@@ -161,10 +171,11 @@ func (b *mdBody) brief(v booking.Notice, loc *time.Location) {
 		b.para("**" + q + "**")
 		b.para(orNone(mdBlock(qa.Answer), "(no answer)"))
 	}
+	b.scorecard(v.Scorecard)
 	b.para("## How they got here")
 	subscribed := "not known"
 	if !v.SubscribedAt.IsZero() {
-		subscribed = mdLine(v.SubscribedAt.In(loc).Format(booking.LongFormat) + " (" + loc.String() + ")")
+		subscribed = mdLine(v.SubscribedAt.In(loc).Format(booking.LongFormat) + ", " + timezone.FriendlyName(loc))
 	}
 	b.para(field("Subscribed", subscribed), field("Booked from", orNone(mdLine(v.SourceLesson), "not known")))
 	b.para("**Lessons received**")
@@ -176,6 +187,7 @@ func (b *mdBody) brief(v booking.Notice, loc *time.Location) {
 // bookingLinks are a view's links, checked and ready for Markdown.
 type bookingLinks struct {
 	manage, cancel, reschedule, bookAgain string
+	invite, google, outlook               string
 }
 
 // checkTimes refuses a call with no start or no length, which would be sent
@@ -203,6 +215,9 @@ func noticeLinks(v booking.Notice, changes bool) (bookingLinks, error) {
 		{"cancel", v.CancelURL, &l.cancel, changes},
 		{"reschedule", v.RescheduleURL, &l.reschedule, changes},
 		{"book again", v.BookAgainURL, &l.bookAgain, false},
+		{"invite", v.InviteURL, &l.invite, false},
+		{"Google Calendar", v.GoogleURL, &l.google, false},
+		{"Outlook", v.OutlookURL, &l.outlook, false},
 	} {
 		if f.raw == "" {
 			if f.required {
@@ -219,13 +234,62 @@ func noticeLinks(v booking.Notice, changes bool) (bookingLinks, error) {
 	return l, nil
 }
 
-// changes offers to reschedule or cancel, and the booking page if there is one.
-func (l bookingLinks) changes(b *mdBody) {
-	b.para(button("Reschedule", l.reschedule))
+// changes offers to reschedule or cancel, and the booking page if there is
+// one. asButton makes Reschedule the email's button; otherwise it is a link.
+func (l bookingLinks) changes(b *mdBody, asButton bool) {
+	if asButton {
+		b.para(button("Reschedule", l.reschedule))
+	} else {
+		b.para("Need another time? [Reschedule](<" + l.reschedule + ">)")
+	}
 	b.para("Can't make it at all? [Cancel the call](<" + l.cancel + ">).")
 	if l.manage != "" {
 		b.para("Your booking is always at [your booking page](<" + l.manage + ">).")
 	}
+}
+
+// addToCalendar makes adding the call the email's button: the .ics file,
+// then Google Calendar and Outlook on the web for those whose mail client
+// does not offer the attached invite.
+func (l bookingLinks) addToCalendar(b *mdBody) {
+	if l.invite == "" {
+		b.para("The calendar invite is attached: open it to add the call to your calendar.")
+		return
+	}
+	b.para(button("Add to calendar", l.invite))
+	web := []string{"Or add it in your web calendar:"}
+	if l.google != "" {
+		web = append(web, "[Google Calendar](<"+l.google+">)")
+	}
+	if l.outlook != "" {
+		web = append(web, "[Outlook](<"+l.outlook+">)")
+	}
+	if len(web) > 1 {
+		b.para(web...)
+	}
+	b.para("The calendar invite is also attached.")
+}
+
+// callFields are when the call is, how long and, when known, where.
+func callFields(v booking.Notice, loc *time.Location) []string {
+	lines := []string{field("When", mdLine(longWhen(v.Start, v.End, loc))), field("How long", mdLine(naturalDuration(v.End.Sub(v.Start))))}
+	if w := where(v.Place); w != "" {
+		lines = append(lines, field("Where", w))
+	}
+	return lines
+}
+
+// where is the place of the call in Markdown: the link, the text, or both;
+// "" when neither is known or the link is not one.
+func where(p booking.Place) string {
+	var parts []string
+	if u, err := linkURL(p.URL); p.URL != "" && err == nil {
+		parts = append(parts, "["+mdLine(p.URL)+"](<"+u+">)")
+	}
+	if t := mdLine(p.Text); t != "" {
+		parts = append(parts, t)
+	}
+	return strings.Join(parts, " · ")
 }
 
 // linkURL accepts only absolute http(s) links, since a relative one means
@@ -240,6 +304,12 @@ func linkURL(raw string) (string, error) {
 }
 
 var urlEscaper = strings.NewReplacer("<", "%3C", ">", "%3E", "{", "%7B", "}", "%7D", " ", "%20")
+
+// signOff closes an email to the subscriber in the coach's name, as the
+// lessons do.
+func (b *mdBody) signOff(closing, coach string) {
+	b.para(closing, mdLine(coach))
+}
 
 func button(label, href string) string { return "[[" + label + "]](" + href + ")" }
 
@@ -259,6 +329,19 @@ func (r *Renderer) coach(v booking.Notice) string {
 		}
 	}
 	return "your coach"
+}
+
+// maxSubject is the longest subject a booking email has: a phone shows
+// about this much of it.
+const maxSubject = 59
+
+// clip shortens s to at most n characters, ending it with "…" if cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:max(n-1, 0)])) + "…"
 }
 
 // nameSlot carries the one name a booking subject shows. A value in a

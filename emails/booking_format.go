@@ -7,6 +7,7 @@ import (
 
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/timezone"
 )
 
 // mdBody collects the Markdown of a booking email. Text from outside the
@@ -89,7 +90,8 @@ func mdBlock(s string) string {
 var newlines = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
 // longWhen is a call's time in loc, like "Tuesday 10 March 2026,
-// 14:00–14:30 (Europe/London)", naming the zone so nobody has to guess it.
+// 14:00–14:30, Greenwich Mean Time (London)", naming the zone as people say
+// it so nobody has to guess.
 func longWhen(start, end time.Time, loc *time.Location) string {
 	s, e := start.In(loc), end.In(loc)
 	out := s.Format(booking.LongFormat)
@@ -98,7 +100,7 @@ func longWhen(start, end time.Time, loc *time.Location) string {
 	} else {
 		out += " – " + e.Format(booking.LongFormat)
 	}
-	return out + " (" + loc.String() + ")"
+	return out + ", " + timezone.FriendlyName(loc)
 }
 
 func sameDay(a, b time.Time) bool {
@@ -107,10 +109,10 @@ func sameDay(a, b time.Time) bool {
 	return y1 == y2 && m1 == m2 && d1 == d2
 }
 
-// shortWhen is a start time short enough for a subject: "Tue 10 Mar, 14:00
-// (Europe/London)".
+// shortWhen is a start time short enough for a subject: "Tue 10 Mar, 14:00".
+// The body names the zone.
 func shortWhen(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format(booking.ShortFormat) + " (" + loc.String() + ")"
+	return t.In(loc).Format(booking.ShortFormat)
 }
 
 // naturalDuration writes d as people say it: "24 hours", "1 hour 30

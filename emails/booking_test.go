@@ -35,6 +35,10 @@ func testBooking(tb testing.TB) booking.Notice {
 		CancelURL:       testBase + "/bookings/tok/cancel",
 		RescheduleURL:   testBase + "/bookings/tok/reschedule",
 		BookAgainURL:    testBase + "/book/tok",
+		InviteURL:       testBase + "/bookings/tok/invite.ics",
+		GoogleURL:       "https://calendar.google.com/calendar/render?action=TEMPLATE&text=Discovery+call",
+		OutlookURL:      "https://outlook.live.com/calendar/0/deeplink/compose?rru=addevent&subject=Discovery+call",
+		Place:           booking.Place{URL: "https://meet.example.org/alex", Text: "Or call +1 555 0100"},
 		Answers: []booking.QA{
 			{Question: "What role do you want next?", Answer: "Director of Product.\nWithin a year."},
 			{Question: "What gap do you most want to close?", Answer: "   "},
@@ -46,9 +50,12 @@ func testBooking(tb testing.TB) booking.Notice {
 	}
 }
 
+// testWhere is testBooking's place as the emails write it.
+const testWhere = "https://meet.example.org/alex · Or call +1 555 0100"
+
 const (
-	subscriberWhen = "Tuesday 10 March 2026, 15:00–15:30 (America/New_York)"
-	coachWhen      = "Tuesday 10 March 2026, 20:00–20:30 (Europe/Berlin)"
+	subscriberWhen = "Tuesday 10 March 2026, 15:00–15:30, Eastern Time (New York)"
+	coachWhen      = "Tuesday 10 March 2026, 20:00–20:30, Central European Time (Berlin)"
 )
 
 // checkBookingEmail checks what every booking email must keep and returns
@@ -87,30 +94,56 @@ func TestBookingConfirmation(t *testing.T) {
 	e, err := r.BookingConfirmation(v)
 	require.NoError(t, err)
 
-	require.Equal(t, "Your call with Alex Rivera is booked: Tue 10 Mar, 15:00 (America/New_York)", e.Subject)
+	require.Equal(t, "Booked: our call on Tue 10 Mar, 15:00", e.Subject)
 	doc, text := checkCleanBookingEmail(t, e)
 	for _, s := range []string{doc.text, text} {
 		require.Contains(t, s, "When: "+subscriberWhen)
 		require.Contains(t, s, "How long: 30 minutes")
-		require.Contains(t, s, "calendar invite is attached")
+		require.Contains(t, s, "Where: "+testWhere)
+		require.Contains(t, s, "calendar invite is also attached")
 		require.Contains(t, s, "the role you want next")
 		require.Contains(t, s, "the one gap you most want to close")
+		require.Contains(t, s, "Talk soon, Alex Rivera", "signed by the coach")
 	}
 	require.Contains(t, doc.hrefs, v.RescheduleURL)
 	require.Contains(t, doc.hrefs, v.CancelURL)
 	require.Contains(t, doc.hrefs, v.ManageURL)
-	require.Equal(t, 1, doc.buttons)
-	require.Contains(t, text, "Reschedule: "+v.RescheduleURL)
-	require.Contains(t, text, "Cancel the call ("+v.CancelURL+")")
+	require.Equal(t, 1, doc.buttons, "adding the call is the one button")
+	require.Contains(t, text, "Add to calendar: "+v.InviteURL)
+	for _, u := range []string{v.InviteURL, v.GoogleURL, v.OutlookURL, v.Place.URL} {
+		require.Contains(t, doc.hrefs, u)
+	}
+	require.Contains(t, text, "Google Calendar <"+v.GoogleURL+">")
+	require.Contains(t, text, "Outlook <"+v.OutlookURL+">")
+	require.Contains(t, text, "Reschedule <"+v.RescheduleURL+">")
+	require.Contains(t, text, "Cancel the call <"+v.CancelURL+">")
 	require.Contains(t, text, v.ManageURL)
 
 	v.Rescheduled = true
 	e, err = r.BookingConfirmation(v)
 	require.NoError(t, err)
-	require.Equal(t, "Your call with Alex Rivera is moved to Tue 10 Mar, 15:00 (America/New_York)", e.Subject)
+	require.Equal(t, "Moved: our call is now Tue 10 Mar, 15:00", e.Subject)
 	_, text = checkCleanBookingEmail(t, e)
-	require.Contains(t, text, "has moved to a new time")
+	require.Contains(t, text, "Our call has moved to the time below")
 	require.Contains(t, text, "When: "+subscriberWhen)
+}
+
+func TestBookingEmailsWithoutPlaceOrLinks(t *testing.T) {
+	r := MustRenderer(t)
+	v := testBooking(t)
+	v.Place, v.InviteURL, v.GoogleURL, v.OutlookURL = booking.Place{}, "", "", ""
+	e, err := r.BookingConfirmation(v)
+	require.NoError(t, err)
+	doc, text := checkCleanBookingEmail(t, e)
+	require.NotContains(t, text, "Where:")
+	require.Contains(t, text, "The calendar invite is attached")
+	require.Zero(t, doc.buttons)
+
+	v.Place = booking.Place{Text: "Room 4 & the café"}
+	e, err = r.BookingReminder(v, time.Hour)
+	require.NoError(t, err)
+	_, text = checkCleanBookingEmail(t, e)
+	require.Contains(t, text, "Where: Room 4 & the café")
 }
 
 func TestBookingCancelled(t *testing.T) {
@@ -119,9 +152,10 @@ func TestBookingCancelled(t *testing.T) {
 	e, err := r.BookingCancelled(v)
 	require.NoError(t, err)
 
-	require.Equal(t, "Cancelled: your call with Alex Rivera, Tue 10 Mar, 15:00 (America/New_York)", e.Subject)
+	require.Equal(t, "Canceled: our call on Tue 10 Mar, 15:00", e.Subject)
 	doc, text := checkCleanBookingEmail(t, e)
-	require.Contains(t, doc.text, "is cancelled")
+	require.Contains(t, doc.text, "is canceled")
+	require.Contains(t, text, "All the best, Alex Rivera", "signed by the coach")
 	require.Contains(t, doc.text, "Was: "+subscriberWhen)
 	require.Contains(t, text, "Was: "+subscriberWhen)
 	require.Contains(t, doc.hrefs, v.BookAgainURL)
@@ -148,11 +182,14 @@ func TestBookingReminder(t *testing.T) {
 		t.Run(in, func(t *testing.T) {
 			e, err := r.BookingReminder(v, lead)
 			require.NoError(t, err)
-			require.Equal(t, "Reminder: your call with Alex Rivera is in "+in, e.Subject)
+			require.Equal(t, "Reminder: our call is in "+in+", at 15:00", e.Subject)
 			doc, text := checkCleanBookingEmail(t, e)
 			require.Contains(t, doc.text, "is in "+in+".")
+			require.Contains(t, text, "See you soon, Alex Rivera", "signed by the coach")
 			require.Contains(t, text, "When: "+subscriberWhen)
 			require.Contains(t, doc.text, "When: "+subscriberWhen)
+			require.Contains(t, text, "Where: "+testWhere)
+			require.Contains(t, doc.hrefs, v.Place.URL)
 			require.Contains(t, doc.hrefs, v.RescheduleURL)
 			require.Contains(t, doc.hrefs, v.CancelURL)
 			require.Contains(t, text, v.RescheduleURL)
@@ -168,9 +205,9 @@ func TestCoachBrief(t *testing.T) {
 		event       booking.Event
 		prefix, did string
 	}{
-		{booking.EventBooked, "New discovery call: ", "booked a discovery call."},
+		{booking.EventBooked, "New call: ", "booked a discovery call."},
 		{booking.EventRescheduled, "Moved: ", "moved their discovery call to a new time."},
-		{booking.EventCancelled, "Cancelled: ", "cancelled their discovery call."},
+		{booking.EventCancelled, "Canceled: ", "canceled their discovery call."},
 	} {
 		t.Run(string(c.event), func(t *testing.T) {
 			e, err := r.CoachBrief(v, c.event)
@@ -181,18 +218,19 @@ func TestCoachBrief(t *testing.T) {
 			for _, s := range []string{doc.text, text} {
 				require.Contains(t, s, "When: "+coachWhen)
 				require.Contains(t, s, "Their time: "+subscriberWhen)
+				require.Contains(t, s, "Where: "+testWhere)
 				require.Contains(t, s, "Email: ada@example.org")
-				require.Contains(t, s, "Subscribed: Monday 2 March 2026, 09:00 (Europe/Berlin)")
+				require.Contains(t, s, "Subscribed: Monday 2 March 2026, 09:00, Central European Time (Berlin)")
 				require.Contains(t, s, "Booked from: Close your gaps")
 			}
 			require.Contains(t, e.HTML, "<strong>What role do you want next?</strong></p>\n"+
-				`<p style="margin:0 0 16px 0;">Director of Product.<br>`+"\nWithin a year.</p>")
+				`<p style="margin-top:0;margin-bottom:16px;">Director of Product.<br>`+"\nWithin a year.</p>")
 			require.Contains(t, e.HTML, "<strong>What gap do you most want to close?</strong></p>\n"+
-				`<p style="margin:0 0 16px 0;">(no answer)</p>`)
+				`<p style="margin-top:0;margin-bottom:16px;">(no answer)</p>`)
 			require.Contains(t, e.Text, "What role do you want next?\n\nDirector of Product.\nWithin a year.\n")
 			require.Contains(t, e.Text, "Lessons received\n\n1. Why good PMs get stuck\n2. Identify your gaps\n3. Close your gaps\n")
 			require.Contains(t, e.Text, "Booking links clicked\n\n- Close your gaps\n")
-			require.Contains(t, e.HTML, `<li style="margin:0 0 8px 0;">Identify your gaps</li>`)
+			require.Contains(t, e.HTML, `<li style="margin-top:0;margin-bottom:8px;">Identify your gaps</li>`)
 		})
 	}
 }
@@ -207,7 +245,7 @@ func TestCoachBriefSameZoneAndUnknowns(t *testing.T) {
 	e, err := r.CoachBrief(v, booking.EventBooked)
 	require.NoError(t, err)
 
-	require.Equal(t, "New discovery call: ada@example.org, Tue 10 Mar, 20:00", e.Subject)
+	require.Equal(t, "New call: ada@example.org, Tue 10 Mar, 20:00", e.Subject)
 	_, text := checkCleanBookingEmail(t, e)
 	require.Contains(t, text, "When: "+coachWhen)
 	require.NotContains(t, text, "Their time", "the same zone is not shown twice")
@@ -264,10 +302,10 @@ func TestBookingUserTextStaysText(t *testing.T) {
 
 	e, err := r.CoachBrief(v, booking.EventBooked)
 	require.NoError(t, err)
-	require.Equal(t, "New discovery call: <b>*Ada*</b>{{booking_url}} [L](https://evil.example) www.evil.example, Tue 10 Mar, 20:00", e.Subject)
+	require.Equal(t, "New call: <b>*Ada*</b>{{booking_url}} […, Tue 10 Mar, 20:00", e.Subject, "a long name is cut to fit")
 	require.Contains(t, e.HTML, `&lt;script&gt;alert(1)&lt;/script&gt; [click](https://evil.example) **bold**`)
 	require.Contains(t, e.HTML, `<strong>Why **now**? [q](https://evil.example)</strong>`)
-	require.Contains(t, e.HTML, `<li style="margin:0 0 8px 0;">&lt;img src=x onerror=alert(1)&gt;</li>`)
+	require.Contains(t, e.HTML, `<li style="margin-top:0;margin-bottom:8px;">&lt;img src=x onerror=alert(1)&gt;</li>`)
 	require.Contains(t, e.HTML, "# Heading<br>\nindented code<br>\n1. not a list<br>\n&gt; not a quote</p>")
 	require.Contains(t, e.HTML, "[[Button]](https://evil.example)<br>\n&amp;amp; &amp;copy; &amp;#38; \\*</p>")
 	require.Contains(t, e.Text, "\n"+hostile+"\n")
@@ -325,10 +363,10 @@ func TestBookingLinksAreEncoded(t *testing.T) {
 func TestBookingTimesAndDurations(t *testing.T) {
 	ny := MustLocation(t, "America/New_York")
 	start := time.Date(2026, 3, 11, 3, 45, 0, 0, time.UTC)
-	require.Equal(t, "Tuesday 10 March 2026, 23:45 – Wednesday 11 March 2026, 00:15 (America/New_York)",
+	require.Equal(t, "Tuesday 10 March 2026, 23:45 – Wednesday 11 March 2026, 00:15, Eastern Time (New York)",
 		longWhen(start, start.Add(30*time.Minute), ny))
-	require.Equal(t, "Tue 10 Mar, 23:45 (America/New_York)", shortWhen(start, ny))
-	require.Equal(t, "Wednesday 11 March 2026, 03:45–04:15 (UTC)", longWhen(start, start.Add(30*time.Minute), orUTC(nil)))
+	require.Equal(t, "Tue 10 Mar, 23:45", shortWhen(start, ny))
+	require.Equal(t, "Wednesday 11 March 2026, 03:45–04:15, Coordinated Universal Time (UTC)", longWhen(start, start.Add(30*time.Minute), orUTC(nil)))
 
 	for d, want := range map[time.Duration]string{
 		24 * time.Hour:                        "24 hours",

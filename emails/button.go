@@ -76,7 +76,7 @@ func (buttonHTML) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	})
 }
 
-const buttonTemplate = `<table role="presentation" border="0" cellspacing="0" cellpadding="0" style="margin:28px 0;border-collapse:separate;">
+const buttonTemplate = `<table role="presentation" border="0" cellspacing="0" cellpadding="0" style="margin-top:28px;margin-bottom:28px;border-collapse:separate;">
 <tr><td align="center" bgcolor="` + colorButton + `" style="border-radius:6px;background-color:` + colorButton + `;">` +
 	`<a href="%s" target="_blank" style="display:inline-block;padding:14px 28px;border:1px solid ` + colorButton +
 	`;border-radius:6px;background-color:` + colorButton + `;color:#ffffff;font-family:` + fontStack +

@@ -44,9 +44,9 @@ func (t textRenderer) children(n ast.Node, width int, loose bool) []string {
 func (t textRenderer) block(node ast.Node, width int) []string {
 	switch n := node.(type) {
 	case *ast.Paragraph, *ast.TextBlock:
-		return wrap(t.fill(t.inline(n)), width)
+		return wrap(t.text(n), width)
 	case *ast.Heading:
-		lines := wrap(t.fill(t.inline(n)), width)
+		lines := wrap(t.text(n), width)
 		mark := "-"
 		if n.Level == 1 {
 			mark = "="
@@ -97,8 +97,14 @@ func (t textRenderer) list(n *ast.List, width int) []string {
 	return out
 }
 
+// text is the inline content of n as plain text, values filled in.
+func (t textRenderer) text(n ast.Node) string {
+	return t.fill(t.inline(n))
+}
+
 // inline flattens inline Markdown to text: emphasis markers go, links are
-// written out as "text (url)".
+// written out as "text <url>", the delimiters RFC 3986 (appendix C)
+// recommends, so that no client takes the end of the sentence into the link.
 func (t textRenderer) inline(n ast.Node) string {
 	var b strings.Builder
 	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
@@ -119,10 +125,14 @@ func (t textRenderer) inline(n ast.Node) string {
 			if label == "" || label == dest || "mailto:"+label == dest {
 				b.WriteString(dest)
 			} else {
-				fmt.Fprintf(&b, "%s (%s)", label, dest)
+				fmt.Fprintf(&b, "%s <%s>", label, dest)
 			}
 		case *ast.AutoLink:
-			b.Write(c.Label(t.src))
+			if t.punctuationAfter(c) {
+				b.WriteString("<" + string(c.Label(t.src)) + ">")
+			} else {
+				b.Write(c.Label(t.src))
+			}
 		case *ast.Image:
 			b.WriteString(t.inline(c))
 		case *ast.RawHTML:
@@ -132,6 +142,17 @@ func (t textRenderer) inline(n ast.Node) string {
 		}
 	}
 	return b.String()
+}
+
+// punctuationAfter reports whether punctuation follows n directly, where a
+// client might take it into n's link: such a bare URL is written "<url>".
+func (t textRenderer) punctuationAfter(n ast.Node) bool {
+	next, ok := n.NextSibling().(*ast.Text)
+	if !ok {
+		return false
+	}
+	v := next.Segment.Value(t.src)
+	return len(v) > 0 && strings.ContainsRune(".,;:!?)]'\"", rune(v[0]))
 }
 
 // wrap breaks text into lines of at most width runes, keeping the line

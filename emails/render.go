@@ -87,6 +87,7 @@ func NewRenderer(c *course.Course, site Site) (*Renderer, error) {
 		BookingURL:     base.JoinPath("book", "sample").String(),
 		UnsubscribeURL: base.JoinPath("unsubscribe", "sample").String(),
 		ConfirmURL:     base.JoinPath("confirm", "sample").String(),
+		ScorecardURL:   base.JoinPath("scorecard", "sample").String(),
 	}
 	if _, err := r.Confirmation(sample); err != nil {
 		return nil, err
@@ -95,6 +96,9 @@ func NewRenderer(c *course.Course, site Site) (*Renderer, error) {
 		if _, err := r.Lesson(l.Slug, sample); err != nil {
 			return nil, err
 		}
+	}
+	if err := r.sampleTracks(sample); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -109,15 +113,20 @@ func (r *Renderer) Lesson(slug string, v course.Vars) (message.Content, error) {
 	if !ok {
 		return message.Content{}, fmt.Errorf("render lesson %s: %w", slug, ErrUnknownLesson)
 	}
+	return r.lesson(l, i+1, len(r.course.Lessons), v)
+}
+
+// lesson renders l as number of total.
+func (r *Renderer) lesson(l course.Lesson, number, total int, v course.Vars) (message.Content, error) {
 	if v.UnsubscribeURL == "" {
-		return message.Content{}, fmt.Errorf("render lesson %s: a lesson needs an unsubscribe URL", slug)
+		return message.Content{}, fmt.Errorf("render lesson %s: a lesson needs an unsubscribe URL", l.Slug)
 	}
 	vals := r.values(v)
-	vals["lesson_number"] = strconv.Itoa(i + 1)
-	vals["lesson_total"] = strconv.Itoa(len(r.course.Lessons))
+	vals["lesson_number"] = strconv.Itoa(number)
+	vals["lesson_total"] = strconv.Itoa(total)
 	e, err := r.render(l.Subject, l.Preheader, l.Body, vals, FooterCourse, v.UnsubscribeURL)
 	if err != nil {
-		return message.Content{}, fmt.Errorf("render lesson %s (%s): %w", slug, l.File, err)
+		return message.Content{}, fmt.Errorf("render lesson %s (%s): %w", l.Slug, l.File, err)
 	}
 	return e, nil
 }
@@ -165,6 +174,8 @@ func (r *Renderer) values(v course.Vars) values {
 		"booking_url":     v.BookingURL,
 		"unsubscribe_url": v.UnsubscribeURL,
 		"coach_name":      message.OneLine(r.site.CoachName),
+		"scorecard_url":   v.ScorecardURL,
+		"top_gaps":        message.OneLine(v.TopGaps),
 	}
 }
 

@@ -28,6 +28,7 @@ func testVars(slug string) course.Vars {
 		BookingURL:     testBase + "/book/tok-" + slug,
 		UnsubscribeURL: testBase + "/unsubscribe/tok-" + slug,
 		ConfirmURL:     testBase + "/confirm/tok-" + slug,
+		ScorecardURL:   testBase + "/scorecard/tok-" + slug,
 	}
 }
 
@@ -119,11 +120,11 @@ func TestEveryEmailIsWellFormed(t *testing.T) {
 			buttons += doc.buttons
 			require.Contains(t, doc.text, e.Preheader, "hidden preheader")
 
-			footer := "You're receiving this because you signed up for " + title + " at " + testBase
-			require.Contains(t, doc.text, footer)
+			footer := "You're receiving this because you signed up for " + title + " at "
+			require.Contains(t, doc.text, footer+testBase+".")
 			require.Contains(t, doc.text, testSite().CompanyAddress)
 
-			require.Contains(t, e.Text, footer)
+			require.Contains(t, e.Text, footer+"<"+testBase+">.")
 			require.Contains(t, e.Text, "Unsubscribe in one click: "+v.UnsubscribeURL)
 			require.Contains(t, e.Text, testSite().CompanyAddress)
 			for _, md := range []string{"**", "[[", "](", "<a ", "<p"} {
@@ -165,7 +166,9 @@ func checkHTML(t *testing.T, src string) htmlFacts {
 			metas[attr(n, "name")] = attr(n, "content")
 		case n.Data == "a":
 			href := attr(n, "href")
-			require.True(t, href == testBase || strings.HasPrefix(href, testBase+"/"), "link %q is not absolute under %s", href, testBase)
+			// Booking emails link out too: the meeting and the web calendars.
+			require.True(t, href == testBase || strings.HasPrefix(href, testBase+"/") || strings.HasPrefix(href, "https://"),
+				"link %q is not absolute under %s or elsewhere on https", href, testBase)
 			require.NotEmpty(t, attr(n, "style"), "link %q has no inline style", href)
 			facts.hrefs = append(facts.hrefs, href)
 			if strings.Contains(attr(n, "style"), "display:inline-block") {
@@ -237,7 +240,7 @@ func TestMarkdownRendering(t *testing.T) {
 	body := strings.Join([]string{
 		"Hi {{ first_name | friend }},",
 		"",
-		"Read [the guide](/guide) or visit {{ booking_url }} today. **Strong** and _soft_.",
+		"Read [the guide](/guide) or visit {{ booking_url }} today. **Strong** and _soft_. Or {{ booking_url }}.",
 		"",
 		"## Next steps",
 		"",
@@ -265,8 +268,9 @@ func TestMarkdownRendering(t *testing.T) {
 	want := strings.Join([]string{
 		"Hi friend,",
 		"",
-		"Read the guide (https://example.test/guide) or visit",
-		"https://example.test/book/tok-md today. Strong and soft.",
+		"Read the guide <https://example.test/guide> or visit",
+		"https://example.test/book/tok-md today. Strong and soft. Or",
+		"<https://example.test/book/tok-md>.",
 		"",
 		"Next steps",
 		"----------",

@@ -15,15 +15,17 @@ const (
 	colorButton = "#1d4ed8"
 	colorLink   = "#1d4ed8"
 
-	styleParagraph  = "margin:0 0 16px 0;"
-	styleHeading1   = "margin:28px 0 12px 0;font-size:24px;line-height:1.3;font-weight:bold;"
-	styleHeading2   = "margin:28px 0 12px 0;font-size:20px;line-height:1.3;font-weight:bold;"
-	styleHeading3   = "margin:24px 0 8px 0;font-size:17px;line-height:1.4;font-weight:bold;"
+	// Spacing is written as margin-top and margin-bottom: the shorthand is
+	// what clients mishandle (auto and negative values), and rated so.
+	styleParagraph  = "margin-top:0;margin-bottom:16px;"
+	styleHeading1   = "margin-top:28px;margin-bottom:12px;font-size:24px;line-height:1.3;font-weight:bold;"
+	styleHeading2   = "margin-top:28px;margin-bottom:12px;font-size:20px;line-height:1.3;font-weight:bold;"
+	styleHeading3   = "margin-top:24px;margin-bottom:8px;font-size:17px;line-height:1.4;font-weight:bold;"
 	styleLink       = "color:" + colorLink + ";text-decoration:underline;"
-	styleList       = "margin:0 0 16px 0;padding:0 0 0 24px;"
-	styleListItem   = "margin:0 0 8px 0;"
-	styleBlockquote = "margin:0 0 16px 0;padding:2px 0 2px 16px;border-left:4px solid #cbd5e1;font-style:italic;"
-	styleRule       = "border:0;border-top:1px solid #e2e8f0;margin:28px 0;"
+	styleList       = "margin-top:0;margin-bottom:16px;padding-left:24px;"
+	styleListItem   = "margin-top:0;margin-bottom:8px;"
+	styleBlockquote = "margin-top:0;margin-bottom:16px;margin-left:0;margin-right:0;padding-left:16px;border-left:4px solid #cbd5e1;font-style:italic;"
+	styleRule       = "border:0;border-top:1px solid #e2e8f0;margin-top:28px;margin-bottom:28px;"
 	styleCode       = "font-family:Menlo,Consolas,monospace;font-size:14px;"
 	styleImage      = "max-width:100%;height:auto;border:0;"
 )

@@ -2,6 +2,7 @@ package message
 
 import (
 	"errors"
+	"mime"
 	"strings"
 )
 
@@ -33,7 +34,7 @@ type Message struct {
 	// MessageID is the Message-ID without angle brackets. It is derived from
 	// the delivery, so a retried send carries the same ID.
 	MessageID string
-	// Headers are extra header fields, such as UnsubscribeHeaders.
+	// Headers are extra header fields, such as CourseHeaders.
 	Headers map[string]string
 	// Calendar is an optional iCalendar invitation.
 	Calendar *Calendar
@@ -55,13 +56,59 @@ type Calendar struct {
 	Data []byte
 }
 
-// UnsubscribeHeaders are the List-Unsubscribe (RFC 2369) and one-click
-// List-Unsubscribe-Post (RFC 8058) fields every course email carries.
-func UnsubscribeHeaders(url string) map[string]string {
+// AutoSubmitted is the Auto-Submitted value (RFC 3834) of every email
+// dripbook sends: each is written by the program, so vacation responders and
+// out-of-office rules leave it unanswered.
+const AutoSubmitted = "auto-generated"
+
+// CourseHeaders are the list fields every course email carries: List-Id
+// (RFC 2919), which names the course so clients and filters can group its
+// lessons, List-Unsubscribe (RFC 2369) and one-click List-Unsubscribe-Post
+// (RFC 8058). domain is the sender's mail domain.
+func CourseHeaders(title, domain, unsubscribeURL string) map[string]string {
 	return map[string]string{
-		"List-Unsubscribe":      "<" + url + ">",
+		"List-Id":               ListID(title, domain),
+		"List-Unsubscribe":      "<" + unsubscribeURL + ">",
 		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 	}
+}
+
+// ListID is the List-Id of a course: its title as the description and, as
+// the identifier, the title in lower-case letters and digits under the
+// sender's domain: `"The Product Leader Canyon"
+// <the-product-leader-canyon.example.com>`. A title that is not plain ASCII
+// is written as an RFC 2047 encoded word.
+func ListID(title, domain string) string {
+	title = OneLine(title)
+	var label strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(title) {
+		if r < 0x80 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			if dash && label.Len() > 0 {
+				label.WriteByte('-')
+			}
+			label.WriteRune(r)
+			dash = false
+			continue
+		}
+		dash = true
+	}
+	id := label.String()
+	if len(id) > 60 {
+		id = strings.TrimRight(id[:60], "-")
+	}
+	if id == "" {
+		id = "course"
+	}
+	id += "." + strings.Trim(strings.ToLower(OneLine(domain)), ". ")
+	if title == "" {
+		return "<" + id + ">"
+	}
+	phrase := mime.QEncoding.Encode("utf-8", title)
+	if phrase == title {
+		phrase = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(title) + `"`
+	}
+	return phrase + " <" + id + ">"
 }
 
 // OneLine folds whitespace and control characters so a value typed into a

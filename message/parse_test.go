@@ -51,3 +51,19 @@ func TestParseMessageDecodes(t *testing.T) {
 	_, err = ParseMessage([]byte("not a message"))
 	require.Error(t, err)
 }
+
+func TestListID(t *testing.T) {
+	for _, tc := range []struct{ title, domain, want string }{
+		{"The Product Leader Canyon", "example.com", `"The Product Leader Canyon" <the-product-leader-canyon.example.com>`},
+		{`Say "hi" \ now!`, "Example.COM.", `"Say \"hi\" \\ now!" <say-hi-now.example.com>`},
+		{"Café für alle", "example.com", "=?utf-8?q?Caf=C3=A9_f=C3=BCr_alle?= <caf-f-r-alle.example.com>"},
+		{"", "example.com", "<course.example.com>"},
+		{"¿¡", "example.com", "=?utf-8?q?=C2=BF=C2=A1?= <course.example.com>"},
+	} {
+		require.Equal(t, tc.want, ListID(tc.title, tc.domain), tc.title)
+	}
+	long := ListID(strings.Repeat("ab ", 40), "example.com")
+	require.Less(t, len(long), 255, "RFC 2919 limits the field")
+	require.Contains(t, long, "<ab-ab-", "a long title is cut, not dropped")
+	require.NotContains(t, long, "-.", "the cut leaves no dash before the domain")
+}

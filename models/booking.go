@@ -18,7 +18,15 @@ const (
 	BookingCancelled = "cancelled"
 )
 
+// External schedulers a call can be booked on.
+const (
+	SchedulerCalcom   = "calcom"
+	SchedulerCalendly = "calendly"
+)
+
 var (
+	// ErrReplayed means a scheduler's signed delivery was already received.
+	ErrReplayed = fault.New(fault.Conflict, "replayed", "delivery already received")
 	// ErrSlotTaken means another confirmed booking holds that start.
 	ErrSlotTaken = fault.New(fault.Conflict, "slot_taken", "slot already taken")
 	// ErrAlreadyBooked means the subscriber already has a confirmed booking.
@@ -49,6 +57,12 @@ type Booking struct {
 	OutcomeAt        *time.Time // when the coach marked the outcome
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+
+	// Scheduler is SchedulerCalcom or SchedulerCalendly for a call booked
+	// there, empty for one booked here; ExternalID is the scheduler's id of
+	// the call (a Cal.com uid, a Calendly invitee URI).
+	Scheduler  string
+	ExternalID *string
 }
 
 // Click is one click on a lesson's booking link.

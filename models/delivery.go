@@ -16,6 +16,7 @@ const (
 	KindBooking  Kind = "booking"  // the subscriber's confirmation or cancellation of a call
 	KindBrief    Kind = "brief"    // the coach's brief about a call
 	KindReminder Kind = "reminder" // a reminder before a call
+	KindNoShow   Kind = "no_show"  // a lesson of the no-show follow-up after a missed call
 )
 
 // Delivery states: queued → sending → sent or failed. retry is a sending that

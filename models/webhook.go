@@ -46,6 +46,7 @@ type WebhookBooking struct {
 	Start      time.Time         `json:"start"`
 	End        time.Time         `json:"end"`
 	Status     string            `json:"status"`
+	Scheduler  string            `json:"scheduler,omitempty"` // SchedulerCalcom or SchedulerCalendly, for a call booked there
 	Subscriber WebhookSubscriber `json:"subscriber"`
 }
 

@@ -44,6 +44,11 @@ func Build(m *message.Message) (*mail.Msg, error) {
 	if err := setHeaders(msg, m.Headers); err != nil {
 		return nil, fmt.Errorf("build message: %w", err)
 	}
+	// Every email is written by the program: responders must not answer it
+	// (RFC 3834), and Exchange, which reads its own field, keeps its
+	// out-of-office notes and auto-replies to itself too.
+	msg.SetGenHeader("Auto-Submitted", message.AutoSubmitted)
+	msg.SetGenHeader("X-Auto-Response-Suppress", "OOF, AutoReply")
 	if err := setBody(msg, m); err != nil {
 		return nil, fmt.Errorf("build message: %w", err)
 	}
@@ -54,7 +59,7 @@ func Build(m *message.Message) (*mail.Msg, error) {
 // would produce a message that contradicts its own structure.
 func reservedHeaders() []string {
 	return []string{"from", "to", "cc", "bcc", "subject", "date", "message-id", "mime-version",
-		"content-type", "content-transfer-encoding"}
+		"content-type", "content-transfer-encoding", "auto-submitted", "x-auto-response-suppress"}
 }
 
 func setHeaders(msg *mail.Msg, headers map[string]string) error {

@@ -22,6 +22,9 @@ func TestMessageBuild(t *testing.T) {
 	require.Contains(t, raw, "Message-ID: <lesson.1.welcome@example.test>\r\n")
 	require.Contains(t, raw, "List-Unsubscribe: <https://example.test/unsubscribe/tok>\r\n")
 	require.Contains(t, raw, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
+	require.Contains(t, raw, "List-Id: \"The Canyon\" <the-canyon.example.test>\r\n")
+	require.Contains(t, raw, "Auto-Submitted: auto-generated\r\n")
+	require.Contains(t, raw, "X-Auto-Response-Suppress: OOF, AutoReply\r\n")
 	require.NotContains(t, raw, "go-mail", "the message names only its sender")
 
 	p, err := message.ParseMessage(buf.Bytes())
@@ -40,6 +43,7 @@ func TestMessageBuildRejects(t *testing.T) {
 		"header injection":    func(m *message.Message) { m.Headers["X-Test"] = "a\r\nBcc: victim@example.test" },
 		"bad header name":     func(m *message.Message) { m.Headers["X Test"] = "a" },
 		"overrides subject":   func(m *message.Message) { m.Headers["subject"] = "other" },
+		"overrides auto":      func(m *message.Message) { m.Headers["Auto-Submitted"] = "no" },
 		"bad calendar method": func(m *message.Message) { m.Calendar = &message.Calendar{Method: "REQUEST\r\nX: y", Data: []byte("x")} },
 	}
 	for name, change := range tests {

@@ -20,7 +20,8 @@ import (
 // forwarder cannot swap the one-click link; Reply-To is on the coach's brief.
 var signedHeaders = []string{
 	"From", "Reply-To", "To", "Subject", "Date", "Message-ID", "MIME-Version",
-	"Content-Type", "Content-Transfer-Encoding", "List-Unsubscribe", "List-Unsubscribe-Post",
+	"Content-Type", "Content-Transfer-Encoding", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post",
+	"Auto-Submitted",
 }
 
 // signer signs the wire form of a message with DKIM (RFC 6376).

@@ -7,7 +7,7 @@ import (
 )
 
 // Message is a course email to sam<n>@example.test with both parts, a
-// non-ASCII name and subject, and the one-click unsubscribe headers.
+// non-ASCII name and subject, and a course email's list headers.
 func Message(n int) *message.Message {
 	return &message.Message{
 		From:      "Alex Rivera <coach@example.test>",
@@ -17,9 +17,6 @@ func Message(n int) *message.Message {
 		Text:      "Hi Sam,\n\nBook here: https://example.test/book/x\n",
 		HTML:      `<!DOCTYPE html><html><body><p style="margin:0">Hi Sam, <a href="https://example.test/book/x">book</a></p></body></html>`,
 		MessageID: fmt.Sprintf("lesson.%d.welcome@example.test", n),
-		Headers: map[string]string{
-			"List-Unsubscribe":      "<https://example.test/unsubscribe/tok>",
-			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-		},
+		Headers:   message.CourseHeaders("The Canyon", "example.test", "https://example.test/unsubscribe/tok"),
 	}
 }

@@ -128,6 +128,8 @@ func (s *Store) Erase(ctx context.Context, id int64) error {
 			// Events name the subscriber: none is kept, or sent, after
 			// they asked to be forgotten.
 			tx.Exec("DELETE FROM webhook_events WHERE subscriber_id = ?", id),
+			// Their self-ratings are theirs alone.
+			tx.Exec("DELETE FROM scorecards WHERE subscriber_id = ?", id),
 		}
 		for _, st := range steps {
 			if st.Error != nil {

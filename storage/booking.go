@@ -38,6 +38,13 @@ func (s *Store) CreateBooking(ctx context.Context, b models.Booking) (_ models.B
 		return models.Booking{}, false, fmt.Errorf("create booking: %w", err)
 	}
 	// The insert was refused; find out which rule refused it.
+	if b.ExternalID != nil {
+		// A scheduler's redelivery of a call already recorded.
+		prev, err := s.ExternalBooking(ctx, b.Scheduler, *b.ExternalID)
+		if err == nil {
+			return prev, false, nil
+		}
+	}
 	if b.IdempotencyKey != nil {
 		var prev models.Booking
 		err := db.Where("idempotency_key = ?", *b.IdempotencyKey).Take(&prev).Error
@@ -52,7 +59,8 @@ func (s *Store) CreateBooking(ctx context.Context, b models.Booking) (_ models.B
 		}
 	}
 	var n int64
-	if err := db.Model(&models.Booking{}).Where("subscriber_id = ? AND status = ?", b.SubscriberID, models.BookingConfirmed).Count(&n).Error; err != nil {
+	q := db.Model(&models.Booking{}).Where("subscriber_id = ? AND status = ? AND external_id IS NULL", b.SubscriberID, models.BookingConfirmed)
+	if err := q.Count(&n).Error; err != nil {
 		return models.Booking{}, false, fmt.Errorf("create booking: %w", err)
 	}
 	if n > 0 {
@@ -120,10 +128,11 @@ func (s *Store) BookedStarts(ctx context.Context, from, to time.Time) ([]time.Ti
 
 // UpcomingBookings lists confirmed bookings starting after from whose
 // latest change was announced, soonest first, for the reconciler's
-// reminders: a reminder never comes before the confirmation.
+// reminders: a reminder never comes before the confirmation. A scheduler's
+// calls are left out: it sends their reminders.
 func (s *Store) UpcomingBookings(ctx context.Context, from time.Time, limit int) ([]models.Booking, error) {
 	var bs []models.Booking
-	err := s.db.WithContext(ctx).Where("status = ? AND starts_at > ? AND notified_sequence = sequence", models.BookingConfirmed, from).
+	err := s.db.WithContext(ctx).Where("status = ? AND starts_at > ? AND notified_sequence = sequence AND external_id IS NULL", models.BookingConfirmed, from).
 		Order("starts_at").Limit(limit).Find(&bs).Error
 	if err != nil {
 		return nil, fmt.Errorf("list upcoming bookings: %w", err)
@@ -141,10 +150,12 @@ func (s *Store) CancelBooking(ctx context.Context, id int64) (models.Booking, er
 }
 
 // RescheduleBooking moves a confirmed booking to a new slot, keeping its UID
-// and raising its sequence. A taken slot is ErrSlotTaken.
+// and raising its sequence. A taken slot is ErrSlotTaken. A moved call has
+// not happened yet: a missed call's no-show mark is cleared.
 func (s *Store) RescheduleBooking(ctx context.Context, id int64, start, end time.Time) (models.Booking, error) {
 	return s.updateConfirmed(ctx, id, models.EventBookingRescheduled, map[string]any{
 		"starts_at": start.UTC(), "ends_at": end.UTC(), "sequence": gorm.Expr("sequence + 1"), "updated_at": s.now(),
+		"outcome": "", "outcome_at": nil,
 	})
 }
 

@@ -51,6 +51,20 @@ func (s *Store) ClaimDelivery(ctx context.Context, key models.DeliveryKey, lease
 	}
 }
 
+// RenewClaim keeps a claim taken by ClaimDelivery or ClaimLesson from
+// lapsing while its send runs long: it moves the claim's time to now. It
+// reports false when the delivery is no longer being sent, so that the send
+// has nothing left to hold.
+func (s *Store) RenewClaim(ctx context.Context, key models.DeliveryKey) (bool, error) {
+	upd := s.db.WithContext(ctx).Model(&models.Delivery{}).
+		Where("subscriber_id = ? AND kind = ? AND step = ? AND state = ?", key.SubscriberID, key.Kind, key.Step, models.DeliverySending).
+		Update("updated_at", s.now())
+	if upd.Error != nil {
+		return false, fmt.Errorf("renew claim %s: %w", key, upd.Error)
+	}
+	return upd.RowsAffected == 1, nil
+}
+
 // Delivery returns one delivery by key.
 func (s *Store) Delivery(ctx context.Context, key models.DeliveryKey) (models.Delivery, error) {
 	q := s.db.WithContext(ctx).Where("subscriber_id = ? AND kind = ? AND step = ?", key.SubscriberID, key.Kind, key.Step)

@@ -216,6 +216,59 @@ var migrations = []*gormigrate.Migration{
 			return tx.Exec("CREATE INDEX idx_webhook_events_undelivered ON webhook_events (created_at) WHERE delivered_at IS NULL").Error
 		},
 	},
+	{
+		ID: "0009_external_bookings",
+		Migrate: func(tx *gorm.DB) error {
+			// Calls booked on an external scheduler, known by the
+			// scheduler's own id, once each; and the signed deliveries
+			// already received from it, so a replay changes nothing. The
+			// scheduler keeps its own calendar: its calls neither hold a
+			// start nor count as a subscriber's one call here.
+			type schedulerDelivery struct {
+				ID         int64     `gorm:"primaryKey"`
+				Scheduler  string    `gorm:"size:16;not null"`
+				Digest     string    `gorm:"size:64;not null;uniqueIndex:idx_scheduler_deliveries_digest"`
+				ReceivedAt time.Time `gorm:"not null;index"`
+			}
+			if err := tx.Migrator().CreateTable(&schedulerDelivery{}); err != nil {
+				return err
+			}
+			return execAll(tx,
+				"ALTER TABLE bookings ADD COLUMN scheduler VARCHAR(16) NOT NULL DEFAULT ''",
+				"ALTER TABLE bookings ADD COLUMN external_id VARCHAR(500)",
+				"CREATE UNIQUE INDEX idx_bookings_external ON bookings (scheduler, external_id)",
+				"DROP INDEX idx_bookings_confirmed_start",
+				"CREATE UNIQUE INDEX idx_bookings_confirmed_start ON bookings (starts_at) WHERE status = 'confirmed' AND external_id IS NULL",
+				"DROP INDEX idx_bookings_confirmed_subscriber",
+				"CREATE UNIQUE INDEX idx_bookings_confirmed_subscriber ON bookings (subscriber_id) WHERE status = 'confirmed' AND external_id IS NULL",
+			)
+		},
+	},
+	{
+		ID: "0011_scorecards",
+		Migrate: func(tx *gorm.DB) error {
+			// One gap scorecard per subscriber: the answers as the
+			// scorecard package stores them.
+			type scorecard struct {
+				ID           int64     `gorm:"primaryKey"`
+				SubscriberID int64     `gorm:"not null;uniqueIndex:idx_scorecards_subscriber"`
+				Answers      string    `gorm:"type:text;not null"`
+				CreatedAt    time.Time `gorm:"not null"`
+				UpdatedAt    time.Time `gorm:"not null"`
+			}
+			return tx.Migrator().CreateTable(&scorecard{})
+		},
+	},
+}
+
+// execAll runs a migration's statements in order.
+func execAll(tx *gorm.DB, stmts ...string) error {
+	for _, sql := range stmts {
+		if err := tx.Exec(sql).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Store) migrator(ctx context.Context) *gormigrate.Gormigrate {

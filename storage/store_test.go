@@ -134,6 +134,34 @@ func TestClaimDelivery(t *testing.T) {
 	require.Equal(t, "451 try later", d.LastError)
 }
 
+// A claim renewed while its send runs long is not taken over when its first
+// lease would have passed; one no longer being sent cannot be renewed.
+func TestRenewedClaimIsNotTakenOver(t *testing.T) {
+	t.Parallel()
+	s := testenv.Store(t)
+	ctx := context.Background()
+	now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	res, err := s.Subscribe(ctx, signup("renew@example.com"))
+	require.NoError(t, err)
+	key := models.DeliveryKey{SubscriberID: res.SubscriberID, Kind: models.KindConfirm, Step: "1"}
+	require.NoError(t, s.ClaimDelivery(ctx, key, time.Minute))
+
+	now = now.Add(50 * time.Second)
+	held, err := s.RenewClaim(ctx, key)
+	require.NoError(t, err)
+	require.True(t, held)
+	now = now.Add(50 * time.Second)
+	require.ErrorIs(t, s.ClaimDelivery(ctx, key, time.Minute), models.ErrInFlight, "renewed 50s ago")
+	now = now.Add(11 * time.Second)
+	require.NoError(t, s.ClaimDelivery(ctx, key, time.Minute), "not renewed for longer than the lease")
+
+	require.NoError(t, s.MarkSent(ctx, key))
+	held, err = s.RenewClaim(ctx, key)
+	require.NoError(t, err)
+	require.False(t, held, "a sent delivery has no claim to renew")
+}
+
 func TestDueEnrollmentsAndUnsentConfirmations(t *testing.T) {
 	s := testenv.Store(t)
 	ctx := context.Background()

@@ -79,7 +79,9 @@ func (s *Store) emitBookingEvent(tx *gorm.DB, typ string, id int64) error {
 	if err != nil {
 		return err
 	}
-	return s.emitEvent(tx, typ, b.SubscriberID, models.WebhookBooking{ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC(), Status: b.Status, Subscriber: sub})
+	return s.emitEvent(tx, typ, b.SubscriberID, models.WebhookBooking{
+		ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC(), Status: b.Status, Scheduler: b.Scheduler, Subscriber: sub,
+	})
 }
 
 func webhookSubscriber(tx *gorm.DB, id int64) (models.WebhookSubscriber, error) {

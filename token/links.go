@@ -59,6 +59,12 @@ func (l *Links) Reschedule(bookingID int64) string {
 	return l.base + BookingPaths(l.signer, bookingID, l.now()).Reschedule
 }
 
+// Invite is the "add to calendar" file of a booking, as the manage link
+// signs it.
+func (l *Links) Invite(bookingID int64) string {
+	return l.base + BookingPaths(l.signer, bookingID, l.now()).Invite
+}
+
 // Paths are the site-relative links of one booking, each signed for its
 // single purpose.
 type Paths struct {

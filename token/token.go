@@ -22,6 +22,9 @@ const (
 	Manage      = "manage"     // see a booking and download its invite
 	Cancel      = "cancel"     // cancel a booking
 	Reschedule  = "reschedule" // move a booking
+	// SchedulerRef names a subscriber to an external scheduler, which
+	// returns it in its webhooks; it opens nothing.
+	SchedulerRef = "scheduler_ref"
 )
 
 // ConfirmMaxAge is how long a confirmation link works.

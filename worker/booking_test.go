@@ -31,7 +31,27 @@ func bookingHarness(t *testing.T, reminders ...time.Duration) *harness {
 		Coach:     calendar.Person{Name: "Jordan Coach", Email: coachAddr},
 		CoachTZ:   time.UTC,
 		Reminders: reminders,
+		Place:     booking.Place{URL: meetingURL, Text: "Dial-in +1 555 0100"},
 	})
+}
+
+const meetingURL = "https://meet.example.test/jordan"
+
+// mustEvent parses a message's calendar part, checks its method and where
+// the call happens, and returns its one event.
+func mustEvent(t *testing.T, m *message.Parsed, method string) *ics.VEvent {
+	t.Helper()
+	require.Equal(t, method, m.CalendarMethod, "message %q", m.Subject)
+	cal, err := ics.ParseCalendar(strings.NewReader(m.Calendar))
+	require.NoError(t, err)
+	require.Len(t, cal.Events(), 1)
+	ev := cal.Events()[0]
+	loc := ev.GetProperty(ics.ComponentPropertyLocation)
+	require.NotNil(t, loc, "no LOCATION in %q", m.Subject)
+	require.Equal(t, meetingURL, loc.Value)
+	require.Equal(t, meetingURL, ev.GetProperty(ics.ComponentPropertyUrl).Value)
+	require.Contains(t, ev.GetProperty(ics.ComponentPropertyDescription).Value, "Dial-in +1 555 0100")
+	return ev
 }
 
 // allDay lets any 30-minute slot from now on be booked.
@@ -56,7 +76,8 @@ func TestBookingSendsInviteAndBriefThenCancelSendsCancel(t *testing.T) {
 	t.Parallel()
 	h := bookingHarness(t)
 	ctx := context.Background()
-	svc := booking.NewService(booking.Deps{Store: storage.BookingStore{Store: h.store}, Rules: allDay(t), Notifier: h.queue, Replanner: h.engine, Log: discardLogger()})
+	svc := booking.NewService(booking.Deps{Store: storage.BookingStore{Store: h.store}, Rules: allDay(t), Questions: h.course.Booking.Questions,
+		Notifier: h.queue, Replanner: h.engine, Log: discardLogger()})
 	addr := "ada@example.com"
 	id := h.activeSubscriber(addr)
 	require.NoError(t, h.store.RecordClick(ctx, id, "welcome"))
@@ -66,7 +87,7 @@ func TestBookingSendsInviteAndBriefThenCancelSendsCancel(t *testing.T) {
 	require.NotEmpty(t, slots)
 	b, created, err := svc.Book(ctx, booking.Request{
 		SubscriberID: id, Start: slots[2].Start, SourceLesson: "welcome", Timezone: "America/New_York",
-		Answers: booking.Answers{Role: "Senior PM", Gap: "Executive presence"},
+		Answers: booking.Answers{"role": "Senior PM", "gap": "Executive presence"},
 	})
 	require.NoError(t, err)
 	require.True(t, created)
@@ -86,30 +107,40 @@ func TestBookingSendsInviteAndBriefThenCancelSendsCancel(t *testing.T) {
 		_, err = h.signer.Verify(m[1], token.Manage, 0, time.Now())
 		require.ErrorIs(t, err, token.ErrInvalid, "a %s link does nothing else", purpose)
 	}
-	cal, err := ics.ParseCalendar(strings.NewReader(invite.Calendar))
-	require.NoError(t, err)
-	ev := cal.Events()[0]
+	ev := mustEvent(t, invite, "REQUEST")
 	require.Equal(t, b.UID, ev.GetProperty(ics.ComponentPropertyUniqueId).Value)
 	start, err := ev.GetStartAt()
 	require.NoError(t, err)
 	require.True(t, start.Equal(b.Start))
+	require.Contains(t, invite.Text, "Where: "+meetingURL)
+	require.Contains(t, invite.Text, "Add to calendar: "+base+"/booking/")
+	require.Contains(t, invite.Text, "<https://calendar.google.com/calendar/render?action=TEMPLATE")
 
+	// The coach's brief carries the coach's own copy of the same event.
 	brief := h.waitMail(coachAddr, 1, 10*time.Second)[0]
+	cev := mustEvent(t, brief, "REQUEST")
+	require.Equal(t, b.UID, cev.GetProperty(ics.ComponentPropertyUniqueId).Value, "one event in both calendars")
+	require.Equal(t, "0", cev.GetProperty(ics.ComponentPropertySequence).Value)
+	require.Equal(t, "mailto:"+coachAddr, cev.GetProperty(ics.ComponentPropertyOrganizer).Value)
+	require.Len(t, cev.Attendees(), 1)
+	require.Equal(t, addr, cev.Attendees()[0].Email())
+	require.Contains(t, cev.GetProperty(ics.ComponentPropertySummary).Value, "Ada Lovelace")
+	require.Contains(t, brief.Text, "Where: "+meetingURL)
 	require.Contains(t, brief.Text, "Ada Lovelace")
 	require.Contains(t, brief.Text, "Executive presence")
+	require.Regexp(t, `Your current role\s+Senior PM\s+The gap you most want to close\s+Executive presence\s+Anything else\?\s+\(no answer\)`,
+		brief.Text, "the answers in the course's order, labelled as the form asks them")
 	require.Contains(t, brief.Text, "Welcome", "the lesson whose link they clicked")
 
 	_, err = svc.Cancel(ctx, b.ID)
 	require.NoError(t, err)
 	got := h.waitMail(addr, 2, 10*time.Second)
-	cancel := got[1]
-	require.Equal(t, "CANCEL", cancel.CalendarMethod)
-	ccal, err := ics.ParseCalendar(strings.NewReader(cancel.Calendar))
-	require.NoError(t, err)
-	cev := ccal.Events()[0]
-	require.Equal(t, b.UID, cev.GetProperty(ics.ComponentPropertyUniqueId).Value, "the cancel names the same event")
-	require.Equal(t, "1", cev.GetProperty(ics.ComponentPropertySequence).Value)
-	h.waitMail(coachAddr, 2, 10*time.Second)
+	for _, cancel := range []*message.Parsed{got[1], h.waitMail(coachAddr, 2, 10*time.Second)[1]} {
+		cev := mustEvent(t, cancel, "CANCEL")
+		require.Equal(t, b.UID, cev.GetProperty(ics.ComponentPropertyUniqueId).Value, "the cancel names the same event")
+		require.Equal(t, "1", cev.GetProperty(ics.ComponentPropertySequence).Value)
+		require.Equal(t, "CANCELLED", cev.GetProperty(ics.ComponentPropertyStatus).Value)
+	}
 
 	// Both versions are recorded as announced and their tasks have run: a
 	// second copy of a notice could only come from one of them.
@@ -263,16 +294,15 @@ func TestRescheduleUpdatesTheInviteAndMovesTheReminders(t *testing.T) {
 	require.NoError(t, h.queue.BookingChanged(ctx, moved, booking.EventRescheduled))
 
 	got := h.waitMail(addr, 4, 25*time.Second) // two invites, then two reminders for the new time
-	update := got[1]
-	require.Equal(t, "REQUEST", update.CalendarMethod)
-	cal, err := ics.ParseCalendar(strings.NewReader(update.Calendar))
-	require.NoError(t, err)
-	ev := cal.Events()[0]
-	require.Equal(t, b.UID, ev.GetProperty(ics.ComponentPropertyUniqueId).Value, "the same event, updated")
-	require.Equal(t, "1", ev.GetProperty(ics.ComponentPropertySequence).Value)
-	evStart, err := ev.GetStartAt()
-	require.NoError(t, err)
-	require.True(t, evStart.Equal(later))
+	// The subscriber's and the coach's copies of the event both move.
+	for _, update := range []*message.Parsed{got[1], h.waitMail(coachAddr, 2, 10*time.Second)[1]} {
+		ev := mustEvent(t, update, "REQUEST")
+		require.Equal(t, b.UID, ev.GetProperty(ics.ComponentPropertyUniqueId).Value, "the same event, updated")
+		require.Equal(t, "1", ev.GetProperty(ics.ComponentPropertySequence).Value)
+		evStart, err := ev.GetStartAt()
+		require.NoError(t, err)
+		require.True(t, evStart.Equal(later))
+	}
 
 	for _, r := range got[2:] {
 		require.Contains(t, r.Subject, "Reminder")

@@ -107,7 +107,7 @@ func (h *harness) start() {
 	require.NoError(h.t, h.srv.Start(worker.Mux(h.engine)))
 	ctx, cancel := context.WithCancel(context.Background())
 	rec := worker.NewReconciler(worker.ReconcilerDeps{Store: h.store, Queue: h.queue, Redis: h.rdb,
-		LockKey: h.name + ":reconciler", Interval: timing.Reconcile, Reminders: h.reminders, Log: discardLogger()})
+		LockKey: h.name + ":reconciler", Interval: timing.Reconcile, Reminders: h.reminders, NoShows: h.engine, Log: discardLogger()})
 	done := make(chan struct{})
 	go func() { rec.Run(ctx); close(done) }()
 	h.stop = func() { cancel(); <-done; h.srv.Shutdown() }
@@ -263,6 +263,8 @@ func TestCourseArrivesInOrderExactlyOnce(t *testing.T) {
 		require.NotContains(t, p.Subject, "{{")
 		require.Regexp(t, `^<`+base+`/unsubscribe/[A-Za-z0-9._-]+>$`, p.Header.Get("List-Unsubscribe"))
 		require.Equal(t, "List-Unsubscribe=One-Click", p.Header.Get("List-Unsubscribe-Post"))
+		require.Equal(t, message.ListID(h.course.Title, "example.test"), p.Header.Get("List-Id"))
+		require.Equal(t, "auto-generated", p.Header.Get("Auto-Submitted"))
 		require.NotEmpty(t, p.Text)
 		require.NotEmpty(t, p.HTML)
 		require.Contains(t, p.Text, "Ada", "first name is used")

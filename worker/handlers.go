@@ -26,12 +26,15 @@ func Mux(e *drip.Engine) *asynq.ServeMux {
 	mux.HandleFunc(TypeBookingRemind, handle(func(ctx context.Context, p ReminderPayload) error {
 		return e.RemindBooking(ctx, p.BookingID, p.Sequence, p.Lead)
 	}))
+	mux.HandleFunc(TypeNoShowSend, handle(func(ctx context.Context, p NoShowPayload) error {
+		return e.SendNoShow(ctx, p.BookingID, p.Sequence, p.Slug)
+	}))
 	return mux
 }
 
 // payload is a task's typed JSON body.
 type payload interface {
-	ConfirmPayload | LessonPayload | BookingPayload | ReminderPayload | WebhookPayload
+	ConfirmPayload | LessonPayload | BookingPayload | ReminderPayload | WebhookPayload | NoShowPayload
 	valid() bool
 }
 

@@ -27,7 +27,8 @@ type ReconcileStore interface {
 }
 
 // Reconciler re-queues every email the database says is due, so a Redis flush
-// or restart loses nothing. Each tick runs on one instance only: a Redis lock
+// or restart loses nothing, and the tasks a dead worker left active (see
+// rescueOrphans). Each tick runs on one instance only: a Redis lock
 // with the tick's length decides which.
 type Reconciler struct {
 	store    ReconcileStore
@@ -37,6 +38,7 @@ type Reconciler struct {
 	interval time.Duration
 	remind   []time.Duration
 	webhooks bool
+	noShows  NoShowPlanner
 	now      func() time.Time
 	log      *slog.Logger
 }
@@ -54,6 +56,7 @@ type ReconcilerDeps struct {
 	Interval  time.Duration
 	Reminders []time.Duration
 	Webhooks  bool
+	NoShows   NoShowPlanner // the follow-up of missed calls; nil for none
 	Now       func() time.Time
 	Log       *slog.Logger
 }
@@ -70,20 +73,31 @@ func NewReconciler(d ReconcilerDeps) *Reconciler {
 		d.Log = slog.Default()
 	}
 	return &Reconciler{store: d.Store, queue: d.Queue, rdb: d.Redis, lockKey: d.LockKey, interval: d.Interval,
-		remind: d.Reminders, webhooks: d.Webhooks, now: d.Now, log: d.Log}
+		remind: d.Reminders, webhooks: d.Webhooks, noShows: d.NoShows, now: d.Now, log: d.Log}
 }
 
 // webhookEvery is how often the reconciler queues new webhook events:
 // an event should not wait a whole round to go out.
 const webhookEvery = time.Second
 
-// Run ticks until ctx is done; with webhooks on, it also queues new events
-// every webhookEvery.
+// rescueEvery is how often the reconciler looks for the tasks of a dead
+// worker: an email should not wait a whole round once Asynq counts its
+// task abandoned.
+const rescueEvery = 5 * time.Second
+
+// Run ticks until ctx is done. Between ticks it queues again, every
+// rescueEvery, the tasks a dead worker left running, and with webhooks on
+// it queues new events every webhookEvery.
 func (r *Reconciler) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	wg.Go(func() { r.every(ctx, rescueEvery, "rescue", r.rescue) })
 	if r.webhooks {
-		wg.Go(func() { r.runWebhooks(ctx) })
+		wg.Go(func() {
+			r.every(ctx, webhookEvery, "webhooks", func(ctx context.Context) (int, error) {
+				return r.queueWebhooks(ctx, r.store.NewWebhookEvents)
+			})
+		})
 	}
 	t := time.NewTicker(r.interval)
 	defer t.Stop()
@@ -143,12 +157,17 @@ func (r *Reconciler) Tick(ctx context.Context) (int, error) {
 	if r.webhooks {
 		t.add(r.queueWebhooks(ctx, r.store.UndeliveredWebhookEvents))
 	}
+	if r.noShows != nil {
+		t.add(0, r.noShows.PlanNoShows(ctx))
+	}
 	return t.n, errors.Join(t.errs...)
 }
 
-func (r *Reconciler) runWebhooks(ctx context.Context) {
-	every := min(webhookEvery, r.interval)
-	t := time.NewTicker(every)
+// every runs fn every d (at most the tick's interval) until ctx is done,
+// on one instance at a time, as Tick does, under a lock of its own.
+func (r *Reconciler) every(ctx context.Context, d time.Duration, name string, fn func(context.Context) (int, error)) {
+	d = min(d, r.interval)
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
@@ -156,15 +175,24 @@ func (r *Reconciler) runWebhooks(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		// One instance at a time, as for Tick, under a lock of its own.
-		ok, err := r.rdb.SetNX(ctx, r.lockKey+":webhooks", "1", every*9/10).Result()
+		ok, err := r.rdb.SetNX(ctx, r.lockKey+":"+name, "1", d*9/10).Result()
 		if err == nil && ok {
-			_, err = r.queueWebhooks(ctx, r.store.NewWebhookEvents)
+			_, err = fn(ctx)
 		}
 		if err != nil && ctx.Err() == nil {
-			r.log.Error("queue webhooks", "error", err)
+			r.log.Error("reconcile "+name, "error", err)
 		}
 	}
+}
+
+// rescue queues again the tasks a dead worker left running (see
+// Queue.rescueOrphans) and returns how many.
+func (r *Reconciler) rescue(ctx context.Context) (int, error) {
+	n, err := r.queue.rescueOrphans(ctx)
+	if n > 0 {
+		r.log.Warn("tasks left by a worker that stopped without finishing them queued again", "tasks", n)
+	}
+	return n, err
 }
 
 // queueWebhooks queues the delivery of each event list names.

@@ -2,29 +2,40 @@ package worker_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dripbook/dripbook/drip"
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/smtptest"
 	"github.com/dripbook/dripbook/testenv"
 )
 
+// enrolledWhileStopped returns a harness whose worker is stopped, with addr
+// subscribed and confirmed: its first lesson is queued.
+func enrolledWhileStopped(t *testing.T, addr string) (*harness, int64) {
+	t.Helper()
+	h := newHarness(t, testenv.Redis(t))
+	h.stop()
+	ctx := context.Background()
+	res, err := h.store.Subscribe(ctx, models.Signup{Email: addr, TextVersion: "test"})
+	require.NoError(t, err)
+	require.NoError(t, h.engine.Confirm(ctx, res.SubscriberID))
+	return h, res.SubscriberID
+}
+
 // An Asynq task archived after its last retry keeps its ID for months; the
 // reconciler must still get the lesson out.
 func TestArchivedTaskIsReplaced(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, testenv.Redis(t))
-	h.stop()
-	ctx := context.Background()
 	addr := "archived@example.com"
-	res, err := h.store.Subscribe(ctx, models.Signup{Email: addr, TextVersion: "test"})
-	require.NoError(t, err)
-	require.NoError(t, h.engine.Confirm(ctx, res.SubscriberID)) // queues the first lesson
-	id := lessonTask(res.SubscriberID, h.course.Lessons[0].Slug)
+	h, subscriberID := enrolledWhileStopped(t, addr)
+	id := lessonTask(subscriberID, h.course.Lessons[0].Slug)
 	inspect := asynq.NewInspectorFromRedisClient(h.rdb)
 	require.NoError(t, inspect.ArchiveTask(h.name, id))
 	info, err := inspect.GetTaskInfo(h.name, id)
@@ -112,4 +123,74 @@ func TestShutdownLetsASendInFlightFinish(t *testing.T) {
 	d, err := h.store.Delivery(context.Background(), key)
 	require.NoError(t, err)
 	require.Equal(t, models.DeliverySent, d.State, "and was recorded before the worker stopped")
+}
+
+// deadDequeue takes the task id off the queue as a worker does when it
+// starts running it, with a lease that lapsed a moment ago: the state a
+// worker killed mid-task leaves behind, before Asynq's own recoverer (which
+// waits until a lease lapsed 30s ago) gives the task back.
+var deadDequeue = redis.NewScript(`
+redis.call("LREM", KEYS[1], 0, ARGV[1])
+redis.call("LPUSH", KEYS[2], ARGV[1])
+redis.call("ZADD", KEYS[3], ARGV[2], ARGV[1])
+redis.call("HSET", KEYS[4], "state", "active")
+return 1`)
+
+// A worker killed while sending a lesson leaves its task running in Asynq
+// and its claim in the delivery log: the reconciler queues the task again
+// once its lease lapses, the copy takes the claim over once the claim's
+// lease has passed, and the lesson goes out once.
+func TestALessonLeftByADeadWorkerGoesOut(t *testing.T) {
+	t.Parallel()
+	addr := "orphan@example.com"
+	h, subscriberID := enrolledWhileStopped(t, addr)
+	ctx := context.Background()
+	slug := h.course.Lessons[0].Slug
+	h.store.SetClock(func() time.Time { return time.Now().UTC().Add(-drip.DefaultLease - time.Second) })
+	key := models.DeliveryKey{SubscriberID: subscriberID, Kind: models.KindLesson, Step: slug}
+	require.NoError(t, h.store.ClaimLesson(ctx, key, drip.DefaultLease, false), "the dead worker's claim")
+	h.store.SetClock(func() time.Time { return time.Now().UTC() })
+	id := lessonTask(subscriberID, slug)
+	prefix := "asynq:{" + h.name + "}:"
+	keys := []string{prefix + "pending", prefix + "active", prefix + "lease", prefix + "t:" + id}
+	require.NoError(t, deadDequeue.Run(ctx, h.rdb, keys, id, time.Now().Add(-time.Second).Unix()).Err())
+	t.Cleanup(func() { // Asynq deletes no queue with a task running
+		h.rdb.LRem(ctx, keys[1], 0, id)
+		h.rdb.ZRem(ctx, keys[2], id)
+	})
+
+	h.start()
+	got := h.waitMail(addr, 1, 15*time.Second)
+	require.Equal(t, []string{slug}, lessonSlugs(got))
+	info, err := asynq.NewInspectorFromRedisClient(h.rdb).GetTaskInfo(h.name, id)
+	require.NoError(t, err)
+	require.Equal(t, asynq.TaskStateActive, info.State, "Asynq has not given the task back itself")
+	testenv.Wait(t, 10*time.Second, "the lesson recorded sent", func() error {
+		d, err := h.store.Delivery(ctx, key)
+		if err == nil && d.State != models.DeliverySent {
+			err = fmt.Errorf("delivery %s", d.State)
+		}
+		return err
+	})
+	d, err := h.store.Delivery(ctx, key)
+	require.NoError(t, err)
+	require.Equal(t, 2, d.Attempts, "claimed by the dead worker, then by the copy")
+}
+
+// A worker killed after recording a lesson but before queuing the next
+// leaves the next one planned in the database alone: the reconciler queues
+// it when it is due.
+func TestTheLessonAfterOneRecordedByADeadWorkerGoesOut(t *testing.T) {
+	t.Parallel()
+	addr := "next@example.com"
+	h, subscriberID := enrolledWhileStopped(t, addr)
+	ctx := context.Background()
+	lessons := h.course.Lessons
+	require.NoError(t, h.engine.SendLesson(ctx, subscriberID, lessons[0].Slug))
+	inspect := asynq.NewInspectorFromRedisClient(h.rdb)
+	require.NoError(t, inspect.DeleteTask(h.name, lessonTask(subscriberID, lessons[1].Slug)), "never queued")
+
+	h.start()
+	got := h.waitMail(addr, 2, 15*time.Second)
+	require.Equal(t, []string{lessons[0].Slug, lessons[1].Slug}, lessonSlugs(got[:2]))
 }

@@ -261,11 +261,14 @@ func TestEveryKindOfEmailVerifiesWithDKIM(t *testing.T) {
 		id := p.Header.Get("Message-Id")
 		kind, _, _ := strings.Cut(strings.TrimPrefix(id, "<"), ".")
 		kinds[kind]++
+		require.Equal(t, "auto-generated", p.Header.Get("Auto-Submitted"), id)
+		require.Contains(t, keys, "Auto-Submitted", id)
 		if p.Header.Get("List-Unsubscribe") != "" {
-			require.Subset(t, keys, []string{"List-Unsubscribe", "List-Unsubscribe-Post"}, id)
+			require.Subset(t, keys, []string{"List-Id", "List-Unsubscribe", "List-Unsubscribe-Post"}, id)
 		}
 		if kind == "lesson" {
 			require.NotEmpty(t, p.Header.Get("List-Unsubscribe"), id)
+			require.NotEmpty(t, p.Header.Get("List-Id"), id)
 		}
 		if kind == "booking" {
 			require.Equal(t, "REQUEST", p.CalendarMethod, "the invite with its calendar")

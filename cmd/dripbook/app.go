@@ -47,6 +47,7 @@ type app struct {
 	bookings *booking.Service
 	links    *token.Links
 	signer   *token.Signer
+	pages    api.Pages
 	timing   worker.Timing
 	// printPassword is set when the console's password was generated in
 	// DATA_DIR, so that start-up shows it.
@@ -99,6 +100,9 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 	if err != nil {
 		return nil, err
 	}
+	if a.pages, err = sitePages(course, siteOf(cfg)); err != nil {
+		return nil, err
+	}
 
 	if a.store, err = storage.Open(cfg.DatabaseURL); err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
@@ -138,16 +142,22 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 		Calls: drip.Calls{
 			Coach:   drip.CoachPerson(cfg.CoachName, cfg.CoachEmail, cfg.MailFrom),
 			CoachTZ: cfg.Booking.Location,
+			Place:   cfg.Meeting,
+			// The no-show follow-up of a call nobody marked.
+			NoShowAfter: cfg.NoShowAfter,
 		},
 		From: cfg.MailFrom, Domain: cfg.MailDomain, Log: a.log,
 	})
 	a.bookings = booking.NewService(booking.Deps{
-		Store: storage.BookingStore{Store: a.store}, Rules: cfg.Booking, DailyChanges: cfg.Limits.BookingChangesPerDay,
+		Store: storage.BookingStore{Store: a.store}, Rules: cfg.Booking, Questions: course.Booking.Questions, DailyChanges: cfg.Limits.BookingChangesPerDay,
 		Notifier: a.observedNotifier(), Replanner: a.engine, Log: a.log,
 	})
 	if names := cfg.Placeholders(); len(names) > 0 {
 		a.log.Warn("still the placeholders: subscribers see them in every email and page; set them to the coach's own",
 			"variables", strings.Join(names, ", "))
+	}
+	if sc := cfg.Scheduler; cfg.BookingURL != "" && sc.CalcomSecret == "" && sc.CalendlySecret == "" {
+		a.log.Warn("BOOKING_URL is set without CALCOM_WEBHOOK_SECRET or CALENDLY_WEBHOOK_SECRET: calls booked there do not stop the sales lessons")
 	}
 	return a, nil
 }
@@ -211,20 +221,26 @@ func (a *app) apiDeps() api.Deps {
 		Store: a.store, Course: a.engine, Signer: a.signer, Links: a.links,
 		Redis:   redisPinger{a.rdb},
 		BaseURL: a.cfg.BaseURL, CourseTitle: a.renderer.Course().Title,
-		CoachName: a.cfg.CoachName, CompanyAddress: a.cfg.CompanyAddress,
+		CoachName: a.cfg.CoachName, CompanyAddress: a.cfg.CompanyAddress, Pages: a.pages,
 		TrustedProxies: a.cfg.TrustedProxies, Log: a.log,
 		Bookings: a.bookings, BookingURL: a.cfg.BookingURL,
+		Scheduler: api.Scheduler{
+			NameParam: a.cfg.Scheduler.NameParam, EmailParam: a.cfg.Scheduler.EmailParam, RefParam: a.cfg.Scheduler.RefParam,
+			CalcomSecret: a.cfg.Scheduler.CalcomSecret, CalendlySecret: a.cfg.Scheduler.CalendlySecret,
+		},
 		IsLesson: func(slug string) bool {
 			_, _, ok := a.renderer.Course().Lesson(slug)
 			return ok
 		},
 		Coach:  drip.CoachPerson(a.cfg.CoachName, a.cfg.CoachEmail, a.cfg.MailFrom),
 		Limits: apiLimits(a.cfg.Limits, a.rdb),
+		Place:  a.cfg.Meeting, CoachPhotoURL: a.cfg.CoachPhotoURL,
 
 		AdminPassword: a.cfg.AdminPassword,
 		Lessons:       lessonSlugs(a.renderer.Course()),
 		Tasks:         a.queue,
 		Bounces:       a.engine,
+		NoShows:       a.engine,
 		Data:          a.dataDeps(),
 	}
 	if a.outbox != nil {

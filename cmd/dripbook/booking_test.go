@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	ics "github.com/arran4/golang-ical"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 )
@@ -29,6 +31,7 @@ func TestBookFromTheLastLessonInABrowser(t *testing.T) {
 		"DATA_DIR": dir, "DATABASE_URL": "sqlite://" + filepath.Join(dir, "dripbook.db"),
 		"COACH_EMAIL": "coach@example.com", "BOOKING_HOURS": "Mon-Sun 00:00-24:00",
 		"BOOKING_NOTICE": "1h", "BOOKING_TZ": "UTC", "COURSE_DAY": "300ms",
+		"MEETING_URL": meetingURL, "MEETING_LOCATION": "Dial-in +1 555 0100",
 	})
 	addr := "grace@example.com"
 
@@ -74,13 +77,7 @@ func TestBookFromTheLastLessonInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.Search(`//strong[contains(., "You're booked")]`)),
 	))
 
-	store, err := storage.Open("sqlite://" + filepath.Join(dir, "dripbook.db"))
-	require.NoError(t, err)
-	defer func() { require.NoError(t, store.Close()) }()
-	sub, err := store.SubscriberByEmail(context.Background(), addr)
-	require.NoError(t, err)
-	b, err := store.ActiveBooking(context.Background(), sub.ID)
-	require.NoError(t, err)
+	b := activeBooking(t, filepath.Join(dir, "dripbook.db"), addr)
 	require.Equal(t, start, b.Start.UTC().Format(time.RFC3339))
 	require.Equal(t, "book-your-discovery-call", b.SourceLesson)
 	require.Contains(t, b.Answers, "Leading through others")
@@ -100,6 +97,64 @@ func TestBookFromTheLastLessonInABrowser(t *testing.T) {
 	})
 	require.Contains(t, invite.Calendar, "METHOD:REQUEST")
 	require.Contains(t, invite.Calendar, "UID:"+b.UID)
+	require.Contains(t, invite.Text, "Where: "+meetingURL)
 	brief := testenv.WaitMail(t, smtp, "coach@example.com", 1, mailTimeout)[0]
 	require.Contains(t, brief.Text, "Leading through others")
+	require.Equal(t, b.UID, inviteUID(t, invite, "REQUEST"))
+	require.Equal(t, b.UID, inviteUID(t, brief, "REQUEST"), "the coach's copy is the same event")
+
+	// Cancelling from the confirmation's link updates both calendars.
+	cancel := regexp.MustCompile(regexp.QuoteMeta(base) + `/booking/[A-Za-z0-9._-]+/cancel`).FindString(invite.Text)
+	require.NotEmpty(t, cancel, invite.Text)
+	resp, err = http.PostForm(cancel, nil)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	for _, to := range []string{addr, "coach@example.com"} {
+		var got *message.Parsed
+		testenv.Wait(t, mailTimeout, "a cancellation to "+to, func() error {
+			for _, m := range testenv.Mail(t, smtp, to) {
+				if m.CalendarMethod == "CANCEL" {
+					got = m
+					return nil
+				}
+			}
+			return fmt.Errorf("none among %q", testenv.Subjects(testenv.Mail(t, smtp, to)))
+		})
+		require.Equal(t, b.UID, inviteUID(t, got, "CANCEL"), to)
+	}
+}
+
+const meetingURL = "https://meet.example.com/coach"
+
+// inviteUID parses a message's invitation, checks its method, sequence
+// and LOCATION, and returns its UID.
+func inviteUID(t *testing.T, m *message.Parsed, method string) string {
+	t.Helper()
+	cal, err := ics.ParseCalendar(strings.NewReader(m.Calendar))
+	require.NoError(t, err, m.Subject)
+	require.Equal(t, method, m.CalendarMethod, m.Subject)
+	require.Len(t, cal.Events(), 1)
+	ev := cal.Events()[0]
+	require.NotNil(t, ev.GetProperty(ics.ComponentPropertyLocation), "no LOCATION in %q", m.Subject)
+	require.Equal(t, meetingURL, ev.GetProperty(ics.ComponentPropertyLocation).Value)
+	seq := "0"
+	if method == "CANCEL" {
+		seq = "1"
+	}
+	require.Equal(t, seq, ev.GetProperty(ics.ComponentPropertySequence).Value, "a change raises the sequence")
+	return ev.Id()
+}
+
+// activeBooking reads the call addr has booked from the SQLite file db.
+func activeBooking(t *testing.T, db, addr string) models.Booking {
+	t.Helper()
+	store, err := storage.Open("sqlite://" + db)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, store.Close()) }()
+	sub, err := store.SubscriberByEmail(context.Background(), addr)
+	require.NoError(t, err)
+	b, err := store.ActiveBooking(context.Background(), sub.ID)
+	require.NoError(t, err)
+	return b
 }

@@ -15,6 +15,7 @@ var dependencyRules = []struct {
 }{
 	{"drip", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail", "github.com/yuin/goldmark", "github.com/prometheus"}},
 	{"booking", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail", "github.com/yuin/goldmark", "github.com/prometheus"}},
+	{"scorecard", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail", "github.com/yuin/goldmark", "github.com/prometheus"}},
 	{"course", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail", "github.com/yuin/goldmark", "github.com/prometheus"}},
 	{"models", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail", "github.com/prometheus"}},
 	{"message", []string{"github.com/labstack/echo", "github.com/hibiken/asynq", "gorm.io/", "github.com/wneessen/go-mail"}},

@@ -236,7 +236,14 @@ func TestCourseCommands(t *testing.T) {
 		require.NoError(t, err)
 		course, err := course.Load(course.Default())
 		require.NoError(t, err)
-		require.Len(t, files, 3*(1+len(course.Lessons)))
+		require.Len(t, files, 3*(1+len(course.Lessons)+len(course.Track("no-show")))+1, "the emails and the pages/ folder")
+		pages, err := filepath.Glob(filepath.Join(out, "pages", "*"))
+		require.NoError(t, err)
+		for i, f := range pages {
+			pages[i] = filepath.Base(f)
+		}
+		require.ElementsMatch(t, []string{"landing.html", "check_inbox.html", "confirmed.html", "book.html", "style.css", "picker.js"}, pages,
+			"the built-in accent is the stylesheet's own")
 		raw, err := os.ReadFile(filepath.Join(out, "01-"+course.Lessons[0].Slug+".eml"))
 		require.NoError(t, err)
 		p, err := message.ParseMessage(raw)
@@ -254,7 +261,7 @@ func TestCourseCommands(t *testing.T) {
 		course, err := course.Load(course.Default())
 		require.NoError(t, err)
 		got := testenv.Mail(t, smtp, "coach@example.com")
-		require.Len(t, got, 1+len(course.Lessons))
+		require.Len(t, got, 1+len(course.Lessons)+len(course.Track("no-show")))
 		for _, p := range got {
 			require.True(t, strings.HasPrefix(p.Subject, "[TEST] "), p.Subject)
 		}

@@ -1,0 +1,78 @@
+package course
+
+import (
+	"errors"
+	"io/fs"
+	"net/url"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// landingFile is the landing page's file in a course folder.
+const landingFile = "landing.md"
+
+// landingKeys are the settings of landing.md, in the order the format
+// documents them.
+var landingKeys = []string{"headline", "audience", "lead", "bio", "photo", "button"}
+
+// loadLanding reads landing.md; ok is false when the folder has none.
+func loadLanding(ps *problems, fsys fs.FS) (l Landing, ok bool) {
+	src, err := fs.ReadFile(fsys, landingFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return l, false
+	}
+	if err != nil {
+		ps.add(landingFile, "cannot be read: %v", err)
+		return l, true
+	}
+	text := strings.TrimPrefix(strings.ReplaceAll(string(src), "\r\n", "\n"), "\ufeff")
+	front, body, bodyLine, err := splitFrontMatter(text)
+	if err != nil {
+		ps.add(landingFile, "%s", strings.Replace(err.Error(), "the subject, preheader", "the headline, lead", 1))
+		return l, true
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(front), &doc); err != nil {
+		ps.add(landingFile, "front matter is not valid YAML: %s", yamlMessage(err, 1))
+		return l, true
+	}
+	y := yamlFile{ps: ps, file: landingFile, offset: 1}
+	if doc.Kind != 0 {
+		y.fields(doc.Content[0], "", "front matter", landingKeys, func(key string, line int, val *yaml.Node) {
+			v := y.text(line, key, val, "landing")
+			switch key {
+			case "headline":
+				l.Headline = v
+			case "audience":
+				l.Audience = v
+			case "lead":
+				l.Lead = v
+			case "bio":
+				l.Bio = v
+			case "photo":
+				l.Photo = v
+				if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+					y.add(line, "photo must be the full address of an image, such as photo: https://example.com/me.jpg, not %q", v)
+					l.Photo = ""
+				}
+			case "button":
+				l.Button = v
+			}
+		})
+	}
+	if l.Lead == "" {
+		ps.add(landingFile, `missing lead: add a line such as lead: "What the course does for the reader" to the front matter`)
+	}
+	if l.Button == "" {
+		ps.add(landingFile, `missing button: add a line such as button: "Send me the first lesson" to the front matter`)
+	}
+	l.Body = strings.TrimLeft(body, "\n")
+	bodyLine += strings.Count(body, "\n") - strings.Count(l.Body, "\n")
+	l.Body = strings.TrimRight(l.Body, "\n")
+	if strings.TrimSpace(l.Body) == "" {
+		ps.add(landingFile, "the page has no text below the front matter: write what the course teaches there")
+	}
+	checkVarsIn(ps, landingFile, l.Body, bodyLine, PageVariables("landing"))
+	return l, true
+}

@@ -1,0 +1,33 @@
+package drip
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dripbook/dripbook/course"
+	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/scorecard"
+)
+
+// ScorecardStore reads a subscriber's gap scorecard; storage.Store
+// implements it.
+type ScorecardStore interface {
+	// ScorecardAnswers returns the answers, or the zero Answers when the
+	// subscriber has not filled it in.
+	ScorecardAnswers(ctx context.Context, subscriberID int64) (scorecard.Answers, error)
+}
+
+// lessonMessage renders a lesson as LessonMessage does, with the
+// subscriber's top gaps when the lesson shows them.
+func (e *Engine) lessonMessage(ctx context.Context, sub models.Subscriber, lesson course.Lesson) (*message.Message, error) {
+	var top string
+	if lesson.Uses("top_gaps") {
+		a, err := e.store.ScorecardAnswers(ctx, sub.ID)
+		if err != nil {
+			return nil, fmt.Errorf("render lesson %s: %w", lesson.Slug, err)
+		}
+		top = a.TopGaps()
+	}
+	return e.renderLesson(sub, lesson, top)
+}

@@ -1,0 +1,43 @@
+package locale
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseAndFormat(t *testing.T) {
+	t.Parallel()
+	morning := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+	evening := time.Date(2026, 3, 9, 21, 30, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name, override, accept  string
+		clock, late, day, short string
+		long                    string
+	}{
+		{"en-US", "", "en-US,en;q=0.9", "9:00 AM", "9:30 PM", "Monday, March 9", "Mar 9", "Monday, March 9, 2026, 9:00 AM"},
+		{"en-GB", "", "en-GB,en;q=0.8", "09:00", "21:30", "Monday 9 March", "9 Mar", "Monday 9 March 2026, 09:00"},
+		{"bare en is American", "", "en", "9:00 AM", "9:30 PM", "Monday, March 9", "Mar 9", "Monday, March 9, 2026, 9:00 AM"},
+		{"Australia: 12 hours, day first", "", "en-AU", "9:00 AM", "9:30 PM", "Monday 9 March", "9 Mar", "Monday 9 March 2026, 9:00 AM"},
+		{"German", "", "de-DE,de;q=0.9,en;q=0.5", "09:00", "21:30", "Monday 9 March", "9 Mar", "Monday 9 March 2026, 09:00"},
+		{"French Canada reads 24 hours", "", "fr-CA", "09:00", "21:30", "Monday 9 March", "9 Mar", "Monday 9 March 2026, 09:00"},
+		{"q values order the header", "", "de;q=0.5, en-US", "9:00 AM", "9:30 PM", "Monday, March 9", "Mar 9", "Monday, March 9, 2026, 9:00 AM"},
+		{"the override wins", "en-GB", "en-US", "09:00", "21:30", "Monday 9 March", "9 Mar", "Monday 9 March 2026, 09:00"},
+		{"a broken override is ignored", "not a tag!", "en-US", "9:00 AM", "9:30 PM", "Monday, March 9", "Mar 9", "Monday, March 9, 2026, 9:00 AM"},
+		{"no header", "", "", "09:00", "21:30", "Monday 9 March", "9 Mar", "Monday 9 March 2026, 09:00"},
+		{"a broken header", "", ";;;q=x", "09:00", "21:30", "Monday 9 March", "9 Mar", "Monday 9 March 2026, 09:00"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			l := Parse(c.override, c.accept)
+			require.Equal(t, c.clock, l.Clock(morning))
+			require.Equal(t, c.late, l.Clock(evening))
+			require.Equal(t, c.day, l.Day(morning))
+			require.Equal(t, c.short, l.ShortDate(morning))
+			require.Equal(t, c.long, l.Long(morning))
+		})
+	}
+	require.Equal(t, "en-GB", Parse("en-GB", "").String())
+	require.Equal(t, Default, Parse("", ""))
+}
