@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"os"
+	"regexp"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -21,6 +23,23 @@ func TestBenchReportsEveryFigureWithItsRatio(t *testing.T) {
 		"Redis memory per enrolled subscriber", "in-process Redis", "≤ 1 KB", "RSS idle", "≤ 40 MB", "RSS peak during the wave", "≤ 150 MB"} {
 		require.Contains(t, out.String(), want)
 	}
+}
+
+func TestBenchWeighsTheRedisOfEachSubscriber(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("TEST_REDIS_URL") == "" {
+		t.Skip("TEST_REDIS_URL is not set: the in-process Redis has no MEMORY USAGE")
+	}
+	out := &testenv.Buffer{}
+	// The bench uses the queue's fixed key names: a database of its own.
+	e := env{"REDIS_URL": testenv.IsolatedURL(t)}
+	err := run(context.Background(), []string{"bench", "-signups", "20", "-subscribers", "20", "-raw", "20", "-clients", "2"}, e.get, out)
+	require.NoError(t, err)
+	m := regexp.MustCompile(`Redis memory per enrolled subscriber +(\d+) B +≤ 1 KB`).FindStringSubmatch(out.String())
+	require.NotNil(t, m, out.String())
+	perSub, err := strconv.Atoi(m[1])
+	require.NoError(t, err)
+	require.Positive(t, perSub, "each subscriber's next lesson waits in Redis")
 }
 
 func TestBenchRefusesEmptySizes(t *testing.T) {
