@@ -23,7 +23,7 @@ func consoleData(t *testing.T, env *testEnv) (ann, bob int64) {
 	ctx := context.Background()
 	ann = mustSubscriberIn(t, env, "ann@example.com", "Ann Archer", "")
 	bob = mustSubscriberIn(t, env, "bob@example.com", "Bob Baker", "")
-	_, err := env.store.Subscribe(ctx, models.Signup{Email: "cara@example.com", Name: "Cara", TextVersion: ConsentVersion})
+	_, err := env.store.Subscribe(ctx, models.Signup{Email: "cara@example.com", Name: "Cara", TextVersion: testConsentVersion})
 	require.NoError(t, err)
 	send := func(id int64, slug string) {
 		key := models.DeliveryKey{SubscriberID: id, Kind: models.KindLesson, Step: slug}

@@ -282,7 +282,7 @@ func TestAdminSubscriberActions(t *testing.T) {
 	env := newAdminEnv(t, func(d *Deps) { d.Tasks, d.Bounces = tasks, bounces })
 	ctx := context.Background()
 	active := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
-	res, err := env.store.Subscribe(ctx, models.Signup{Email: "pat@example.com", Name: "Pat", TextVersion: ConsentVersion})
+	res, err := env.store.Subscribe(ctx, models.Signup{Email: "pat@example.com", Name: "Pat", TextVersion: testConsentVersion})
 	require.NoError(t, err)
 	pending := res.SubscriberID
 	bounced := mustSubscriberIn(t, env, "bo@example.com", "Bo", "")

@@ -122,6 +122,7 @@ func (s *server) book(c echo.Context, subID int64, in bookInput) (models.Booking
 	if timezone.Valid(in.TZ) {
 		r.Timezone = in.TZ
 	}
+	r.Locale = in.Locale.Tag()
 	b, created, err := s.Bookings.Book(c.Request().Context(), r)
 	if err == nil {
 		s.Log.InfoContext(c.Request().Context(), "booking", "booking_id", b.ID, "subscriber_id", subID,
@@ -157,7 +158,7 @@ func (s *server) renderBook(c echo.Context, status int, tok string, sub models.S
 	default:
 		return err
 	}
-	return s.render(c, status, "book", "Book your discovery call", v)
+	return s.render(c, status, "book", s.Pages.BookingHeading, v)
 }
 
 // recordClick notes which lesson's link was followed: a known lesson, or

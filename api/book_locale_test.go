@@ -1,12 +1,15 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/booking"
@@ -73,6 +76,32 @@ func TestBookFormKeepsLangToTheBookingPage(t *testing.T) {
 	require.NoError(t, err)
 	page := env.get(u.RequestURI()).Body.String()
 	require.Contains(t, page, "Monday, November 2, 2026, 6:00 AM–6:30 AM Eastern Time (New York)")
+	b, err := env.store.ActiveBooking(t.Context(), sub)
+	require.NoError(t, err)
+	require.Equal(t, "en-US", b.Locale, "the emails about the call write dates as the page did")
+}
+
+// The booking keeps the language the visitor's browser asked for, so the
+// emails about the call write dates and clocks as the page did; a visitor
+// who named none gets the default.
+func TestBookingRemembersTheVisitorsLocale(t *testing.T) {
+	t.Parallel()
+	env := newBookingEnv(t, nil)
+	for i, c := range []struct{ accept, want string }{{"en-US,en;q=0.9", "en-US"}, {"en-GB", "en-GB"}, {"", ""}} {
+		accept, want := c.accept, c.want
+		sub := mustSubscriberIn(t, env, fmt.Sprintf("accept%d@example.com", i), "Ada", "UTC")
+		start := firstSlot.Add(time.Duration(i) * 30 * time.Minute)
+		req := httptest.NewRequest(http.MethodPost, "/book/"+env.bookToken(sub), strings.NewReader(bookForm(formatUTC(start), "").Encode()))
+		req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationForm)
+		if accept != "" {
+			req.Header.Set("Accept-Language", accept)
+		}
+		rec := env.do(req)
+		require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+		b, err := env.store.ActiveBooking(t.Context(), sub)
+		require.NoError(t, err)
+		require.Equal(t, want, b.Locale, "Accept-Language %q", accept)
+	}
 }
 
 func TestBookingPagesShowCoachAndPlace(t *testing.T) {

@@ -25,7 +25,7 @@ func radio(start time.Time, label string) string {
 func mustSubscriberIn(tb testing.TB, env *testEnv, email, name, tz string) int64 {
 	tb.Helper()
 	ctx := context.Background()
-	res, err := env.store.Subscribe(ctx, models.Signup{Email: email, Name: name, Timezone: tz, TextVersion: ConsentVersion})
+	res, err := env.store.Subscribe(ctx, models.Signup{Email: email, Name: name, Timezone: tz, TextVersion: testConsentVersion})
 	require.NoError(tb, err)
 	_, err = env.store.Confirm(ctx, res.SubscriberID)
 	require.NoError(tb, err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/fault"
+	"github.com/dripbook/dripbook/locale"
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/token"
 )
@@ -109,6 +110,7 @@ func (s *server) bookJSON(c echo.Context) error {
 	}
 	r := booking.Request{
 		SubscriberID: subID, Start: start, Answers: req.Answers.domain(), IdempotencyKey: key, Timezone: req.Timezone,
+		Locale: locale.Parse("", c.Request().Header.Get("Accept-Language")).Tag(),
 	}
 	if s.isLesson(req.From) {
 		r.SourceLesson = req.From

@@ -31,7 +31,7 @@ func (s *server) confirm(c echo.Context) error {
 	if err := s.Course.Confirm(c.Request().Context(), id); err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "confirmed", "You're in", nil)
+	return s.render(c, http.StatusOK, "confirmed", s.Pages.Confirmed.Heading, nil)
 }
 
 // verifyConfirm checks a confirmation link, which works for ConfirmMaxAge.

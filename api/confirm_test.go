@@ -16,7 +16,7 @@ import (
 func TestConfirmGETChangesNothingPOSTConfirms(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t, nil)
-	res, err := env.store.Subscribe(context.Background(), models.Signup{Email: "ann@example.com", TextVersion: ConsentVersion})
+	res, err := env.store.Subscribe(context.Background(), models.Signup{Email: "ann@example.com", TextVersion: testConsentVersion})
 	require.NoError(t, err)
 	tok := env.signer.Sign(token.Confirm, res.SubscriberID, testNow.Add(-time.Hour))
 

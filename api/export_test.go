@@ -51,9 +51,9 @@ func TestExportSubscribersCSV(t *testing.T) {
 	env := newDataEnv(t, nil)
 	ctx := context.Background()
 	ann := mustActiveSubscriber(t, env, "ann@example.com")
-	_, err := env.store.Subscribe(ctx, models.Signup{Email: "evil@example.com", Name: "=cmd()", Timezone: "Europe/Berlin", TextVersion: ConsentVersion})
+	_, err := env.store.Subscribe(ctx, models.Signup{Email: "evil@example.com", Name: "=cmd()", Timezone: "Europe/Berlin", TextVersion: testConsentVersion})
 	require.NoError(t, err)
-	_, err = env.store.Subscribe(ctx, models.Signup{Email: "quote@example.com", Name: "O\"Brien, \"Jr\"\nsecond line", TextVersion: ConsentVersion})
+	_, err = env.store.Subscribe(ctx, models.Signup{Email: "quote@example.com", Name: "O\"Brien, \"Jr\"\nsecond line", TextVersion: testConsentVersion})
 	require.NoError(t, err)
 
 	rec := env.get("/admin/export/subscribers.csv")

@@ -196,8 +196,10 @@ func testPages() Pages {
 			Audience: "A free email course for senior product managers", Headline: "The Product Leader Canyon",
 			Lead: "You already run products well.", Learn: "<h2>What you'll learn</h2>\n<ol><li>Identify your gaps</li><li>Close them</li><li>Position yourself for promotion</li></ol>\n" +
 				"<p>The course ends with a free discovery call with Dana Coach.</p>",
-			Button: "Send me the first lesson",
+			FormHeading: "Start the free course", Button: "Send me the first lesson",
+			Consent: "We'll email you the lessons; unsubscribe in one click any time.", ConsentVersion: testConsentVersion,
 		},
+		BookingHeading: "Book your discovery call", BookingButton: "Confirm booking",
 		BookingIntro: "A free 30-minute call with Dana Coach to map out your next step.",
 		Questions: []booking.Question{
 			{ID: "role", Label: "Your current role", Type: booking.QuestionTextarea},
@@ -211,3 +213,6 @@ func testPages() Pages {
 		Confirmed: ShortPage{Heading: "You're in: your first lesson is on its way", Text: "<p>Look out for it.</p>"},
 	}
 }
+
+// testConsentVersion is what testPages records consents under.
+const testConsentVersion = "2026-11-landing-v1"

@@ -44,8 +44,9 @@ type hookDelivery struct {
 	start     time.Time
 	end       time.Time
 	timezone  string
-	email     string   // the attendee's address
-	refs      []string // values that may be the signed reference
+	email     string          // the attendee's address
+	refs      []string        // values that may be the signed reference
+	answers   booking.Answers // to the scheduler's own form, by label
 }
 
 // hookAnswer is the body of every 2xx answer to a scheduler.
@@ -129,7 +130,7 @@ func (s *server) recordHook(c echo.Context, d hookDelivery) error {
 	}
 	b, changed, err := s.Bookings.RecordExternal(ctx, booking.External{
 		Scheduler: d.scheduler, ID: d.id, PreviousID: d.previous, Event: d.event, SubscriberID: subID,
-		Start: d.start, End: d.end, Timezone: d.timezone, Delivery: d.digest,
+		Start: d.start, End: d.end, Timezone: d.timezone, Delivery: d.digest, Answers: d.answers,
 	})
 	if errors.Is(err, models.ErrReplayed) {
 		return s.refuse(c, d.scheduler, "replayed")

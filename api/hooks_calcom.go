@@ -2,6 +2,9 @@ package api
 
 import (
 	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -24,7 +27,55 @@ type calcomDelivery struct {
 			TimeZone string `json:"timeZone"`
 		} `json:"attendees"`
 		Metadata map[string]any `json:"metadata"` // the booking link's metadata[...] parameters
+		// Responses are the booking form's fields by name; the attendee's
+		// own fields (calcomOwnFields) are not answers.
+		Responses map[string]struct {
+			Label string `json:"label"`
+			Value any    `json:"value"`
+		} `json:"responses"`
 	} `json:"payload"`
+}
+
+// calcomOwnFields are the booking form's fields that say who and where,
+// not what the attendee answered.
+var calcomOwnFields = map[string]bool{"name": true, "email": true, "guests": true, "location": true, "rescheduleReason": true, "attendeePhoneNumber": true}
+
+// calcomAnswers are the attendee's answers to the booking form's own
+// questions, in the order of their field names; a value that is a list
+// (checkboxes) is joined.
+func calcomAnswers(in calcomDelivery) booking.Answers {
+	names := make([]string, 0, len(in.Payload.Responses))
+	for name := range in.Payload.Responses {
+		if !calcomOwnFields[name] {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	var pairs [][2]string
+	for _, name := range names {
+		r := in.Payload.Responses[name]
+		label := r.Label
+		if label == "" {
+			label = name
+		}
+		switch v := r.Value.(type) {
+		case string:
+			pairs = append(pairs, [2]string{label, v})
+		case bool:
+			pairs = append(pairs, [2]string{label, strconv.FormatBool(v)})
+		case float64:
+			pairs = append(pairs, [2]string{label, strconv.FormatFloat(v, 'f', -1, 64)})
+		case []any:
+			var parts []string
+			for _, p := range v {
+				if s, ok := p.(string); ok {
+					parts = append(parts, s)
+				}
+			}
+			pairs = append(pairs, [2]string{label, strings.Join(parts, ", ")})
+		}
+	}
+	return booking.SchedulerAnswers(pairs)
 }
 
 // calcomEvents are the Cal.com triggers dripbook records.
@@ -58,7 +109,7 @@ func (s *server) calcomHook(c echo.Context) error {
 	d := hookDelivery{
 		scheduler: models.SchedulerCalcom, digest: digest, event: calcomEvents[in.TriggerEvent],
 		id: in.Payload.UID, start: in.Payload.StartTime, end: in.Payload.EndTime,
-		refs: stringValues(in.Payload.Metadata),
+		refs: stringValues(in.Payload.Metadata), answers: calcomAnswers(in),
 	}
 	if d.event == booking.EventRescheduled {
 		d.previous = in.Payload.RescheduleUID

@@ -22,7 +22,11 @@ type calendlyDelivery struct {
 		Rescheduled bool           `json:"rescheduled"` // on invitee.canceled: moved, not cancelled
 		OldInvitee  string         `json:"old_invitee"` // on invitee.created: the invitee this one replaces
 		Tracking    map[string]any `json:"tracking"`    // the booking link's utm_* parameters
-		Event       struct {
+		Questions   []struct {
+			Question string `json:"question"`
+			Answer   string `json:"answer"`
+		} `json:"questions_and_answers"` // the booking form's questions, in order
+		Event struct {
 			StartTime time.Time `json:"start_time"`
 			EndTime   time.Time `json:"end_time"`
 		} `json:"scheduled_event"`
@@ -59,6 +63,11 @@ func (s *server) calendlyHook(c echo.Context) error {
 		start: p.Event.StartTime, end: p.Event.EndTime, timezone: p.Timezone, email: p.Email,
 		refs: stringValues(p.Tracking),
 	}
+	pairs := make([][2]string, 0, len(p.Questions))
+	for _, qa := range p.Questions {
+		pairs = append(pairs, [2]string{qa.Question, qa.Answer})
+	}
+	d.answers = booking.SchedulerAnswers(pairs)
 	switch {
 	case in.Event == "invitee.created" && p.OldInvitee != "":
 		d.event, d.previous = booking.EventRescheduled, p.OldInvitee

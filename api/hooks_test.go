@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -145,6 +146,8 @@ func TestCalendlyHook(t *testing.T) {
 	require.Equal(t, "https://api.calendly.com/scheduled_events/GBGBDCAADAEDCRZ2/invitees/AAAAAAAAAAAAAAAA", *b.ExternalID)
 	require.Equal(t, time.Date(2020, 11, 26, 15, 0, 0, 0, time.UTC), b.Start.UTC())
 	require.Equal(t, "America/New_York", b.Timezone)
+	require.JSONEq(t, `{"What topics would you like to discuss?":"Project planning and timelines"}`, b.Answers,
+		"the scheduler's own questions and answers, for the coach's brief")
 	require.Equal(t, []int64{ann}, env.replanner.IDs())
 	require.Equal(t, []string{models.EventBookingCreated}, env.bookingEvents(t))
 
@@ -252,4 +255,28 @@ func TestSchedulerHooksOnCallsNeverSeen(t *testing.T) {
 	require.Equal(t, "https://api.calendly.com/scheduled_events/HCHCEDBBEBFEDSA3/invitees/BBBBBBBBBBBBBBBB", *bs[0].ExternalID)
 	require.Equal(t, []notice{{bs[0].ID, booking.EventBooked}}, env.notifier.Notices())
 	require.Equal(t, []string{models.EventBookingCreated}, env.bookingEvents(t))
+}
+
+// Cal.com's responses are the attendee's answers to the booking form's own
+// questions: the fields that say who and where are not answers, a list is
+// joined, and nothing unbounded is kept.
+func TestCalcomAnswers(t *testing.T) {
+	t.Parallel()
+	var in calcomDelivery
+	require.NoError(t, json.Unmarshal([]byte(`{"payload":{"responses":{
+		"name":{"label":"your_name","value":"John Doe"},
+		"email":{"label":"email_address","value":"john@example.com"},
+		"location":{"label":"location","value":{"value":"inPerson"}},
+		"notes":{"label":"Additional notes","value":"  Tuesdays are best\u0007 "},
+		"goals":{"label":"What do you want from the call?","value":["A plan","A second opinion"]},
+		"seniority":{"value":"Senior PM"},
+		"empty":{"label":"Nothing here"},
+		"essay":{"label":"Essay","value":"`+strings.Repeat("x", booking.AnswerLimit+10)+`"}
+	}}}`), &in))
+	got := calcomAnswers(in)
+	require.Equal(t, "Tuesdays are best", got["Additional notes"])
+	require.Equal(t, "A plan, A second opinion", got["What do you want from the call?"])
+	require.Equal(t, "Senior PM", got["seniority"], "a field without a label is named by its field name")
+	require.Len(t, []rune(got["Essay"]), booking.AnswerLimit)
+	require.Len(t, got, 4, "who and where are not answers, nor is a blank field: %v", got)
 }

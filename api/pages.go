@@ -23,8 +23,9 @@ type Pages struct {
 	// stylesheet's.
 	Accent  string
 	Landing Landing
-	// BookingIntro is the line below the booking page's heading.
-	BookingIntro string
+	// BookingHeading, BookingIntro and BookingButton are the booking page's
+	// title, the line below it and the label of the button that books.
+	BookingHeading, BookingIntro, BookingButton string
 	// Questions are the intake questions in the order the form asks them.
 	Questions []booking.Question
 	// CheckInbox is the page after signup, which names the address the
@@ -42,7 +43,13 @@ type Landing struct {
 	Learn    template.HTML // what the course teaches
 	Bio      template.HTML // may be empty
 	Photo    string        // absolute URL, may be empty
-	Button   string
+	// FormHeading, Button and Consent are the signup form's heading,
+	// button label and consent line; ConsentVersion names the consent
+	// line in the consent log (course.ConsentVersion).
+	FormHeading    string
+	Button         string
+	Consent        string
+	ConsentVersion string
 }
 
 // ShortPage is the copy of a page that is a heading and a few lines.
@@ -50,6 +57,18 @@ type ShortPage struct {
 	Heading string
 	Text    template.HTML
 	Note    template.HTML // quieter, below the text; may be empty
+}
+
+// checkInboxTitle is the title of the page after signup: its heading.
+func (p Pages) checkInboxTitle(email string) string {
+	if p.CheckInbox == nil {
+		return ""
+	}
+	page, err := p.CheckInbox(email)
+	if err != nil {
+		return "" // the page itself says what went wrong
+	}
+	return page.Heading
 }
 
 // defaultAccent is the accent style.css is written with.
@@ -164,9 +183,9 @@ func Preview(d Deps, rules booking.Rules, now time.Time) ([]PreviewPage, error) 
 		data        any
 	}{
 		{"landing", "", signupForm{}},
-		{"check_inbox", "Check your inbox", signupRequest{Email: "alex@example.com"}},
-		{"confirmed", "You're in", nil},
-		{"book", "Book your discovery call", book},
+		{"check_inbox", d.Pages.checkInboxTitle("alex@example.com"), signupRequest{Email: "alex@example.com"}},
+		{"confirmed", d.Pages.Confirmed.Heading, nil},
+		{"book", d.Pages.BookingHeading, book},
 	}
 	for _, p := range pages {
 		b, err := v.execute(p.name, p.title, p.data)

@@ -56,7 +56,7 @@ func mustParseViews(d Deps) *views {
 		"landing", "check_inbox", "confirm", "confirmed", "unsubscribe", "unsubscribed",
 		"error", "mail_list", "mail_show",
 		"book", "booking", "cancel", "cancelled", "reschedule", "scorecard",
-		"admin_login", "admin_dashboard", "admin_subscribers", "admin_subscriber", "admin_bookings", "admin_import",
+		"admin_login", "admin_dashboard", "admin_subscribers", "admin_subscriber", "admin_bookings", "admin_import", "admin_webhooks",
 	}
 	v := &views{
 		pages: make(map[string]*template.Template, len(pageNames)),

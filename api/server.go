@@ -112,6 +112,9 @@ type Deps struct {
 	// AdminPassword signs the coach in to the console at /admin; empty
 	// means there is no console.
 	AdminPassword string
+	// WebhooksOn says WEBHOOK_URL is set: the console's webhooks page
+	// says so when it is not.
+	WebhooksOn bool
 	// Lessons are the course's lesson slugs in sending order, for the
 	// funnel.
 	Lessons []string
@@ -213,6 +216,8 @@ func New(d Deps) *echo.Echo {
 		in.POST("/subscribers/:id/:action", s.subscriberAction)
 		in.GET("/bookings", s.bookingsList)
 		in.POST("/bookings/:id/outcome", s.markOutcome)
+		in.GET("/webhooks", s.webhooks)
+		in.POST("/webhooks/:id/retry", s.retryWebhook)
 		s.adminDataRoutes(in)
 		if d.Data.Import != nil {
 			// A list may be far larger than a form: its own body limit.

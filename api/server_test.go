@@ -31,7 +31,7 @@ func TestLandingPage(t *testing.T) {
 		`<input type="hidden" name="timezone" id="timezone" value="">`,
 		`Intl.DateTimeFormat().resolvedOptions().timeZone`,
 		`<button type="submit">`,
-		`We'll email you the lessons; unsubscribe in one click any time.`,
+		`We&#39;ll email you the lessons; unsubscribe in one click any time.`,
 		`Identify your gaps`, `Close them`, `Position yourself for promotion`,
 		`discovery call with Dana Coach`,
 		`1 Example Street, Springfield`,

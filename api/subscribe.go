@@ -22,10 +22,6 @@ import (
 	"github.com/dripbook/dripbook/models"
 )
 
-// ConsentVersion names the consent text next to the signup form. It is
-// stored with every consent, so it must change whenever that text does.
-const ConsentVersion = "2026-11-landing-v1"
-
 // maxJSONBody caps a JSON body; a real signup is a few hundred bytes, a
 // booking with long answers a few KiB.
 const maxJSONBody = 16 << 10
@@ -67,7 +63,7 @@ func (s *server) subscribeForm(c echo.Context) error {
 	} else if err := s.signup(c, req); err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "check_inbox", "Check your inbox", req)
+	return s.render(c, http.StatusOK, "check_inbox", s.Pages.checkInboxTitle(req.Email), req)
 }
 
 // subscribeJSON is the API signup. It answers the same for a new, pending or
@@ -100,7 +96,7 @@ func (s *server) signup(c echo.Context, req signupRequest) error {
 		Timezone:    req.Timezone,
 		IP:          c.RealIP(),
 		UserAgent:   c.Request().UserAgent(),
-		TextVersion: ConsentVersion,
+		TextVersion: s.Pages.Landing.ConsentVersion, // the consent line beside the form
 	})
 	if err != nil {
 		return err

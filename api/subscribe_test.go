@@ -243,7 +243,7 @@ func TestConsentRecordsIP(t *testing.T) {
 			require.Len(t, consents, 1)
 			require.Equal(t, tt.want, consents[0].IP)
 			require.Equal(t, "TestAgent/1.0", consents[0].UserAgent)
-			require.Equal(t, ConsentVersion, consents[0].TextVersion)
+			require.Equal(t, testConsentVersion, consents[0].TextVersion)
 		})
 	}
 }

@@ -19,7 +19,7 @@ import (
 func mustActiveSubscriber(tb testing.TB, env *testEnv, email string) int64 {
 	tb.Helper()
 	ctx := context.Background()
-	res, err := env.store.Subscribe(ctx, models.Signup{Email: email, TextVersion: ConsentVersion})
+	res, err := env.store.Subscribe(ctx, models.Signup{Email: email, TextVersion: testConsentVersion})
 	require.NoError(tb, err)
 	_, err = env.store.Confirm(ctx, res.SubscriberID)
 	require.NoError(tb, err)

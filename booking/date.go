@@ -19,14 +19,9 @@ type Date struct {
 	Day   int
 }
 
-// How calls are written for people, on the booking pages and in every
-// email alike.
-const (
-	DayFormat   = "Monday 2 January"             // a day of the booking page's picker
-	LongFormat  = "Monday 2 January 2006, 15:04" // a call's start in full
-	ShortFormat = "Mon 2 Jan, 15:04"             // a call's start in a subject line
-	ClockFormat = "15:04"                        // a time of day
-)
+// DayFormat labels a day of the slot list where no visitor's locale is
+// known; pages and emails write dates through package locale.
+const DayFormat = "Monday 2 January"
 
 // DateOf is the civil date of t in t's location.
 func DateOf(t time.Time) Date {

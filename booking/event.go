@@ -3,6 +3,7 @@ package booking
 import (
 	"time"
 
+	"github.com/dripbook/dripbook/locale"
 	"github.com/dripbook/dripbook/scorecard"
 )
 
@@ -26,20 +27,23 @@ type Notice struct {
 	Start, End      time.Time
 	SubscriberTZ    *time.Location // times shown to the subscriber
 	CoachTZ         *time.Location // times shown to the coach
-	ManageURL       string         // page with the booking (GET changes nothing)
-	CancelURL       string         // page whose button cancels (GET changes nothing)
-	RescheduleURL   string         // page to pick a new time
-	BookAgainURL    string         // personal booking link, for cancellation emails
-	InviteURL       string         // the call's .ics file
-	GoogleURL       string         // adds the call in Google Calendar
-	OutlookURL      string         // adds the call in Outlook on the web
-	Place           Place          // where the call happens
-	Answers         []QA
-	SubscribedAt    time.Time
-	LessonsSent     []string // subjects of lessons received, in order
-	LessonsClicked  []string // lessons whose booking link they clicked
-	SourceLesson    string   // lesson that led to the booking, "" if unknown
-	Rescheduled     bool     // the time changed from an earlier one
+	// SubscriberLocale and CoachLocale are how each writes dates and
+	// clocks; the zero Locale is locale.Default.
+	SubscriberLocale, CoachLocale locale.Locale
+	ManageURL                     string // page with the booking (GET changes nothing)
+	CancelURL                     string // page whose button cancels (GET changes nothing)
+	RescheduleURL                 string // page to pick a new time
+	BookAgainURL                  string // personal booking link, for cancellation emails
+	InviteURL                     string // the call's .ics file
+	GoogleURL                     string // adds the call in Google Calendar
+	OutlookURL                    string // adds the call in Outlook on the web
+	Place                         Place  // where the call happens
+	Answers                       []QA
+	SubscribedAt                  time.Time
+	LessonsSent                   []string // subjects of lessons received, in order
+	LessonsClicked                []string // lessons whose booking link they clicked
+	SourceLesson                  string   // lesson that led to the booking, "" if unknown
+	Rescheduled                   bool     // the time changed from an earlier one
 
 	// Scorecard is their gap scorecard; zero if not filled in.
 	Scorecard scorecard.Answers

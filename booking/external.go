@@ -2,7 +2,9 @@ package booking
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/dripbook/dripbook/models"
@@ -18,6 +20,9 @@ type External struct {
 	SubscriberID int64
 	Start, End   time.Time
 	Timezone     string // the attendee's zone, if the scheduler said
+	// Answers are those to the scheduler's own booking form, by label
+	// (SchedulerAnswers); the coach's brief shows them.
+	Answers Answers
 	// Delivery is the digest of the delivery's signature: a second
 	// delivery with the same one is models.ErrReplayed and changes nothing.
 	Delivery string
@@ -72,8 +77,12 @@ func (s *Service) bookExternal(ctx context.Context, st Tx, x External) (models.B
 		}
 	}
 	id := x.ID
+	answers, err := json.Marshal(x.Answers.clean())
+	if err != nil {
+		return models.Booking{}, EventBooked, false, fmt.Errorf("encode answers: %w", err)
+	}
 	b := models.Booking{
-		SubscriberID: x.SubscriberID, Start: x.Start.UTC(), End: x.End.UTC(), UID: newUID(), Answers: "{}",
+		SubscriberID: x.SubscriberID, Start: x.Start.UTC(), End: x.End.UTC(), UID: newUID(), Answers: string(answers),
 		Timezone: x.Timezone, Scheduler: x.Scheduler, ExternalID: &id,
 	}
 	b, created, err := st.CreateBooking(ctx, b)

@@ -36,6 +36,41 @@ type Question struct {
 // Answers are the intake answers by question id.
 type Answers map[string]string
 
+// SchedulerAnswers are the answers to a scheduler's own booking form, by
+// its question's label, trimmed and bounded like the answers to ours: at
+// most AnswerLimit characters each and maxSchedulerAnswers in all, first
+// come first kept; control characters are dropped.
+func SchedulerAnswers(pairs [][2]string) Answers {
+	out := Answers{}
+	for _, p := range pairs {
+		label, answer := schedulerText(p[0], 200), schedulerText(p[1], AnswerLimit)
+		if label == "" || answer == "" || out[label] != "" {
+			continue
+		}
+		if len(out) == maxSchedulerAnswers {
+			break
+		}
+		out[label] = answer
+	}
+	return out
+}
+
+// maxSchedulerAnswers bounds the answers kept from a scheduler's form.
+const maxSchedulerAnswers = 20
+
+func schedulerText(s string, limit int) string {
+	s = strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' {
+			return -1
+		}
+		return r
+	}, s))
+	if r := []rune(s); len(r) > limit {
+		s = string(r[:limit])
+	}
+	return s
+}
+
 // QA is one intake question and its answer.
 type QA struct{ Question, Answer string }
 

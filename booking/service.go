@@ -41,6 +41,7 @@ type Request struct {
 	IdempotencyKey string  // optional; a repeat returns the first booking
 	SourceLesson   string  // slug of the lesson whose link was followed
 	Timezone       string  // the zone the visitor saw the slots in
+	Locale         string  // the language tag the visitor read the page in
 }
 
 // Store is what the booking service reads and writes. Package storage
@@ -155,6 +156,7 @@ func (s *Service) Book(ctx context.Context, r Request) (models.Booking, bool, er
 	b := models.Booking{
 		SubscriberID: r.SubscriberID, Start: start, End: start.Add(s.rules.Call),
 		UID: newUID(), Answers: string(answers), SourceLesson: r.SourceLesson, Timezone: r.Timezone,
+		Locale: r.Locale,
 	}
 	if r.IdempotencyKey != "" {
 		key := r.IdempotencyKey

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/locale"
 	"github.com/dripbook/dripbook/relay"
 	"github.com/dripbook/dripbook/timezone"
 	"github.com/dripbook/dripbook/webhooks"
@@ -35,7 +36,8 @@ type Config struct {
 	MailDomain     string         // domain of MailFrom, used in Message-IDs
 	CoachName      string
 	CoachEmail     string
-	CoachPhotoURL  string // empty: the booking page shows no photo
+	CoachPhotoURL  string        // empty: the booking page shows no photo
+	CoachLocale    locale.Locale // COACH_LOCALE: how the coach's briefs write dates and clocks
 	CompanyAddress string
 	SecretKey      []byte // empty until LoadSecret fills it
 	AdminPassword  string
@@ -74,6 +76,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		CoachName:      p.str("COACH_NAME", placeholderCoachName),
 		CoachEmail:     p.str("COACH_EMAIL", ""),
 		CoachPhotoURL:  p.absURL("COACH_PHOTO_URL"),
+		CoachLocale:    p.locale("COACH_LOCALE"),
 		CompanyAddress: p.str("COMPANY_ADDRESS", ""),
 		SecretKey:      p.secret("SECRET_KEY"),
 		AdminPassword:  p.str("ADMIN_PASSWORD", ""),
@@ -258,6 +261,19 @@ func (p *parser) absURL(name string) string {
 		p.fail(name, "must be an absolute http(s) URL, got %q", v)
 	}
 	return v
+}
+
+// locale reads a language tag such as en-US; empty is locale.Default.
+func (p *parser) locale(name string) locale.Locale {
+	v := p.str(name, "")
+	if v == "" {
+		return locale.Default
+	}
+	if !locale.Valid(v) {
+		p.fail(name, "must be a language tag such as en-US or en-GB, got %q", v)
+		return locale.Default
+	}
+	return locale.Parse(v, "")
 }
 
 // maxMeetingText bounds MEETING_LOCATION: a dial-in number or an address,

@@ -92,11 +92,12 @@ func TestEveryBadValueIsNamed(t *testing.T) {
 		"MEETING_URL":      "ftp://meet.example.com/coach",
 		"COACH_PHOTO_URL":  "javascript:alert(1)",
 		"MEETING_LOCATION": strings.Repeat("x", 501),
+		"COACH_LOCALE":     "not a language!",
 	}))
 	require.Error(t, err)
 	for _, name := range []string{"BASE_URL", "DATABASE_URL", "REDIS_URL", "SMTP_URL", "MAIL_FROM", "COACH_EMAIL",
 		"SECRET_KEY", "COURSE_DAY", "SEND_HOUR", "DEFAULT_TZ", "BOOKING_URL", "TRUSTED_PROXIES",
-		"MEETING_URL", "COACH_PHOTO_URL", "MEETING_LOCATION"} {
+		"MEETING_URL", "COACH_PHOTO_URL", "MEETING_LOCATION", "COACH_LOCALE"} {
 		require.True(t, strings.Contains(err.Error(), name+":"), "error names %s:\n%v", name, err)
 	}
 }

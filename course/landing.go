@@ -1,6 +1,8 @@
 package course
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io/fs"
 	"net/url"
@@ -14,7 +16,28 @@ const landingFile = "landing.md"
 
 // landingKeys are the settings of landing.md, in the order the format
 // documents them.
-var landingKeys = []string{"headline", "audience", "lead", "bio", "photo", "button"}
+var landingKeys = []string{"headline", "audience", "lead", "bio", "photo", "form_heading", "button", "consent"}
+
+// The signup form's heading and consent line when landing.md gives none.
+const (
+	DefaultFormHeading = "Start the free course"
+	DefaultConsent     = "We'll email you the lessons; unsubscribe in one click any time."
+)
+
+// builtinConsentVersion is what consents to DefaultConsent are recorded
+// under, as they were before a folder could word its own.
+const builtinConsentVersion = "2026-11-landing-v1"
+
+// ConsentVersion names a consent text in the consent log: the built-in
+// text keeps its name, and any other is named by its digest, so that a
+// changed sentence is always recorded under a new version.
+func ConsentVersion(text string) string {
+	if text == DefaultConsent {
+		return builtinConsentVersion
+	}
+	sum := sha256.Sum256([]byte(text))
+	return "landing-" + hex.EncodeToString(sum[:8])
+}
 
 // loadLanding reads landing.md; ok is false when the folder has none.
 func loadLanding(ps *problems, fsys fs.FS) (l Landing, ok bool) {
@@ -56,13 +79,23 @@ func loadLanding(ps *problems, fsys fs.FS) (l Landing, ok bool) {
 					y.add(line, "photo must be the full address of an image, such as photo: https://example.com/me.jpg, not %q", v)
 					l.Photo = ""
 				}
+			case "form_heading":
+				l.FormHeading = v
 			case "button":
 				l.Button = v
+			case "consent":
+				l.Consent = v
 			}
 		})
 	}
 	if l.Lead == "" {
 		ps.add(landingFile, `missing lead: add a line such as lead: "What the course does for the reader" to the front matter`)
+	}
+	if l.FormHeading == "" {
+		l.FormHeading = DefaultFormHeading
+	}
+	if l.Consent == "" {
+		l.Consent = DefaultConsent
 	}
 	if l.Button == "" {
 		ps.add(landingFile, `missing button: add a line such as button: "Send me the first lesson" to the front matter`)

@@ -19,8 +19,13 @@ type Landing struct {
 	Bio string
 	// Photo is the absolute URL of the coach's photo; may be empty.
 	Photo string
+	// FormHeading is the heading of the signup form.
+	FormHeading string
 	// Button is the label of the signup button.
 	Button string
+	// Consent is the line below the button that says what the visitor
+	// agrees to; see ConsentVersion.
+	Consent string
 }
 
 // Page is the copy of a short page: its heading, a paragraph or two of
@@ -33,6 +38,8 @@ type Page struct {
 
 // Booking is what the booking page asks.
 type Booking struct {
+	// Heading is the booking page's title, Button the label that books.
+	Heading, Button string
 	// Intro is the line below the heading; it may use {{ coach_name }} and
 	// {{ call_minutes }}.
 	Intro string
@@ -40,6 +47,12 @@ type Booking struct {
 	// and the coach's brief shows the answers.
 	Questions []booking.Question
 }
+
+// The booking page's title and booking button when course.yaml gives none.
+const (
+	DefaultBookingHeading = "Book your discovery call"
+	DefaultBookingButton  = "Confirm booking"
+)
 
 // pageVariables are the variables each part of the site may use.
 var pageVariables = map[string][]string{

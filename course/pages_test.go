@@ -61,10 +61,12 @@ func TestCourseFolderWritesThePages(t *testing.T) {
 	require.Equal(t, Landing{
 		Headline: "Hire calmly", Audience: "For founders", Lead: "Five emails from {{ coach_name }}.",
 		Bio: "Hired for six start-ups.", Photo: "https://photos.example/me.jpg", Button: "Start",
+		FormHeading: DefaultFormHeading, Consent: DefaultConsent, // left out, so the defaults
 		Body: "## Inside {{ course_title }}\n\n- One\n- Two",
 	}, c.Landing)
 	require.Equal(t, "#2E7D32", c.Accent)
 	require.Equal(t, Booking{
+		Heading: DefaultBookingHeading, Button: DefaultBookingButton,
 		Intro: "{{ call_minutes }} minutes with {{ coach_name }}",
 		Questions: []booking.Question{
 			{ID: "company", Label: "Where do you work?", Help: "Company and team", Type: booking.QuestionText, Required: true},
@@ -185,4 +187,14 @@ func TestTooManyQuestions(t *testing.T) {
 	fsys["course.yaml"] = &fstest.MapFile{Data: []byte(b.String())}
 	_, err := Load(fsys)
 	require.ErrorContains(t, err, "course.yaml: line 4: 21 questions are too many for a booking form; keep it to 20")
+}
+
+func TestConsentVersionChangesWithTheWords(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "2026-11-landing-v1", ConsentVersion(DefaultConsent), "consents to the built-in line keep their version")
+	a := ConsentVersion("One email every two days.")
+	b := ConsentVersion("One email every three days.")
+	require.NotEqual(t, a, b)
+	require.Equal(t, a, ConsentVersion("One email every two days."))
+	require.LessOrEqual(t, len(a), 32, "fits consents.text_version")
 }

@@ -178,8 +178,12 @@ func (y yamlFile) page(line int, part string, n *yaml.Node, withNote bool) *Page
 // booking reads the booking page's intro and intake questions.
 func (y yamlFile) booking(line int, n *yaml.Node) *Booking {
 	var b Booking
-	y.fields(n, " in booking", "booking", []string{"intro", "questions"}, func(key string, line int, val *yaml.Node) {
+	y.fields(n, " in booking", "booking", []string{"heading", "intro", "questions", "button"}, func(key string, line int, val *yaml.Node) {
 		switch key {
+		case "heading":
+			b.Heading = y.text(line, key, val, "booking")
+		case "button":
+			b.Button = y.text(line, key, val, "booking")
 		case "intro":
 			b.Intro = y.text(line, key, val, "booking")
 		case "questions":
@@ -188,6 +192,12 @@ func (y yamlFile) booking(line int, n *yaml.Node) *Booking {
 	})
 	if n.Kind == yaml.MappingNode {
 		y.require(line, b.Intro, "intro", " in booking", `intro: "A free {{ call_minutes }}-minute call with {{ coach_name }}."`)
+	}
+	if b.Heading == "" {
+		b.Heading = DefaultBookingHeading
+	}
+	if b.Button == "" {
+		b.Button = DefaultBookingButton
 	}
 	return &b
 }

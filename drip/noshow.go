@@ -18,6 +18,10 @@ type NoShowStore interface {
 	// markedSince and, when unmarkedUntil is not zero, calls with no mark
 	// that ended in (unmarkedSince, unmarkedUntil].
 	MissedCalls(ctx context.Context, markedSince, unmarkedSince, unmarkedUntil time.Time, limit int) ([]models.Booking, error)
+	// BookedAfter reports whether the subscriber has a confirmed call that
+	// starts after start: on an external scheduler a new time is a new
+	// booking, not the missed one moved.
+	BookedAfter(ctx context.Context, subscriberID int64, start time.Time) (bool, error)
 }
 
 // NoShowQueue schedules the no-show follow-up; the worker's Queue
@@ -150,11 +154,22 @@ func (e *Engine) SendNoShow(ctx context.Context, bookingID int64, sequence int, 
 	if sub.Status != models.StatusActive {
 		return nil
 	}
+	// A new time for the same call: moving it is what stops the track. A
+	// call booked on an external scheduler is not moved here: the personal
+	// booking link leads back to the scheduler, and the new booking it
+	// makes stops the track.
+	newTime := e.links.Reschedule(b.ID)
+	if b.Scheduler != "" {
+		rebooked, err := e.store.BookedAfter(ctx, sub.ID, b.Start)
+		if err != nil || rebooked {
+			return err
+		}
+		newTime = e.links.Book(sub.ID, "")
+	}
 	unsubscribe := e.links.Unsubscribe(sub.ID)
 	em, err := e.renderer.TrackLesson(course.TrackNoShow, slug, course.Vars{
-		FirstName: firstName(sub.Name),
-		// A new time for the same call: moving it is what stops the track.
-		BookingURL:     e.links.Reschedule(b.ID),
+		FirstName:      firstName(sub.Name),
+		BookingURL:     newTime,
 		UnsubscribeURL: unsubscribe,
 		ScorecardURL:   e.links.Scorecard(sub.ID),
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/calendar"
 	"github.com/dripbook/dripbook/course"
+	"github.com/dripbook/dripbook/locale"
 	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
 )
@@ -22,10 +23,12 @@ var DefaultReminders = []time.Duration{24 * time.Hour, time.Hour}
 
 // Calls is what the engine needs to know about the coach's calls.
 type Calls struct {
-	Coach     calendar.Person // organizer of every invite; briefs go to Coach.Email
-	CoachTZ   *time.Location
-	Reminders []time.Duration
-	Place     booking.Place // where every call happens
+	Coach   calendar.Person // organizer of every invite; briefs go to Coach.Email
+	CoachTZ *time.Location
+	// CoachLocale is how the coach's briefs write dates and clocks.
+	CoachLocale locale.Locale
+	Reminders   []time.Duration
+	Place       booking.Place // where every call happens
 	// NoShowAfter is how long after a call's end with no mark it counts as
 	// missed and its follow-up starts (NO_SHOW_AFTER); 0 waits for the
 	// coach's mark.
@@ -236,6 +239,12 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (booking.Not
 		return booking.Notice{}, sub, err
 	}
 	course := e.renderer.Course()
+	// A call booked on a scheduler was asked that scheduler's questions,
+	// stored by label, not the course's.
+	questions := course.Booking.Questions
+	if b.Scheduler != "" {
+		questions = nil
+	}
 	var sent []string
 	for _, d := range deliveries {
 		if d.Kind == models.KindLesson && d.State == models.DeliverySent {
@@ -262,13 +271,14 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (booking.Not
 		CoachName: e.calls.Coach.Name, SubscriberName: sub.Name, SubscriberEmail: sub.Email,
 		Start: b.Start, End: b.End,
 		SubscriberTZ: e.schedule.Location(tz), CoachTZ: e.calls.CoachTZ,
+		SubscriberLocale: locale.Parse(b.Locale, ""), CoachLocale: e.calls.CoachLocale,
 		ManageURL:      e.links.Manage(b.ID),
 		CancelURL:      e.links.Cancel(b.ID),
 		RescheduleURL:  e.links.Reschedule(b.ID),
 		BookAgainURL:   e.links.Book(sub.ID, ""),
 		InviteURL:      e.links.Invite(b.ID),
 		Place:          e.calls.Place,
-		Answers:        booking.Labelled(course.Booking.Questions, answers),
+		Answers:        booking.Labelled(questions, answers),
 		SubscribedAt:   sub.CreatedAt,
 		LessonsSent:    sent,
 		LessonsClicked: clicked,

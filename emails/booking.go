@@ -9,7 +9,6 @@ import (
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/message"
-	"github.com/dripbook/dripbook/timezone"
 	"github.com/dripbook/dripbook/weblink"
 )
 
@@ -28,23 +27,23 @@ func (r *Renderer) bookingConfirmation(v booking.Notice) (message.Content, error
 	if err != nil {
 		return message.Content{}, err
 	}
-	loc := orUTC(v.SubscriberTZ)
-	subject := "Booked: our call on " + shortWhen(v.Start, loc)
+	rd := subscriberReads(v)
+	subject := "Booked: our call on " + rd.short(v.Start)
 	opening := "Thanks for booking a discovery call. I'm looking forward to it."
 	if v.Rescheduled {
-		subject = "Moved: our call is now " + shortWhen(v.Start, loc)
+		subject = "Moved: our call is now " + rd.short(v.Start)
 		opening = "Thanks for letting me know. Our call has moved to the time below."
 	}
 	var b mdBody
 	b.para(greeting(v.SubscriberName))
 	b.para(opening)
-	b.para(callFields(v, loc)...)
+	b.para(callFields(v, rd)...)
 	links.addToCalendar(&b)
 	b.para("To get the most out of our time, think about two things before we talk:")
 	b.para("- the role you want next, and why now", "- the one gap you most want to close to get there")
 	links.changes(&b, false)
 	b.signOff("Talk soon,", r.coach(v))
-	preheader := longWhen(v.Start, v.End, loc) + ". The calendar invite is attached."
+	preheader := rd.call(v.Start, v.End) + ". The calendar invite is attached."
 	return r.Markdown(subject, preheader, b.String(), course.Vars{}, FooterTransactional)
 }
 
@@ -55,11 +54,11 @@ func (r *Renderer) BookingCancelled(v booking.Notice) (message.Content, error) {
 	if err != nil {
 		return message.Content{}, fmt.Errorf("booking cancelled: %w", err)
 	}
-	loc := orUTC(v.SubscriberTZ)
+	rd := subscriberReads(v)
 	var b mdBody
 	b.para(greeting(v.SubscriberName))
 	b.para("Our discovery call is canceled, and this email takes it off your calendar. There's nothing else you need to do.")
-	b.para(field("Was", mdLine(longWhen(v.Start, v.End, loc))))
+	b.para(field("Was", mdLine(rd.call(v.Start, v.End))))
 	if links.bookAgain != "" {
 		b.para("If you'd like to talk another time, pick whichever time suits you:")
 		b.para(button("Book a new time", links.bookAgain))
@@ -67,7 +66,7 @@ func (r *Renderer) BookingCancelled(v booking.Notice) (message.Content, error) {
 		b.para("If you'd like to talk another time, just reply to this email.")
 	}
 	b.signOff("All the best,", r.coach(v))
-	subject := "Canceled: our call on " + shortWhen(v.Start, loc)
+	subject := "Canceled: our call on " + rd.short(v.Start)
 	e, err := r.Markdown(subject, "Our call is canceled; the calendar event is removed.", b.String(),
 		course.Vars{}, FooterTransactional)
 	if err != nil {
@@ -85,17 +84,17 @@ func (r *Renderer) BookingReminder(v booking.Notice, lead time.Duration) (messag
 	if err != nil {
 		return message.Content{}, fmt.Errorf("booking reminder: %w", err)
 	}
-	loc := orUTC(v.SubscriberTZ)
+	rd := subscriberReads(v)
 	in := naturalDuration(lead)
 	var b mdBody
 	b.para(greeting(v.SubscriberName))
 	b.para("A quick reminder: our discovery call is in " + mdLine(in) + ".")
-	b.para(callFields(v, loc)...)
+	b.para(callFields(v, rd)...)
 	b.para("Bring the role you want next and the gap you most want to close. That's all you need.")
 	links.changes(&b, true)
 	b.signOff("See you soon,", r.coach(v))
-	subject := "Reminder: our call is in " + in + ", at " + v.Start.In(loc).Format(booking.ClockFormat)
-	e, err := r.Markdown(subject, longWhen(v.Start, v.End, loc)+".", b.String(), course.Vars{}, FooterTransactional)
+	subject := "Reminder: our call is in " + in + ", at " + rd.clock(v.Start)
+	e, err := r.Markdown(subject, rd.call(v.Start, v.End)+".", b.String(), course.Vars{}, FooterTransactional)
 	if err != nil {
 		return message.Content{}, fmt.Errorf("booking reminder: %w", err)
 	}
@@ -124,7 +123,7 @@ func (r *Renderer) coachBrief(v booking.Notice, event booking.Event) (message.Co
 	if who == "" {
 		who = "A subscriber"
 	}
-	loc := orUTC(v.CoachTZ)
+	rd := coachReads(v)
 	var prefix, did string
 	switch event {
 	case booking.EventBooked:
@@ -136,20 +135,20 @@ func (r *Renderer) coachBrief(v booking.Notice, event booking.Event) (message.Co
 	default:
 		return message.Content{}, fmt.Errorf("unknown event %q", event)
 	}
-	when := longWhen(v.Start, v.End, loc)
+	when := rd.call(v.Start, v.End)
 	var b mdBody
 	b.para("**" + mdLine(who) + "**" + did)
 	lines := []string{field("When", mdLine(when))}
-	if sub := orUTC(v.SubscriberTZ); sub.String() != loc.String() {
-		lines = append(lines, field("Their time", mdLine(longWhen(v.Start, v.End, sub))))
+	if sub := subscriberReads(v); sub.loc.String() != rd.loc.String() {
+		lines = append(lines, field("Their time", mdLine(sub.call(v.Start, v.End))))
 	}
 	if w := where(v.Place); w != "" {
 		lines = append(lines, field("Where", w))
 	}
 	lines = append(lines, field("Email", orNone(mdLine(v.SubscriberEmail), "not given")))
 	b.para(lines...)
-	b.brief(v, loc)
-	at := ", " + v.Start.In(loc).Format(booking.ShortFormat)
+	b.brief(v, rd)
+	at := ", " + rd.short(v.Start)
 	subject := prefix + nameSlot + at
 	name := clip(who, maxSubject-utf8.RuneCountInString(prefix+at))
 	return r.Markdown(subject, when+". Their answers and course history are inside.", b.String(),
@@ -158,7 +157,7 @@ func (r *Renderer) coachBrief(v booking.Notice, event booking.Event) (message.Co
 
 // brief writes the pre-call brief: the intake answers, then the subscriber's
 // way through the course.
-func (b *mdBody) brief(v booking.Notice, loc *time.Location) {
+func (b *mdBody) brief(v booking.Notice, rd reader) {
 	b.para("## Their answers")
 	if len(v.Answers) == 0 {
 		b.para("They were not asked any questions.")
@@ -175,7 +174,7 @@ func (b *mdBody) brief(v booking.Notice, loc *time.Location) {
 	b.para("## How they got here")
 	subscribed := "not known"
 	if !v.SubscribedAt.IsZero() {
-		subscribed = mdLine(v.SubscribedAt.In(loc).Format(booking.LongFormat) + ", " + timezone.FriendlyName(loc))
+		subscribed = mdLine(rd.moment(v.SubscribedAt))
 	}
 	b.para(field("Subscribed", subscribed), field("Booked from", orNone(mdLine(v.SourceLesson), "not known")))
 	b.para("**Lessons received**")
@@ -271,8 +270,8 @@ func (l bookingLinks) addToCalendar(b *mdBody) {
 }
 
 // callFields are when the call is, how long and, when known, where.
-func callFields(v booking.Notice, loc *time.Location) []string {
-	lines := []string{field("When", mdLine(longWhen(v.Start, v.End, loc))), field("How long", mdLine(naturalDuration(v.End.Sub(v.Start))))}
+func callFields(v booking.Notice, rd reader) []string {
+	lines := []string{field("When", mdLine(rd.call(v.Start, v.End))), field("How long", mdLine(naturalDuration(v.End.Sub(v.Start))))}
 	if w := where(v.Place); w != "" {
 		lines = append(lines, field("Where", w))
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/locale"
 	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/timezone"
 )
@@ -89,18 +90,38 @@ func mdBlock(s string) string {
 // newlines turns Windows and old Mac line endings into "\n".
 var newlines = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
-// longWhen is a call's time in loc, like "Tuesday 10 March 2026,
-// 14:00–14:30, Greenwich Mean Time (London)", naming the zone as people say
-// it so nobody has to guess.
-func longWhen(start, end time.Time, loc *time.Location) string {
-	s, e := start.In(loc), end.In(loc)
-	out := s.Format(booking.LongFormat)
+// reader is how one reader of a booking email sees times: in their zone,
+// written as their language and region write dates and clocks.
+type reader struct {
+	loc *time.Location
+	lc  locale.Locale
+}
+
+// subscriberReads and coachReads are the two readers of booking emails.
+func subscriberReads(v booking.Notice) reader {
+	return reader{loc: orUTC(v.SubscriberTZ), lc: v.SubscriberLocale}
+}
+
+func coachReads(v booking.Notice) reader { return reader{loc: orUTC(v.CoachTZ), lc: v.CoachLocale} }
+
+// call is a call's time, like "Tuesday 10 March 2026, 14:00–14:30,
+// Greenwich Mean Time (London)" or "Tuesday, March 10, 2026, 2:00 PM–2:30
+// PM, Eastern Time (New York)", naming the zone as people say it so nobody
+// has to guess.
+func (rd reader) call(start, end time.Time) string {
+	s, e := start.In(rd.loc), end.In(rd.loc)
+	out := rd.lc.Long(s)
 	if sameDay(s, e) {
-		out += "–" + e.Format(booking.ClockFormat)
+		out += "–" + rd.lc.Clock(e)
 	} else {
-		out += " – " + e.Format(booking.LongFormat)
+		out += " – " + rd.lc.Long(e)
 	}
-	return out + ", " + timezone.FriendlyName(loc)
+	return out + ", " + timezone.FriendlyName(rd.loc)
+}
+
+// moment is one instant in full, with its zone.
+func (rd reader) moment(t time.Time) string {
+	return rd.lc.Long(t.In(rd.loc)) + ", " + timezone.FriendlyName(rd.loc)
 }
 
 func sameDay(a, b time.Time) bool {
@@ -109,11 +130,12 @@ func sameDay(a, b time.Time) bool {
 	return y1 == y2 && m1 == m2 && d1 == d2
 }
 
-// shortWhen is a start time short enough for a subject: "Tue 10 Mar, 14:00".
-// The body names the zone.
-func shortWhen(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format(booking.ShortFormat)
-}
+// short is a start time short enough for a subject: "Tue 10 Mar, 14:00"
+// or "Tue Mar 10, 2:00 PM". The body names the zone.
+func (rd reader) short(t time.Time) string { return rd.lc.Brief(t.In(rd.loc)) }
+
+// clock is a time of day: "14:00" or "2:00 PM".
+func (rd reader) clock(t time.Time) string { return rd.lc.Clock(t.In(rd.loc)) }
 
 // naturalDuration writes d as people say it: "24 hours", "1 hour 30
 // minutes", "5 seconds".

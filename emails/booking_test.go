@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/locale"
 	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/testenv"
 	"github.com/stretchr/testify/require"
 )
 
@@ -363,10 +365,16 @@ func TestBookingLinksAreEncoded(t *testing.T) {
 func TestBookingTimesAndDurations(t *testing.T) {
 	ny := MustLocation(t, "America/New_York")
 	start := time.Date(2026, 3, 11, 3, 45, 0, 0, time.UTC)
+	rd := reader{loc: ny}
 	require.Equal(t, "Tuesday 10 March 2026, 23:45 – Wednesday 11 March 2026, 00:15, Eastern Time (New York)",
-		longWhen(start, start.Add(30*time.Minute), ny))
-	require.Equal(t, "Tue 10 Mar, 23:45", shortWhen(start, ny))
-	require.Equal(t, "Wednesday 11 March 2026, 03:45–04:15, Coordinated Universal Time (UTC)", longWhen(start, start.Add(30*time.Minute), orUTC(nil)))
+		rd.call(start, start.Add(30*time.Minute)))
+	require.Equal(t, "Tue 10 Mar, 23:45", rd.short(start))
+	require.Equal(t, "Wednesday 11 March 2026, 03:45–04:15, Coordinated Universal Time (UTC)", reader{loc: orUTC(nil)}.call(start, start.Add(30*time.Minute)))
+	us := reader{loc: ny, lc: locale.Parse("en-US", "")}
+	require.Equal(t, "Tuesday, March 10, 2026, 11:45 PM – Wednesday, March 11, 2026, 12:15 AM, Eastern Time (New York)",
+		us.call(start, start.Add(30*time.Minute)))
+	require.Equal(t, "Tue Mar 10, 11:45 PM", us.short(start))
+	require.Equal(t, "11:45 PM", us.clock(start))
 
 	for d, want := range map[time.Duration]string{
 		24 * time.Hour:                        "24 hours",
@@ -380,4 +388,29 @@ func TestBookingTimesAndDurations(t *testing.T) {
 	} {
 		require.Equal(t, want, naturalDuration(d), d.String())
 	}
+}
+
+// Each reader gets dates and clocks as their locale writes them: the
+// subscriber as their browser asked the booking page, the coach as
+// COACH_LOCALE says.
+func TestBookingEmailsWriteDatesInTheReadersLocale(t *testing.T) {
+	t.Parallel()
+	r := MustRenderer(t)
+	v := testBooking(t)
+	v.SubscriberLocale = locale.Parse("en-US", "")
+	e, err := r.BookingConfirmation(v)
+	require.NoError(t, err)
+	require.Equal(t, "Booked: our call on Tue Mar 10, 3:00 PM", e.Subject)
+	require.Contains(t, testenv.Flat(e.Text), "Tuesday, March 10, 2026, 3:00 PM–3:30 PM, Eastern Time (New York)")
+
+	brief, err := r.CoachBrief(v, booking.EventBooked)
+	require.NoError(t, err)
+	require.Contains(t, testenv.Flat(brief.Text), "Tuesday 10 March 2026, 20:00–20:30, Central European Time (Berlin)", "the coach's default")
+	require.Contains(t, testenv.Flat(brief.Text), "Tuesday, March 10, 2026, 3:00 PM–3:30 PM, Eastern Time (New York)", "their time, as they read it")
+
+	v.CoachLocale = locale.Parse("en-US", "")
+	brief, err = r.CoachBrief(v, booking.EventBooked)
+	require.NoError(t, err)
+	require.Contains(t, brief.Subject, "Tue Mar 10, 8:00 PM")
+	require.Contains(t, testenv.Flat(brief.Text), "Tuesday, March 10, 2026, 8:00 PM–8:30 PM, Central European Time (Berlin)")
 }

@@ -63,6 +63,20 @@ func of(t language.Tag) Locale {
 	return l
 }
 
+// Tag is the locale's language and region as a short tag to store, such
+// as "en-US", or "" for Default; Parse(l.Tag(), "") reads the same dates.
+func (l Locale) Tag() string {
+	if l.tag == (language.Tag{}) {
+		return ""
+	}
+	base, _ := l.tag.Base()
+	region, conf := l.tag.Region()
+	if conf == language.No {
+		return base.String()
+	}
+	return base.String() + "-" + region.String()
+}
+
 // String is the locale's language tag, "und" for Default.
 func (l Locale) String() string { return l.tag.String() }
 
@@ -94,6 +108,12 @@ func (l Locale) Day(t time.Time) string { return t.Format(l.dates().day) }
 
 // ShortDate is a date for a narrow button: "Mar 9" or "9 Mar".
 func (l Locale) ShortDate(t time.Time) string { return t.Format(l.dates().short) }
+
+// Brief is a start time for a subject line: "Tue Mar 10, 2:00 PM" or
+// "Tue 10 Mar, 14:00".
+func (l Locale) Brief(t time.Time) string {
+	return t.Format("Mon ") + l.ShortDate(t) + ", " + l.Clock(t)
+}
 
 // Long is a date with its year and a time of day: "Monday, March 9, 2026,
 // 9:30 AM" or "Monday 9 March 2026, 09:30".

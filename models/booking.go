@@ -52,6 +52,7 @@ type Booking struct {
 	Answers          string // intake answers, JSON
 	SourceLesson     string // slug of the lesson whose link led here
 	Timezone         string // the zone the visitor booked in
+	Locale           string // the language tag the visitor read the booking page in; "" for none
 	CancelledAt      *time.Time
 	Outcome          string     // OutcomeAttended, OutcomeNoShow, or empty until the coach marks it
 	OutcomeAt        *time.Time // when the coach marked the outcome

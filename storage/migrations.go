@@ -259,6 +259,14 @@ var migrations = []*gormigrate.Migration{
 			return tx.Migrator().CreateTable(&scorecard{})
 		},
 	},
+	{
+		ID: "0012_booking_locale",
+		Migrate: func(tx *gorm.DB) error {
+			// How the visitor reads dates and times, so that the emails
+			// about the call write them as the booking page did.
+			return tx.Exec("ALTER TABLE bookings ADD COLUMN locale VARCHAR(35) NOT NULL DEFAULT ''").Error
+		},
+	},
 }
 
 // execAll runs a migration's statements in order.

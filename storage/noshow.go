@@ -25,3 +25,16 @@ func (s *Store) MissedCalls(ctx context.Context, markedSince, unmarkedSince, unm
 	}
 	return bs, nil
 }
+
+// BookedAfter reports whether the subscriber has a confirmed call that
+// starts after start.
+func (s *Store) BookedAfter(ctx context.Context, subscriberID int64, start time.Time) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&models.Booking{}).
+		Where("subscriber_id = ? AND status = ? AND starts_at > ?", subscriberID, models.BookingConfirmed, start.UTC()).
+		Limit(1).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("look up a later booking: %w", err)
+	}
+	return n > 0, nil
+}

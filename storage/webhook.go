@@ -136,3 +136,31 @@ func (s *Store) RecordWebhookAttempt(ctx context.Context, id, failure string) er
 	}
 	return nil
 }
+
+// FailingWebhookEvents lists, newest first, the events whose deliveries
+// have failed so far: still being retried, or given up after
+// models.WebhookMaxAttempts.
+func (s *Store) FailingWebhookEvents(ctx context.Context, limit int) ([]models.WebhookEvent, error) {
+	var evs []models.WebhookEvent
+	err := s.db.WithContext(ctx).Where("delivered_at IS NULL AND attempts > 0").
+		Order("created_at DESC").Limit(limit).Find(&evs).Error
+	if err != nil {
+		return nil, fmt.Errorf("list failing webhook events: %w", err)
+	}
+	return evs, nil
+}
+
+// RetryWebhookEvent gives an undelivered event its attempts back, so the
+// reconciler queues it again at once, with the same webhook-id. It reports
+// models.ErrNotFound for an event that is unknown or already delivered.
+func (s *Store) RetryWebhookEvent(ctx context.Context, id string) error {
+	res := s.db.WithContext(ctx).Model(&models.WebhookEvent{}).
+		Where("id = ? AND delivered_at IS NULL", id).Update("attempts", 0)
+	if res.Error != nil {
+		return fmt.Errorf("retry webhook event %s: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("webhook event %s: %w", id, models.ErrNotFound)
+	}
+	return nil
+}

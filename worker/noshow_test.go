@@ -86,6 +86,22 @@ func (h *harness) noShowSteps(sub int64) map[string]models.Delivery {
 	return out
 }
 
+// useTwoStepFollowUp gives the harness a course whose no-show follow-up
+// has two lessons, "Missed" at once and "Missed again" 20 course days
+// later (two seconds): time enough to rebook in between.
+func (h *harness) useTwoStepFollowUp() {
+	h.t.Helper()
+	h.stop()
+	h.useCourse(courseFiles(map[string]*fstest.MapFile{
+		"01-welcome.md": lessonFile("welcome", 0, "welcome text."),
+		"90-missed.md": {Data: []byte("---\nslug: missed\ntrack: no-show\nday: 0\nsubject: Missed\npreheader: New time\n---\n" +
+			"[[Pick a new time]]({{ booking_url }})\n")},
+		"91-missed-again.md": {Data: []byte("---\nslug: missed-again\ntrack: no-show\nday: 20\nsubject: Missed again\npreheader: Still open\n---\n" +
+			"[[Pick a new time]]({{ booking_url }})\n")},
+	}))
+	h.start()
+}
+
 var rescheduleLink = regexp.MustCompile(base + `/booking/([A-Za-z0-9._-]+)/reschedule`)
 
 func TestMarkingANoShowSendsTheFollowUpOnce(t *testing.T) {
@@ -131,16 +147,7 @@ func TestMarkingANoShowSendsTheFollowUpOnce(t *testing.T) {
 func TestRebookingStopsTheNoShowFollowUp(t *testing.T) {
 	t.Parallel()
 	h := noShowHarness(t, 0)
-	h.stop()
-	// The second follow-up waits two seconds: time enough to rebook.
-	h.useCourse(courseFiles(map[string]*fstest.MapFile{
-		"01-welcome.md": lessonFile("welcome", 0, "welcome text."),
-		"90-missed.md": {Data: []byte("---\nslug: missed\ntrack: no-show\nday: 0\nsubject: Missed\npreheader: New time\n---\n" +
-			"[[Pick a new time]]({{ booking_url }})\n")},
-		"91-missed-again.md": {Data: []byte("---\nslug: missed-again\ntrack: no-show\nday: 20\nsubject: Missed again\npreheader: Still open\n---\n" +
-			"[[Pick a new time]]({{ booking_url }})\n")},
-	}))
-	h.start()
+	h.useTwoStepFollowUp()
 	ctx := context.Background()
 	svc := booking.NewService(booking.Deps{Store: storage.BookingStore{Store: h.store}, Rules: allDay(t), Notifier: h.queue, Replanner: h.engine, Log: discardLogger()})
 	addr := "rebook@example.com"
@@ -197,4 +204,48 @@ func TestAnUnmarkedCallStartsTheFollowUpAfterNoShowAfter(t *testing.T) {
 	require.False(t, slices.ContainsFunc(h.mailTo("attended@example.com"), func(p *message.Parsed) bool {
 		return p.Subject == missedFirst || p.Subject == missedSecond
 	}))
+}
+
+// externalCall books a call for sub on an external scheduler, straight in
+// the store, as its webhook would.
+func (h *harness) externalCall(sub int64, end time.Time, uid string) models.Booking {
+	h.t.Helper()
+	b, _, err := h.store.CreateBooking(context.Background(), models.Booking{
+		SubscriberID: sub, Start: end.Add(-30 * time.Minute), End: end, UID: uid + "@test", Timezone: "UTC",
+		Scheduler: models.SchedulerCalcom, ExternalID: &uid,
+	})
+	require.NoError(h.t, err)
+	return b
+}
+
+var bookLink = regexp.MustCompile(base + `/book/([A-Za-z0-9._-]+)`)
+
+// A call booked on Cal.com is not moved here: its follow-up leads back to
+// the scheduler through the personal booking link, and the new call booked
+// there stops the follow-up.
+func TestAMissedExternalCallLeadsBackToTheScheduler(t *testing.T) {
+	t.Parallel()
+	h := noShowHarness(t, 0)
+	h.useTwoStepFollowUp()
+	ctx := context.Background()
+	addr := "elsewhere@example.com"
+	sub := h.activeSubscriber(addr)
+	b := h.externalCall(sub, time.Now().Add(-time.Hour), "cal-missed")
+	require.NoError(t, h.store.MarkOutcome(ctx, b.ID, models.OutcomeNoShow))
+	require.NoError(t, h.engine.FollowUpNoShow(ctx, b.ID))
+	first := h.waitSubject(addr, "Missed")
+	require.NotRegexp(t, rescheduleLink, first.Text, "a scheduler's call is not moved here")
+	m := bookLink.FindStringSubmatch(first.Text)
+	require.NotNil(t, m, "the follow-up links the personal booking link:\n%s", first.Text)
+	id, err := h.signer.Verify(m[1], token.Book, 0, time.Now())
+	require.NoError(t, err)
+	require.Equal(t, sub, id)
+
+	// They book a new time on the scheduler: the second follow-up stays.
+	h.externalCall(sub, time.Now().Add(48*time.Hour), "cal-new")
+	h.settle("the second follow-up's task to run", nil, fmt.Sprintf("noshow:%d:%d:%s", b.ID, b.Sequence, "missed-again"))
+	require.NoError(t, h.engine.PlanNoShows(ctx))
+	h.settle("the queue to be idle", nil)
+	require.Empty(t, withSubject(h.mailTo(addr), "Missed again"))
+	require.Len(t, h.noShowSteps(sub), 1)
 }

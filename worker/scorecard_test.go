@@ -25,8 +25,8 @@ func TestLaterLessonsNameTheTopGaps(t *testing.T) {
 	h.waitCourse([]string{with, without}, 30*time.Second)
 
 	for addr, want := range map[string][]string{
-		with:    {"Last time you found your top two gaps: Influence and Visibility.", "answer your top gaps (Influence and Visibility)."},
-		without: {"Last time you found your top two gaps: the two you marked.", "answer your top gaps (the two you marked in step 1)."},
+		with:    {"Last time you named your top two gaps: Influence and Visibility.", "answer your top gaps (Influence and Visibility)."},
+		without: {"Last time you named your top two gaps: the two you marked.", "answer your top gaps (the two you marked in step 1)."},
 	} {
 		mail := h.mailTo(addr)
 		lesson4, lesson5 := withSubject(mail, h.course.Lessons[3].Subject), withSubject(mail, h.course.Lessons[4].Subject)

@@ -142,7 +142,9 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 		Calls: drip.Calls{
 			Coach:   drip.CoachPerson(cfg.CoachName, cfg.CoachEmail, cfg.MailFrom),
 			CoachTZ: cfg.Booking.Location,
-			Place:   cfg.Meeting,
+			// Briefs write dates as the coach reads them.
+			CoachLocale: cfg.CoachLocale,
+			Place:       cfg.Meeting,
 			// The no-show follow-up of a call nobody marked.
 			NoShowAfter: cfg.NoShowAfter,
 		},
@@ -237,6 +239,7 @@ func (a *app) apiDeps() api.Deps {
 		Place:  a.cfg.Meeting, CoachPhotoURL: a.cfg.CoachPhotoURL,
 
 		AdminPassword: a.cfg.AdminPassword,
+		WebhooksOn:    a.cfg.WebhookURL != "",
 		Lessons:       lessonSlugs(a.renderer.Course()),
 		Tasks:         a.queue,
 		Bounces:       a.engine,

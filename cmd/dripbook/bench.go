@@ -21,6 +21,7 @@ import (
 
 	"github.com/dripbook/dripbook/api"
 	"github.com/dripbook/dripbook/config"
+	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/worker"
 )
@@ -286,7 +287,7 @@ func (b *benchRun) dueSubscribers(ctx context.Context, prefix string, n int) err
 	for i := range n {
 		g.Go(func() error {
 			res, err := b.a.store.Subscribe(ctx, models.Signup{Email: prefix + strconv.Itoa(i) + "@bench.example.com",
-				Name: "Bench", Timezone: "UTC", TextVersion: api.ConsentVersion})
+				Name: "Bench", Timezone: "UTC", TextVersion: course.ConsentVersion(course.DefaultConsent)})
 			if err != nil {
 				return err
 			}

@@ -147,13 +147,30 @@ func inviteUID(t *testing.T, m *message.Parsed, method string) string {
 }
 
 // activeBooking reads the call addr has booked from the SQLite file db.
-func activeBooking(t *testing.T, db, addr string) models.Booking {
+// readSubscriber opens the SQLite file db and returns the store and the
+// subscriber at addr; the store closes when the test ends.
+func readSubscriber(t *testing.T, db, addr string) (*storage.Store, models.Subscriber) {
 	t.Helper()
 	store, err := storage.Open("sqlite://" + db)
 	require.NoError(t, err)
-	defer func() { require.NoError(t, store.Close()) }()
+	t.Cleanup(func() { require.NoError(t, store.Close()) })
 	sub, err := store.SubscriberByEmail(context.Background(), addr)
 	require.NoError(t, err)
+	return store, sub
+}
+
+// subscriberConsents reads the consent log of addr from the SQLite file db.
+func subscriberConsents(t *testing.T, db, addr string) []models.Consent {
+	t.Helper()
+	store, sub := readSubscriber(t, db, addr)
+	consents, err := store.Consents(context.Background(), sub.ID)
+	require.NoError(t, err)
+	return consents
+}
+
+func activeBooking(t *testing.T, db, addr string) models.Booking {
+	t.Helper()
+	store, sub := readSubscriber(t, db, addr)
 	b, err := store.ActiveBooking(context.Background(), sub.ID)
 	require.NoError(t, err)
 	return b

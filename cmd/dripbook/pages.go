@@ -42,10 +42,11 @@ func sitePages(c *course.Course, site pageSite) (api.Pages, error) {
 		Accent: c.Accent,
 		Landing: api.Landing{
 			Audience: r.text(l.Audience), Headline: r.text(l.Headline), Lead: r.text(l.Lead),
-			Learn: r.html(l.Body), Bio: r.html(l.Bio), Photo: l.Photo, Button: r.text(l.Button),
+			Learn: r.html(l.Body), Bio: r.html(l.Bio), Photo: l.Photo,
+			FormHeading: r.text(l.FormHeading), Button: r.text(l.Button), Consent: r.text(l.Consent),
 		},
-		BookingIntro: r.text(c.Booking.Intro),
-		Confirmed:    r.page(c.Confirmed),
+		BookingHeading: r.text(c.Booking.Heading), BookingIntro: r.text(c.Booking.Intro), BookingButton: r.text(c.Booking.Button),
+		Confirmed: r.page(c.Confirmed),
 	}
 	if p.Landing.Headline == "" {
 		p.Landing.Headline = c.Title
@@ -53,6 +54,7 @@ func sitePages(c *course.Course, site pageSite) (api.Pages, error) {
 	if p.Landing.Photo == "" {
 		p.Landing.Photo = site.Photo
 	}
+	p.Landing.ConsentVersion = course.ConsentVersion(p.Landing.Consent)
 	p.Questions = c.Booking.Questions // written without variables
 	if r.err != nil {
 		return api.Pages{}, fmt.Errorf("course pages: %w", r.err)

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/testenv"
 )
 
@@ -95,10 +96,13 @@ func TestCourseFolderOwnsThePages(t *testing.T) {
 		"Five short emails that take the panic out of your first hires.",
 		"Inside the course", "Write the role before you post it.", "Interview for evidence, not charm.",
 		"Jordan Coach has hired for six start-ups and still answers every email.",
+		"Get the five emails", "One email every two days. Leave whenever you like, in one click.",
 	} {
 		require.Contains(t, text, strings.ToLower(want))
 	}
 	require.NotContains(t, text, "senior product managers", "none of the built-in copy is left")
+	require.NotContains(t, text, strings.ToLower(course.DefaultConsent))
+	require.NotContains(t, text, strings.ToLower(course.DefaultFormHeading))
 	button, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`form.signup button[type="submit"]`)))
 	require.NoError(t, err)
 	require.Equal(t, "Start the calm", button)
@@ -157,6 +161,15 @@ func TestCourseFolderOwnsThePages(t *testing.T) {
 		chromedp.Navigate(book),
 		chromedp.WaitVisible(chromedp.CSS(`input[name="start"]`)),
 	))
+	heading, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main h1")))
+	require.NoError(t, err)
+	require.Equal(t, "Pick a quiet half hour", heading)
+	title, err := chromedp.Run(ctx, chromedp.Title())
+	require.NoError(t, err)
+	require.Equal(t, "Pick a quiet half hour · Calm Hiring", title)
+	bookButton, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`form.booking button[type="submit"]`)))
+	require.NoError(t, err)
+	require.Equal(t, "Hold this time", bookButton)
 	intro, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("p.lede")))
 	require.NoError(t, err)
 	require.Equal(t, "Thirty quiet minutes (45, to be exact) with Jordan Coach about your next hire.", intro)
@@ -184,6 +197,10 @@ func TestCourseFolderOwnsThePages(t *testing.T) {
 	))
 
 	b := activeBooking(t, filepath.Join(data, "dripbook.db"), addr)
+	consents := subscriberConsents(t, filepath.Join(data, "dripbook.db"), addr)
+	require.Len(t, consents, 1)
+	require.Equal(t, course.ConsentVersion("One email every two days. Leave whenever you like, in one click."), consents[0].TextVersion,
+		"the consent is recorded under the version of the words the visitor saw")
 	var stored map[string]string
 	require.NoError(t, json.Unmarshal([]byte(b.Answers), &stored))
 	require.Equal(t, map[string]string{"company": "Acme, platform team", "stage": "Interviewing", "hope": "A scorecard I trust"},

@@ -94,6 +94,7 @@ func TestCalcomBookingStopsTheSalesLessons(t *testing.T) {
 	body := strings.NewReplacer(
 		"2023-05-24T09:30:00.538Z", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
 		`"metadata": {}`, `"metadata": {"dripbook_ref": "`+ref+`"}`,
+		`"label": "additional_notes"`, `"label": "Anything you'd like to share?", "value": "Aiming for a director role"`,
 	).Replace(string(raw))
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(body))
@@ -112,5 +113,7 @@ func TestCalcomBookingStopsTheSalesLessons(t *testing.T) {
 	testenv.Wait(t, mailTimeout, "the offer skipped, once booked", nextIs("thanks"))
 	brief := testenv.WaitMail(t, smtp, "coach@example.com", 1, mailTimeout)[0]
 	require.Contains(t, brief.Text, addr)
+	require.Regexp(t, `Anything you'd like to share\?\s+Aiming for a director role`, brief.Text, "the brief shows the scheduler form's answers")
+	require.NotContains(t, brief.Text, "Your current role", "not the course's own questions, which the scheduler never asked")
 	require.Len(t, testenv.Mail(t, smtp, addr), 2, "the brief went out after the subscriber's notice would have: there is none")
 }
