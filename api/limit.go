@@ -4,11 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
@@ -49,9 +50,11 @@ func (l Limits) anyOn() bool {
 var errRateLimited = fault.New(fault.TooMany, "rate_limited", "too many requests; try again later")
 
 // limiter applies Limits with the generic cell rate algorithm: a rate of
-// N/Per lets a burst of N through, then one more every Per/N.
+// N/Per lets a burst of N through, then one more every Per/N. It counts as
+// redis_rate does, under the same keys, but takes every count a request
+// needs in one round trip.
 type limiter struct {
-	rl     *redis_rate.Limiter
+	rdb    redis.UniversalClient
 	prefix string
 	log    *slog.Logger
 }
@@ -63,41 +66,102 @@ func newLimiter(l Limits, log *slog.Logger) *limiter {
 	if l.Redis == nil {
 		panic("api: Limits sets a rate but no Redis to count in")
 	}
-	return &limiter{rl: redis_rate.NewLimiter(l.Redis), prefix: l.Prefix, log: log}
+	return &limiter{rdb: l.Redis, prefix: l.Prefix, log: log}
 }
 
-// allow counts one request against the limit name for subject (a client,
-// a mailbox) under r. Over the limit it is errRateLimited with the wait.
-// When Redis cannot be asked, the request is let through and logged: a
-// visitor is not turned away for our outage, and the database still caps
-// the confirmation emails per mailbox.
+// limitCheck is one count a request takes: against the limit name, for
+// subject (a client, a mailbox), under rate.
+type limitCheck struct {
+	name, subject string
+	rate          Rate
+}
+
+// allow counts one request against the limit name for subject under r.
+// Over the limit it is errRateLimited with the wait. When Redis cannot be
+// asked, the request is let through and logged: a visitor is not turned
+// away for our outage, and the database still caps the confirmation emails
+// per mailbox.
 func (l *limiter) allow(ctx context.Context, name, subject string, r Rate) error {
-	return l.check(ctx, name, subject, r, false)
+	return l.allowAll(ctx, limitCheck{name, subject, r})
 }
 
 // allowStrict is allow for a limit that guards a secret: when Redis cannot
 // count, the request is refused rather than let through uncounted.
 func (l *limiter) allowStrict(ctx context.Context, name, subject string, r Rate) error {
-	return l.check(ctx, name, subject, r, true)
+	return l.check(ctx, true, []limitCheck{{name, subject, r}})
 }
 
-func (l *limiter) check(ctx context.Context, name, subject string, r Rate, strict bool) error {
-	if r.N <= 0 || l.rl == nil {
+// allowAll is allow for several limits at once, in one round trip to
+// Redis. They are counted in order and the first one over its limit stops
+// the count: the limits after it are not spent.
+func (l *limiter) allowAll(ctx context.Context, checks ...limitCheck) error {
+	return l.check(ctx, false, checks)
+}
+
+func (l *limiter) check(ctx context.Context, strict bool, checks []limitCheck) error {
+	if l.rdb == nil {
 		return nil
 	}
-	res, err := l.rl.Allow(ctx, l.prefix+name+":"+subject, redis_rate.Limit{Rate: r.N, Burst: r.N, Period: r.Per})
+	keys := make([]string, 0, len(checks))
+	args := make([]any, 0, 3*len(checks))
+	for _, c := range checks {
+		if c.rate.N <= 0 {
+			continue
+		}
+		keys = append(keys, rateKeyPrefix+l.prefix+c.name+":"+c.subject)
+		args = append(args, c.rate.N, c.rate.N, c.rate.Per.Seconds())
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	res, err := gcra.Run(ctx, l.rdb, keys, args...).Slice()
+	if err == nil && len(res) != 2 {
+		err = fmt.Errorf("rate limit script answered %v", res)
+	}
 	if err != nil {
-		l.log.WarnContext(ctx, "rate limit not checked: Redis failed", "error", err, "limit", name, "refused", strict)
+		l.log.WarnContext(ctx, "rate limit not checked: Redis failed", "error", err, "limits", len(keys), "refused", strict)
 		if strict {
 			return fault.RetryAfter(errRateLimited, time.Minute)
 		}
 		return nil
 	}
-	if res.Allowed == 0 {
-		return fault.RetryAfter(errRateLimited, res.RetryAfter)
+	if over, _ := res[0].(int64); over > 0 {
+		secs, _ := strconv.ParseFloat(fmt.Sprint(res[1]), 64)
+		return fault.RetryAfter(errRateLimited, time.Duration(secs*float64(time.Second)))
 	}
 	return nil
 }
+
+// rateKeyPrefix starts every key, as redis_rate's do: counts taken before
+// the limits were checked together still count.
+const rateKeyPrefix = "rate:"
+
+// gcra counts one request against each key (KEYS) under its burst, rate
+// and period in seconds (three ARGV each), in order, with redis_rate's
+// algorithm. It answers {0, "0"} when every count was taken, or the
+// 1-based index of the first limit that refused and the seconds until it
+// would allow one more; the keys after that one are left alone.
+var gcra = redis.NewScript(`
+redis.replicate_commands()
+-- seconds since 2017 keep the float precise, as in redis_rate
+local t = redis.call("TIME")
+local now = (t[1] - 1483228800) + (t[2] / 1000000)
+for i, key in ipairs(KEYS) do
+  local burst = tonumber(ARGV[3 * i - 2])
+  local rate = tonumber(ARGV[3 * i - 1])
+  local period = tonumber(ARGV[3 * i])
+  local interval = period / rate
+  local tat = tonumber(redis.call("GET", key) or now)
+  tat = math.max(tat, now)
+  local new_tat = tat + interval
+  local diff = now - (new_tat - interval * burst)
+  if diff < 0 then
+    return {i, tostring(-diff)}
+  end
+  redis.call("SET", key, new_tat, "EX", math.ceil(new_tat - now))
+end
+return {0, "0"}
+`)
 
 // perClient is route middleware that limits each client to r.
 func (s *server) perClient(name string, r Rate) echo.MiddlewareFunc {

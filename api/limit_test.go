@@ -101,7 +101,7 @@ func TestPlusAddressedFloodFromOneIPSendsAHandful(t *testing.T) {
 
 func TestConfirmationCapHoldsWithTheRedisLimitsOff(t *testing.T) {
 	t.Parallel()
-	// A benchmark turns the per-IP and total limits off; even with no Redis
+	// An operator may turn the per-IP and total limits off; even with no Redis
 	// limit at all, the database caps the mail one inbox gets.
 	env := newBookingEnv(t, nil)
 	for i := range 50 {
@@ -217,4 +217,20 @@ func TestClientKey(t *testing.T) {
 	require.Equal(t, clientKey("2001:db8:1:2::1"), clientKey("2001:db8:1:2:ffff::9"), "one /64 is one client")
 	require.NotEqual(t, clientKey("2001:db8:1:2::1"), clientKey("2001:db8:1:3::1"))
 	require.Equal(t, "garbage", clientKey("garbage"))
+}
+
+func TestSignupOverOneLimitSpendsNoneAfterIt(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t, withLimits(t, Limits{SignupPerIP: Rate{N: 2, Per: time.Hour}, SignupTotal: Rate{N: 3, Per: time.Hour}}))
+	for i := range 5 {
+		rec := env.do(signupJSON(fmt.Sprintf("noisy%d@example.com", i), "192.0.2.1:1"))
+		if i < 2 {
+			require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+		} else {
+			requireRetryAfter(t, rec)
+		}
+	}
+	// The noisy client's refused signups took nothing from the total.
+	require.Equal(t, http.StatusAccepted, env.do(signupJSON("quiet@example.com", "192.0.2.2:1")).Code)
+	requireRetryAfter(t, env.do(signupJSON("late@example.com", "192.0.2.3:1")))
 }

@@ -118,17 +118,13 @@ func (s *server) signup(c echo.Context, req signupRequest) error {
 }
 
 // signupAllowed counts a signup against the limits per client, per mailbox
-// and in total, in that order, so that one noisy client spends only its own
-// allowance and nobody else's.
+// and in total, in that order and in one round trip, so that one noisy
+// client spends only its own allowance and nobody else's.
 func (s *server) signupAllowed(c echo.Context, email string) error {
-	ctx := c.Request().Context()
-	if err := s.limiter.allow(ctx, "signup:ip", clientKey(c.RealIP()), s.Limits.SignupPerIP); err != nil {
-		return err
-	}
-	if err := s.limiter.allow(ctx, "signup:mailbox", hashKey(address.Mailbox(email)), s.Limits.SignupPerMailbox); err != nil {
-		return err
-	}
-	return s.limiter.allow(ctx, "signup:total", "all", s.Limits.SignupTotal)
+	return s.limiter.allowAll(c.Request().Context(),
+		limitCheck{"signup:ip", clientKey(c.RealIP()), s.Limits.SignupPerIP},
+		limitCheck{"signup:mailbox", hashKey(address.Mailbox(email)), s.Limits.SignupPerMailbox},
+		limitCheck{"signup:total", "all", s.Limits.SignupTotal})
 }
 
 // renderLanding shows the landing page, with the form as it was sent and

@@ -32,6 +32,9 @@ type confirmQuota struct {
 	tx      *gorm.DB
 	mailbox string
 	now     time.Time
+	// stale says whether full found rounds that no longer count, for take
+	// to forget.
+	stale bool
 }
 
 // lockConfirmQuota takes the mailbox's lock for the rest of tx, so the
@@ -49,21 +52,26 @@ func lockConfirmQuota(tx *gorm.DB, mailbox string, now time.Time) (*confirmQuota
 
 // full reports whether the mailbox has had its ConfirmLimit for now.
 func (q *confirmQuota) full() (bool, error) {
-	var n int64
+	var n struct{ Recent, Stale int64 }
 	err := q.tx.Model(&confirmRequest{}).
-		Where("mailbox = ? AND created_at > ?", q.mailbox, q.now.Add(-ConfirmWindow)).Count(&n).Error
+		Select("count(*) FILTER (WHERE created_at > ?) AS recent, count(*) FILTER (WHERE created_at <= ?) AS stale",
+			q.now.Add(-ConfirmWindow), q.now.Add(-ConfirmWindow)).
+		Where("mailbox = ?", q.mailbox).Scan(&n).Error
 	if err != nil {
 		return false, fmt.Errorf("count confirmations: %w", err)
 	}
-	return n >= ConfirmLimit, nil
+	q.stale = n.Stale > 0
+	return n.Recent >= ConfirmLimit, nil
 }
 
 // take records one confirmation round for subscriberID and forgets the
 // mailbox's rounds that no longer count, so the table stays small.
 func (q *confirmQuota) take(subscriberID int64) error {
-	if err := q.tx.Where("mailbox = ? AND created_at <= ?", q.mailbox, q.now.Add(-ConfirmWindow)).
-		Delete(&confirmRequest{}).Error; err != nil {
-		return fmt.Errorf("prune confirmations: %w", err)
+	if q.stale {
+		if err := q.tx.Where("mailbox = ? AND created_at <= ?", q.mailbox, q.now.Add(-ConfirmWindow)).
+			Delete(&confirmRequest{}).Error; err != nil {
+			return fmt.Errorf("prune confirmations: %w", err)
+		}
 	}
 	if err := q.tx.Create(&confirmRequest{Mailbox: q.mailbox, SubscriberID: subscriberID, CreatedAt: q.now}).Error; err != nil {
 		return fmt.Errorf("record confirmation: %w", err)

@@ -61,6 +61,9 @@ func TestConfirmationsPerMailboxAreCapped(t *testing.T) {
 	res, err = s.Subscribe(ctx, signup("victim+11@example.com"))
 	require.NoError(t, err)
 	require.Zero(t, res.Round)
+	var kept int64
+	require.NoError(t, s.DB().Table("confirm_requests").Where("mailbox = ?", "victim@example.com").Count(&kept).Error)
+	require.EqualValues(t, storage.ConfirmLimit, kept, "the rounds that aged out are forgotten")
 }
 
 func TestConfirmationCapHoldsUnderConcurrency(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/dripbook/dripbook/address"
 	"github.com/dripbook/dripbook/models"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -22,6 +24,15 @@ import (
 // need one is not stored: the result is then the zero SignupResult.
 func (s *Store) Subscribe(ctx context.Context, in models.Signup) (models.SignupResult, error) {
 	now := s.now()
+	if s.Dialect() == "postgres" {
+		id, err := s.subscribeNewPostgres(ctx, in, now)
+		if err != nil {
+			return models.SignupResult{}, fmt.Errorf("subscribe: %w", err)
+		}
+		if id != 0 {
+			return models.SignupResult{SubscriberID: id, Round: 1}, nil
+		}
+	}
 	var res models.SignupResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		quota, err := lockConfirmQuota(tx, address.Mailbox(in.Email), now)
@@ -99,6 +110,69 @@ func (s *Store) Subscribe(ctx context.Context, in models.Signup) (models.SignupR
 	}
 	return res, nil
 }
+
+// subscribeNewPostgres is the signup of a new address whose mailbox has
+// room under its quota, done as the transaction below does it but in one
+// round trip: the mailbox's lock and one statement that counts the quota
+// and writes the subscriber, the confirmation round and the consent, sent
+// as one batch that PostgreSQL runs as one implicit transaction. It returns
+// 0 when that is not the case (the address is known, or the quota is
+// full), and the transaction below decides.
+func (s *Store) subscribeNewPostgres(ctx context.Context, in models.Signup, now time.Time) (int64, error) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return 0, err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = conn.Close() }()
+	mailbox := address.Mailbox(in.Email)
+	var id int64
+	err = conn.Raw(func(dc any) error {
+		pc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("a PostgreSQL connection is a %T, not pgx's", dc)
+		}
+		b := &pgx.Batch{}
+		// The lock lockConfirmQuota takes.
+		b.Queue("SELECT pg_advisory_xact_lock(CAST($1 AS integer), hashtext($2))", mailboxLock, mailbox)
+		b.Queue(subscribeNewSQL, pgx.NamedArgs{
+			"mailbox": mailbox, "since": now.Add(-ConfirmWindow), "limit": ConfirmLimit, "now": now,
+			"email": in.Email, "name": in.Name, "timezone": in.Timezone, "pending": models.StatusPending,
+			"ip": in.IP, "user_agent": truncate(in.UserAgent, 512), "text_version": in.TextVersion,
+		})
+		br := pc.Conn().SendBatch(ctx, b)
+		_, err := br.Exec()
+		if err == nil {
+			if err = br.QueryRow().Scan(&id); errors.Is(err, pgx.ErrNoRows) {
+				err = nil
+			}
+		}
+		return errors.Join(err, br.Close())
+	})
+	return id, err
+}
+
+// subscribeNewSQL writes a new address's subscriber, confirmation round and
+// consent when the mailbox has room under its quota, and returns the
+// subscriber's id; nothing otherwise.
+const subscribeNewSQL = `WITH quota AS (
+  SELECT count(*) AS n FROM confirm_requests WHERE mailbox = @mailbox AND created_at > @since
+), sub AS (
+  INSERT INTO subscribers (email, name, timezone, status, confirm_round, confirm_requested_at, created_at, updated_at)
+  SELECT @email, @name, @timezone, @pending, 1, @now, @now, @now FROM quota WHERE n < @limit
+  ON CONFLICT (email) DO NOTHING RETURNING id
+), pruned AS (
+  DELETE FROM confirm_requests WHERE mailbox = @mailbox AND created_at <= @since AND EXISTS (SELECT 1 FROM sub)
+), asked AS (
+  INSERT INTO confirm_requests (mailbox, subscriber_id, created_at) SELECT @mailbox, id, @now FROM sub
+), consent AS (
+  INSERT INTO consents (subscriber_id, ip, user_agent, text_version, created_at)
+  SELECT id, @ip, @user_agent, @text_version, @now FROM sub
+)
+SELECT id FROM sub`
 
 // newRound records a confirmation round: against the mailbox's quota, and
 // as the consent it asks the subscriber to confirm.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -37,6 +38,9 @@ Redis, never at production.`
 // benchFlags are the sizes of one benchmark run.
 type benchFlags struct {
 	signups, subscribers, raw, clients, conns int
+	// profile, when set, is a directory for CPU profiles of the wave and
+	// of the signups.
+	profile string
 }
 
 func parseBenchFlags(args []string, out io.Writer) (benchFlags, error) {
@@ -49,6 +53,7 @@ func parseBenchFlags(args []string, out io.Writer) (benchFlags, error) {
 	fs.IntVar(&f.raw, "raw", 4000, "messages for the raw go-mail baseline")
 	fs.IntVar(&f.clients, "clients", 32, "concurrent HTTP clients")
 	fs.IntVar(&f.conns, "connections", 4, "SMTP connections of the raw go-mail baseline")
+	fs.StringVar(&f.profile, "profile", "", "write CPU profiles of the wave and the signups (wave.pprof, signups.pprof) into this directory")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -81,10 +86,19 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("raw go-mail: %w", err)
 	}
-	wave, err := b.wave(ctx, f.subscribers)
+	b.profile = f.profile
+	wave, foot, err := b.wave(ctx, f.subscribers)
 	if err != nil {
 		return fmt.Errorf("course wave: %w", err)
 	}
+	// Each baseline is measured before and after the figure it is the base
+	// of: on a machine whose load changes during the run, the two move
+	// together.
+	rawAfter, err := b.rawMail(ctx, f.raw, f.conns)
+	if err != nil {
+		return fmt.Errorf("raw go-mail: %w", err)
+	}
+	raw = raw.and(rawAfter)
 	echoF, err := b.bareEcho(ctx, f.signups, f.clients)
 	if err != nil {
 		return fmt.Errorf("bare Echo: %w", err)
@@ -93,7 +107,12 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("signups: %w", err)
 	}
-	row := func(what string, fg figure, unit string, base *figure, baseName string) {
+	echoAfter, err := b.bareEcho(ctx, f.signups, f.clients)
+	if err != nil {
+		return fmt.Errorf("bare Echo: %w", err)
+	}
+	echoF = echoF.and(echoAfter)
+	row := func(what string, fg figure, unit string, base *figure, baseName, target string) {
 		p99, ratio := "", ""
 		if fg.p99 > 0 {
 			p99 = fg.p99.Round(10 * time.Microsecond).String()
@@ -103,14 +122,23 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 			if fg.p99 > 0 && base.p99 > 0 {
 				ratio += fmt.Sprintf(", p99 %.1f×", float64(fg.p99)/float64(base.p99))
 			}
+			ratio += " (target " + target + ")"
 		}
 		say(stdout, "%-40s %8.0f %-5s %9s   %s\n", what, fg.rate(), unit, p99, ratio)
 	}
 	say(stdout, "%-40s %14s %9s   %s\n", "", "rate", "p99", "ratio to the baseline above")
-	row(fmt.Sprintf("raw go-mail, %d connections", f.conns), raw, "msg/s", nil, "")
-	row(fmt.Sprintf("dripbook course wave, %d lessons", f.subscribers), wave, "msg/s", &raw, "raw go-mail")
-	row(fmt.Sprintf("bare Echo JSON handler, %d clients", f.clients), echoF, "req/s", nil, "")
-	row(fmt.Sprintf("dripbook signups, %d clients", f.clients), signups, "req/s", &echoF, "bare Echo")
+	row(fmt.Sprintf("raw go-mail, %d connections", f.conns), raw, "msg/s", nil, "", "")
+	row(fmt.Sprintf("dripbook course wave, %d lessons", f.subscribers), wave, "msg/s", &raw, "raw go-mail", "≥ 0.30×")
+	row(fmt.Sprintf("bare Echo JSON handler, %d clients", f.clients), echoF, "req/s", nil, "", "")
+	row(fmt.Sprintf("dripbook signups, %d clients", f.clients), signups, "req/s", &echoF, "bare Echo", "≥ 0.30×, p99 < 25ms")
+	redisMem := "n/a: the in-process Redis lives in the RSS"
+	if foot.redisPerSubscriber >= 0 {
+		redisMem = fmt.Sprintf("%.0f B", foot.redisPerSubscriber)
+	}
+	say(stdout, "%-40s %14s   %s\n", "", "measured", "target")
+	say(stdout, "%-40s %14s   %s\n", "Redis memory per enrolled subscriber", redisMem, "≤ 1 KB")
+	say(stdout, "%-40s %14s   %s\n", "RSS idle, dripbook open", megabytes(foot.idleRSS), "≤ 40 MB")
+	say(stdout, "%-40s %14s   %s\n", "RSS peak during the wave", megabytes(foot.peakRSS), "≤ 150 MB")
 	return nil
 }
 
@@ -120,10 +148,16 @@ type benchRun struct {
 	sink *sink
 	dir  string
 	run  string // tells this run's benchmark addresses from an earlier run's
+	// profile, when set, is where the measured parts write CPU profiles.
+	profile string
+	// idleRSS is the process's resident memory once dripbook is open, before
+	// any load.
+	idleRSS int64
 }
 
 // startBench opens dripbook as "dripbook" alone would, but with mail going
-// to the sink, the signup limits off, a real course day (only each
+// to the sink, the signup limits counted in Redis as in production but too
+// high for the benchmark to reach, a real course day (only each
 // subscriber's first lesson is due), and quiet logs.
 func startBench(ctx context.Context, getenv func(string) string) (_ *benchRun, err error) {
 	dir, err := os.MkdirTemp("", "dripbook-bench-")
@@ -141,7 +175,7 @@ func startBench(ctx context.Context, getenv func(string) string) (_ *benchRun, e
 	}
 	over := map[string]string{
 		"DATA_DIR": dir, "SMTP_URL": b.sink.url(), "COURSE_DAY": "24h", "COMPANY_ADDRESS": "1 Bench Street", "COURSE_DIR": getenv("COURSE_DIR"),
-		"SIGNUP_LIMIT_PER_IP": "0", "SIGNUP_LIMIT_TOTAL": "0", "SIGNUP_LIMIT_PER_MAILBOX": "0",
+		"SIGNUP_LIMIT_PER_IP": benchLimit, "SIGNUP_LIMIT_TOTAL": benchLimit, "SIGNUP_LIMIT_PER_MAILBOX": "",
 		"DATABASE_URL": getenv("DATABASE_URL"), "REDIS_URL": getenv("REDIS_URL"),
 		"WORKER_CONCURRENCY": getenv("WORKER_CONCURRENCY"),
 	}
@@ -156,8 +190,13 @@ func startBench(ctx context.Context, getenv func(string) string) (_ *benchRun, e
 	if b.a, err = openConfig(ctx, "", cfg, quiet); err != nil {
 		return nil, err
 	}
-	return b, nil
+	b.idleRSS, err = procStatus("VmRSS")
+	return b, err
 }
+
+// benchLimit is the benchmark's limit per client and in total: every
+// signup is counted, and none is refused.
+const benchLimit = "1000000/1s"
 
 func (b *benchRun) redisName() string {
 	if b.a.local != nil {
@@ -195,22 +234,49 @@ func (b *benchRun) rawMail(ctx context.Context, n, conns int) (figure, error) {
 }
 
 // wave makes n active subscribers whose first lesson is due now, then
-// starts the real worker and measures until the sink has every lesson.
-func (b *benchRun) wave(ctx context.Context, n int) (figure, error) {
+// starts the real worker and measures until the sink has every lesson,
+// and what the wave left in Redis and took in memory.
+func (b *benchRun) wave(ctx context.Context, n int) (figure, footprint, error) {
+	foot := footprint{redisPerSubscriber: -1, idleRSS: b.idleRSS}
+	var redisBefore int64
+	if b.a.local == nil {
+		var err error
+		if redisBefore, err = queueMemory(ctx, b.a.rdb); err != nil {
+			return figure{}, foot, err
+		}
+	}
 	if err := b.dueSubscribers(ctx, "wave-"+b.run+"-", n); err != nil {
-		return figure{}, err
+		return figure{}, foot, err
 	}
 	before := b.sink.count()
 	srv := worker.NewServer(worker.ServerConfig{Redis: b.a.rdb, Queue: queueName, Concurrency: b.a.cfg.Concurrency,
 		Timing: b.a.timing, ShutdownTimeout: shutdownGrace, Log: b.a.log})
-	start := time.Now()
-	if err := srv.Start(worker.Mux(b.a.engine)); err != nil {
-		return figure{}, err
+	fg, err := b.profiled("wave", func() (figure, error) {
+		peak := peakRSS()
+		start := time.Now()
+		if err := srv.Start(worker.Mux(b.a.engine)); err != nil {
+			return figure{}, err
+		}
+		err := b.sink.waitFor(ctx, before+n)
+		took := time.Since(start)
+		srv.Shutdown()
+		foot.peakRSS = peak()
+		return figure{n: n, took: took}, err
+	})
+	if err != nil || b.a.local != nil {
+		return fg, foot, err
 	}
-	err := b.sink.waitFor(ctx, before+n)
-	took := time.Since(start)
-	srv.Shutdown()
-	return figure{n: n, took: took}, err
+	// Every subscriber now waits in Redis for their next lesson, as an
+	// enrolled subscriber does between lessons.
+	after, err := queueMemory(ctx, b.a.rdb)
+	foot.redisPerSubscriber = float64(after-redisBefore) / float64(n)
+	// The next lessons are dropped, so that a later run on the same Redis
+	// (and a new SQLite file, whose subscriber IDs start again) plans its
+	// own instead of finding these.
+	if _, derr := asynq.NewInspectorFromRedisClient(b.a.rdb).DeleteAllScheduledTasks(queueName); derr != nil {
+		err = errors.Join(err, derr)
+	}
+	return fg, foot, err
 }
 
 // dueSubscribers signs up and confirms n subscribers, which queues each
@@ -250,10 +316,30 @@ func (b *benchRun) signups(ctx context.Context, n, clients int) (figure, error) 
 	}
 	srv := newHTTPServer(ln.Addr().String(), api.New(b.a.apiDeps()), serverTimeouts)
 	go func() { _ = srv.Serve(ln) }()
-	fg, err := load(ctx, "http://"+ln.Addr().String()+"/api/v1/subscriptions", n, clients, http.StatusAccepted, signupBody("signup-"+b.run+"-"))
+	fg, err := b.profiled("signups", func() (figure, error) {
+		return load(ctx, "http://"+ln.Addr().String()+"/api/v1/subscriptions", n, clients, http.StatusAccepted, signupBody("signup-"+b.run+"-"))
+	})
 	err = errors.Join(err, srv.Close())
 	if _, derr := asynq.NewInspectorFromRedisClient(b.a.rdb).DeleteAllPendingTasks(queueName); derr != nil {
 		err = errors.Join(err, derr)
 	}
 	return fg, err
+}
+
+// profiled runs measure, under a CPU profile written to name.pprof in the
+// profile directory when there is one.
+func (b *benchRun) profiled(name string, measure func() (figure, error)) (_ figure, err error) {
+	if b.profile == "" {
+		return measure()
+	}
+	f, err := os.Create(filepath.Join(b.profile, name+".pprof"))
+	if err != nil {
+		return figure{}, err
+	}
+	defer func() { err = errors.Join(err, f.Close()) }()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return figure{}, err
+	}
+	defer pprof.StopCPUProfile()
+	return measure()
 }

@@ -29,6 +29,12 @@ type figure struct {
 
 func (f figure) rate() float64 { return float64(f.n) / f.took.Seconds() }
 
+// and is f and g measured as one: their rate over both, the mean of their
+// p99s.
+func (f figure) and(g figure) figure {
+	return figure{n: f.n + g.n, took: f.took + g.took, p99: (f.p99 + g.p99) / 2}
+}
+
 // load POSTs n JSON bodies (body(i) for the i-th) to url from c clients at
 // once, and measures the rate and the latency. Any answer but want is an
 // error: a benchmark of failures measures nothing.

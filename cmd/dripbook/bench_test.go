@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"os"
+	"regexp"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -17,9 +19,27 @@ func TestBenchReportsEveryFigureWithItsRatio(t *testing.T) {
 	err := run(context.Background(), []string{"bench", "-signups", "30", "-subscribers", "30", "-raw", "30", "-clients", "4"}, e.get, out)
 	require.NoError(t, err)
 	for _, want := range []string{"raw go-mail, 4 connections", "dripbook course wave, 30 lessons", "× raw go-mail",
-		"bare Echo JSON handler, 4 clients", "dripbook signups, 4 clients", "× bare Echo, p99"} {
+		"bare Echo JSON handler, 4 clients", "dripbook signups, 4 clients", "× bare Echo, p99", "(target ≥ 0.30×",
+		"Redis memory per enrolled subscriber", "in-process Redis", "≤ 1 KB", "RSS idle", "≤ 40 MB", "RSS peak during the wave", "≤ 150 MB"} {
 		require.Contains(t, out.String(), want)
 	}
+}
+
+func TestBenchWeighsTheRedisOfEachSubscriber(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("TEST_REDIS_URL") == "" {
+		t.Skip("TEST_REDIS_URL is not set: the in-process Redis has no MEMORY USAGE")
+	}
+	out := &testenv.Buffer{}
+	// The bench uses the queue's fixed key names: a database of its own.
+	e := env{"REDIS_URL": testenv.IsolatedURL(t)}
+	err := run(context.Background(), []string{"bench", "-signups", "20", "-subscribers", "20", "-raw", "20", "-clients", "2"}, e.get, out)
+	require.NoError(t, err)
+	m := regexp.MustCompile(`Redis memory per enrolled subscriber +(\d+) B +≤ 1 KB`).FindStringSubmatch(out.String())
+	require.NotNil(t, m, out.String())
+	perSub, err := strconv.Atoi(m[1])
+	require.NoError(t, err)
+	require.Positive(t, perSub, "each subscriber's next lesson waits in Redis")
 }
 
 func TestBenchRefusesEmptySizes(t *testing.T) {
@@ -39,7 +59,7 @@ func BenchmarkCourseWave(b *testing.B) {
 	raw, err := r.rawMail(ctx, max(b.N, 100), 4)
 	require.NoError(b, err)
 	b.ResetTimer()
-	wave, err := r.wave(ctx, b.N)
+	wave, _, err := r.wave(ctx, b.N)
 	require.NoError(b, err)
 	b.ReportMetric(wave.rate(), "msg/s")
 	b.ReportMetric(wave.rate()/raw.rate(), "×raw")
