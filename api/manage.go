@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -57,20 +56,7 @@ func (s *server) manageView(c echo.Context, b models.Booking) manageView {
 // callEvent is a booking as the subscriber's calendar shows it; manage is
 // its page, for changes.
 func (s *server) callEvent(b models.Booking, manage string) calendar.Event {
-	summary := "Discovery call"
-	if s.Coach.Name != "" {
-		summary += " with " + s.Coach.Name
-	}
-	place := booking.CallPlace(b, s.Place)
-	lines := append(append([]string{"Your free discovery call."}, place.Lines()...), "To cancel or move it: "+manage)
-	return calendar.Event{
-		UID: b.UID, Sequence: b.Sequence, Start: b.Start, End: b.End, Stamp: b.UpdatedAt,
-		Summary:     summary,
-		Description: strings.Join(lines, "\n"),
-		Location:    place.Location(),
-		URL:         place.Link(manage),
-		Organizer:   s.Coach,
-	}
+	return booking.SubscriberInvite(b, s.Place, s.Coach, calendar.Person{}, manage)
 }
 
 // managePage shows a booking and links to move or cancel it. Like every GET

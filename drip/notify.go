@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/dripbook/dripbook/booking"
@@ -193,9 +192,7 @@ func invitation(ev calendar.Event, cancelled bool) *message.Calendar {
 
 // invite is the subscriber's calendar event for a booking.
 func (e *Engine) invite(b models.Booking, sub models.Subscriber) calendar.Event {
-	manage := e.links.Manage(b.ID)
-	return e.callEvent(b, sub, "Discovery call with "+e.calls.Coach.Name,
-		"Your free discovery call with "+e.calls.Coach.Name+".", "To cancel or move it: "+manage, manage)
+	return booking.SubscriberInvite(b, e.calls.Place, e.calls.Coach, calendar.Person{Name: sub.Name, Email: sub.Email}, e.links.Manage(b.ID))
 }
 
 // coachInvite is the coach's copy of the same event: the subscriber's name
@@ -205,25 +202,8 @@ func (e *Engine) coachInvite(b models.Booking, sub models.Subscriber) calendar.E
 	if who == "" {
 		who = sub.Email
 	}
-	return e.callEvent(b, sub, "Discovery call: "+who,
+	return booking.CallEvent(b, e.calls.Place, e.calls.Coach, calendar.Person{Name: sub.Name, Email: sub.Email}, "Discovery call: "+who,
 		"Discovery call with "+who+" <"+sub.Email+">.", "Their answers and course history are in the brief in your inbox.", "")
-}
-
-// callEvent describes a booking as a calendar event, with where the call
-// happens in LOCATION, URL and the description. page is the event's URL
-// when there is no meeting link.
-func (e *Engine) callEvent(b models.Booking, sub models.Subscriber, summary, intro, outro, page string) calendar.Event {
-	place := booking.CallPlace(b, e.calls.Place)
-	lines := append(append([]string{intro}, place.Lines()...), outro)
-	return calendar.Event{
-		UID: b.UID, Sequence: b.Sequence, Start: b.Start, End: b.End, Stamp: b.UpdatedAt,
-		Summary:     summary,
-		Description: strings.Join(lines, "\n"),
-		Location:    place.Location(),
-		URL:         place.Link(page),
-		Organizer:   e.calls.Coach,
-		Attendee:    calendar.Person{Name: sub.Name, Email: sub.Email},
-	}
 }
 
 // bookingView gathers what the booking emails show, including the coach's
