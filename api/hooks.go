@@ -146,10 +146,25 @@ func (s *server) recordHook(c echo.Context, d hookDelivery) error {
 	return c.JSON(http.StatusOK, hookAnswer{Status: "recorded", BookingID: b.ID})
 }
 
-// hookSubscriber finds whom a delivery is about: by the signed reference
-// the personal link gave the scheduler, else by the attendee's address.
+// hookSubscriber finds whom a delivery is about: for a call already
+// recorded (a move or a cancellation), its subscriber; else by the signed
+// reference the personal link gave the scheduler, else by the attendee's
+// address. Schedulers need not repeat the reference on a move, and the
+// attendee may have booked with another address.
 func (s *server) hookSubscriber(c echo.Context, d hookDelivery) (int64, bool, error) {
 	ctx := c.Request().Context()
+	for _, id := range []string{d.id, d.previous} {
+		if id == "" {
+			continue
+		}
+		b, err := s.Store.ExternalBooking(ctx, d.scheduler, id)
+		if err == nil {
+			return b.SubscriberID, true, nil
+		}
+		if !errors.Is(err, models.ErrNotFound) {
+			return 0, false, err
+		}
+	}
 	for _, ref := range d.refs {
 		id, err := s.Signer.Verify(ref, token.SchedulerRef, 0, s.Now())
 		if err != nil {

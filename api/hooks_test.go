@@ -121,6 +121,7 @@ func TestCalcomHookByAddress(t *testing.T) {
 
 	// A reference for someone else that is not signed by us is ignored.
 	stranger := calcomBody(t, "calcom_booking_created.json", testNow, "stranger@example.org", token.NewSigner([]byte("other key")).Sign(token.SchedulerRef, bob, testNow))
+	stranger = []byte(strings.Replace(string(stranger), "bFJeNb2uX8ANpT3JL5EfXw", "strangersOwnCallUid000", 1)) // a call of their own
 	before := env.hookState(t, bob)
 	ans := env.mustCalcom(t, stranger)
 	require.Equal(t, "unknown_attendee", ans.Status)
@@ -279,4 +280,28 @@ func TestCalcomAnswers(t *testing.T) {
 	require.Equal(t, "Senior PM", got["seniority"], "a field without a label is named by its field name")
 	require.Len(t, []rune(got["Essay"]), booking.AnswerLimit)
 	require.Len(t, got, 4, "who and where are not answers, nor is a blank field: %v", got)
+}
+
+// A move and a cancellation find the call already recorded, although the
+// scheduler sends them without the signed reference and from the address
+// the attendee booked with, which is not the subscriber's.
+func TestSchedulerMovesAndCancelsFindTheRecordedCall(t *testing.T) {
+	t.Parallel()
+	env := newHookEnv(t)
+	ann := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
+	work := "ann.at.work@example.org"
+	require.Equal(t, "recorded", env.mustCalcom(t, calcomBody(t, "calcom_booking_created.json", testNow, work, env.schedulerRef(ann))).Status)
+
+	moved := env.mustCalcom(t, calcomBody(t, "calcom_booking_rescheduled.json", testNow, work, ""))
+	require.Equal(t, "recorded", moved.Status, "the move is not an unknown attendee")
+	bs := env.bookingsOf(t, ann)
+	require.Len(t, bs, 1)
+	require.Equal(t, "k2Qh7uVtZ3mTnX9cYr4WbA", *bs[0].ExternalID, "the same call, moved")
+
+	cancelled := env.mustCalcom(t, calcomBody(t, "calcom_booking_cancelled.json", testNow, work, ""))
+	require.Equal(t, "recorded", cancelled.Status)
+	bs = env.bookingsOf(t, ann)
+	require.Len(t, bs, 1)
+	require.Equal(t, models.BookingCancelled, bs[0].Status)
+	require.ElementsMatch(t, []string{models.EventBookingCreated, models.EventBookingRescheduled, models.EventBookingCancelled}, env.bookingEvents(t))
 }
