@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dripbook/dripbook/booking"
+	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
 )
 
@@ -85,6 +86,12 @@ func (s *server) setPlace(c echo.Context) error {
 		}
 	}
 	b, err := s.Bookings.SetPlace(c.Request().Context(), id, place)
+	var refused *fault.Error
+	if errors.As(err, &refused) && refused.Kind == fault.Conflict {
+		// The call cannot take a place now: say why on its row.
+		return s.renderBookings(c, http.StatusConflict,
+			&placeRefusal{BookingID: id, Input: input, Problem: refused.Message})
+	}
 	if err != nil {
 		return err
 	}

@@ -127,3 +127,25 @@ func TestConsoleLeavesASchedulersCallsPlaceAlone(t *testing.T) {
 	require.Empty(t, got.PlaceURL)
 	require.Empty(t, env.notifier.Notices())
 }
+
+// While the emails about a call's last change are still going out, a new
+// place is refused: announced as the one change since, it would hide the
+// other.
+func TestConsoleWaitsForTheLastChangeBeforeANewPlace(t *testing.T) {
+	t.Parallel()
+	env, b, a := placeEnv(t)
+	moved, err := env.store.RescheduleBooking(t.Context(), b.ID, nthSlot(1), nthSlot(1).Add(30*time.Minute))
+	require.NoError(t, err)
+	a.get("/admin/bookings")
+	rec := a.post("/admin/bookings/"+itoa(b.ID)+"/place", url.Values{"place": {"Room 4"}})
+	require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
+	require.Contains(t, rec.Body.String(), "still going out")
+	got := env.mustBooking(t, b.ID)
+	require.Equal(t, moved.Sequence, got.Sequence)
+	require.Empty(t, got.PlaceText)
+
+	require.NoError(t, env.store.MarkBookingNotified(t.Context(), b.ID, moved.Sequence))
+	rec = a.post("/admin/bookings/"+itoa(b.ID)+"/place", url.Values{"place": {"Room 4"}})
+	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+	require.Equal(t, "Room 4", env.mustBooking(t, b.ID).PlaceText)
+}

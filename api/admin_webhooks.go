@@ -7,8 +7,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
 )
+
+// errStillRetrying refuses to send again an event whose retries go on.
+var errStillRetrying = fault.New(fault.Conflict, "still_retrying", "this event is still being retried")
 
 // webhooksShown bounds the failing deliveries the console lists.
 const webhooksShown = 100
@@ -50,7 +54,15 @@ func (s *server) webhooks(c echo.Context) error {
 // webhook-id, as soon as the worker's reconciler comes round.
 func (s *server) retryWebhook(c echo.Context) error {
 	id := c.Param("id")
-	if err := s.Store.RetryWebhookEvent(c.Request().Context(), id); err != nil {
+	ctx := c.Request().Context()
+	ev, err := s.Store.WebhookEvent(ctx, id)
+	if err != nil {
+		return err
+	}
+	if ev.DeliveredAt == nil && ev.Attempts < models.WebhookMaxAttempts {
+		return errStillRetrying
+	}
+	if err := s.Store.RetryWebhookEvent(ctx, id); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/webhooks?retried="+url.QueryEscape(id))

@@ -66,6 +66,10 @@ func TestConsoleListsFailedWebhookDeliveries(t *testing.T) {
 	require.Contains(t, ev.LastError, "connection refused", "the last error is kept")
 
 	require.Equal(t, http.StatusNotFound, a.post("/admin/webhooks/"+fine+"/retry", nil).Code, "a delivered event is not sent again")
+	require.Equal(t, http.StatusConflict, a.post("/admin/webhooks/"+retrying+"/retry", nil).Code, "one still being retried waits its turn")
+	ev, err = env.store.WebhookEvent(ctx, retrying)
+	require.NoError(t, err)
+	require.Equal(t, 1, ev.Attempts, "its backoff is untouched")
 	require.Equal(t, http.StatusNotFound, a.post("/admin/webhooks/msg_nope/retry", nil).Code)
 	require.Equal(t, http.StatusSeeOther, env.get("/admin/webhooks").Code, "signed out: to the login")
 }

@@ -57,12 +57,18 @@ type notice struct {
 type fakeNotifier struct {
 	mu      sync.Mutex
 	notices []notice
+	// announce, when set, records each version as announced, as a worker
+	// that sent its emails at once would.
+	announce func(ctx context.Context, id int64, sequence int) error
 }
 
-func (f *fakeNotifier) BookingChanged(_ context.Context, b models.Booking, event booking.Event) error {
+func (f *fakeNotifier) BookingChanged(ctx context.Context, b models.Booking, event booking.Event) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.notices = append(f.notices, notice{b.ID, event})
+	if f.announce != nil {
+		return f.announce(ctx, b.ID, b.Sequence)
+	}
 	return nil
 }
 

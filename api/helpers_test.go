@@ -115,7 +115,7 @@ func newTestEnvOn(tb testing.TB, store *storage.Store, change func(*Deps)) *test
 	now := func() time.Time { return testNow }
 	course := &fakeCourse{store: store}
 	links := token.NewLinks("http://dripbook.test", signer, now)
-	notifier, replanner := &fakeNotifier{}, &fakeReplanner{}
+	notifier, replanner := &fakeNotifier{announce: store.MarkBookingNotified}, &fakeReplanner{}
 	bookings := booking.NewService(booking.Deps{Store: storage.BookingStore{Store: store}, Rules: testRules(tb), Questions: testPages().Questions, Notifier: notifier, Replanner: replanner, Now: now})
 	d := Deps{
 		Store:          store,

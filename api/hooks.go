@@ -75,6 +75,13 @@ func (s *server) refuse(c echo.Context, scheduler, why string) error {
 	return c.JSON(http.StatusUnauthorized, map[string]apiError{"error": {Code: "unauthorized", Message: why}})
 }
 
+// malformed answers a genuine delivery dripbook cannot read: 400, so that
+// nobody goes looking for a wrong secret.
+func (s *server) malformed(c echo.Context, scheduler string) error {
+	s.Log.WarnContext(c.Request().Context(), "scheduler webhook unreadable", "scheduler", scheduler)
+	return c.JSON(http.StatusBadRequest, map[string]apiError{"error": {Code: "invalid", Message: "malformed body", Field: "body"}})
+}
+
 // fresh reports whether a delivery sent at sent is recent enough.
 func (s *server) fresh(sent time.Time) bool {
 	age := s.Now().Sub(sent)

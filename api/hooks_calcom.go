@@ -101,7 +101,7 @@ func (s *server) calcomHook(c echo.Context) error {
 	}
 	var in calcomDelivery
 	if err := json.Unmarshal(body, &in); err != nil {
-		return s.refuse(c, models.SchedulerCalcom, "malformed body")
+		return s.malformed(c, models.SchedulerCalcom)
 	}
 	if !s.fresh(in.CreatedAt) {
 		return s.refuse(c, models.SchedulerCalcom, "stale")
@@ -118,7 +118,7 @@ func (s *server) calcomHook(c echo.Context) error {
 		d.email, d.timezone = in.Payload.Attendees[0].Email, in.Payload.Attendees[0].TimeZone
 	}
 	if d.event != "" && (d.id == "" || (d.event != booking.EventCancelled && !d.end.After(d.start))) {
-		return s.refuse(c, models.SchedulerCalcom, "malformed body")
+		return s.malformed(c, models.SchedulerCalcom)
 	}
 	return s.recordHook(c, d)
 }

@@ -55,7 +55,7 @@ func (s *server) calendlyHook(c echo.Context) error {
 	}
 	var in calendlyDelivery
 	if err := json.Unmarshal(body, &in); err != nil {
-		return s.refuse(c, models.SchedulerCalendly, "malformed body")
+		return s.malformed(c, models.SchedulerCalendly)
 	}
 	p := in.Payload
 	d := hookDelivery{
@@ -77,7 +77,7 @@ func (s *server) calendlyHook(c echo.Context) error {
 		d.event = booking.EventCancelled
 	}
 	if d.event != "" && (d.id == "" || (d.event != booking.EventCancelled && !d.end.After(d.start))) {
-		return s.refuse(c, models.SchedulerCalendly, "malformed body")
+		return s.malformed(c, models.SchedulerCalendly)
 	}
 	return s.recordHook(c, d)
 }

@@ -80,7 +80,12 @@ func (s *server) scorecardForm(c echo.Context) error {
 	switch {
 	case errors.Is(err, scorecard.ErrIncomplete):
 	case errors.Is(err, scorecard.ErrClosed):
+		// Nothing was saved: show what the coach has, not what was sent.
 		status = http.StatusConflict
+		if answers, err = s.Store.ScorecardAnswers(ctx, id); err != nil {
+			return err
+		}
+		err = scorecard.ErrClosed
 	default:
 		return err
 	}

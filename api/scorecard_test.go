@@ -139,6 +139,8 @@ func TestScorecardChangesUntilTheCall(t *testing.T) {
 	rec = env.postForm(path, fullScorecard("ambiguity", "presence").Encode())
 	require.Equal(t, http.StatusConflict, rec.Code)
 	require.Contains(t, rec.Body.String(), "can no longer change")
+	require.Contains(t, rec.Body.String(), `value="direction" checked`, "the page shows what the coach has")
+	require.NotContains(t, rec.Body.String(), `value="ambiguity" checked`, "not what was refused")
 	got, err = env.store.ScorecardAnswers(t.Context(), sub)
 	require.NoError(t, err)
 	require.Equal(t, []string{"direction", "leverage"}, got.Top)

@@ -24,6 +24,10 @@ var (
 	ErrExternalCall = fault.New(fault.Conflict, "external_call", "this call was booked on an external scheduler: change it there")
 	// ErrCallStarted means the call has already started.
 	ErrCallStarted = fault.New(fault.Conflict, "call_started", "this call has already started")
+	// ErrChangePending means the emails about the call's last change have
+	// not all gone out yet: a new place now would be announced as if
+	// nothing else had changed.
+	ErrChangePending = fault.New(fault.Conflict, "change_pending", "the emails about this call's last change are still going out: try again in a minute")
 )
 
 // Notifier hears about every change to a booking; the worker implements it
@@ -58,7 +62,7 @@ type Store interface {
 	// SetBookingPlace sets where one confirmed call booked here happens,
 	// raising its sequence; changed is false when the call already had
 	// that place, or is no longer confirmed or not booked here.
-	SetBookingPlace(ctx context.Context, id int64, p Place) (_ models.Booking, changed bool, err error)
+	SetBookingPlace(ctx context.Context, id int64, p Place, now time.Time) (_ models.Booking, changed bool, err error)
 	// LockBookings runs fn while no other booking or move can run, on any
 	// process; fn reads and writes through tx alone.
 	LockBookings(ctx context.Context, fn func(tx Tx) error) error
@@ -275,10 +279,18 @@ func (s *Service) SetPlace(ctx context.Context, id int64, p Place) (models.Booki
 		return b, models.ErrNotConfirmed
 	case !b.Start.After(s.now()):
 		return b, ErrCallStarted
+	case b.NotifiedSequence != b.Sequence && CallPlace(b, Place{}) != p:
+		return b, ErrChangePending
 	}
-	b, changed, err := s.store.SetBookingPlace(ctx, id, p)
-	if err != nil || !changed {
+	b, changed, err := s.store.SetBookingPlace(ctx, id, p, s.now())
+	if err != nil {
 		return b, err
+	}
+	if !changed {
+		if CallPlace(b, Place{}) == p {
+			return b, nil // it already is
+		}
+		return b, ErrChangePending // a change or the call's start came in between
 	}
 	if s.notifier != nil {
 		if err := s.notifier.BookingChanged(ctx, b, EventPlaceChanged); err != nil {

@@ -29,7 +29,7 @@ var courseKeys = []string{"title", "accent", "booking", "check_inbox", "confirme
 
 // reservedIDs are form fields of the booking page that a question cannot
 // take over.
-var reservedIDs = []string{"start", "from", "tz", "idempotency_key", "token", "timezone"}
+var reservedIDs = []string{"start", "from", "tz", "lang", "idempotency_key", "token", "timezone"}
 
 // maxQuestions keeps the booking form short enough to finish.
 const maxQuestions = 20

@@ -163,10 +163,13 @@ func (s *Store) RescheduleBooking(ctx context.Context, id int64, start, end time
 // raises its sequence, recording it as the sequence at which the place
 // changed. It makes no webhook event: the call's time and state stay as
 // they were. changed is false when nothing was updated.
-func (s *Store) SetBookingPlace(ctx context.Context, id int64, p booking.Place) (models.Booking, bool, error) {
+func (s *Store) SetBookingPlace(ctx context.Context, id int64, p booking.Place, now time.Time) (models.Booking, bool, error) {
+	// Only once every email about the last version went out, and only
+	// before the call starts: the place change is announced as the one
+	// change since.
 	res := s.db.WithContext(ctx).Model(&models.Booking{}).
-		Where("id = ? AND status = ? AND scheduler = '' AND NOT (place_url = ? AND place_text = ?)",
-			id, models.BookingConfirmed, p.URL, p.Text).
+		Where("id = ? AND status = ? AND scheduler = '' AND NOT (place_url = ? AND place_text = ?) AND notified_sequence = sequence AND starts_at > ?",
+			id, models.BookingConfirmed, p.URL, p.Text, now.UTC()).
 		Updates(map[string]any{
 			"place_url": p.URL, "place_text": p.Text,
 			"sequence": gorm.Expr("sequence + 1"), "place_sequence": gorm.Expr("sequence + 1"),

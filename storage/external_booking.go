@@ -19,11 +19,13 @@ func (s *Store) ExternalBooking(ctx context.Context, scheduler, externalID strin
 
 // MoveExternalBooking moves a confirmed booking made on a scheduler to the
 // time and the id the scheduler gave it when it was rescheduled there,
-// keeping its UID and raising its sequence, as RescheduleBooking does.
+// keeping its UID and raising its sequence, as RescheduleBooking does; a
+// moved call is no longer a no-show.
 func (s *Store) MoveExternalBooking(ctx context.Context, id int64, externalID string, start, end time.Time) (models.Booking, error) {
 	return s.updateConfirmed(ctx, id, models.EventBookingRescheduled, map[string]any{
 		"external_id": externalID, "starts_at": start.UTC(), "ends_at": end.UTC(),
 		"sequence": gorm.Expr("sequence + 1"), "updated_at": s.now(),
+		"outcome": "", "outcome_at": nil,
 	})
 }
 

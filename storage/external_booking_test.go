@@ -81,3 +81,25 @@ func TestSchedulerDeliveryOnce(t *testing.T) {
 	require.ErrorIs(t, s.RecordSchedulerDelivery(ctx, models.SchedulerCalcom, "d1"), models.ErrReplayed)
 	require.NoError(t, s.RecordSchedulerDelivery(ctx, models.SchedulerCalendly, "d2"))
 }
+
+// A call moved on its scheduler is no longer a no-show, as a call moved
+// here is not: its follow-up stops.
+func TestMovingAMissedExternalCallClearsItsMark(t *testing.T) {
+	t.Parallel()
+	s := testenv.Store(t)
+	ctx := context.Background()
+	sub := newSubscribers(t, s, 1)[0]
+	start := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
+	b := booking(sub, start)
+	id := "uid-missed"
+	b.Scheduler, b.ExternalID = models.SchedulerCalcom, &id
+	b, _, err := s.CreateBooking(ctx, b)
+	require.NoError(t, err)
+	require.NoError(t, s.MarkOutcome(ctx, b.ID, models.OutcomeNoShow))
+
+	moved, err := s.MoveExternalBooking(ctx, b.ID, "uid-new", start.Add(48*time.Hour), start.Add(48*time.Hour+30*time.Minute))
+	require.NoError(t, err)
+	require.Empty(t, moved.Outcome)
+	require.Nil(t, moved.OutcomeAt)
+	require.Equal(t, 1, moved.Sequence)
+}

@@ -150,12 +150,13 @@ func (s *Store) FailingWebhookEvents(ctx context.Context, limit int) ([]models.W
 	return evs, nil
 }
 
-// RetryWebhookEvent gives an undelivered event its attempts back, so the
-// reconciler queues it again at once, with the same webhook-id. It reports
-// models.ErrNotFound for an event that is unknown or already delivered.
+// RetryWebhookEvent gives an event whose deliveries gave up its attempts
+// back, so the reconciler queues it again at once, with the same
+// webhook-id. It reports models.ErrNotFound for an event that is unknown,
+// delivered or still being retried.
 func (s *Store) RetryWebhookEvent(ctx context.Context, id string) error {
 	res := s.db.WithContext(ctx).Model(&models.WebhookEvent{}).
-		Where("id = ? AND delivered_at IS NULL", id).Update("attempts", 0)
+		Where("id = ? AND delivered_at IS NULL AND attempts >= ?", id, models.WebhookMaxAttempts).Update("attempts", 0)
 	if res.Error != nil {
 		return fmt.Errorf("retry webhook event %s: %w", id, res.Error)
 	}

@@ -360,6 +360,7 @@ func TestPlaceChangeUpdatesBothInvitesAndKeepsEachReminderOnce(t *testing.T) {
 	require.Contains(t, first.Text, meetingURL)
 
 	room := "https://video.example.test/room-7"
+	h.announced(b.ID)
 	placed, err := h.places().SetPlace(ctx, b.ID, booking.Place{URL: room})
 	require.NoError(t, err)
 	require.Equal(t, 1, placed.Sequence)
@@ -409,12 +410,13 @@ func TestClearingAPlaceGoesBackToTheMeetingURL(t *testing.T) {
 	svc := h.places()
 	addr := "cleared@example.com"
 	b := h.bookedCall(addr, time.Now().Add(time.Hour).Truncate(time.Minute), "cleared@test")
-	h.waitMail(addr, 1, 10*time.Second)
+	h.announced(b.ID)
 	_, err := svc.SetPlace(ctx, b.ID, booking.Place{Text: "Room 4, 1 Test Street"})
 	require.NoError(t, err)
 	text := callEvent(t, h.waitMail(addr, 2, 10*time.Second)[1], "REQUEST")
 	require.Equal(t, "Room 4, 1 Test Street", text.GetProperty(ics.ComponentPropertyLocation).Value)
 
+	h.announced(b.ID)
 	cleared, err := svc.SetPlace(ctx, b.ID, booking.Place{})
 	require.NoError(t, err)
 	require.Equal(t, 2, cleared.Sequence)
@@ -425,4 +427,20 @@ func TestClearingAPlaceGoesBackToTheMeetingURL(t *testing.T) {
 		require.Equal(t, "2", ev.GetProperty(ics.ComponentPropertySequence).Value)
 		require.Equal(t, b.UID, ev.GetProperty(ics.ComponentPropertyUniqueId).Value)
 	}
+}
+
+// announced waits until every email about the booking's current version
+// went out: a new place is taken only then.
+func (h *harness) announced(id int64) {
+	h.t.Helper()
+	testenv.Wait(h.t, 10*time.Second, "the booking's emails to go out", func() error {
+		b, err := h.store.Booking(context.Background(), id)
+		if err != nil {
+			return err
+		}
+		if b.NotifiedSequence != b.Sequence {
+			return fmt.Errorf("version %d announced, %d is current", b.NotifiedSequence, b.Sequence)
+		}
+		return nil
+	})
 }

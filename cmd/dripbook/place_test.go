@@ -78,10 +78,22 @@ func TestConsoleGivesOneCallItsOwnPlace(t *testing.T) {
 	action := regexp.MustCompile(`action="(/admin/bookings/\d+/place)"`).FindStringSubmatch(calls)
 	require.NotNil(t, action, calls)
 	room := "https://video.example.com/hedy-room"
-	resp, err = client.PostForm(base+action[1], url.Values{"place": {room}, "_csrf": {csrf.FindStringSubmatch(calls)[1]}})
-	require.NoError(t, err)
-	require.NoError(t, resp.Body.Close())
-	require.Equal(t, http.StatusOK, resp.StatusCode, "back on the calls page")
+	// The console takes a new place once the booking's own emails are all
+	// out (the brief is marked sent just after it arrives).
+	testenv.Wait(t, mailTimeout, "the console to take the place", func() error {
+		resp, err := client.PostForm(base+action[1], url.Values{"place": {room}, "_csrf": {csrf.FindStringSubmatch(calls)[1]}})
+		if err != nil {
+			return err
+		}
+		if err := resp.Body.Close(); err != nil {
+			return err
+		}
+		if resp.StatusCode == http.StatusConflict {
+			return fmt.Errorf("the booking's emails are still going out")
+		}
+		require.Equal(t, http.StatusOK, resp.StatusCode, "back on the calls page")
+		return nil
+	})
 
 	update := waitInvite(t, smtp, addr, 1)
 	require.True(t, strings.HasPrefix(update.msg.Subject, "Where we'll meet: "), update.msg.Subject)
