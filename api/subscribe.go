@@ -56,6 +56,12 @@ func (s *server) subscribeForm(c echo.Context) error {
 	if err := req.validate(); err != nil {
 		return err
 	}
+	if v := c.FormValue("consent_version"); v != "" && v != s.Pages.Landing.ConsentVersion {
+		// The consent line changed while the page was open: a consent is
+		// recorded only to words the visitor was shown.
+		return s.renderLanding(c, http.StatusConflict, f, &fault.FieldError{Field: "consent",
+			Message: "The words below the button have changed since this page opened: please read them and press the button again."})
+	}
 	if c.FormValue(honeypotField) != "" {
 		// The usual answer, so the bot learns nothing; nothing is stored
 		// and nothing is sent.

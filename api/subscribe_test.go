@@ -274,3 +274,27 @@ func TestSubscribeWithNonUTF8UserAgent(t *testing.T) {
 	require.True(t, utf8.ValidString(consents[0].UserAgent))
 	require.True(t, strings.HasPrefix(consents[0].UserAgent, "Mozilla/5.0 "))
 }
+
+// A consent is recorded only to the words the visitor was shown: a form
+// posted with the version of a consent line that has since changed is
+// shown again with the new line, and nothing is stored.
+func TestSubscribeFormWithAnOldConsentLineIsAskedAgain(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t, nil)
+	page := env.get("/").Body.String()
+	require.Contains(t, page, `name="consent_version" value="`+testConsentVersion+`"`)
+
+	rec := env.postForm("/subscribe", url.Values{"email": {"old@example.com"}, "consent_version": {"landing-0123456789abcdef"}}.Encode())
+	require.Equal(t, http.StatusConflict, rec.Code)
+	require.Contains(t, rec.Body.String(), "have changed since this page opened")
+	require.Contains(t, rec.Body.String(), `value="old@example.com"`, "what was typed is kept")
+	_, err := env.store.SubscriberByEmail(context.Background(), "old@example.com")
+	require.ErrorIs(t, err, models.ErrNotFound)
+
+	rec = env.postForm("/subscribe", url.Values{"email": {"old@example.com"}, "consent_version": {testConsentVersion}}.Encode())
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	sub := env.mustSubscriber(t, "old@example.com")
+	consents, err := env.store.Consents(context.Background(), sub.ID)
+	require.NoError(t, err)
+	require.Equal(t, testConsentVersion, consents[0].TextVersion)
+}
