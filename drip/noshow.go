@@ -102,6 +102,14 @@ func (e *Engine) planNoShow(ctx context.Context, b models.Booking) error {
 	if err != nil || sub.Status != models.StatusActive {
 		return err
 	}
+	if b.Scheduler != "" {
+		// A new call booked on the scheduler ends the follow-up: nothing
+		// is left to plan, round after round.
+		rebooked, err := e.store.BookedAfter(ctx, sub.ID, b.Start)
+		if err != nil || rebooked {
+			return err
+		}
+	}
 	deliveries, err := e.store.Deliveries(ctx, sub.ID)
 	if err != nil {
 		return err

@@ -52,12 +52,18 @@ func (m *countingMailer) Send(_ context.Context, msg *message.Message) error {
 // through mailer; lease 0 takes the default.
 func newEngine(t *testing.T, store drip.Store, mailer drip.Mailer, lease time.Duration) *drip.Engine {
 	t.Helper()
+	return newEngineWith(t, store, mailer, noQueue{}, lease)
+}
+
+// newEngineWith is newEngine queuing on queue.
+func newEngineWith(t *testing.T, store drip.Store, mailer drip.Mailer, queue drip.Queue, lease time.Duration) *drip.Engine {
+	t.Helper()
 	c, err := course.Load(course.Default())
 	require.NoError(t, err)
 	r, err := emails.NewRenderer(c, emails.Site{BaseURL: "http://dripbook.test", CompanyAddress: "1 Test Street"})
 	require.NoError(t, err)
 	return drip.NewEngine(drip.Deps{
-		Store: store, Mailer: mailer, Renderer: r, Queue: noQueue{}, Lease: lease,
+		Store: store, Mailer: mailer, Renderer: r, Queue: queue, Lease: lease,
 		Links:    token.NewLinks("http://dripbook.test", token.NewSigner([]byte("a test secret key, 32 bytes long")), nil),
 		Schedule: drip.Schedule{Day: time.Hour, SendHour: 9, DefaultTZ: time.UTC},
 		From:     "Coach <coach@example.com>", Domain: "example.com",
