@@ -190,8 +190,13 @@ func TestAnUnmarkedCallStartsTheFollowUpAfterNoShowAfter(t *testing.T) {
 	// follow-up once NO_SHOW_AFTER has passed since the call's end.
 	h.waitSubject("unmarked@example.com", missedFirst)
 	step := fmt.Sprintf("%d.0.missed-call-new-time", b.ID)
-	d := h.noShowSteps(missed)[step]
-	require.NotNil(t, d.SentAt)
+	var d models.Delivery
+	testenv.Wait(t, 10*time.Second, "the lesson recorded sent", func() error { // recorded just after the relay took it
+		if d = h.noShowSteps(missed)[step]; d.SentAt == nil {
+			return fmt.Errorf("delivery %q", d.State)
+		}
+		return nil
+	})
 	require.False(t, d.SentAt.Before(end.Add(after).Truncate(time.Millisecond)),
 		"sent at %s, before the call's end %s plus %s", d.SentAt, end, after)
 	got, err := h.store.Booking(ctx, b.ID)
