@@ -185,7 +185,7 @@ func (e *Engine) SendNoShow(ctx context.Context, bookingID int64, sequence int, 
 		return fmt.Errorf("render no-show lesson %s: %w", slug, err)
 	}
 	step := noShowStep(b, lesson.Slug)
-	msg := e.message(sub, em, fmt.Sprintf("noshow.%s@%s", step, e.domain))
+	msg := e.message(sub, em, fmt.Sprintf("%s.%s@%s", models.KindNoShow, step, e.domain))
 	msg.Headers = message.CourseHeaders(e.renderer.Course().Title, e.domain, unsubscribe)
 	if err := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindNoShow, Step: step}, true, msg); err != nil {
 		return err

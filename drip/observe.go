@@ -105,13 +105,13 @@ func FailureReason(err error) string {
 type About struct {
 	Kind         models.Kind
 	SubscriberID int64  // confirmations and lessons
-	BookingID    int64  // booking emails, briefs and reminders
+	BookingID    int64  // booking emails, briefs, reminders and no-show lessons
 	Lesson       string // lessons
 }
 
 // Describe reads back a Message-ID the engine made: "confirm.SUB.ROUND@",
-// "lesson.SUB.SLUG@", or "booking.", "brief." and "reminder." followed by
-// the booking's id. Any other id is of kind "other".
+// "lesson.SUB.SLUG@", or "booking.", "brief.", "reminder." and "no_show."
+// followed by the booking's id. Any other id is of kind "other".
 func Describe(messageID string) About {
 	local, _, _ := strings.Cut(strings.Trim(messageID, "<>"), "@")
 	kind, rest, _ := strings.Cut(local, ".")
@@ -125,7 +125,7 @@ func Describe(messageID string) About {
 		return About{Kind: k, SubscriberID: n}
 	case models.KindLesson:
 		return About{Kind: k, SubscriberID: n, Lesson: tail}
-	case models.KindBooking, models.KindBrief, models.KindReminder:
+	case models.KindBooking, models.KindBrief, models.KindReminder, models.KindNoShow:
 		return About{Kind: k, BookingID: n}
 	}
 	return About{Kind: "other"}

@@ -15,6 +15,7 @@ func TestDescribeReadsTheEnginesMessageIDs(t *testing.T) {
 		"booking.3.0.booked@example.com":     {Kind: models.KindBooking, BookingID: 3},
 		"brief.3.1.rescheduled@example.com":  {Kind: models.KindBrief, BookingID: 3},
 		"reminder.4.0.3600@example.com":      {Kind: models.KindReminder, BookingID: 4},
+		"no_show.5.1.new-time@example.com":   {Kind: models.KindNoShow, BookingID: 5},
 		"test.1@example.com":                 {Kind: "other"},
 		"lesson.x.day-1@example.com":         {Kind: "other"},
 		"":                                   {Kind: "other"},
