@@ -59,16 +59,13 @@ type ShortPage struct {
 	Note    template.HTML // quieter, below the text; may be empty
 }
 
-// checkInboxTitle is the title of the page after signup: its heading.
-func (p Pages) checkInboxTitle(email string) string {
+// checkInbox is the page after signup, made once for the address the link
+// went to; its title is its heading.
+func (p Pages) checkInbox(email string) (ShortPage, error) {
 	if p.CheckInbox == nil {
-		return ""
+		return ShortPage{}, nil
 	}
-	page, err := p.CheckInbox(email)
-	if err != nil {
-		return "" // the page itself says what went wrong
-	}
-	return page.Heading
+	return p.CheckInbox(email)
 }
 
 // defaultAccent is the accent style.css is written with.
@@ -178,12 +175,16 @@ func Preview(d Deps, rules booking.Rules, now time.Time) ([]PreviewPage, error) 
 			}},
 		},
 	}
+	inbox, err := d.Pages.checkInbox("alex@example.com")
+	if err != nil {
+		return nil, err
+	}
 	pages := []struct {
 		name, title string
 		data        any
 	}{
 		{"landing", "", signupForm{}},
-		{"check_inbox", d.Pages.checkInboxTitle("alex@example.com"), signupRequest{Email: "alex@example.com"}},
+		{"check_inbox", inbox.Heading, inbox},
 		{"confirmed", d.Pages.Confirmed.Heading, nil},
 		{"book", d.Pages.BookingHeading, book},
 	}

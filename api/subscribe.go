@@ -69,7 +69,11 @@ func (s *server) subscribeForm(c echo.Context) error {
 	} else if err := s.signup(c, req); err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "check_inbox", s.Pages.checkInboxTitle(req.Email), req)
+	page, err := s.Pages.checkInbox(req.Email)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "check_inbox", page.Heading, page)
 }
 
 // subscribeJSON is the API signup. It answers the same for a new, pending or
