@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 	"github.com/dripbook/dripbook/token"
 )
@@ -103,4 +105,16 @@ func TestQueuesUIIsServedUnderTheGroup(t *testing.T) {
 	rec = env.get("/admin/queues/api/queues")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Contains(t, rec.Body.String(), "queues")
+}
+
+// A signup the database does not store (a new address of a mailbox whose
+// confirmations are used up) is not counted as one.
+func TestMetricsCountOnlyStoredSignups(t *testing.T) {
+	t.Parallel()
+	env := newMetricsEnv(t, "")
+	for i := range storage.ConfirmLimit + 2 {
+		require.Equal(t, http.StatusAccepted, env.postJSON(fmt.Sprintf(`{"email":"quota+%d@example.com"}`, i)).Code)
+	}
+	got := testenv.ParseMetrics(t, strings.NewReader(getMetrics(env, "").Body.String()))
+	require.Equal(t, float64(storage.ConfirmLimit), got.Value("dripbook_signups_total", nil))
 }

@@ -111,6 +111,12 @@ func (s *server) signup(c echo.Context, req signupRequest) error {
 	if err != nil {
 		return err
 	}
+	if res.SubscriberID == 0 {
+		// A new address of a mailbox whose confirmation quota is spent is
+		// not stored; the answer is the same, so it says nothing.
+		s.Log.InfoContext(ctx, "signup not stored: the mailbox's confirmations are used up", "request_id", requestID(c))
+		return nil
+	}
 	s.observeSignup()
 	s.Log.InfoContext(ctx, "signup", "subscriber_id", res.SubscriberID, "round", res.Round, "request_id", requestID(c))
 	if res.Round == 0 {
