@@ -65,8 +65,7 @@ func (s *server) picker(ctx context.Context, loc *time.Location, lc locale.Local
 	}
 	p := slotPicker{Zone: loc.String(), Label: timezone.FriendlyName(loc)}
 	for _, z := range zoneChoices(p.Zone) {
-		zl, _ := timezone.Load(z)
-		p.Zones = append(p.Zones, zoneOption{Value: z, Label: timezone.FriendlyName(zl), Selected: z == p.Zone})
+		p.Zones = append(p.Zones, zoneOption{Value: z, Label: timezone.FriendlyNameOf(z), Selected: z == p.Zone})
 	}
 	for _, d := range booking.ByDay(slots, loc) {
 		first := d.Slots[0].Start.In(loc)

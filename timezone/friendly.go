@@ -12,7 +12,12 @@ func FriendlyName(loc *time.Location) string {
 	if loc == nil {
 		return "UTC"
 	}
-	name := loc.String()
+	return FriendlyNameOf(loc.String())
+}
+
+// FriendlyNameOf is FriendlyName for a zone's IANA name, with no need to
+// load the zone.
+func FriendlyNameOf(name string) string {
 	if name == "UTC" || name == "Etc/UTC" {
 		return "Coordinated Universal Time (UTC)"
 	}

@@ -22,6 +22,7 @@ func TestFriendlyName(t *testing.T) {
 		loc, err := Load(name)
 		require.NoError(t, err)
 		require.Equal(t, want, FriendlyName(loc), name)
+		require.Equal(t, want, FriendlyNameOf(name), "by name alone: %s", name)
 	}
 	require.Equal(t, "UTC", FriendlyName(nil))
 	require.Equal(t, "Coordinated Universal Time (UTC)", FriendlyName(time.UTC))
