@@ -11,82 +11,83 @@ import (
 
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/storage"
-	"github.com/dripbook/dripbook/testenv"
 )
 
 func TestConfirmationsPerMailboxAreCapped(t *testing.T) {
 	t.Parallel()
-	s := testenv.Store(t)
-	ctx := context.Background()
-	now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
-	s.SetClock(func() time.Time { return now })
+	bothStores(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+		s.SetClock(func() time.Time { return now })
 
-	rounds := 0
-	for i := range 10 {
-		res, err := s.Subscribe(ctx, signup(fmt.Sprintf("victim+%d@example.com", i)))
-		require.NoError(t, err)
-		if res.Round > 0 {
-			rounds++
-		} else {
-			require.Zero(t, res.SubscriberID, "an address over the cap is not stored")
+		rounds := 0
+		for i := range 10 {
+			res, err := s.Subscribe(ctx, signup(fmt.Sprintf("victim+%d@example.com", i)))
+			require.NoError(t, err)
+			if res.Round > 0 {
+				rounds++
+			} else {
+				require.Zero(t, res.SubscriberID, "an address over the cap is not stored")
+			}
 		}
-	}
-	require.Equal(t, storage.ConfirmLimit, rounds)
-	_, err := s.SubscriberByEmail(ctx, "victim+3@example.com")
-	require.ErrorIs(t, err, models.ErrNotFound)
+		require.Equal(t, storage.ConfirmLimit, rounds)
+		_, err := s.SubscriberByEmail(ctx, "victim+3@example.com")
+		require.ErrorIs(t, err, models.ErrNotFound)
 
-	// The pending address itself waits out the day too, resend or not.
-	now = now.Add(models.ConfirmResendAfter + time.Minute)
-	res, err := s.Subscribe(ctx, signup("victim+0@example.com"))
-	require.NoError(t, err)
-	require.Zero(t, res.Round)
-	require.NotZero(t, res.SubscriberID)
+		// The pending address itself waits out the day too, resend or not.
+		now = now.Add(models.ConfirmResendAfter + time.Minute)
+		res, err := s.Subscribe(ctx, signup("victim+0@example.com"))
+		require.NoError(t, err)
+		require.Zero(t, res.Round)
+		require.NotZero(t, res.SubscriberID)
 
-	// Another inbox is not affected.
-	res, err = s.Subscribe(ctx, signup("someone@example.com"))
-	require.NoError(t, err)
-	require.Equal(t, 1, res.Round)
+		// Another inbox is not affected.
+		res, err = s.Subscribe(ctx, signup("someone@example.com"))
+		require.NoError(t, err)
+		require.Equal(t, 1, res.Round)
 
-	// A day later all three of yesterday's rounds have aged out.
-	now = time.Date(2026, 1, 6, 10, 0, 1, 0, time.UTC)
-	res, err = s.Subscribe(ctx, signup("victim+0@example.com"))
-	require.NoError(t, err)
-	require.Equal(t, 2, res.Round)
-	res, err = s.Subscribe(ctx, signup("victim+9@example.com"))
-	require.NoError(t, err)
-	require.Equal(t, 1, res.Round)
-	res, err = s.Subscribe(ctx, signup("victim+10@example.com"))
-	require.NoError(t, err)
-	require.Equal(t, 1, res.Round)
-	res, err = s.Subscribe(ctx, signup("victim+11@example.com"))
-	require.NoError(t, err)
-	require.Zero(t, res.Round)
-	var kept int64
-	require.NoError(t, s.DB().Table("confirm_requests").Where("mailbox = ?", "victim@example.com").Count(&kept).Error)
-	require.EqualValues(t, storage.ConfirmLimit, kept, "the rounds that aged out are forgotten")
+		// A day later all three of yesterday's rounds have aged out.
+		now = time.Date(2026, 1, 6, 10, 0, 1, 0, time.UTC)
+		res, err = s.Subscribe(ctx, signup("victim+0@example.com"))
+		require.NoError(t, err)
+		require.Equal(t, 2, res.Round)
+		res, err = s.Subscribe(ctx, signup("victim+9@example.com"))
+		require.NoError(t, err)
+		require.Equal(t, 1, res.Round)
+		res, err = s.Subscribe(ctx, signup("victim+10@example.com"))
+		require.NoError(t, err)
+		require.Equal(t, 1, res.Round)
+		res, err = s.Subscribe(ctx, signup("victim+11@example.com"))
+		require.NoError(t, err)
+		require.Zero(t, res.Round)
+		var kept int64
+		require.NoError(t, s.DB().Table("confirm_requests").Where("mailbox = ?", "victim@example.com").Count(&kept).Error)
+		require.EqualValues(t, storage.ConfirmLimit, kept, "the rounds that aged out are forgotten")
+	})
 }
 
 func TestConfirmationCapHoldsUnderConcurrency(t *testing.T) {
 	t.Parallel()
-	s := testenv.Store(t)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	results := make([]models.SignupResult, 30)
-	errs := make([]error, len(results))
-	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = s.Subscribe(ctx, signup(fmt.Sprintf("Victim+%d@Example.com", i)))
-		}()
-	}
-	wg.Wait()
-	rounds := 0
-	for i := range results {
-		require.NoError(t, errs[i])
-		if results[i].Round > 0 {
-			rounds++
+	bothStores(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		results := make([]models.SignupResult, 30)
+		errs := make([]error, len(results))
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i], errs[i] = s.Subscribe(ctx, signup(fmt.Sprintf("Victim+%d@Example.com", i)))
+			}()
 		}
-	}
-	require.Equal(t, storage.ConfirmLimit, rounds, "concurrent signups of one mailbox start at most the cap")
+		wg.Wait()
+		rounds := 0
+		for i := range results {
+			require.NoError(t, errs[i])
+			if results[i].Round > 0 {
+				rounds++
+			}
+		}
+		require.Equal(t, storage.ConfirmLimit, rounds, "concurrent signups of one mailbox start at most the cap")
+	})
 }

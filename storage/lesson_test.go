@@ -10,17 +10,7 @@ import (
 
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/storage"
-	"github.com/dripbook/dripbook/testenv"
 )
-
-// bothStores runs f on SQLite, and on PostgreSQL too when CI has one: the
-// send path's queries are written by hand.
-func bothStores(t *testing.T, f func(t *testing.T, s *storage.Store)) {
-	t.Run("sqlite", func(t *testing.T) { t.Parallel(); f(t, testenv.SQLite(t)) })
-	if testenv.Postgres() {
-		t.Run("postgres", func(t *testing.T) { t.Parallel(); f(t, testenv.Store(t)) })
-	}
-}
 
 // enrolled makes an active subscriber whose next lesson is slug.
 func enrolled(t *testing.T, s *storage.Store, email, slug string) int64 {

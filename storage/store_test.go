@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 )
 
@@ -17,82 +18,95 @@ func signup(email string) models.Signup {
 	return models.Signup{Email: email, Name: "Ada", Timezone: "Europe/Berlin", IP: "192.0.2.7", UserAgent: "test", TextVersion: "v1"}
 }
 
+// bothStores runs f on SQLite, and on PostgreSQL too when CI has one: the
+// send path's and the signup's queries differ between the two.
+func bothStores(t *testing.T, f func(t *testing.T, s *storage.Store)) {
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); f(t, testenv.SQLite(t)) })
+	if testenv.Postgres() {
+		t.Run("postgres", func(t *testing.T) { t.Parallel(); f(t, testenv.Store(t)) })
+	}
+}
+
 func TestSubscribeConcurrentlyMakesOneRowAndOneRound(t *testing.T) {
-	s := testenv.Store(t)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	results := make([]models.SignupResult, 20)
-	errs := make([]error, 20)
-	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = s.Subscribe(ctx, signup("same@example.com"))
-		}()
-	}
-	wg.Wait()
-	rounds := 0
-	for i := range results {
-		require.NoError(t, errs[i])
-		require.Equal(t, results[0].SubscriberID, results[i].SubscriberID)
-		if results[i].Round > 0 {
-			rounds++
+	t.Parallel()
+	bothStores(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		results := make([]models.SignupResult, 20)
+		errs := make([]error, 20)
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i], errs[i] = s.Subscribe(ctx, signup("same@example.com"))
+			}()
 		}
-	}
-	require.Equal(t, 1, rounds, "exactly one signup may request a confirmation")
-	cs, err := s.Consents(ctx, results[0].SubscriberID)
-	require.NoError(t, err)
-	require.Len(t, cs, 1)
-	require.Equal(t, "192.0.2.7", cs[0].IP)
-	require.Equal(t, "v1", cs[0].TextVersion)
+		wg.Wait()
+		rounds := 0
+		for i := range results {
+			require.NoError(t, errs[i])
+			require.Equal(t, results[0].SubscriberID, results[i].SubscriberID)
+			if results[i].Round > 0 {
+				rounds++
+			}
+		}
+		require.Equal(t, 1, rounds, "exactly one signup may request a confirmation")
+		cs, err := s.Consents(ctx, results[0].SubscriberID)
+		require.NoError(t, err)
+		require.Len(t, cs, 1)
+		require.Equal(t, "192.0.2.7", cs[0].IP)
+		require.Equal(t, "v1", cs[0].TextVersion)
+	})
 }
 
 func TestSubscribeLifecycle(t *testing.T) {
-	s := testenv.Store(t)
-	ctx := context.Background()
-	now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
-	s.SetClock(func() time.Time { return now })
+	t.Parallel()
+	bothStores(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+		s.SetClock(func() time.Time { return now })
 
-	first, err := s.Subscribe(ctx, signup("a@example.com"))
-	require.NoError(t, err)
-	require.Equal(t, 1, first.Round)
+		first, err := s.Subscribe(ctx, signup("a@example.com"))
+		require.NoError(t, err)
+		require.Equal(t, 1, first.Round)
 
-	again, err := s.Subscribe(ctx, signup("a@example.com"))
-	require.NoError(t, err)
-	require.Zero(t, again.Round, "a pending address is not mailed again at once")
+		again, err := s.Subscribe(ctx, signup("a@example.com"))
+		require.NoError(t, err)
+		require.Zero(t, again.Round, "a pending address is not mailed again at once")
 
-	now = now.Add(models.ConfirmResendAfter + time.Second)
-	later, err := s.Subscribe(ctx, signup("a@example.com"))
-	require.NoError(t, err)
-	require.Equal(t, 2, later.Round, "a pending address may ask again later")
+		now = now.Add(models.ConfirmResendAfter + time.Second)
+		later, err := s.Subscribe(ctx, signup("a@example.com"))
+		require.NoError(t, err)
+		require.Equal(t, 2, later.Round, "a pending address may ask again later")
 
-	changed, err := s.Confirm(ctx, first.SubscriberID)
-	require.NoError(t, err)
-	require.True(t, changed)
-	changed, err = s.Confirm(ctx, first.SubscriberID)
-	require.NoError(t, err)
-	require.False(t, changed, "confirming twice changes nothing")
-	cs, err := s.Consents(ctx, first.SubscriberID)
-	require.NoError(t, err)
-	require.NotNil(t, cs[len(cs)-1].ConfirmedAt)
+		changed, err := s.Confirm(ctx, first.SubscriberID)
+		require.NoError(t, err)
+		require.True(t, changed)
+		changed, err = s.Confirm(ctx, first.SubscriberID)
+		require.NoError(t, err)
+		require.False(t, changed, "confirming twice changes nothing")
+		cs, err := s.Consents(ctx, first.SubscriberID)
+		require.NoError(t, err)
+		require.NotNil(t, cs[len(cs)-1].ConfirmedAt)
 
-	active, err := s.Subscribe(ctx, signup("a@example.com"))
-	require.NoError(t, err)
-	require.Zero(t, active.Round, "an active address gets no new confirmation")
+		active, err := s.Subscribe(ctx, signup("a@example.com"))
+		require.NoError(t, err)
+		require.Zero(t, active.Round, "an active address gets no new confirmation")
 
-	ok, err := s.Unsubscribe(ctx, first.SubscriberID)
-	require.NoError(t, err)
-	require.True(t, ok)
-	sub, err := s.Subscriber(ctx, first.SubscriberID)
-	require.NoError(t, err)
-	require.Equal(t, models.StatusUnsubscribed, sub.Status)
+		ok, err := s.Unsubscribe(ctx, first.SubscriberID)
+		require.NoError(t, err)
+		require.True(t, ok)
+		sub, err := s.Subscriber(ctx, first.SubscriberID)
+		require.NoError(t, err)
+		require.Equal(t, models.StatusUnsubscribed, sub.Status)
 
-	back, err := s.Subscribe(ctx, signup("a@example.com"))
-	require.NoError(t, err)
-	require.Equal(t, 3, back.Round, "coming back needs a fresh confirmation")
-	sub, err = s.Subscriber(ctx, first.SubscriberID)
-	require.NoError(t, err)
-	require.Equal(t, models.StatusPending, sub.Status)
+		back, err := s.Subscribe(ctx, signup("a@example.com"))
+		require.NoError(t, err)
+		require.Equal(t, 3, back.Round, "coming back needs a fresh confirmation")
+		sub, err = s.Subscriber(ctx, first.SubscriberID)
+		require.NoError(t, err)
+		require.Equal(t, models.StatusPending, sub.Status)
+	})
 }
 
 func TestClaimDelivery(t *testing.T) {
