@@ -95,15 +95,10 @@ var migrations = []*gormigrate.Migration{
 			// Partial unique indexes, the same on SQLite and PostgreSQL: while a
 			// booking is confirmed, no other confirmed booking may share its
 			// start (no double booking) or its subscriber (one call each).
-			for _, sql := range []string{
+			return execAll(tx,
 				"CREATE UNIQUE INDEX idx_bookings_confirmed_start ON bookings (starts_at) WHERE status = 'confirmed'",
 				"CREATE UNIQUE INDEX idx_bookings_confirmed_subscriber ON bookings (subscriber_id) WHERE status = 'confirmed'",
-			} {
-				if err := tx.Exec(sql).Error; err != nil {
-					return err
-				}
-			}
-			return nil
+			)
 		},
 	},
 	{
@@ -142,16 +137,11 @@ var migrations = []*gormigrate.Migration{
 			// unique index drops the rest, however many requests race. Rows
 			// from before get a minute of their own (minus their id), which
 			// no real minute can clash with.
-			for _, sql := range []string{
+			return execAll(tx,
 				"ALTER TABLE clicks ADD COLUMN at_minute BIGINT NOT NULL DEFAULT 0",
 				"UPDATE clicks SET at_minute = -id",
 				"CREATE UNIQUE INDEX idx_clicks_once_a_minute ON clicks (subscriber_id, lesson, at_minute)",
-			} {
-				if err := tx.Exec(sql).Error; err != nil {
-					return err
-				}
-			}
-			return nil
+			)
 		},
 	},
 	{
@@ -178,12 +168,7 @@ var migrations = []*gormigrate.Migration{
 			} else {
 				stmts = append(stmts, "CREATE INDEX idx_subscribers_name_prefix ON subscribers (lower(name))")
 			}
-			for _, sql := range stmts {
-				if err := tx.Exec(sql).Error; err != nil {
-					return err
-				}
-			}
-			return nil
+			return execAll(tx, stmts...)
 		},
 	},
 	{
