@@ -33,38 +33,45 @@ func (s *Store) ConsoleBookings(ctx context.Context, now time.Time, past bool, l
 }
 
 // MarkOutcome records whether a confirmed call that has started was
-// attended or a no-show; marking again changes it.
+// attended or a no-show; marking again changes it, and marking the same
+// outcome again changes nothing. The conditions are the update's own, so a
+// cancellation or another mark racing it cannot slip in between.
 func (s *Store) MarkOutcome(ctx context.Context, id int64, outcome string) error {
 	if outcome != models.OutcomeAttended && outcome != models.OutcomeNoShow {
 		return ErrBadOutcome
 	}
-	b, err := s.Booking(ctx, id)
-	if err != nil {
-		return err
-	}
 	now := s.now()
-	if b.Status != models.BookingConfirmed {
-		return models.ErrNotConfirmed
-	}
-	if b.Start.After(now) {
-		return ErrNotYetHeld
-	}
 	event := models.EventBookingAttended
 	if outcome == models.OutcomeNoShow {
 		event = models.EventBookingNoShow
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Model(&models.Booking{}).Where("id = ?", id).
-			Updates(map[string]any{"outcome": outcome, "outcome_at": now, "updated_at": now}).Error
-		if err != nil || b.Outcome == outcome {
-			return err // marking the same outcome again is no new event
+	var changed int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&models.Booking{}).
+			Where("id = ? AND status = ? AND starts_at <= ? AND outcome <> ?", id, models.BookingConfirmed, now.UTC(), outcome).
+			Updates(map[string]any{"outcome": outcome, "outcome_at": now, "updated_at": now})
+		if changed = res.RowsAffected; res.Error != nil || changed == 0 {
+			return res.Error
 		}
 		return s.emitBookingEvent(tx, event, id)
 	})
 	if err != nil {
 		return fmt.Errorf("mark booking %d %s: %w", id, outcome, err)
 	}
-	return nil
+	if changed > 0 {
+		return nil
+	}
+	// Nothing changed: say why, from the row as it is now.
+	b, err := s.Booking(ctx, id)
+	switch {
+	case err != nil:
+		return err
+	case b.Status != models.BookingConfirmed:
+		return models.ErrNotConfirmed
+	case b.Start.After(now):
+		return ErrNotYetHeld
+	}
+	return nil // it already had this outcome
 }
 
 // Subscribers loads the subscribers of ids, by id.

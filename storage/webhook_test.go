@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -205,4 +206,33 @@ func TestSettingACallsPlaceIsNoEvent(t *testing.T) {
 	require.Equal(t, 1, moved.PlaceSequence, "a move is not a place change")
 	require.Equal(t, "Room 4", moved.PlaceText, "a moved call keeps its place")
 	require.Equal(t, []string{models.EventBookingCreated, models.EventBookingRescheduled}, events(t, s))
+}
+
+// Marks racing each other make one event, the same mark again makes none,
+// and a cancelled call takes no mark.
+func TestMarkingAnOutcomeOnceMakesOneEvent(t *testing.T) {
+	t.Parallel()
+	s := testenv.Store(t)
+	s.SetWebhooks(true)
+	ctx := context.Background()
+	res, err := s.Subscribe(ctx, models.Signup{Email: "mark@example.com", TextVersion: "test"})
+	require.NoError(t, err)
+	b, _, err := s.CreateBooking(ctx, booking(res.SubscriberID, time.Now().Add(-time.Hour).Truncate(time.Second)))
+	require.NoError(t, err)
+
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Go(func() { errs[i] = s.MarkOutcome(ctx, b.ID, models.OutcomeNoShow) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	require.NoError(t, s.MarkOutcome(ctx, b.ID, models.OutcomeNoShow))
+	require.ElementsMatch(t, []string{models.EventBookingCreated, models.EventBookingNoShow}, events(t, s), "one event for the mark")
+
+	_, err = s.CancelBooking(ctx, b.ID)
+	require.NoError(t, err)
+	require.ErrorIs(t, s.MarkOutcome(ctx, b.ID, models.OutcomeAttended), models.ErrNotConfirmed)
 }
