@@ -144,14 +144,11 @@ func (e *Engine) bookingVersion(ctx context.Context, bookingID int64, sequence i
 // RemindBooking sends one reminder, unless the booking was since cancelled
 // or moved (its sequence changed).
 func (e *Engine) RemindBooking(ctx context.Context, bookingID int64, sequence int, lead time.Duration) error {
-	b, err := e.store.Booking(ctx, bookingID)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	b, current, err := e.bookingVersion(ctx, bookingID, sequence)
+	if err != nil || !current {
 		return err
 	}
-	if b.Status != models.BookingConfirmed || b.Sequence != sequence || !b.Start.After(e.now()) || b.Scheduler != "" {
+	if b.Status != models.BookingConfirmed || !b.Start.After(e.now()) || b.Scheduler != "" {
 		return nil
 	}
 	view, sub, err := e.bookingView(ctx, b)

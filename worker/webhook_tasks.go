@@ -44,11 +44,19 @@ type WebhookSender interface {
 	Send(ctx context.Context, id string, body []byte) error
 }
 
-// Webhooks delivers the outbox's events to the coach's endpoint.
+// Webhooks delivers the outbox's events to the coach's endpoint. Log
+// defaults to slog's default logger.
 type Webhooks struct {
 	Store  WebhookStore
 	Sender WebhookSender
 	Log    *slog.Logger
+}
+
+func (w *Webhooks) log() *slog.Logger {
+	if w.Log == nil {
+		return slog.Default()
+	}
+	return w.Log
 }
 
 // HandleWebhooks routes webhook deliveries on mux to w.
@@ -89,9 +97,9 @@ func (w *Webhooks) Deliver(ctx context.Context, id string) error {
 		return errors.Join(sendErr, err)
 	}
 	if sendErr != nil {
-		w.Log.Warn("webhook delivery failed", "event_id", ev.ID, "event_type", ev.Type, "attempt", attempt, "error", sendErr)
+		w.log().Warn("webhook delivery failed", "event_id", ev.ID, "event_type", ev.Type, "attempt", attempt, "error", sendErr)
 		return sendErr
 	}
-	w.Log.Info("webhook delivered", "event_id", ev.ID, "event_type", ev.Type, "attempt", attempt)
+	w.log().Info("webhook delivered", "event_id", ev.ID, "event_type", ev.Type, "attempt", attempt)
 	return nil
 }

@@ -253,3 +253,28 @@ func TestNewWebhookDoesNotWaitForTheRound(t *testing.T) {
 		require.Equal(t, models.EventSubscriberConfirmed, calls[0].Type)
 	}
 }
+
+// oneEvent is an outbox of one undelivered event, recording attempts.
+type oneEvent struct{ failures []string }
+
+func (o *oneEvent) WebhookEvent(context.Context, string) (models.WebhookEvent, error) {
+	return models.WebhookEvent{ID: "msg_1", Type: models.EventSubscriberConfirmed, Payload: "{}"}, nil
+}
+
+func (o *oneEvent) RecordWebhookAttempt(_ context.Context, _, failure string) error {
+	o.failures = append(o.failures, failure)
+	return nil
+}
+
+type refusingEndpoint struct{}
+
+func (refusingEndpoint) Send(context.Context, string, []byte) error { return errors.New("POST: 503") }
+
+// Webhooks without a logger logs to slog's default one instead of failing.
+func TestWebhooksWithoutALoggerStillRecordAFailure(t *testing.T) {
+	t.Parallel()
+	store := &oneEvent{}
+	w := &worker.Webhooks{Store: store, Sender: refusingEndpoint{}}
+	require.ErrorContains(t, w.Deliver(context.Background(), "msg_1"), "503")
+	require.Equal(t, []string{"POST: 503"}, store.failures)
+}
