@@ -50,9 +50,8 @@ func (l Limits) anyOn() bool {
 var errRateLimited = fault.New(fault.TooMany, "rate_limited", "too many requests; try again later")
 
 // limiter applies Limits with the generic cell rate algorithm: a rate of
-// N/Per lets a burst of N through, then one more every Per/N. It counts as
-// redis_rate does, under the same keys, but takes every count a request
-// needs in one round trip.
+// N/Per lets a burst of N through, then one more every Per/N. Every count
+// a request needs is taken in one round trip.
 type limiter struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -132,13 +131,12 @@ func (l *limiter) check(ctx context.Context, strict bool, checks []limitCheck) e
 	return nil
 }
 
-// rateKeyPrefix starts every key, as redis_rate's do: counts taken before
-// the limits were checked together still count.
+// rateKeyPrefix starts every limit's key.
 const rateKeyPrefix = "rate:"
 
 // gcra counts one request against each key (KEYS) under its burst, rate
-// and period in seconds (three ARGV each), in order, with redis_rate's
-// algorithm. It answers {0, "0"} when every count was taken, or the
+// and period in seconds (three ARGV each), in order, with the generic cell
+// rate algorithm. It answers {0, "0"} when every count was taken, or the
 // 1-based index of the first limit that refused and the seconds until it
 // would allow one more; the keys after that one are left alone.
 var gcra = redis.NewScript(`
