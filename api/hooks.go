@@ -114,9 +114,15 @@ func verifyHex(secret string, msg []byte, sig string) (digest string, ok bool) {
 func (s *server) recordHook(c echo.Context, d hookDelivery) error {
 	ctx := c.Request().Context()
 	log := s.Log.With("scheduler", d.scheduler, "trigger", string(d.event))
-	subID, known, err := s.hookSubscriber(c, d)
-	if err != nil {
-		return err
+	if d.event != "" && (d.id == "" || (d.event != booking.EventCancelled && !d.end.After(d.start))) {
+		return s.malformed(c, d.scheduler)
+	}
+	known, subID := false, int64(0)
+	if d.event != "" { // a trigger dripbook ignores needs nobody found
+		var err error
+		if subID, known, err = s.hookSubscriber(c, d); err != nil {
+			return err
+		}
 	}
 	if d.event == "" || !known {
 		err := s.Store.RecordSchedulerDelivery(ctx, d.scheduler, d.digest)

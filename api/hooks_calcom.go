@@ -117,8 +117,5 @@ func (s *server) calcomHook(c echo.Context) error {
 	if len(in.Payload.Attendees) > 0 {
 		d.email, d.timezone = in.Payload.Attendees[0].Email, in.Payload.Attendees[0].TimeZone
 	}
-	if d.event != "" && (d.id == "" || (d.event != booking.EventCancelled && !d.end.After(d.start))) {
-		return s.malformed(c, models.SchedulerCalcom)
-	}
 	return s.recordHook(c, d)
 }

@@ -76,9 +76,6 @@ func (s *server) calendlyHook(c echo.Context) error {
 	case in.Event == "invitee.canceled" && !p.Rescheduled:
 		d.event = booking.EventCancelled
 	}
-	if d.event != "" && (d.id == "" || (d.event != booking.EventCancelled && !d.end.After(d.start))) {
-		return s.malformed(c, models.SchedulerCalendly)
-	}
 	return s.recordHook(c, d)
 }
 

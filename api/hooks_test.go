@@ -305,3 +305,23 @@ func TestSchedulerMovesAndCancelsFindTheRecordedCall(t *testing.T) {
 	require.Equal(t, models.BookingCancelled, bs[0].Status)
 	require.ElementsMatch(t, []string{models.EventBookingCreated, models.EventBookingRescheduled, models.EventBookingCancelled}, env.bookingEvents(t))
 }
+
+// A genuine delivery dripbook cannot read is 400, not 401, and changes
+// nothing: not JSON, or a booking without its id.
+func TestSchedulerHooksRefuseAnUnreadableDeliveryAs400(t *testing.T) {
+	t.Parallel()
+	env := newHookEnv(t)
+	ann := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
+	before := env.hookState(t, ann)
+	noID := calcomBody(t, "calcom_booking_created.json", testNow, "ann@example.com", env.schedulerRef(ann))
+	noID = []byte(strings.Replace(string(noID), `"uid": "bFJeNb2uX8ANpT3JL5EfXw"`, `"uid": ""`, 1))
+	for name, body := range map[string][]byte{"not JSON": []byte("{not json"), "no uid": noID} {
+		rec := env.postCalcom(body, calcomSignature(body))
+		require.Equal(t, http.StatusBadRequest, rec.Code, name)
+		require.Contains(t, rec.Body.String(), "malformed body", name)
+	}
+	notJSON := []byte("{not json")
+	rec := env.postCalendly(notJSON, calendlySignatureAt(notJSON, testNow))
+	require.Equal(t, http.StatusBadRequest, rec.Code)
+	require.Equal(t, before, env.hookState(t, ann), "nothing changed")
+}
