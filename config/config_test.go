@@ -221,6 +221,22 @@ func TestBookingSettings(t *testing.T) {
 		require.Error(t, err, name)
 		require.Contains(t, err.Error(), name+":")
 	}
+	// The upper ends of the ranges the README gives.
+	for name, v := range map[string]string{
+		"CALL_MINUTES": "481", "BOOKING_DAYS_AHEAD": "367", "BOOKING_DAILY_MAX": "101",
+		"WORKER_CONCURRENCY": "257", "BOOKING_CHANGES_PER_DAY": "1001", "SEND_HOUR": "24", "COURSE_DAY": "0s",
+	} {
+		_, err := Load(getenv(map[string]string{"DATA_DIR": t.TempDir(), name: v}))
+		require.ErrorContains(t, err, name+":", "%s=%s", name, v)
+	}
+	for name, v := range map[string]string{
+		"CALL_MINUTES": "480", "BOOKING_DAYS_AHEAD": "366", "BOOKING_DAILY_MAX": "100",
+		"WORKER_CONCURRENCY": "256", "BOOKING_CHANGES_PER_DAY": "1000", "SEND_HOUR": "23",
+	} {
+		// A call of 8 hours needs a day whose hours can hold it.
+		_, err := Load(getenv(map[string]string{"DATA_DIR": t.TempDir(), "BOOKING_HOURS": "Mon-Sun 00:00-24:00", name: v}))
+		require.NoError(t, err, "%s=%s is in range", name, v)
+	}
 }
 
 func TestRedisSentinelURL(t *testing.T) {
