@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -135,7 +134,7 @@ func (s *server) scorecardView(c echo.Context, id int64, answers scorecard.Answe
 	if err != nil {
 		return scorecardView{}, err
 	}
-	v := scorecardView{Token: c.Param("token"), Name: firstWord(sub.Name), Top: scorecard.TopCount, Open: open}
+	v := scorecardView{Token: c.Param("token"), Name: models.FirstName(sub.Name), Top: scorecard.TopCount, Open: open}
 	for i := scorecard.MinScore; i <= scorecard.MaxScore; i++ {
 		v.Scale = append(v.Scale, i)
 	}
@@ -164,12 +163,6 @@ func parseScorecard(c echo.Context) scorecard.Answers {
 		}
 	}
 	return a
-}
-
-// firstWord is the first word of a name, as the emails greet people.
-func firstWord(name string) string {
-	first, _, _ := strings.Cut(strings.TrimSpace(name), " ")
-	return first
 }
 
 // NoShows starts the follow-up of a call marked as missed; the drip Engine

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/dripbook/dripbook/booking"
@@ -234,7 +233,7 @@ func (e *Engine) SendConfirmation(ctx context.Context, subscriberID int64, round
 	if err := e.claim(ctx, key); err != nil {
 		return ignoreDone(err)
 	}
-	em, err := e.renderer.Confirmation(course.Vars{FirstName: firstName(sub.Name), ConfirmURL: e.links.Confirm(sub.ID)})
+	em, err := e.renderer.Confirmation(course.Vars{FirstName: models.FirstName(sub.Name), ConfirmURL: e.links.Confirm(sub.ID)})
 	if err != nil {
 		return e.release(ctx, key, fmt.Errorf("render confirmation: %w", err))
 	}
@@ -340,7 +339,7 @@ func (e *Engine) LessonMessage(sub models.Subscriber, lesson course.Lesson) (*me
 func (e *Engine) renderLesson(sub models.Subscriber, lesson course.Lesson, topGaps string) (*message.Message, error) {
 	unsubscribe := e.links.Unsubscribe(sub.ID)
 	em, err := e.renderer.Lesson(lesson.Slug, course.Vars{
-		FirstName:      firstName(sub.Name),
+		FirstName:      models.FirstName(sub.Name),
 		BookingURL:     e.links.Book(sub.ID, lesson.Slug),
 		UnsubscribeURL: unsubscribe,
 		ScorecardURL:   e.links.Scorecard(sub.ID),
@@ -378,10 +377,4 @@ func (e *Engine) recordLesson(ctx context.Context, key models.DeliveryKey, st mo
 	}
 	e.enqueueNext(ctx, next)
 	return nil
-}
-
-// firstName is the first word of the name the subscriber gave.
-func firstName(name string) string {
-	first, _, _ := strings.Cut(strings.TrimSpace(name), " ")
-	return first
 }

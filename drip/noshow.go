@@ -176,7 +176,7 @@ func (e *Engine) SendNoShow(ctx context.Context, bookingID int64, sequence int, 
 	}
 	unsubscribe := e.links.Unsubscribe(sub.ID)
 	em, err := e.renderer.TrackLesson(course.TrackNoShow, slug, course.Vars{
-		FirstName:      firstName(sub.Name),
+		FirstName:      models.FirstName(sub.Name),
 		BookingURL:     newTime,
 		UnsubscribeURL: unsubscribe,
 		ScorecardURL:   e.links.Scorecard(sub.ID),

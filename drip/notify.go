@@ -230,7 +230,7 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (booking.Not
 	var sent []string
 	for _, d := range deliveries {
 		if d.Kind == models.KindLesson && d.State == models.DeliverySent {
-			sent = append(sent, lessonTitle(course, d.Step, firstName(sub.Name)))
+			sent = append(sent, lessonTitle(course, d.Step, models.FirstName(sub.Name)))
 		}
 	}
 	clicks, err := e.store.Clicks(ctx, sub.ID)
@@ -242,7 +242,7 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (booking.Not
 	for _, c := range clicks {
 		if c.Lesson != "" && !seen[c.Lesson] {
 			seen[c.Lesson] = true
-			clicked = append(clicked, lessonTitle(course, c.Lesson, firstName(sub.Name)))
+			clicked = append(clicked, lessonTitle(course, c.Lesson, models.FirstName(sub.Name)))
 		}
 	}
 	tz := b.Timezone
@@ -271,7 +271,7 @@ func (e *Engine) bookingView(ctx context.Context, b models.Booking) (booking.Not
 		v.GoogleURL, v.OutlookURL = calendar.GoogleURL(ev), calendar.OutlookURL(ev)
 	}
 	if b.SourceLesson != "" {
-		v.SourceLesson = lessonTitle(course, b.SourceLesson, firstName(sub.Name))
+		v.SourceLesson = lessonTitle(course, b.SourceLesson, models.FirstName(sub.Name))
 	}
 	if v.Scorecard, err = e.store.ScorecardAnswers(ctx, sub.ID); err != nil {
 		return booking.Notice{}, sub, err

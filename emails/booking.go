@@ -9,6 +9,7 @@ import (
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/course"
 	"github.com/dripbook/dripbook/message"
+	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/weblink"
 )
 
@@ -347,8 +348,7 @@ func field(label, value string) string { return "**" + label + ":** " + value }
 
 // greeting addresses the subscriber by first name, as the lessons do.
 func greeting(name string) string {
-	first, _, _ := strings.Cut(strings.TrimSpace(name), " ")
-	return "Hi " + orNone(mdLine(first), "there") + ","
+	return "Hi " + orNone(mdLine(models.FirstName(name)), "there") + ","
 }
 
 // coach is who the call is with: the booking's host, else the site's coach.

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"strings"
 	"time"
 
 	"github.com/dripbook/dripbook/fault"
@@ -74,4 +75,11 @@ type SignupResult struct {
 type PendingConfirmation struct {
 	SubscriberID int64
 	Round        int
+}
+
+// FirstName is the first word of the name a subscriber gave, as lessons
+// and booking emails greet them; "" when they gave none.
+func FirstName(name string) string {
+	first, _, _ := strings.Cut(strings.TrimSpace(name), " ")
+	return first
 }
