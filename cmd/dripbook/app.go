@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dripbook/dripbook/api"
@@ -254,6 +255,13 @@ func (a *app) apiDeps() api.Deps {
 }
 
 // pauses is the board that shares the relay's pause between processes.
+// workerServer is the Asynq server that runs the engine's tasks, as every
+// mode that sends builds it.
+func (a *app) workerServer() *asynq.Server {
+	return worker.NewServer(worker.ServerConfig{Redis: a.rdb, Queue: queueName, Concurrency: a.cfg.Concurrency,
+		Timing: a.timing, ShutdownTimeout: shutdownGrace, Log: a.log, LogLevel: a.cfg.LogLevel})
+}
+
 func (a *app) pauses() *worker.PauseBoard {
 	var local worker.Pauser
 	if a.smtp != nil {

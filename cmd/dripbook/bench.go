@@ -249,8 +249,7 @@ func (b *benchRun) wave(ctx context.Context, n int) (figure, footprint, error) {
 		return figure{}, foot, err
 	}
 	before := b.sink.count()
-	srv := worker.NewServer(worker.ServerConfig{Redis: b.a.rdb, Queue: queueName, Concurrency: b.a.cfg.Concurrency,
-		Timing: b.a.timing, ShutdownTimeout: shutdownGrace, Log: b.a.log})
+	srv := b.a.workerServer()
 	fg, err := b.profiled("wave", func() (figure, error) {
 		peak := peakRSS()
 		start := time.Now()

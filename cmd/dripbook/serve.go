@@ -30,8 +30,7 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 
 	errc := make(chan error, 1)
 	if mode == "" || mode == "worker" {
-		srv := worker.NewServer(worker.ServerConfig{Redis: a.rdb, Queue: queueName, Concurrency: a.cfg.Concurrency,
-			Timing: a.timing, ShutdownTimeout: shutdownGrace, Log: a.log, LogLevel: a.cfg.LogLevel})
+		srv := a.workerServer()
 		mux := worker.Mux(a.engine)
 		hooks := a.cfg.WebhookURL != ""
 		if hooks {
