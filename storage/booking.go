@@ -46,15 +46,14 @@ func (s *Store) CreateBooking(ctx context.Context, b models.Booking) (_ models.B
 		}
 	}
 	if b.IdempotencyKey != nil {
-		var prev models.Booking
-		err := db.Where("idempotency_key = ?", *b.IdempotencyKey).Take(&prev).Error
+		prev, err := s.BookingByIdempotencyKey(ctx, *b.IdempotencyKey)
 		if err == nil && prev.SubscriberID != b.SubscriberID {
 			return models.Booking{}, false, models.ErrKeyReused
 		}
 		if err == nil {
 			return prev, false, nil
 		}
-		if !errors.Is(err, gorm.ErrRecordNotFound) {
+		if !errors.Is(err, models.ErrNotFound) {
 			return models.Booking{}, false, fmt.Errorf("create booking: %w", err)
 		}
 	}
