@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/dripbook/dripbook/booking"
@@ -38,7 +37,7 @@ func (q *Queue) BookingChanged(ctx context.Context, b models.Booking, _ booking.
 
 func (q *Queue) bookingNotice(ctx context.Context, b models.Booking) (bool, error) {
 	p := BookingPayload{BookingID: b.ID, Sequence: b.Sequence}
-	return q.enqueue(ctx, TypeBookingNotify, p, fmt.Sprintf("booking:%d:%d", b.ID, b.Sequence), time.Time{})
+	return q.enqueue(ctx, TypeBookingNotify, p, noticeTaskID(b.ID, b.Sequence), time.Time{})
 }
 
 // Reminders queues the reminders of a confirmed booking that fall after it
@@ -56,7 +55,7 @@ func (q *Queue) Reminders(ctx context.Context, b models.Booking, leads []time.Du
 			continue
 		}
 		p := ReminderPayload{BookingID: b.ID, Sequence: b.Sequence, Lead: lead}
-		added, err := q.enqueue(ctx, TypeBookingRemind, p, fmt.Sprintf("remind:%d:%d:%d", b.ID, b.Sequence, int64(lead.Seconds())), at)
+		added, err := q.enqueue(ctx, TypeBookingRemind, p, reminderTaskID(b.ID, b.Sequence, lead), at)
 		if err != nil {
 			return n, err
 		}

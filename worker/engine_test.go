@@ -153,17 +153,11 @@ func (h *harness) waitMail(addr string, n int, timeout time.Duration) []*message
 }
 
 // Task IDs as worker.Queue names them.
-func lessonTask(subscriberID int64, slug string) string {
-	return fmt.Sprintf("lesson:%d:%s", subscriberID, slug)
-}
-
-func noticeTask(bookingID int64, sequence int) string {
-	return fmt.Sprintf("booking:%d:%d", bookingID, sequence)
-}
-
-func reminderTask(bookingID int64, sequence int, lead time.Duration) string {
-	return fmt.Sprintf("remind:%d:%d:%d", bookingID, sequence, int64(lead.Seconds()))
-}
+var (
+	lessonTask   = worker.LessonTaskID
+	noticeTask   = worker.NoticeTaskID
+	reminderTask = worker.ReminderTaskID
+)
 
 // lessonTasks names the task of every lesson in the course for a subscriber.
 func (h *harness) lessonTasks(subscriberID int64) []string {

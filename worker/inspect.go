@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/hibiken/asynq"
 )
@@ -56,4 +57,16 @@ func confirmTaskID(subscriberID int64, round int) string {
 
 func lessonTaskID(subscriberID int64, slug string) string {
 	return fmt.Sprintf("lesson:%d:%s", subscriberID, slug)
+}
+
+func noticeTaskID(bookingID int64, sequence int) string {
+	return fmt.Sprintf("booking:%d:%d", bookingID, sequence)
+}
+
+func reminderTaskID(bookingID int64, sequence int, lead time.Duration) string {
+	return fmt.Sprintf("remind:%d:%d:%d", bookingID, sequence, int64(lead.Seconds()))
+}
+
+func noShowTaskID(bookingID int64, sequence int, slug string) string {
+	return fmt.Sprintf("noshow:%d:%d:%s", bookingID, sequence, slug)
 }

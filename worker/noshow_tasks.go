@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -22,7 +21,7 @@ func (p NoShowPayload) valid() bool { return p.BookingID != 0 && p.Slug != "" }
 // NoShow queues one follow-up lesson of a missed call for at.
 func (q *Queue) NoShow(ctx context.Context, bookingID int64, sequence int, slug string, at time.Time) error {
 	p := NoShowPayload{BookingID: bookingID, Sequence: sequence, Slug: slug}
-	_, err := q.enqueue(ctx, TypeNoShowSend, p, fmt.Sprintf("noshow:%d:%d:%s", bookingID, sequence, slug), at)
+	_, err := q.enqueue(ctx, TypeNoShowSend, p, noShowTaskID(bookingID, sequence, slug), at)
 	return err
 }
 

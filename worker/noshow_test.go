@@ -19,6 +19,7 @@ import (
 	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 	"github.com/dripbook/dripbook/token"
+	"github.com/dripbook/dripbook/worker"
 )
 
 // The built-in no-show follow-up's subjects.
@@ -165,7 +166,7 @@ func TestRebookingStopsTheNoShowFollowUp(t *testing.T) {
 	require.Empty(t, moved.Outcome, "a moved call is not a no-show")
 
 	// The second follow-up's task runs in its time and sends nothing.
-	h.settle("the second follow-up's task to run", nil, fmt.Sprintf("noshow:%d:%d:%s", b.ID, b.Sequence, "missed-again"))
+	h.settle("the second follow-up's task to run", nil, worker.NoShowTaskID(b.ID, b.Sequence, "missed-again"))
 	require.NoError(t, h.engine.PlanNoShows(ctx))
 	h.settle("the queue to be idle", nil)
 	require.Empty(t, withSubject(h.mailTo(addr), "Missed again"))
@@ -248,7 +249,7 @@ func TestAMissedExternalCallLeadsBackToTheScheduler(t *testing.T) {
 
 	// They book a new time on the scheduler: the second follow-up stays.
 	h.externalCall(sub, time.Now().Add(48*time.Hour), "cal-new")
-	h.settle("the second follow-up's task to run", nil, fmt.Sprintf("noshow:%d:%d:%s", b.ID, b.Sequence, "missed-again"))
+	h.settle("the second follow-up's task to run", nil, worker.NoShowTaskID(b.ID, b.Sequence, "missed-again"))
 	require.NoError(t, h.engine.PlanNoShows(ctx))
 	h.settle("the queue to be idle", nil)
 	require.Empty(t, withSubject(h.mailTo(addr), "Missed again"))
