@@ -170,7 +170,7 @@ func retriedSoFar(t *testing.T, h *harness, addrs []string) int {
 	ins := asynq.NewInspectorFromRedisClient(h.rdb)
 	n := 0
 	for _, addr := range addrs {
-		info, err := ins.GetTaskInfo(h.name, fmt.Sprintf("lesson:%d:%s", subscriberID(t, h, addr), h.course.Lessons[0].Slug))
+		info, err := ins.GetTaskInfo(h.name, lessonTask(subscriberID(t, h, addr), h.course.Lessons[0].Slug))
 		require.NoError(t, err)
 		n += info.Retried
 	}
