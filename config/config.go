@@ -250,8 +250,7 @@ func (p *parser) baseURL(name, def string) string {
 	return strings.TrimRight(v, "/")
 }
 
-// absURL reads an optional absolute http(s) URL; hint ends the message
-// when it is not one.
+// absURL reads an optional absolute http(s) URL.
 func (p *parser) absURL(name string) string {
 	v := p.str(name, "")
 	if v == "" {

@@ -21,17 +21,16 @@ type Server struct {
 	srv *smtp.Server
 	ln  *trackingListener
 
-	mu         sync.Mutex
-	messages   []Received
-	failLeft   int
-	failCode   int
-	failMsg    string
-	rejectRcpt map[string]int
-	rcpt       rcptReplies // replies.go
-	username   string
-	password   string
-	dataDelay  time.Duration
-	arrived    chan struct{} // closed and replaced whenever a message arrives
+	mu        sync.Mutex
+	messages  []Received
+	failLeft  int
+	failCode  int
+	failMsg   string
+	rcpt      rcptReplies // replies.go
+	username  string
+	password  string
+	dataDelay time.Duration
+	arrived   chan struct{} // closed and replaced whenever a message arrives
 }
 
 // Received is one message the server accepted.
@@ -49,9 +48,8 @@ func Start(tb testing.TB) *Server {
 		tb.Fatalf("smtptest: listen: %v", err)
 	}
 	s := &Server{
-		ln:         &trackingListener{Listener: l, conns: map[net.Conn]struct{}{}},
-		rejectRcpt: map[string]int{},
-		arrived:    make(chan struct{}),
+		ln:      &trackingListener{Listener: l, conns: map[net.Conn]struct{}{}},
+		arrived: make(chan struct{}),
 	}
 	s.srv = smtp.NewServer(backend{s})
 	s.srv.Domain = "smtptest.localhost"
@@ -184,11 +182,10 @@ func (s *Server) delay() time.Duration {
 	return s.dataDelay
 }
 
-// RejectRecipient answers RCPT TO for addr with code, every time.
+// RejectRecipient answers RCPT TO for addr with code (enhanced status
+// x.0.0), every time: RefuseRecipient with a plain reply.
 func (s *Server) RejectRecipient(addr string, code int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rejectRcpt[strings.ToLower(addr)] = code
+	s.RefuseRecipient(addr, Reply{Code: code, Enhanced: fmt.Sprintf("%d.0.0", code/100), Text: "smtptest: recipient rejected as asked"})
 }
 
 // RequireAuth makes the server demand AUTH PLAIN with these credentials

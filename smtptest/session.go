@@ -3,7 +3,6 @@ package smtptest
 import (
 	"errors"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -55,12 +54,6 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	ss.s.mu.Lock()
-	code, reject := ss.s.rejectRcpt[strings.ToLower(to)]
-	ss.s.mu.Unlock()
-	if reject {
-		return replyError(code, "smtptest: recipient rejected as asked")
-	}
 	if err := ss.s.rcpt.refusal(to); err != nil {
 		return err
 	}

@@ -115,7 +115,7 @@ func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	if err := store.Migrate(ctx); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(stdout, "database is up to date")
+	say(stdout, "database is up to date\n")
 	return nil
 }
 
