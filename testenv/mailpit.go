@@ -70,7 +70,7 @@ func StartMailpit(tb testing.TB) *Mailpit {
 		}
 		tb.Skip(msg)
 	}
-	smtpAddr, apiAddr := freeAddr(tb), freeAddr(tb)
+	smtpAddr, apiAddr := FreeAddr(tb), FreeAddr(tb)
 	dir := tb.TempDir()
 	cmd := exec.Command(bin, "--smtp", smtpAddr, "--listen", apiAddr,
 		"--disable-version-check", "--smtp-disable-rdns", "--quiet")
@@ -143,8 +143,8 @@ func mailpitBinary() (string, error) {
 	return "", errors.New("not on PATH, in GOBIN or in GOPATH/bin")
 }
 
-// freeAddr is a loopback address with a port nothing listens on just now.
-func freeAddr(tb testing.TB) string {
+// FreeAddr is a loopback address with a port nothing listens on just now.
+func FreeAddr(tb testing.TB) string {
 	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -28,14 +27,6 @@ type env map[string]string
 
 func (e env) get(k string) string { return e[k] }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer func() { _ = ln.Close() }()
-	return ln.Addr().String()
-}
-
 // startDripbook runs the default mode (in-process Redis unless extra sets
 // REDIS_URL, SQLite) with mail going to a real SMTP server, and stops it
 // when the test ends.
@@ -50,7 +41,7 @@ func startDripbook(t *testing.T, extra env) (base string, smtp *smtptest.Server)
 func launch(t *testing.T, extra env) (base string, smtp *smtptest.Server, out *testenv.Buffer) {
 	t.Helper()
 	smtp = smtptest.Start(t)
-	addr := freeAddr(t)
+	addr := testenv.FreeAddr(t)
 	base = "http://" + addr
 	e := env{
 		"HTTP_ADDR": addr, "BASE_URL": base, "DATA_DIR": t.TempDir(),
@@ -272,7 +263,7 @@ func TestCourseCommands(t *testing.T) {
 func TestWorkerModeAnswersHealthChecksOnly(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	addr := freeAddr(t)
+	addr := testenv.FreeAddr(t)
 	// A Redis database of the test's own: the worker's queue and lock names
 	// are fixed. A short course day keeps Asynq's polls, and so the shutdown,
 	// short.
@@ -309,7 +300,7 @@ func TestStartupRefusesABrokenCourse(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "confirm.md"), []byte("---\nsubject: Confirm\npreheader: p\n---\n[[Go]]({{ confirm_url }})\n"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "01-a.md"), []byte("---\nslug: a\nday: 3\nsubject: A\npreheader: p\n---\nHi\n"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "02-b.md"), []byte("---\nslug: b\nday: 1\nsubject: B\npreheader: p\n---\n[[Book]]\n"), 0o644))
-	e := env{"DATA_DIR": t.TempDir(), "COURSE_DIR": dir, "HTTP_ADDR": freeAddr(t)}
+	e := env{"DATA_DIR": t.TempDir(), "COURSE_DIR": dir, "HTTP_ADDR": testenv.FreeAddr(t)}
 	err := run(context.Background(), nil, e.get, io.Discard)
 	require.Error(t, err, "dripbook does not start with a broken course")
 	require.Contains(t, err.Error(), "course check")

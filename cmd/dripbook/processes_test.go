@@ -70,7 +70,7 @@ func startCluster(t *testing.T, extra ...string) *cluster {
 	if outp, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, outp)
 	}
-	apiAddr := freeAddr(t)
+	apiAddr := testenv.FreeAddr(t)
 	c.base = "http://" + apiAddr
 	c.env = func(httpAddr string) []string {
 		return append([]string{
@@ -82,7 +82,7 @@ func startCluster(t *testing.T, extra ...string) *cluster {
 		}, extra...)
 	}
 	migrate := exec.Command(c.bin, "migrate")
-	migrate.Env = c.env(freeAddr(t))
+	migrate.Env = c.env(testenv.FreeAddr(t))
 	if outp, err := migrate.CombinedOutput(); err != nil {
 		t.Fatalf("dripbook migrate: %v\n%s", err, outp)
 	}
@@ -95,7 +95,7 @@ func startCluster(t *testing.T, extra ...string) *cluster {
 // startWorker starts one more `dripbook worker` process.
 func (c *cluster) startWorker(out *testenv.Buffer) *exec.Cmd {
 	c.t.Helper()
-	return startProcess(c.t, c.bin, c.env(freeAddr(c.t)), "worker", out)
+	return startProcess(c.t, c.bin, c.env(testenv.FreeAddr(c.t)), "worker", out)
 }
 
 // signUp signs up p0@example.com to p(n-1)@example.com and confirms each

@@ -26,7 +26,7 @@ import (
 // process. conf is its configuration file's text, after "port" and "bind".
 func startRedisProcess(t *testing.T, bin, conf string) (string, *exec.Cmd) {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := testenv.FreeAddr(t)
 	_, port, _ := strings.Cut(addr, ":")
 	dir := t.TempDir()
 	file := filepath.Join(dir, "redis.conf")
