@@ -43,16 +43,16 @@ type scorecardProblem struct{ Message string }
 // scorecardPage shows the subscriber's gap scorecard, filled in with their
 // answers so far. The signed link says who they are; there is no login.
 func (s *server) scorecardPage(c echo.Context) error {
-	id, err := s.verifyScorecard(c)
+	sub, err := s.verifyScorecard(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	answers, err := s.Store.ScorecardAnswers(ctx, id)
+	answers, err := s.Store.ScorecardAnswers(ctx, sub.ID)
 	if err != nil {
 		return err
 	}
-	v, err := s.scorecardView(c, id, answers)
+	v, err := s.scorecardView(c, sub, answers)
 	if err != nil {
 		return err
 	}
@@ -64,15 +64,15 @@ func (s *server) scorecardPage(c echo.Context) error {
 // scorecard is shown with what is missing, and one whose call has started
 // is closed.
 func (s *server) scorecardForm(c echo.Context) error {
-	id, err := s.verifyScorecard(c)
+	sub, err := s.verifyScorecard(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
 	answers := parseScorecard(c)
-	err = s.Store.SaveScorecard(ctx, id, answers)
+	err = s.Store.SaveScorecard(ctx, sub.ID, answers)
 	if err == nil {
-		s.Log.InfoContext(ctx, "scorecard saved", "subscriber_id", id, "request_id", requestID(c))
+		s.Log.InfoContext(ctx, "scorecard saved", "subscriber_id", sub.ID, "request_id", requestID(c))
 		return c.Redirect(http.StatusSeeOther, "/scorecard/"+c.Param("token")+"?saved=1")
 	}
 	status := http.StatusUnprocessableEntity
@@ -81,14 +81,14 @@ func (s *server) scorecardForm(c echo.Context) error {
 	case errors.Is(err, scorecard.ErrClosed):
 		// Nothing was saved: show what the coach has, not what was sent.
 		status = http.StatusConflict
-		if answers, err = s.Store.ScorecardAnswers(ctx, id); err != nil {
+		if answers, err = s.Store.ScorecardAnswers(ctx, sub.ID); err != nil {
 			return err
 		}
 		err = scorecard.ErrClosed
 	default:
 		return err
 	}
-	v, verr := s.scorecardView(c, id, answers)
+	v, verr := s.scorecardView(c, sub, answers)
 	if verr != nil {
 		return verr
 	}
@@ -109,28 +109,24 @@ func problemText(a scorecard.Answers, err error) string {
 }
 
 // verifyScorecard returns the subscriber a scorecard link is for.
-func (s *server) verifyScorecard(c echo.Context) (int64, error) {
+func (s *server) verifyScorecard(c echo.Context) (models.Subscriber, error) {
 	id, err := s.Signer.Verify(c.Param("token"), token.Scorecard, token.ScorecardMaxAge, s.Now())
 	if errors.Is(err, token.ErrExpired) {
-		return 0, err
+		return models.Subscriber{}, err
 	}
 	if err != nil {
-		return 0, errNoScorecard
+		return models.Subscriber{}, errNoScorecard
 	}
 	sub, err := s.Store.Subscriber(c.Request().Context(), id)
 	if errors.Is(err, models.ErrNotFound) || sub.Status == models.StatusErased {
-		return 0, errNoScorecard
+		return models.Subscriber{}, errNoScorecard
 	}
-	return id, err
+	return sub, err
 }
 
-func (s *server) scorecardView(c echo.Context, id int64, answers scorecard.Answers) (scorecardView, error) {
+func (s *server) scorecardView(c echo.Context, sub models.Subscriber, answers scorecard.Answers) (scorecardView, error) {
 	ctx := c.Request().Context()
-	sub, err := s.Store.Subscriber(ctx, id)
-	if err != nil {
-		return scorecardView{}, err
-	}
-	open, err := s.Store.ScorecardOpen(ctx, id)
+	open, err := s.Store.ScorecardOpen(ctx, sub.ID)
 	if err != nil {
 		return scorecardView{}, err
 	}
