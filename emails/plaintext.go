@@ -13,52 +13,80 @@ import (
 // client, wide enough that a sentence is not chopped into fragments.
 const textWidth = 72
 
-// textRenderer writes the plain-text part from the same Markdown AST as the
-// HTML part, so the two always say the same thing.
+// textPart is (part of) the plain-text version of an email body, laid out
+// once from the Markdown AST and finished for each email once the values of
+// its variables are known: only filling them in and wrapping the paragraphs
+// they change is left per email.
+type textPart func(fill func(string) string) []string
+
+// render is the whole plain-text body with fill's values in it.
+func (p textPart) render(fill func(string) string) string {
+	return strings.Join(p(fill), "\n") + "\n"
+}
+
+// fixedText is a part no value changes.
+func fixedText(lines ...string) textPart {
+	return func(func(string) string) []string { return lines }
+}
+
+// textRenderer lays out the plain-text part from the same Markdown AST as
+// the HTML part, so the two always say the same thing.
 type textRenderer struct {
-	src  []byte
-	fill func(string) string // puts variable values in place of their tokens
+	src []byte
 }
 
-func (t textRenderer) render(doc ast.Node) string {
-	return strings.Join(t.children(doc, textWidth, true), "\n") + "\n"
+func (t textRenderer) render(doc ast.Node) textPart {
+	return t.children(doc, textWidth, true)
 }
 
-// children renders the block children of n; loose separates them with a
+// children lays out the block children of n; loose separates them with a
 // blank line, as paragraphs are.
-func (t textRenderer) children(n ast.Node, width int, loose bool) []string {
-	var out []string
+func (t textRenderer) children(n ast.Node, width int, loose bool) textPart {
+	var parts []textPart
 	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
-		lines := t.block(c, width)
-		if len(lines) == 0 {
-			continue
+		if p := t.block(c, width); p != nil {
+			parts = append(parts, p)
 		}
-		if len(out) > 0 && loose {
-			out = append(out, "")
-		}
-		out = append(out, lines...)
 	}
-	return out
+	return func(fill func(string) string) []string {
+		var out []string
+		for _, p := range parts {
+			lines := p(fill)
+			if len(lines) == 0 {
+				continue
+			}
+			if len(out) > 0 && loose {
+				out = append(out, "")
+			}
+			out = append(out, lines...)
+		}
+		return out
+	}
 }
 
-func (t textRenderer) block(node ast.Node, width int) []string {
+func (t textRenderer) block(node ast.Node, width int) textPart {
 	switch n := node.(type) {
 	case *ast.Paragraph, *ast.TextBlock:
-		return wrap(t.text(n), width)
+		text := t.inline(n)
+		return func(fill func(string) string) []string { return wrap(fill(text), width) }
 	case *ast.Heading:
-		lines := wrap(t.text(n), width)
-		mark := "-"
+		text, mark := t.inline(n), "-"
 		if n.Level == 1 {
 			mark = "="
 		}
-		if len(lines) > 0 {
-			lines = append(lines, strings.Repeat(mark, utf8.RuneCountInString(lines[len(lines)-1])))
+		return func(fill func(string) string) []string {
+			lines := wrap(fill(text), width)
+			if len(lines) > 0 {
+				lines = append(lines, strings.Repeat(mark, utf8.RuneCountInString(lines[len(lines)-1])))
+			}
+			return lines
 		}
-		return lines
 	case *buttonNode:
-		return []string{t.fill(n.Label) + ": " + t.fill(n.URL)}
+		label, url := n.Label, n.URL
+		return func(fill func(string) string) []string { return []string{fill(label) + ": " + fill(url)} }
 	case *ast.Blockquote:
-		return prefixLines(t.children(n, width-2, true), "> ", "> ")
+		inner := t.children(n, width-2, true)
+		return func(fill func(string) string) []string { return prefixLines(inner(fill), "> ", "> ") }
 	case *ast.List:
 		return t.list(n, width)
 	case *ast.FencedCodeBlock, *ast.CodeBlock:
@@ -68,9 +96,9 @@ func (t textRenderer) block(node ast.Node, width int) []string {
 			seg := segs.At(i)
 			lines = append(lines, "    "+strings.TrimRight(string(seg.Value(t.src)), "\n"))
 		}
-		return lines
+		return fixedText(lines...)
 	case *ast.ThematicBreak:
-		return []string{"---"}
+		return fixedText("---")
 	case *ast.HTMLBlock:
 		return nil // the HTML part leaves raw HTML out too
 	default:
@@ -78,28 +106,31 @@ func (t textRenderer) block(node ast.Node, width int) []string {
 	}
 }
 
-func (t textRenderer) list(n *ast.List, width int) []string {
-	var out []string
+func (t textRenderer) list(n *ast.List, width int) textPart {
+	type item struct {
+		marker string
+		body   textPart
+	}
+	var items []item
 	num := n.Start
-	for item := n.FirstChild(); item != nil; item = item.NextSibling() {
+	for it := n.FirstChild(); it != nil; it = it.NextSibling() {
 		marker := "- "
 		if n.IsOrdered() {
 			marker = fmt.Sprintf("%d. ", num)
 			num++
 		}
-		indent := strings.Repeat(" ", len(marker))
-		lines := t.children(item, width-len(marker), !n.IsTight)
-		if len(out) > 0 && !n.IsTight {
-			out = append(out, "")
-		}
-		out = append(out, prefixLines(lines, marker, indent)...)
+		items = append(items, item{marker, t.children(it, width-len(marker), !n.IsTight)})
 	}
-	return out
-}
-
-// text is the inline content of n as plain text, values filled in.
-func (t textRenderer) text(n ast.Node) string {
-	return t.fill(t.inline(n))
+	return func(fill func(string) string) []string {
+		var out []string
+		for _, it := range items {
+			if len(out) > 0 && !n.IsTight {
+				out = append(out, "")
+			}
+			out = append(out, prefixLines(it.body(fill), it.marker, strings.Repeat(" ", len(it.marker)))...)
+		}
+		return out
+	}
 }
 
 // inline flattens inline Markdown to text: emphasis markers go, links are
@@ -161,20 +192,26 @@ func (t textRenderer) punctuationAfter(n ast.Node) bool {
 func wrap(text string, width int) []string {
 	width = max(width, 20)
 	var lines []string
-	for _, para := range strings.Split(text, "\n") {
-		line := ""
+	var line strings.Builder
+	for para := range strings.SplitSeq(text, "\n") {
+		line.Reset()
+		n := 0 // runes in line
 		for _, word := range strings.Fields(para) {
+			w := utf8.RuneCountInString(word)
 			switch {
-			case line == "":
-				line = word
-			case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > width:
-				lines = append(lines, line)
-				line = word
+			case n == 0:
+			case n+1+w > width:
+				lines = append(lines, line.String())
+				line.Reset()
+				n = 0
 			default:
-				line += " " + word
+				line.WriteByte(' ')
+				n++
 			}
+			line.WriteString(word)
+			n += w
 		}
-		lines = append(lines, line)
+		lines = append(lines, line.String())
 	}
 	for len(lines) > 0 && lines[len(lines)-1] == "" {
 		lines = lines[:len(lines)-1]

@@ -52,6 +52,7 @@ type Renderer struct {
 	course *course.Course
 	site   Site
 	md     goldmark.Markdown
+	bodies bodies
 }
 
 // NewRenderer prepares a renderer and renders every email of the course once
@@ -192,9 +193,8 @@ func (r *Renderer) render(subject, preheader, body string, vals values, footer F
 	if err != nil {
 		return message.Content{}, fmt.Errorf("body: %w", err)
 	}
-	doc := r.md.Parser().Parse(text.NewReader(src))
-	var content bytes.Buffer
-	if err := r.md.Renderer().Render(&content, src, doc); err != nil {
+	b, err := r.bodies.get(src, r.parse)
+	if err != nil {
 		return message.Content{}, fmt.Errorf("body: %w", err)
 	}
 	data := layoutData{
@@ -211,20 +211,31 @@ func (r *Renderer) render(subject, preheader, body string, vals values, footer F
 	}
 	e := message.Content{Subject: data.Subject, Preheader: data.Preheader}
 
-	data.Content = htmltemplate.HTML(htmlFill.Replace(content.String())) // goldmark escapes the text, htmlFill the values
+	data.Content = htmltemplate.HTML(htmlFill.Replace(b.html)) // goldmark escapes the text, htmlFill the values
 	var out bytes.Buffer
 	if err := htmlLayout.Execute(&out, data); err != nil {
 		return message.Content{}, fmt.Errorf("html layout: %w", err)
 	}
 	e.HTML = out.String()
 
-	data.Content = textRenderer{src: src, fill: textFill.Replace}.render(doc)
+	data.Content = b.text.render(textFill.Replace)
 	out.Reset()
 	if err := textLayout.Execute(&out, data); err != nil {
 		return message.Content{}, fmt.Errorf("text layout: %w", err)
 	}
 	e.Text = out.String()
 	return e, nil
+}
+
+// parse renders a tokenized body (see tokenize) to HTML and lays out its
+// plain text, both with the tokens still in place of the values.
+func (r *Renderer) parse(src []byte) (*body, error) {
+	doc := r.md.Parser().Parse(text.NewReader(src))
+	var html bytes.Buffer
+	if err := r.md.Renderer().Render(&html, src, doc); err != nil {
+		return nil, err
+	}
+	return &body{html: html.String(), text: textRenderer{src: src}.render(doc)}, nil
 }
 
 // tokenize puts an opaque token in place of every variable before the

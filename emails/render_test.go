@@ -369,3 +369,28 @@ func TestRendererIsSafeForConcurrentUse(t *testing.T) {
 		require.Len(t, got, len(r.Course().Lessons))
 	}
 }
+
+// Bodies are parsed once and filled per email: a renderer that has already
+// written a lesson for one subscriber writes the next subscriber's copy
+// exactly as a fresh renderer would, wrapping the text around their values.
+func TestEachEmailIsFilledAsIfRenderedAlone(t *testing.T) {
+	warm := MustRenderer(t)
+	long := testVars("long")
+	long.FirstName = "Maximiliana Alexandrina Wolfeschlegelsteinhausen-Bergerdorff"
+	for _, l := range warm.Course().Lessons {
+		short, err := warm.Lesson(l.Slug, testVars(l.Slug))
+		require.NoError(t, err)
+		got, err := warm.Lesson(l.Slug, long)
+		require.NoError(t, err)
+		cold := MustRenderer(t)
+		cold.bodies = bodies{} // parses this lesson afresh, for these values
+		want, err := cold.Lesson(l.Slug, long)
+		require.NoError(t, err)
+		require.Equal(t, want, got, l.File)
+		if strings.Contains(l.Body, "first_name") {
+			require.NotEqual(t, short.Text, got.Text, l.File)
+			require.Contains(t, strings.Join(strings.Fields(got.Text), " "), long.FirstName, l.File)
+		}
+	}
+	require.NotEmpty(t, warm.bodies.m, "the bodies were parsed once and kept")
+}

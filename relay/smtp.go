@@ -21,14 +21,17 @@ import (
 // subscribers does not pay a TCP+TLS+AUTH handshake per email. When the
 // relay fails for many recipients at once it pauses (see BreakerOptions).
 type Sender struct {
-	opts    Options
-	addr    string
-	client  *mail.Client // holds the settings; connections live in idle
-	slots   chan struct{}
-	idle    chan *smtp.Client
-	limit   *rateLimiter
-	signer  *signer // nil: no DKIM
-	breaker *breaker
+	opts   Options
+	addr   string
+	client *mail.Client // holds the settings; connections live in idle
+	slots  chan struct{}
+	idle   chan idleConn
+	// checkAfter is how long a connection may have waited in the pool
+	// before it is checked with NOOP; see transact.
+	checkAfter time.Duration
+	limit      *rateLimiter
+	signer     *signer // nil: no DKIM
+	breaker    *breaker
 
 	mu     sync.Mutex
 	closed bool
@@ -74,14 +77,15 @@ func NewSender(o Options) (*Sender, error) {
 		return nil, fmt.Errorf("smtp: %w", err)
 	}
 	return &Sender{
-		opts:    o,
-		addr:    net.JoinHostPort(o.Host, strconv.Itoa(o.Port)),
-		client:  client,
-		slots:   make(chan struct{}, o.PoolSize),
-		idle:    make(chan *smtp.Client, o.PoolSize),
-		limit:   newRateLimiter(o.MaxPerSecond),
-		signer:  sig,
-		breaker: newBreaker(o.Breaker, o.now, o.Log),
+		opts:       o,
+		addr:       net.JoinHostPort(o.Host, strconv.Itoa(o.Port)),
+		client:     client,
+		slots:      make(chan struct{}, o.PoolSize),
+		idle:       make(chan idleConn, o.PoolSize),
+		checkAfter: checkIdleAfter,
+		limit:      newRateLimiter(o.MaxPerSecond),
+		signer:     sig,
+		breaker:    newBreaker(o.Breaker, o.now, o.Log),
 	}, nil
 }
 
@@ -162,11 +166,11 @@ func (s *Sender) send(ctx context.Context, env envelope, raw []byte) error {
 	}
 	defer func() { <-s.slots }()
 
-	conn, reused, err := s.take(ctx)
+	conn, reused, check, err := s.take(ctx)
 	if err != nil {
 		return fmt.Errorf("smtp send: connect to %s: %w", s.addr, err)
 	}
-	err = s.sendOn(ctx, conn, reused, env, raw)
+	err = s.sendOn(ctx, conn, check, env, raw)
 	if err != nil && reused && staleConn(err) {
 		// The server closed the idle connection (timeouts of a few minutes
 		// are common): dial once more before calling the send failed.
@@ -188,24 +192,24 @@ func (s *Sender) send(ctx context.Context, env envelope, raw []byte) error {
 
 // sendOn sends one message over conn, aborting the connection if ctx ends
 // first.
-func (s *Sender) sendOn(ctx context.Context, conn *smtp.Client, reused bool, env envelope, raw []byte) error {
+func (s *Sender) sendOn(ctx context.Context, conn *smtp.Client, check bool, env envelope, raw []byte) error {
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 	// An idle connection's deadline ran out while it waited in the pool.
 	if err := conn.UpdateDeadline(s.opts.Timeout); err != nil {
 		return err
 	}
-	err := transact(conn, reused, env, raw)
+	err := transact(conn, check, env, raw)
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("%w (%w)", ctx.Err(), err)
 	}
 	return err
 }
 
-// transact runs one mail transaction. A reused connection is checked with
-// NOOP first, so a dead one is found before anything was sent on it.
-func transact(conn *smtp.Client, reused bool, env envelope, raw []byte) error {
-	if reused {
+// transact runs one mail transaction. With check, the connection is checked
+// with NOOP first, so a dead one is found before anything was sent on it.
+func transact(conn *smtp.Client, check bool, env envelope, raw []byte) error {
+	if check {
 		if err := conn.Noop(); err != nil {
 			return &commandError{cmd: cmdNoop, err: err}
 		}
@@ -232,22 +236,37 @@ func transact(conn *smtp.Client, reused bool, env envelope, raw []byte) error {
 	return nil
 }
 
-// take returns an idle connection, or dials a new one. The caller holds a
-// slot, so at most PoolSize connections exist.
-func (s *Sender) take(ctx context.Context) (conn *smtp.Client, reused bool, err error) {
+// idleConn is a connection waiting in the pool, and since when.
+type idleConn struct {
+	conn  *smtp.Client
+	since time.Time
+}
+
+// checkIdleAfter is how long a pooled connection may wait before its next
+// message checks it with NOOP. Relays close idle sessions after minutes,
+// not seconds, so while a course goes out each message saves the round
+// trip; a connection that died meanwhile all the same fails at MAIL
+// without a reply, and is redialled just as one that failed NOOP.
+const checkIdleAfter = 2 * time.Second
+
+// take returns an idle connection, or dials a new one, and whether the
+// connection was reused and is to be checked before use (see
+// checkIdleAfter). The caller holds a slot, so at most PoolSize
+// connections exist.
+func (s *Sender) take(ctx context.Context) (conn *smtp.Client, reused, check bool, err error) {
 	s.mu.Lock()
 	closed := s.closed
 	s.mu.Unlock()
 	if closed {
-		return nil, false, errClosed
+		return nil, false, false, errClosed
 	}
 	select {
-	case conn := <-s.idle:
-		return conn, true, nil
+	case c := <-s.idle:
+		return c.conn, true, time.Since(c.since) >= s.checkAfter, nil
 	default:
 	}
 	conn, err = s.dial(ctx)
-	return conn, false, err
+	return conn, false, false, err
 }
 
 func (s *Sender) dial(ctx context.Context) (*smtp.Client, error) {
@@ -266,7 +285,7 @@ func (s *Sender) put(conn *smtp.Client) {
 		return
 	}
 	select {
-	case s.idle <- conn:
+	case s.idle <- idleConn{conn: conn, since: time.Now()}:
 	default:
 		_ = s.client.CloseWithSMTPClient(conn)
 	}
@@ -281,7 +300,8 @@ func (s *Sender) Close() error {
 	var errs []error
 	for {
 		select {
-		case conn := <-s.idle:
+		case c := <-s.idle:
+			conn := c.conn
 			if err := conn.UpdateDeadline(s.opts.Timeout); err != nil {
 				_ = conn.Close()
 				continue

@@ -161,16 +161,25 @@ func TestSMTPInvalidMessageIsUnbuildableNotPermanent(t *testing.T) {
 	require.Equal(t, 0, srv.Connections(), "nothing is dialled for a message that cannot be built")
 }
 
+// A connection the server dropped while it sat in the pool is redialled,
+// whether the next message finds that out at NOOP (a connection idle for a
+// while) or at MAIL FROM (one used a moment ago, sent on unchecked).
 func TestSMTPReconnectsAfterServerDropsIdleConnection(t *testing.T) {
-	srv := smtptest.Start(t)
-	s := MustSender(t, srv, func(o *Options) { o.PoolSize = 1 })
-	require.NoError(t, s.Send(t.Context(), smtptest.Message(1)))
-	require.Equal(t, 1, srv.Connections())
+	for name, checkAfter := range map[string]time.Duration{"checked with NOOP": 0, "used a moment ago": time.Hour} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := smtptest.Start(t)
+			s := MustSender(t, srv, func(o *Options) { o.PoolSize = 1 })
+			s.checkAfter = checkAfter
+			require.NoError(t, s.Send(t.Context(), smtptest.Message(1)))
+			require.Equal(t, 1, srv.Connections())
 
-	srv.DropIdle()
-	require.NoError(t, s.Send(t.Context(), smtptest.Message(2)), "a dropped idle connection is redialled transparently")
-	require.Equal(t, 2, srv.Connections())
-	require.Len(t, srv.WaitFor(t, 2, 5*time.Second), 2)
+			srv.DropIdle()
+			require.NoError(t, s.Send(t.Context(), smtptest.Message(2)), "a dropped idle connection is redialled transparently")
+			require.Equal(t, 2, srv.Connections())
+			require.Len(t, srv.WaitFor(t, 2, 5*time.Second), 2)
+		})
+	}
 }
 
 func TestSMTPConnectionRefusedIsTemporary(t *testing.T) {
