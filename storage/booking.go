@@ -105,7 +105,7 @@ func (s *Store) HasActiveBooking(ctx context.Context, subscriberID int64) (bool,
 
 func hasActiveBooking(db *gorm.DB, subscriberID int64) (bool, error) {
 	var n int64
-	err := db.Model(&models.Booking{}).Where("subscriber_id = ? AND status = ?", subscriberID, models.BookingConfirmed).
+	err := db.Model(&models.Booking{}).Where("subscriber_id = ? AND "+confirmedSQL, subscriberID).
 		Limit(1).Count(&n).Error
 	if err != nil {
 		return false, fmt.Errorf("look up active booking: %w", err)

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/dripbook/dripbook/models"
-	"github.com/glebarez/sqlite"
+	"github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/callbacks"
@@ -51,7 +51,7 @@ func Open(dsn string) (*Store, error) {
 				return nil, fmt.Errorf("open database: %w", err)
 			}
 		}
-		pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_texttotime=0"
 		dialector = sqlite.Open(path + pragmas)
 		reader = sqlite.Open(path + pragmas + "&_pragma=query_only(1)")
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
@@ -59,7 +59,7 @@ func Open(dsn string) (*Store, error) {
 	default:
 		return nil, fmt.Errorf("open database: unsupported URL %q", dsn)
 	}
-	db, err := openPool(dialector)
+	db, err := openPool(dialector, reader != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func Open(dsn string) (*Store, error) {
 		// SQLite has one writer; one connection turns lock contention into a
 		// queue instead of "database is locked" errors.
 		sqlDB.SetMaxOpenConns(1)
-		if s.read, err = openPool(reader); err != nil {
+		if s.read, err = openPool(reader, true); err != nil {
 			return nil, errors.Join(err, sqlDB.Close())
 		}
 		readDB, err := s.read.DB()
@@ -94,13 +94,21 @@ func Open(dsn string) (*Store, error) {
 	return s, nil
 }
 
-func openPool(d gorm.Dialector) (*gorm.DB, error) {
+// openPool opens one pool. With prepare (SQLite), GORM keeps each
+// statement prepared on the connection that ran it: the driver would parse
+// the SQL again on every call, and parsing was the largest cost of a lesson's
+// queries. PostgreSQL needs none of it: pgx caches prepared statements per
+// connection by itself, and GORM's would prepare each again inside a
+// transaction.
+func openPool(d gorm.Dialector, prepare bool) (*gorm.DB, error) {
 	db, err := gorm.Open(d, &gorm.Config{
 		Logger:         logger.Discard,
 		TranslateError: true,
-		// No PrepareStmt: pgx caches prepared statements per connection by
-		// itself, and GORM's would prepare each again inside a transaction.
-		NowFunc: func() time.Time { return time.Now().UTC() },
+		PrepareStmt:    prepare,
+		// Bounded: a statement with an IN list of its own length is a
+		// statement of its own.
+		PrepareStmtMaxSize: 256,
+		NowFunc:            func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)

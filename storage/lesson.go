@@ -36,10 +36,10 @@ func (s *Store) LessonState(ctx context.Context, subscriberID int64) (models.Les
 	err := s.read.WithContext(ctx).Raw(`SELECT s.*,
   e.status AS enr_status, e.next_step AS enr_next_step, e.next_send_at AS enr_next_send,
   e.last_day AS enr_last_day, e.anchor AS enr_anchor, e.created_at AS enr_created_at, e.updated_at AS enr_updated_at,
-  EXISTS (SELECT 1 FROM bookings b WHERE b.subscriber_id = s.id AND b.status = ?) AS booked,
+  EXISTS (SELECT 1 FROM bookings b WHERE b.subscriber_id = s.id AND b.`+confirmedSQL+`) AS booked,
   (SELECT `+agg+` FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = ? AND d.state = ?) AS sent
 FROM subscribers s LEFT JOIN enrollments e ON e.subscriber_id = s.id
-WHERE s.id = ?`, models.BookingConfirmed, models.KindLesson, models.DeliverySent, subscriberID).Scan(&rows).Error
+WHERE s.id = ?`, models.KindLesson, models.DeliverySent, subscriberID).Scan(&rows).Error
 	if err != nil {
 		return models.LessonState{}, fmt.Errorf("load lesson state %d: %w", subscriberID, err)
 	}
@@ -75,8 +75,14 @@ func deref[T any](p *T) T {
 const lessonDueSQL = `EXISTS (SELECT 1 FROM subscribers s WHERE s.id = ? AND s.status = ?)
  AND EXISTS (SELECT 1 FROM enrollments e WHERE e.subscriber_id = ? AND e.status = ? AND e.next_step = ?)`
 
+// confirmedSQL is the condition of a confirmed booking. The status is
+// written out, not bound: the partial indexes on confirmed bookings serve
+// only a status known when the statement is planned, and SQLite plans a
+// statement whose bound status might match them afresh at every call.
+const confirmedSQL = `status = '` + models.BookingConfirmed + `'`
+
 // notBookedSQL adds, for a sales lesson, that no call is booked.
-const notBookedSQL = ` AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.subscriber_id = ? AND b.status = ?)`
+const notBookedSQL = ` AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.subscriber_id = ? AND b.` + confirmedSQL + `)`
 
 // ClaimLesson takes the right to send a lesson, as ClaimDelivery does, and
 // checks in the same statement, as late as it can be, that the lesson is
@@ -91,7 +97,7 @@ func (s *Store) ClaimLesson(ctx context.Context, key models.DeliveryKey, lease t
 	args := []any{key.SubscriberID, models.StatusActive, key.SubscriberID, models.EnrollmentActive, key.Step}
 	if stopWhenBooked {
 		cond += notBookedSQL
-		args = append(args, key.SubscriberID, models.BookingConfirmed)
+		args = append(args, key.SubscriberID)
 	}
 	db := s.db.WithContext(ctx)
 	upd := db.Exec(`UPDATE deliveries SET state = ?, attempts = attempts + 1, updated_at = ?
