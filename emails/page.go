@@ -18,7 +18,7 @@ var pageMarkdown = goldmark.New()
 // page's body, with its variables filled in. Values are HTML-escaped after
 // rendering, so a value is shown as written and never read as Markdown.
 func PageHTML(src string, vals map[string]string) (string, error) {
-	md, fill, _, err := tokenize(src, values(vals))
+	md, htmlVals, _, err := tokenize(src, values(vals))
 	if err != nil {
 		return "", err
 	}
@@ -26,7 +26,7 @@ func PageHTML(src string, vals map[string]string) (string, error) {
 	if err := pageMarkdown.Renderer().Render(&out, md, pageMarkdown.Parser().Parse(text.NewReader(md))); err != nil {
 		return "", fmt.Errorf("render page: %w", err)
 	}
-	return fill.Replace(out.String()), nil
+	return split(out.String()).fill(htmlVals), nil
 }
 
 // PageText fills the variables of a line of page copy, such as a headline,

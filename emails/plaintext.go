@@ -17,16 +17,26 @@ const textWidth = 72
 // once from the Markdown AST and finished for each email once the values of
 // its variables are known: only filling them in and wrapping the paragraphs
 // they change is left per email.
-type textPart func(fill func(string) string) []string
+type textPart func(vals []string) []string
 
-// render is the whole plain-text body with fill's values in it.
-func (p textPart) render(fill func(string) string) string {
-	return strings.Join(p(fill), "\n") + "\n"
+// render is the whole plain-text body with vals (see tokenize) in it.
+func (p textPart) render(vals []string) string {
+	return strings.Join(p(vals), "\n") + "\n"
 }
 
 // fixedText is a part no value changes.
 func fixedText(lines ...string) textPart {
-	return func(func(string) string) []string { return lines }
+	return func([]string) []string { return lines }
+}
+
+// wrapped is text wrapped at width once its values are in, and at once
+// when it has none.
+func wrapped(text string, width int, then func([]string) []string) textPart {
+	f := split(text)
+	if f.static() {
+		return fixedText(then(wrap(text, width))...)
+	}
+	return func(vals []string) []string { return then(wrap(f.fill(vals), width)) }
 }
 
 // textRenderer lays out the plain-text part from the same Markdown AST as
@@ -48,10 +58,10 @@ func (t textRenderer) children(n ast.Node, width int, loose bool) textPart {
 			parts = append(parts, p)
 		}
 	}
-	return func(fill func(string) string) []string {
+	return func(vals []string) []string {
 		var out []string
 		for _, p := range parts {
-			lines := p(fill)
+			lines := p(vals)
 			if len(lines) == 0 {
 				continue
 			}
@@ -67,26 +77,24 @@ func (t textRenderer) children(n ast.Node, width int, loose bool) textPart {
 func (t textRenderer) block(node ast.Node, width int) textPart {
 	switch n := node.(type) {
 	case *ast.Paragraph, *ast.TextBlock:
-		text := t.inline(n)
-		return func(fill func(string) string) []string { return wrap(fill(text), width) }
+		return wrapped(t.inline(n), width, func(lines []string) []string { return lines })
 	case *ast.Heading:
-		text, mark := t.inline(n), "-"
+		mark := "-"
 		if n.Level == 1 {
 			mark = "="
 		}
-		return func(fill func(string) string) []string {
-			lines := wrap(fill(text), width)
+		return wrapped(t.inline(n), width, func(lines []string) []string {
 			if len(lines) > 0 {
 				lines = append(lines, strings.Repeat(mark, utf8.RuneCountInString(lines[len(lines)-1])))
 			}
 			return lines
-		}
+		})
 	case *buttonNode:
-		label, url := n.Label, n.URL
-		return func(fill func(string) string) []string { return []string{fill(label) + ": " + fill(url)} }
+		label, url := split(n.Label), split(n.URL)
+		return func(vals []string) []string { return []string{label.fill(vals) + ": " + url.fill(vals)} }
 	case *ast.Blockquote:
 		inner := t.children(n, width-2, true)
-		return func(fill func(string) string) []string { return prefixLines(inner(fill), "> ", "> ") }
+		return func(vals []string) []string { return prefixLines(inner(vals), "> ", "> ") }
 	case *ast.List:
 		return t.list(n, width)
 	case *ast.FencedCodeBlock, *ast.CodeBlock:
@@ -121,13 +129,13 @@ func (t textRenderer) list(n *ast.List, width int) textPart {
 		}
 		items = append(items, item{marker, t.children(it, width-len(marker), !n.IsTight)})
 	}
-	return func(fill func(string) string) []string {
+	return func(vals []string) []string {
 		var out []string
 		for _, it := range items {
 			if len(out) > 0 && !n.IsTight {
 				out = append(out, "")
 			}
-			out = append(out, prefixLines(it.body(fill), it.marker, strings.Repeat(" ", len(it.marker)))...)
+			out = append(out, prefixLines(it.body(vals), it.marker, strings.Repeat(" ", len(it.marker)))...)
 		}
 		return out
 	}

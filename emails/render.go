@@ -189,7 +189,7 @@ func (r *Renderer) render(subject, preheader, body string, vals values, footer F
 	if err != nil {
 		return message.Content{}, fmt.Errorf("preheader: %w", err)
 	}
-	src, htmlFill, textFill, err := tokenize(body, vals)
+	src, htmlVals, textVals, err := tokenize(body, vals)
 	if err != nil {
 		return message.Content{}, fmt.Errorf("body: %w", err)
 	}
@@ -211,14 +211,14 @@ func (r *Renderer) render(subject, preheader, body string, vals values, footer F
 	}
 	e := message.Content{Subject: data.Subject, Preheader: data.Preheader}
 
-	data.Content = htmltemplate.HTML(htmlFill.Replace(b.html)) // goldmark escapes the text, htmlFill the values
+	data.Content = htmltemplate.HTML(b.html.fill(htmlVals)) // goldmark escapes the text, tokenize the values
 	var out bytes.Buffer
 	if err := htmlLayout.Execute(&out, data); err != nil {
 		return message.Content{}, fmt.Errorf("html layout: %w", err)
 	}
 	e.HTML = out.String()
 
-	data.Content = b.text.render(textFill.Replace)
+	data.Content = b.text.render(textVals)
 	out.Reset()
 	if err := textLayout.Execute(&out, data); err != nil {
 		return message.Content{}, fmt.Errorf("text layout: %w", err)
@@ -235,35 +235,29 @@ func (r *Renderer) parse(src []byte) (*body, error) {
 	if err := r.md.Renderer().Render(&html, src, doc); err != nil {
 		return nil, err
 	}
-	return &body{html: html.String(), text: textRenderer{src: src}.render(doc)}, nil
+	return &body{html: split(html.String()), text: textRenderer{src: src}.render(doc)}, nil
 }
 
 // tokenize puts an opaque token in place of every variable before the
-// Markdown is parsed, and returns how to put the values back. Values are
-// filled in after rendering, HTML-escaped for the HTML part, so a first name
-// like "<b>*Bo*</b>" is shown as typed and never read as Markdown or HTML.
-// Link variables get URL-shaped tokens so that a bare {{ booking_url }} in a
-// sentence still becomes a link.
-func tokenize(body string, vals values) (src []byte, htmlFill, textFill *strings.Replacer, err error) {
-	var htmlPairs, textPairs []string
-	n := 0
+// Markdown is parsed, and returns the values that take the tokens' places,
+// in token order (see split). Values are filled in after rendering,
+// HTML-escaped for the HTML part, so a first name like "<b>*Bo*</b>" is
+// shown as typed and never read as Markdown or HTML. Link variables get
+// URL-shaped tokens so that a bare {{ booking_url }} in a sentence still
+// becomes a link.
+func tokenize(body string, vals values) (src []byte, htmlVals, textVals []string, err error) {
 	out, err := course.Substitute(body, func(ref course.VarRef) (string, error) {
 		v, err := vals.resolve(ref)
 		if err != nil {
 			return "", err
 		}
-		// Tokens end in a letter so that no token is a prefix of another.
-		tok := fmt.Sprintf("DBVAR%dZ", n)
-		if strings.HasSuffix(ref.Name, "_url") {
-			tok = fmt.Sprintf("https://dripbook.invalid/v%dz", n)
-		}
-		n++
-		htmlPairs = append(htmlPairs, tok, stdhtml.EscapeString(v))
-		textPairs = append(textPairs, tok, v)
-		return tok, nil
+		n := len(textVals)
+		htmlVals = append(htmlVals, stdhtml.EscapeString(v))
+		textVals = append(textVals, v)
+		return token(n, strings.HasSuffix(ref.Name, "_url")), nil
 	})
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return []byte(out), strings.NewReplacer(htmlPairs...), strings.NewReplacer(textPairs...), nil
+	return []byte(out), htmlVals, textVals, nil
 }
