@@ -4,6 +4,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -40,6 +41,13 @@ const defaultPostgresConns = 20
 // Open connects to a database given as sqlite://PATH or postgres://...
 func Open(dsn string) (*Store, error) {
 	var dialector, reader gorm.Dialector
+	var writer, readers *sql.DB // SQLite's, closed here if opening fails
+	closeSQLite := func(err error) error {
+		if writer != nil {
+			err = errors.Join(err, writer.Close(), readers.Close())
+		}
+		return err
+	}
 	switch {
 	case strings.HasPrefix(dsn, "sqlite://"):
 		path := strings.TrimPrefix(dsn, "sqlite://")
@@ -51,39 +59,46 @@ func Open(dsn string) (*Store, error) {
 				return nil, fmt.Errorf("open database: %w", err)
 			}
 		}
-		pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_texttotime=0"
-		dialector = sqlite.Open(path + pragmas)
-		reader = sqlite.Open(path + pragmas + "&_pragma=query_only(1)")
+		// Times are written as "2006-01-02 15:04:05.999999999-07:00" and
+		// text of no declared type stays text.
+		opts := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite&_texttotime=0"
+		w, err := openSQLite(path + opts)
+		if err != nil {
+			return nil, err
+		}
+		r, err := openSQLite(path + opts + "&_pragma=query_only(1)")
+		if err != nil {
+			return nil, errors.Join(err, w.Close())
+		}
+		writer, readers = w, r
+		dialector = sqlite.New(sqlite.Config{Conn: writer})
+		reader = sqlite.New(sqlite.Config{Conn: readers})
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		dialector = postgres.Open(dsn)
 	default:
 		return nil, fmt.Errorf("open database: unsupported URL %q", dsn)
 	}
-	db, err := openPool(dialector, reader != nil)
+	db, err := openPool(dialector)
 	if err != nil {
-		return nil, err
+		return nil, closeSQLite(err)
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, closeSQLite(fmt.Errorf("open database: %w", err))
 	}
 	s := &Store{db: db, read: db, now: func() time.Time { return time.Now().UTC() }}
 	if reader != nil {
 		if err := insertWithoutReturning(db); err != nil {
-			return nil, errors.Join(fmt.Errorf("open database: %w", err), sqlDB.Close())
+			return nil, closeSQLite(fmt.Errorf("open database: %w", err))
 		}
 		// SQLite has one writer; one connection turns lock contention into a
 		// queue instead of "database is locked" errors.
 		sqlDB.SetMaxOpenConns(1)
-		if s.read, err = openPool(reader, true); err != nil {
-			return nil, errors.Join(err, sqlDB.Close())
+		if s.read, err = openPool(reader); err != nil {
+			return nil, closeSQLite(err)
 		}
-		readDB, err := s.read.DB()
-		if err != nil {
-			return nil, errors.Join(fmt.Errorf("open database: %w", err), sqlDB.Close())
-		}
-		readDB.SetMaxOpenConns(4)
-		readDB.SetMaxIdleConns(4)
+		readers.SetMaxOpenConns(4)
+		readers.SetMaxIdleConns(4)
 	} else {
 		// Idle connections are kept up to the limit: database/sql keeps two
 		// by default, and a PostgreSQL connection is a process to start.
@@ -94,21 +109,14 @@ func Open(dsn string) (*Store, error) {
 	return s, nil
 }
 
-// openPool opens one pool. With prepare (SQLite), GORM keeps each
-// statement prepared on the connection that ran it: the driver would parse
-// the SQL again on every call, and parsing was the largest cost of a lesson's
-// queries. PostgreSQL needs none of it: pgx caches prepared statements per
-// connection by itself, and GORM's would prepare each again inside a
-// transaction.
-func openPool(d gorm.Dialector, prepare bool) (*gorm.DB, error) {
+func openPool(d gorm.Dialector) (*gorm.DB, error) {
 	db, err := gorm.Open(d, &gorm.Config{
 		Logger:         logger.Discard,
 		TranslateError: true,
-		PrepareStmt:    prepare,
-		// Bounded: a statement with an IN list of its own length is a
-		// statement of its own.
-		PrepareStmtMaxSize: 256,
-		NowFunc:            func() time.Time { return time.Now().UTC() },
+		// No PrepareStmt: pgx caches prepared statements per connection by
+		// itself, as SQLite's connections do (see openSQLite), and GORM's
+		// would prepare each again inside a transaction.
+		NowFunc: func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)

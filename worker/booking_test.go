@@ -291,8 +291,10 @@ func TestRescheduleUpdatesTheInviteAndMovesTheReminders(t *testing.T) {
 	h := bookingHarness(t, leads...)
 	ctx := context.Background()
 	addr := "moved@example.com"
-	// On a whole second, as in TestRemindersFireOnTimeAndNotAfterCancel.
-	start := time.Now().Add(5 * time.Second).Truncate(time.Second)
+	// On a whole second, as in TestRemindersFireOnTimeAndNotAfterCancel,
+	// and far enough ahead that the old time's first reminder cannot come
+	// due before the call has moved, even on a busy machine.
+	start := time.Now().Add(8 * time.Second).Truncate(time.Second)
 	b := h.bookedCall(addr, start, "moved@test")
 	h.waitMail(addr, 1, 5*time.Second)
 	// The old time's reminders are queued before the call moves.
