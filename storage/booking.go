@@ -83,7 +83,7 @@ func (s *Store) LockBookings(ctx context.Context, fn func(tx *Store) error) erro
 				return fmt.Errorf("lock bookings: %w", err)
 			}
 		}
-		return fn(&Store{db: tx, read: tx, now: s.now, webhooks: s.webhooks})
+		return fn(&Store{db: tx, read: tx, now: s.now, webhooks: s.webhooks}) // no signups: a signup is never part of a booking's transaction
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dripbook/dripbook/models"
 	"github.com/libtnb/sqlite"
+	"golang.org/x/sync/semaphore"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/callbacks"
@@ -32,6 +33,11 @@ type Store struct {
 	// webhooks says whether changes write their events to the webhook
 	// outbox (SetWebhooks).
 	webhooks bool
+	// signups, on SQLite, queues signups for the one writer in the order
+	// they came: database/sql hands a freed connection to a waiter at
+	// random, which left some signups waiting behind dozens of others.
+	// Nil on PostgreSQL, whose pool serves many at once.
+	signups *semaphore.Weighted
 }
 
 // defaultPostgresConns is the PostgreSQL pool's size until SizePool says
@@ -94,6 +100,7 @@ func Open(dsn string) (*Store, error) {
 		// SQLite has one writer; one connection turns lock contention into a
 		// queue instead of "database is locked" errors.
 		sqlDB.SetMaxOpenConns(1)
+		s.signups = semaphore.NewWeighted(1)
 		if s.read, err = openPool(reader); err != nil {
 			return nil, closeSQLite(err)
 		}

@@ -23,6 +23,12 @@ import (
 // ConfirmLimit in ConfirmWindow is not started, and a new address that would
 // need one is not stored: the result is then the zero SignupResult.
 func (s *Store) Subscribe(ctx context.Context, in models.Signup) (models.SignupResult, error) {
+	if s.signups != nil {
+		if err := s.signups.Acquire(ctx, 1); err != nil {
+			return models.SignupResult{}, fmt.Errorf("subscribe: %w", err)
+		}
+		defer s.signups.Release(1)
+	}
 	now := s.now()
 	if s.Dialect() == "postgres" {
 		id, err := s.subscribeNewPostgres(ctx, in, now)
