@@ -25,14 +25,30 @@ type figure struct {
 	n    int
 	took time.Duration
 	p99  time.Duration
+	// cpu is the CPU time the whole process used meanwhile, when known.
+	cpu time.Duration
 }
 
 func (f figure) rate() float64 { return float64(f.n) / f.took.Seconds() }
 
+// cpuEach is the process's CPU time per item, 0 when unknown.
+func (f figure) cpuEach() time.Duration { return f.cpu / time.Duration(max(f.n, 1)) }
+
+// withCPU runs measure and adds to its figure the CPU time the process used
+// meanwhile.
+func withCPU(measure func() (figure, error)) (figure, error) {
+	before, ok := processCPU()
+	fg, err := measure()
+	if after, ok2 := processCPU(); ok && ok2 {
+		fg.cpu = after - before
+	}
+	return fg, err
+}
+
 // and is f and g measured as one: their rate over both, the mean of their
 // p99s.
 func (f figure) and(g figure) figure {
-	return figure{n: f.n + g.n, took: f.took + g.took, p99: (f.p99 + g.p99) / 2}
+	return figure{n: f.n + g.n, took: f.took + g.took, p99: (f.p99 + g.p99) / 2, cpu: f.cpu + g.cpu}
 }
 
 // load POSTs n JSON bodies (body(i) for the i-th) to url from c clients at

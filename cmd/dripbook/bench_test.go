@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -90,3 +91,25 @@ func mustStartBench(b *testing.B) (context.Context, *benchRun) {
 // benchEnv passes DATABASE_URL, REDIS_URL and WORKER_CONCURRENCY through to
 // the benchmarks, as "dripbook bench" does.
 func benchEnv(k string) string { return os.Getenv(k) }
+
+// The CPU rows read the process's own CPU time, which grows with work done.
+func TestProcessCPUCountsWorkDone(t *testing.T) {
+	t.Parallel()
+	before, ok := processCPU()
+	require.True(t, ok, "/proc/self/stat is read")
+	deadline := time.Now().Add(30 * time.Second)
+	sum := 0
+	for {
+		for i := range 1_000_000 {
+			sum += i % 7
+		}
+		now, ok := processCPU()
+		require.True(t, ok)
+		if now-before >= 50*time.Millisecond {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "no CPU time counted after 30 s of work (sum %d)", sum)
+	}
+	require.Equal(t, "1.50 ms", milliseconds(1500*time.Microsecond))
+	require.Equal(t, 2*time.Millisecond, figure{n: 4, cpu: 8 * time.Millisecond}.cpuEach())
+}
