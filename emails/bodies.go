@@ -17,7 +17,7 @@ type body struct {
 
 // maxBodies bounds the cache: a course has a few dozen bodies (lessons,
 // tracks, booking emails), so only something unforeseen reaches it, and
-// then the rest are parsed every time as before.
+// any body past it is parsed for every email.
 const maxBodies = 512
 
 // bodies caches parsed bodies by their tokenized source, which is the same
