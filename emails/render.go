@@ -125,7 +125,7 @@ func (r *Renderer) lesson(l course.Lesson, number, total int, v course.Vars) (me
 	vals := r.values(v)
 	vals["lesson_number"] = strconv.Itoa(number)
 	vals["lesson_total"] = strconv.Itoa(total)
-	e, err := r.render(l.Subject, l.Preheader, l.Body, vals, FooterCourse, v.UnsubscribeURL)
+	e, err := r.render(l.Subject, l.Preheader, l.Body, vals, FooterCourse, v.UnsubscribeURL, r.cached)
 	if err != nil {
 		return message.Content{}, fmt.Errorf("render lesson %s (%s): %w", l.Slug, l.File, err)
 	}
@@ -144,7 +144,7 @@ func (r *Renderer) Confirmation(v course.Vars) (message.Content, error) {
 	vals["confirm_url"] = v.ConfirmURL
 	vals["lesson_number"] = "0"
 	vals["lesson_total"] = strconv.Itoa(len(r.course.Lessons))
-	e, err := r.render(c.Subject, c.Preheader, c.Body, vals, FooterCourse, v.UnsubscribeURL)
+	e, err := r.render(c.Subject, c.Preheader, c.Body, vals, FooterCourse, v.UnsubscribeURL, r.cached)
 	if err != nil {
 		return message.Content{}, fmt.Errorf("render confirmation (%s): %w", c.File, err)
 	}
@@ -162,7 +162,8 @@ func (r *Renderer) Markdown(subject, preheader, body string, v course.Vars, foot
 	if footer != FooterCourse {
 		unsubscribe = ""
 	}
-	e, err := r.render(subject, preheader, body, vals, footer, unsubscribe)
+	// Not cached: a booking email's body is written for its one call.
+	e, err := r.render(subject, preheader, body, vals, footer, unsubscribe, r.parse)
 	if err != nil {
 		return message.Content{}, fmt.Errorf("render email %q: %w", subject, err)
 	}
@@ -180,7 +181,10 @@ func (r *Renderer) values(v course.Vars) values {
 	}
 }
 
-func (r *Renderer) render(subject, preheader, body string, vals values, footer Footer, unsubscribe string) (message.Content, error) {
+// render writes one email; parse turns the body, its variables as tokens,
+// into HTML and plain text: r.cached for the course's own bodies, the same
+// for every subscriber, r.parse for one written for a single email.
+func (r *Renderer) render(subject, preheader, body string, vals values, footer Footer, unsubscribe string, parse func([]byte) (*body, error)) (message.Content, error) {
 	subj, err := course.Substitute(subject, vals.resolve)
 	if err != nil {
 		return message.Content{}, fmt.Errorf("subject: %w", err)
@@ -193,7 +197,7 @@ func (r *Renderer) render(subject, preheader, body string, vals values, footer F
 	if err != nil {
 		return message.Content{}, fmt.Errorf("body: %w", err)
 	}
-	b, err := r.bodies.get(src, r.parse)
+	b, err := parse(src)
 	if err != nil {
 		return message.Content{}, fmt.Errorf("body: %w", err)
 	}
@@ -226,6 +230,9 @@ func (r *Renderer) render(subject, preheader, body string, vals values, footer F
 	e.Text = out.String()
 	return e, nil
 }
+
+// cached is parse, once for each body of the course.
+func (r *Renderer) cached(src []byte) (*body, error) { return r.bodies.get(src, r.parse) }
 
 // parse renders a tokenized body (see tokenize) to HTML and lays out its
 // plain text, both with the tokens still in place of the values.

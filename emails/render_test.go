@@ -393,4 +393,13 @@ func TestEachEmailIsFilledAsIfRenderedAlone(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, warm.bodies.m, "the bodies were parsed once and kept")
+
+	// A body written for one email (a booking's) is not kept: no other
+	// email would use it.
+	kept := len(warm.bodies.m)
+	for _, name := range []string{"Ann", "Bob", "Cy"} {
+		_, err := warm.Markdown("Hi", "", "Your call, "+name+", is booked.", testVars("x"), FooterTransactional)
+		require.NoError(t, err)
+	}
+	require.Len(t, warm.bodies.m, kept)
 }
