@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"context"
+
 	"github.com/dripbook/dripbook/models"
 	"gorm.io/gorm"
 )
@@ -16,4 +18,13 @@ func (s *Store) SearchSQL(f SubscriberFilter) string {
 		var subs []models.Subscriber
 		return s.searchQuery(tx, f).Find(&subs)
 	})
+}
+
+// HoldSignups takes SQLite's signup queue, as a signup in progress would,
+// until release is called.
+func (s *Store) HoldSignups(ctx context.Context) (release func(), err error) {
+	if err := s.signups.Acquire(ctx, 1); err != nil {
+		return nil, err
+	}
+	return func() { s.signups.Release(1) }, nil
 }

@@ -221,3 +221,26 @@ func TestDueEnrollmentsAndUnsentConfirmations(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, got, "unsubscribed people are never due")
 }
+
+// On SQLite a signup waits its turn for the one writer; one whose request
+// ends meanwhile gives up its place and stores nothing.
+func TestASignupWaitingForTheWriterGivesUpWithItsRequest(t *testing.T) {
+	t.Parallel()
+	s := testenv.SQLite(t)
+	release, err := s.HoldSignups(t.Context())
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Subscribe(ctx, signup("gave-up@example.com"))
+		done <- err
+	}()
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+	release()
+	_, err = s.SubscriberByEmail(t.Context(), "gave-up@example.com")
+	require.ErrorIs(t, err, models.ErrNotFound, "nothing stored")
+	res, err := s.Subscribe(t.Context(), signup("next@example.com"))
+	require.NoError(t, err)
+	require.NotZero(t, res.SubscriberID, "the queue is free again")
+}
