@@ -5,9 +5,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"io/fs"
-	"net/url"
 	"strings"
 
+	"github.com/dripbook/dripbook/weblink"
 	"gopkg.in/yaml.v3"
 )
 
@@ -75,7 +75,7 @@ func loadLanding(ps *problems, fsys fs.FS) (l Landing, ok bool) {
 				l.Bio = v
 			case "photo":
 				l.Photo = v
-				if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+				if _, err := weblink.Absolute(v); v != "" && err != nil {
 					y.add(line, "photo must be the full address of an image, such as photo: https://example.com/me.jpg, not %q", v)
 					l.Photo = ""
 				}

@@ -7,7 +7,6 @@ package scorecard
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -186,6 +185,3 @@ func (a Answers) Ratings() []Rating {
 // ErrClosed means the scorecard can no longer be changed: the subscriber's
 // call has started, and the coach has prepared from their answers.
 var ErrClosed = fault.New(fault.Conflict, "scorecard_closed", "the scorecard is closed: your call has started")
-
-// ErrNoAnswers is a scorecard that was never filled in.
-var ErrNoAnswers = errors.New("no scorecard answers")
