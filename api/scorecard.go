@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -159,23 +158,4 @@ func parseScorecard(c echo.Context) scorecard.Answers {
 		}
 	}
 	return a
-}
-
-// NoShows starts the follow-up of a call marked as missed; the drip Engine
-// implements it.
-type NoShows interface {
-	FollowUpNoShow(ctx context.Context, bookingID int64) error
-}
-
-// followUpNoShow starts the follow-up of a call the coach just marked a
-// no-show. A failure is only logged: the mark is stored, and the
-// reconciler's next round queues the follow-up.
-func (s *server) followUpNoShow(c echo.Context, bookingID int64, outcome string) {
-	if s.NoShows == nil || outcome != models.OutcomeNoShow {
-		return
-	}
-	ctx := c.Request().Context()
-	if err := s.NoShows.FollowUpNoShow(ctx, bookingID); err != nil {
-		s.Log.WarnContext(ctx, "start no-show follow-up", "booking_id", bookingID, "error", err, "request_id", requestID(c))
-	}
 }
