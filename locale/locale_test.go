@@ -41,3 +41,17 @@ func TestParseAndFormat(t *testing.T) {
 	require.Equal(t, "en-GB", Parse("en-GB", "").String())
 	require.Equal(t, Default, Parse("", ""))
 }
+
+// A locale stored as its tag reads dates as it did.
+func TestTagReadsBackTheSameDates(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 3, 15, 30, 0, 0, time.UTC)
+	for _, l := range []Locale{Default, Parse("", "en-US,en;q=0.9"), Parse("", "en-GB"), Parse("de-DE", "")} {
+		back := Parse(l.Tag(), "")
+		require.Equal(t, l.Tag(), back.Tag())
+		require.Equal(t, l.Long(at), back.Long(at), "tag %q", l.Tag())
+		require.Equal(t, l.Clock(at), back.Clock(at), "tag %q", l.Tag())
+	}
+	require.Empty(t, Default.Tag())
+	require.Equal(t, "en-US", Parse("", "en-US").Tag())
+}
