@@ -149,3 +149,26 @@ func TestConsoleWaitsForTheLastChangeBeforeANewPlace(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
 	require.Equal(t, "Room 4", env.mustBooking(t, b.ID).PlaceText)
 }
+
+// A call that has started keeps its place: the subscriber is already on
+// their way to it.
+func TestConsoleLeavesAStartedCallsPlaceAlone(t *testing.T) {
+	t.Parallel()
+	env := newAdminEnv(t, nil)
+	sub := mustSubscriberIn(t, env, "late@example.com", "Lee", "")
+	start := testNow.Add(-5 * time.Minute)
+	b, _, err := env.store.CreateBooking(t.Context(), models.Booking{
+		SubscriberID: sub, Start: start, End: start.Add(30 * time.Minute), UID: "started@test",
+	})
+	require.NoError(t, err)
+	require.NoError(t, env.store.MarkBookingNotified(t.Context(), b.ID, b.Sequence), "announced: only its start stands in the way")
+	a := signIn(t, env)
+	a.get("/admin/bookings")
+	rec := a.post("/admin/bookings/"+itoa(b.ID)+"/place", url.Values{"place": {"Room 4"}})
+	require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
+	require.NotContains(t, rec.Body.String(), "/place\"", "a past call has no place form")
+	got := env.mustBooking(t, b.ID)
+	require.Equal(t, 0, got.Sequence)
+	require.Empty(t, got.PlaceText)
+	require.Empty(t, env.notifier.Notices())
+}
