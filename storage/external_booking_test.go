@@ -82,6 +82,24 @@ func TestSchedulerDeliveryOnce(t *testing.T) {
 	require.NoError(t, s.RecordSchedulerDelivery(ctx, models.SchedulerCalendly, "d2"))
 }
 
+// A delivery's digest is kept for the hour a delivery is accepted in, and
+// forgotten after it, so the table holds only the last hour's.
+func TestSchedulerDeliveriesAreForgottenAfterAnHour(t *testing.T) {
+	t.Parallel()
+	s := testenv.Store(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return t0 })
+	require.NoError(t, s.RecordSchedulerDelivery(ctx, models.SchedulerCalcom, "old"))
+	s.SetClock(func() time.Time { return t0.Add(59 * time.Minute) })
+	require.ErrorIs(t, s.RecordSchedulerDelivery(ctx, models.SchedulerCalcom, "old"), models.ErrReplayed, "still within the hour")
+	s.SetClock(func() time.Time { return t0.Add(61 * time.Minute) })
+	require.NoError(t, s.RecordSchedulerDelivery(ctx, models.SchedulerCalcom, "new"))
+	var n int64
+	require.NoError(t, s.DB().Table("scheduler_deliveries").Where("digest = ?", "old").Count(&n).Error)
+	require.Zero(t, n, "the hour-old digest is gone")
+}
+
 // A call moved on its scheduler is no longer a no-show, as a call moved
 // here is not: its follow-up stops.
 func TestMovingAMissedExternalCallClearsItsMark(t *testing.T) {
