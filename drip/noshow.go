@@ -110,6 +110,13 @@ func (e *Engine) planNoShow(ctx context.Context, b models.Booking) error {
 			return err
 		}
 	}
+	return e.queueNextNoShow(ctx, b, sub, start, track)
+}
+
+// queueNextNoShow queues the first lesson of track, b's follow-up starting
+// at start, that has not gone out to sub: an active subscriber whose call
+// is still missed.
+func (e *Engine) queueNextNoShow(ctx context.Context, b models.Booking, sub models.Subscriber, start time.Time, track []course.Lesson) error {
 	deliveries, err := e.store.Deliveries(ctx, sub.ID)
 	if err != nil {
 		return err
@@ -148,7 +155,8 @@ func (e *Engine) SendNoShow(ctx context.Context, bookingID int64, sequence int, 
 	if err != nil || !current {
 		return err // moved or cancelled: a rebooked call stops its follow-up
 	}
-	if _, ok := e.noShowStart(b); !ok {
+	start, ok := e.noShowStart(b)
+	if !ok {
 		return nil
 	}
 	lesson, i, ok := e.renderer.Course().TrackLesson(course.TrackNoShow, slug)
@@ -191,5 +199,7 @@ func (e *Engine) SendNoShow(ctx context.Context, bookingID int64, sequence int, 
 		return err
 	}
 	e.log.Info("no-show follow-up sent", "booking_id", b.ID, "subscriber_id", sub.ID, "slug", slug, "position", i+1)
-	return e.planNoShow(context.WithoutCancel(ctx), b)
+	// Still missed, the subscriber active and not booked again: all checked
+	// above, for this send.
+	return e.queueNextNoShow(context.WithoutCancel(ctx), b, sub, start, e.renderer.Course().Track(course.TrackNoShow))
 }
