@@ -66,12 +66,13 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 	if mode == "" || mode == "api" {
 		handler = api.New(deps)
 	}
+	// Bound here, served below: a port in use fails at once, and nothing is
+	// answered before the operator has been told where dripbook is.
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR: %w", err)
+	}
 	httpSrv := newHTTPServer(a.cfg.HTTPAddr, handler, serverTimeouts)
-	go func() {
-		if err := httpSrv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("HTTP_ADDR: %w", err)
-		}
-	}()
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
@@ -93,6 +94,11 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 			}
 		}
 	}
+	go func() {
+		if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("HTTP_ADDR: %w", err)
+		}
+	}()
 	select {
 	case <-ctx.Done():
 		a.log.Info("shutting down")
