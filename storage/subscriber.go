@@ -144,11 +144,11 @@ func (s *Store) subscribeNewPostgres(ctx context.Context, in models.Signup, now 
 		b := &pgx.Batch{}
 		// The lock lockConfirmQuota takes.
 		b.Queue("SELECT pg_advisory_xact_lock(CAST($1 AS integer), hashtext($2))", mailboxLock, mailbox)
-		b.Queue(subscribeNewSQL, pgx.NamedArgs{
-			"mailbox": mailbox, "since": now.Add(-ConfirmWindow), "limit": ConfirmLimit, "now": now,
-			"email": in.Email, "name": in.Name, "timezone": in.Timezone, "pending": models.StatusPending,
-			"ip": in.IP, "user_agent": truncate(in.UserAgent, 512), "text_version": in.TextVersion,
-		})
+		// Positional, in subscribeNewSQL's order: named arguments would
+		// rewrite the statement's text on every signup.
+		b.Queue(subscribeNewSQL, mailbox, now.Add(-ConfirmWindow), ConfirmLimit, now,
+			in.Email, in.Name, in.Timezone, models.StatusPending,
+			in.IP, truncate(in.UserAgent, 512), in.TextVersion)
 		br := pc.Conn().SendBatch(ctx, b)
 		_, err := br.Exec()
 		if err == nil {
@@ -163,20 +163,23 @@ func (s *Store) subscribeNewPostgres(ctx context.Context, in models.Signup, now 
 
 // subscribeNewSQL writes a new address's subscriber, confirmation round and
 // consent when the mailbox has room under its quota, and returns the
-// subscriber's id; nothing otherwise.
+// subscriber's id; nothing otherwise. Its arguments: $1 mailbox, $2 since
+// (the quota's window opens), $3 limit, $4 now, $5 email, $6 name,
+// $7 timezone, $8 pending (the status), $9 ip, $10 user agent, $11 consent
+// text version.
 const subscribeNewSQL = `WITH quota AS (
-  SELECT count(*) AS n FROM confirm_requests WHERE mailbox = @mailbox AND created_at > @since
+  SELECT count(*) AS n FROM confirm_requests WHERE mailbox = $1 AND created_at > $2
 ), sub AS (
   INSERT INTO subscribers (email, name, timezone, status, confirm_round, confirm_requested_at, created_at, updated_at)
-  SELECT @email, @name, @timezone, @pending, 1, @now, @now, @now FROM quota WHERE n < @limit
+  SELECT $5, $6, $7, $8, 1, $4, $4, $4 FROM quota WHERE n < $3
   ON CONFLICT (email) DO NOTHING RETURNING id
 ), pruned AS (
-  DELETE FROM confirm_requests WHERE mailbox = @mailbox AND created_at <= @since AND EXISTS (SELECT 1 FROM sub)
+  DELETE FROM confirm_requests WHERE mailbox = $1 AND created_at <= $2 AND EXISTS (SELECT 1 FROM sub)
 ), asked AS (
-  INSERT INTO confirm_requests (mailbox, subscriber_id, created_at) SELECT @mailbox, id, @now FROM sub
+  INSERT INTO confirm_requests (mailbox, subscriber_id, created_at) SELECT $1, id, $4 FROM sub
 ), consent AS (
   INSERT INTO consents (subscriber_id, ip, user_agent, text_version, created_at)
-  SELECT id, @ip, @user_agent, @text_version, @now FROM sub
+  SELECT id, $9, $10, $11, $4 FROM sub
 )
 SELECT id FROM sub`
 
