@@ -237,16 +237,12 @@ func TestSchedulerHooksOnCallsNeverSeen(t *testing.T) {
 	env := newHookEnv(t)
 	ann := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
 
-	cancelled := calcomBody(t, "calcom_booking_cancelled.json", testNow, "ann@example.com", "")
-	ans := env.mustCalcom(t, cancelled)
-	require.Equal(t, "unchanged", ans.Status)
-	require.Empty(t, env.bookingsOf(t, ann))
-
 	ended := fixture(t, "calcom_booking_created.json",
 		`"BOOKING_CREATED"`, `"MEETING_ENDED"`,
 		`"createdAt": "2023-05-24T09:30:00.538Z"`, `"createdAt": "`+testNow.Format(time.RFC3339)+`"`)
-	ans = env.mustCalcom(t, ended)
+	ans := env.mustCalcom(t, ended)
 	require.Equal(t, "ignored", ans.Status)
+	require.Empty(t, env.bookingsOf(t, ann))
 
 	moved := calendlyBody(t, "calendly_invitee_created_rescheduled.json", "ann@example.com", "")
 	ans = env.mustCalendly(t, moved, testNow)
@@ -256,6 +252,80 @@ func TestSchedulerHooksOnCallsNeverSeen(t *testing.T) {
 	require.Equal(t, "https://api.calendly.com/scheduled_events/HCHCEDBBEBFEDSA3/invitees/BBBBBBBBBBBBBBBB", *bs[0].ExternalID)
 	require.Equal(t, []notice{{bs[0].ID, booking.EventBooked}}, env.notifier.Notices())
 	require.Equal(t, []string{models.EventBookingCreated}, env.bookingEvents(t))
+
+	// The booking of the invitee it replaced comes late: it is this call.
+	first := calendlyBody(t, "calendly_invitee_created.json", "ann@example.com", "")
+	ans = env.mustCalendly(t, first, testNow)
+	require.Equal(t, hookAnswer{Status: "unchanged", BookingID: bs[0].ID}, ans)
+	require.Equal(t, bs, env.bookingsOf(t, ann), "the late booking books nothing")
+}
+
+// Schedulers retry, so their deliveries can come in any order: whatever
+// the order, a late delivery never undoes a later change, and the call
+// ends as the scheduler left it.
+func TestLateSchedulerDeliveriesUndoNothing(t *testing.T) {
+	t.Parallel()
+	created := func(t *testing.T) []byte {
+		return calcomBody(t, "calcom_booking_created.json", testNow, "ann@example.com", "")
+	}
+	moved := func(t *testing.T) []byte {
+		return calcomBody(t, "calcom_booking_rescheduled.json", testNow, "ann@example.com", "")
+	}
+	cancelled := func(t *testing.T) []byte {
+		return calcomBody(t, "calcom_booking_cancelled.json", testNow, "ann@example.com", "")
+	}
+	// A cancellation of the id the call had before it moved.
+	cancelledFirst := func(t *testing.T) []byte {
+		return []byte(strings.Replace(string(cancelled(t)), "k2Qh7uVtZ3mTnX9cYr4WbA", "bFJeNb2uX8ANpT3JL5EfXw", 1))
+	}
+	// Cal.com's retry of the booking: sent later, so signed anew.
+	retried := func(t *testing.T) []byte {
+		return calcomBody(t, "calcom_booking_created.json", testNow.Add(time.Second), "ann@example.com", "")
+	}
+	for _, tc := range []struct {
+		name   string
+		order  []func(*testing.T) []byte
+		status []string // of each delivery's answer
+		ends   string   // the status of the call
+		calls  int      // bookings recorded in all
+	}{
+		{"in order", []func(*testing.T) []byte{created, moved, cancelled},
+			[]string{"recorded", "recorded", "recorded"}, models.BookingCancelled, 1},
+		{"the booking after the move", []func(*testing.T) []byte{moved, created},
+			[]string{"recorded", "unchanged"}, models.BookingConfirmed, 1},
+		{"the booking after the move and the cancellation", []func(*testing.T) []byte{moved, cancelled, created},
+			[]string{"recorded", "recorded", "unchanged"}, models.BookingCancelled, 1},
+		{"the cancellation first", []func(*testing.T) []byte{cancelled, moved, created},
+			[]string{"recorded", "unchanged", "unchanged"}, models.BookingCancelled, 1},
+		{"the cancellation before the move", []func(*testing.T) []byte{created, cancelled, moved},
+			[]string{"recorded", "recorded", "recorded"}, models.BookingCancelled, 2},
+		{"a cancellation of the id before the move", []func(*testing.T) []byte{created, moved, cancelledFirst},
+			[]string{"recorded", "recorded", "unchanged"}, models.BookingConfirmed, 1},
+		{"the booking again after the move", []func(*testing.T) []byte{created, moved, retried},
+			[]string{"recorded", "recorded", "unchanged"}, models.BookingConfirmed, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := newHookEnv(t)
+			ann := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
+			for i, body := range tc.order {
+				ans := env.mustCalcom(t, body(t))
+				require.Equal(t, tc.status[i], ans.Status, "delivery %d", i+1)
+			}
+			bs := env.bookingsOf(t, ann)
+			require.Len(t, bs, tc.calls)
+			for _, b := range bs {
+				require.Equal(t, tc.ends, b.Status, "call %d", b.ID)
+			}
+			if tc.ends == models.BookingConfirmed {
+				require.Equal(t, "k2Qh7uVtZ3mTnX9cYr4WbA", *bs[0].ExternalID, "the call is where it moved")
+				require.Equal(t, time.Date(2023, 5, 26, 11, 0, 0, 0, time.UTC), bs[0].Start.UTC())
+			} else {
+				_, err := env.store.ActiveBooking(context.Background(), ann)
+				require.ErrorIs(t, err, models.ErrNotFound, "her sales lessons are free to resume")
+			}
+		})
+	}
 }
 
 // Cal.com's responses are the attendee's answers to the booking form's own

@@ -33,8 +33,14 @@ type External struct {
 // counts it, then tells the worker (the coach's brief) and the course (the
 // sales lessons stop, or resume). The scheduler keeps the calendar, so
 // neither the free slots nor the daily limit on changes apply. A change
-// already recorded (a redelivery), or the cancellation of a call never
-// recorded, changes nothing and returns changed false.
+// already recorded (a redelivery) changes nothing and returns changed false.
+//
+// Schedulers retry, so their deliveries can come out of order; a late one
+// never undoes a later change. A cancellation that comes before its call's
+// booking records the call as cancelled, so the booking that follows finds
+// it; a move remembers the id the call had before, so a late booking of
+// that id finds the moved call; a move to an id already cancelled cancels
+// the call it moves.
 func (s *Service) RecordExternal(ctx context.Context, x External) (b models.Booking, changed bool, err error) {
 	event := x.Event
 	err = s.store.LockBookings(ctx, func(st Tx) error {
@@ -58,15 +64,25 @@ func (s *Service) RecordExternal(ctx context.Context, x External) (b models.Book
 // bookExternal records a new or moved call. A move whose first booking was
 // never recorded is recorded as a new call.
 func (s *Service) bookExternal(ctx context.Context, st Tx, x External) (models.Booking, Event, bool, error) {
-	if cur, err := st.ExternalBooking(ctx, x.Scheduler, x.ID); err == nil {
-		return cur, x.Event, false, nil // a redelivery
-	} else if !errors.Is(err, models.ErrNotFound) {
+	cur, err := s.knownExternal(ctx, st, x.Scheduler, x.ID)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return cur, x.Event, false, err
+	}
+	if err == nil {
+		if cur.Status == models.BookingCancelled && x.PreviousID != "" {
+			// The call was moved here and cancelled here, and the
+			// cancellation came first.
+			return s.cancelMoved(ctx, st, cur, x)
+		}
+		return cur, x.Event, false, nil // a redelivery, or a late one
 	}
 	if x.PreviousID != "" {
 		prev, err := st.ExternalBooking(ctx, x.Scheduler, x.PreviousID)
 		switch {
 		case err == nil && prev.Status == models.BookingConfirmed:
+			if err := st.RememberExternalID(ctx, prev.ID, x.Scheduler, x.PreviousID); err != nil {
+				return prev, EventRescheduled, false, err
+			}
 			b, err := st.MoveExternalBooking(ctx, prev.ID, x.ID, x.Start, x.End)
 			if err != nil {
 				return b, EventRescheduled, false, err
@@ -76,34 +92,93 @@ func (s *Service) bookExternal(ctx context.Context, st Tx, x External) (models.B
 			return prev, EventRescheduled, false, err
 		}
 	}
-	id := x.ID
-	answers, err := json.Marshal(x.Answers.clean())
-	if err != nil {
-		return models.Booking{}, EventBooked, false, fmt.Errorf("encode answers: %w", err)
-	}
-	b := models.Booking{
-		SubscriberID: x.SubscriberID, Start: x.Start.UTC(), End: x.End.UTC(), UID: newUID(), Answers: string(answers),
-		Timezone: x.Timezone, Scheduler: x.Scheduler, ExternalID: &id,
-	}
-	b, created, err := st.CreateBooking(ctx, b)
+	b, created, err := s.createExternal(ctx, st, x)
 	if err != nil || !created {
 		return b, EventBooked, false, err
+	}
+	if x.PreviousID != "" {
+		// The booking of the call's first id may still come: it is this call.
+		if err := st.RememberExternalID(ctx, b.ID, x.Scheduler, x.PreviousID); err != nil {
+			return b, EventBooked, false, err
+		}
 	}
 	return b, EventBooked, true, s.recordChange(ctx, st, b, EventBooked)
 }
 
+// knownExternal returns the call the scheduler knows by id now, or knew by
+// it before the call moved.
+func (s *Service) knownExternal(ctx context.Context, st Tx, scheduler, id string) (models.Booking, error) {
+	b, err := st.ExternalBooking(ctx, scheduler, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return st.FormerExternalBooking(ctx, scheduler, id)
+	}
+	return b, err
+}
+
+// createExternal records a scheduler's call as confirmed.
+func (s *Service) createExternal(ctx context.Context, st Tx, x External) (models.Booking, bool, error) {
+	id := x.ID
+	answers, err := json.Marshal(x.Answers.clean())
+	if err != nil {
+		return models.Booking{}, false, fmt.Errorf("encode answers: %w", err)
+	}
+	return st.CreateBooking(ctx, models.Booking{
+		SubscriberID: x.SubscriberID, Start: x.Start.UTC(), End: x.End.UTC(), UID: newUID(), Answers: string(answers),
+		Timezone: x.Timezone, Scheduler: x.Scheduler, ExternalID: &id,
+	})
+}
+
+// cancelMoved cancels the confirmed call that a move to the cancelled call
+// cur is about. When that call was never recorded, its id is remembered as
+// cur's, so that its late booking books nothing.
+func (s *Service) cancelMoved(ctx context.Context, st Tx, cur models.Booking, x External) (models.Booking, Event, bool, error) {
+	prev, err := st.ExternalBooking(ctx, x.Scheduler, x.PreviousID)
+	if errors.Is(err, models.ErrNotFound) {
+		return cur, EventCancelled, false, st.RememberExternalID(ctx, cur.ID, x.Scheduler, x.PreviousID)
+	}
+	if err != nil || prev.Status != models.BookingConfirmed {
+		return prev, EventCancelled, false, err
+	}
+	b, err := st.CancelBooking(ctx, prev.ID)
+	if err != nil {
+		return b, EventCancelled, false, err
+	}
+	return b, EventCancelled, true, s.recordChange(ctx, st, b, EventCancelled)
+}
+
 // cancelExternal cancels a recorded call; one already cancelled is a
-// redelivery.
+// redelivery, and one that has since moved to another id is left as it
+// is. A call dripbook has not heard of is recorded as cancelled, when the
+// delivery says when it was.
 func (s *Service) cancelExternal(ctx context.Context, st Tx, x External) (models.Booking, bool, error) {
 	cur, err := st.ExternalBooking(ctx, x.Scheduler, x.ID)
 	if errors.Is(err, models.ErrNotFound) {
-		return cur, false, nil // a call booked before dripbook heard of it
+		return s.cancelUnknown(ctx, st, x)
 	}
 	if err != nil || cur.Status != models.BookingConfirmed {
 		return cur, false, err
 	}
 	b, err := st.CancelBooking(ctx, cur.ID)
 	if err != nil {
+		return b, false, err
+	}
+	return b, true, s.recordChange(ctx, st, b, EventCancelled)
+}
+
+// cancelUnknown records a call cancelled before its booking reached
+// dripbook as booked and cancelled, so the booking that follows finds it.
+func (s *Service) cancelUnknown(ctx context.Context, st Tx, x External) (models.Booking, bool, error) {
+	if former, err := st.FormerExternalBooking(ctx, x.Scheduler, x.ID); !errors.Is(err, models.ErrNotFound) {
+		return former, false, err // the call has moved on from this id
+	}
+	if !x.End.After(x.Start) {
+		return models.Booking{}, false, nil // nothing to record it by
+	}
+	b, created, err := s.createExternal(ctx, st, x)
+	if err != nil || !created {
+		return b, false, err
+	}
+	if b, err = st.CancelBooking(ctx, b.ID); err != nil {
 		return b, false, err
 	}
 	return b, true, s.recordChange(ctx, st, b, EventCancelled)

@@ -83,6 +83,12 @@ type Tx interface {
 	RecordChange(ctx context.Context, c Change) error
 	// ExternalBooking returns the call a scheduler knows by externalID.
 	ExternalBooking(ctx context.Context, scheduler, externalID string) (models.Booking, error)
+	// FormerExternalBooking returns the call a scheduler knew by
+	// externalID before the call moved.
+	FormerExternalBooking(ctx context.Context, scheduler, externalID string) (models.Booking, error)
+	// RememberExternalID notes that the scheduler once knew call id by
+	// externalID.
+	RememberExternalID(ctx context.Context, id int64, scheduler, externalID string) error
 	// MoveExternalBooking moves a scheduler's call to its new time and id.
 	MoveExternalBooking(ctx context.Context, id int64, externalID string, start, end time.Time) (models.Booking, error)
 	// RecordSchedulerDelivery notes a scheduler's signed delivery; a

@@ -17,6 +17,35 @@ func (s *Store) ExternalBooking(ctx context.Context, scheduler, externalID strin
 	return take[models.Booking](q, "external booking")
 }
 
+// schedulerFormerID is an id a scheduler gave a call before it moved.
+type schedulerFormerID struct {
+	ID         int64 `gorm:"primaryKey"`
+	Scheduler  string
+	ExternalID string
+	BookingID  int64
+	CreatedAt  time.Time
+}
+
+// FormerExternalBooking returns the booking a scheduler knew by externalID
+// before the call moved, or ErrNotFound.
+func (s *Store) FormerExternalBooking(ctx context.Context, scheduler, externalID string) (models.Booking, error) {
+	q := s.db.WithContext(ctx).
+		Where("id = (?)", s.db.Model(&schedulerFormerID{}).Select("booking_id").
+			Where("scheduler = ? AND external_id = ?", scheduler, externalID))
+	return take[models.Booking](q, "former external booking")
+}
+
+// RememberExternalID notes that the scheduler once knew booking id by
+// externalID; an id already noted keeps the booking it was noted for.
+func (s *Store) RememberExternalID(ctx context.Context, id int64, scheduler, externalID string) error {
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&schedulerFormerID{Scheduler: scheduler, ExternalID: externalID, BookingID: id, CreatedAt: s.now()}).Error
+	if err != nil {
+		return fmt.Errorf("remember scheduler id: %w", err)
+	}
+	return nil
+}
+
 // MoveExternalBooking moves a confirmed booking made on a scheduler to the
 // time and the id the scheduler gave it when it was rescheduled there,
 // keeping its UID and raising its sequence, as RescheduleBooking does; a

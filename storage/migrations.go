@@ -265,6 +265,22 @@ var migrations = []*gormigrate.Migration{
 			)
 		},
 	},
+	{
+		ID: "0014_scheduler_former_ids",
+		Migrate: func(tx *gorm.DB) error {
+			// The ids a scheduler gave a call before it moved, so that a
+			// late delivery about one of them is known for what it is and
+			// books nothing.
+			type schedulerFormerID struct {
+				ID         int64     `gorm:"primaryKey"`
+				Scheduler  string    `gorm:"size:16;not null;uniqueIndex:idx_scheduler_former_ids,priority:1"`
+				ExternalID string    `gorm:"size:500;not null;uniqueIndex:idx_scheduler_former_ids,priority:2"`
+				BookingID  int64     `gorm:"not null;index"`
+				CreatedAt  time.Time `gorm:"not null"`
+			}
+			return tx.Migrator().CreateTable(&schedulerFormerID{})
+		},
+	},
 }
 
 // execAll runs a migration's statements in order.
