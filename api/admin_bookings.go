@@ -111,26 +111,17 @@ func placeProblem(err error) string {
 // withProgress adds how far into the course each caller got: the brief the
 // coach reads before the call.
 func (s *server) withProgress(ctx context.Context, rows []bookingRow) error {
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.SubscriberID
+	}
+	progress, err := s.Store.CallersProgress(ctx, ids)
+	if err != nil {
+		return err
+	}
 	for i := range rows {
-		sent, err := s.Store.SentSteps(ctx, rows[i].SubscriberID, models.KindLesson)
-		if err != nil {
-			return err
-		}
-		rows[i].Sent = len(sent)
-		if rows[i].Scorecard, err = s.Store.ScorecardAnswers(ctx, rows[i].SubscriberID); err != nil {
-			return err
-		}
-		clicks, err := s.Store.Clicks(ctx, rows[i].SubscriberID)
-		if err != nil {
-			return err
-		}
-		seen := map[string]bool{}
-		for _, cl := range clicks {
-			if !seen[cl.Lesson] {
-				seen[cl.Lesson] = true
-				rows[i].Clicked = append(rows[i].Clicked, cl.Lesson)
-			}
-		}
+		p := progress[rows[i].SubscriberID]
+		rows[i].Sent, rows[i].Clicked, rows[i].Scorecard = p.Sent, p.Clicked, p.Scorecard
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/scorecard"
 	"gorm.io/gorm"
 )
 
@@ -86,6 +87,68 @@ func (s *Store) Subscribers(ctx context.Context, ids []int64) (map[int64]models.
 	}
 	for _, sub := range subs {
 		out[sub.ID] = sub
+	}
+	return out, nil
+}
+
+// Progress is how far into the course a caller got: the brief the coach
+// reads before the call.
+type Progress struct {
+	Sent      int               // lessons sent
+	Clicked   []string          // lessons whose booking link was clicked, in the order first clicked
+	Scorecard scorecard.Answers // zero when not filled in
+}
+
+// CallersProgress loads the Progress of the subscribers of ids, by id: three
+// queries, however many callers.
+func (s *Store) CallersProgress(ctx context.Context, ids []int64) (map[int64]Progress, error) {
+	out := make(map[int64]Progress, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	db := s.db.WithContext(ctx)
+	var sent []struct {
+		SubscriberID int64
+		N            int
+	}
+	err := db.Model(&models.Delivery{}).Select("subscriber_id, count(*) AS n").
+		Where("subscriber_id IN ? AND kind = ? AND state = ?", ids, models.KindLesson, models.DeliverySent).
+		Group("subscriber_id").Scan(&sent).Error
+	if err != nil {
+		return nil, fmt.Errorf("count sent lessons: %w", err)
+	}
+	for _, r := range sent {
+		p := out[r.SubscriberID]
+		p.Sent = r.N
+		out[r.SubscriberID] = p
+	}
+	var clicks []models.Click
+	if err := db.Where("subscriber_id IN ?", ids).Order("id").Find(&clicks).Error; err != nil {
+		return nil, fmt.Errorf("list clicks: %w", err)
+	}
+	seen := map[models.Click]bool{}
+	for _, cl := range clicks {
+		key := models.Click{SubscriberID: cl.SubscriberID, Lesson: cl.Lesson}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		p := out[cl.SubscriberID]
+		p.Clicked = append(p.Clicked, cl.Lesson)
+		out[cl.SubscriberID] = p
+	}
+	var cards []models.Scorecard
+	if err := db.Where("subscriber_id IN ?", ids).Find(&cards).Error; err != nil {
+		return nil, fmt.Errorf("list scorecards: %w", err)
+	}
+	for _, c := range cards {
+		answers, err := scorecard.Decode(c.Answers)
+		if err != nil {
+			return nil, fmt.Errorf("scorecard of %d: %w", c.SubscriberID, err)
+		}
+		p := out[c.SubscriberID]
+		p.Scorecard = answers
+		out[c.SubscriberID] = p
 	}
 	return out, nil
 }
