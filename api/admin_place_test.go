@@ -167,6 +167,7 @@ func TestConsoleLeavesAStartedCallsPlaceAlone(t *testing.T) {
 	rec := a.post("/admin/bookings/"+itoa(b.ID)+"/place", url.Values{"place": {"Room 4"}})
 	require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
 	require.NotContains(t, rec.Body.String(), "/place\"", "a past call has no place form")
+	require.Contains(t, rec.Body.String(), "this call has already started", "the console says why on the call's row")
 	got := env.mustBooking(t, b.ID)
 	require.Equal(t, 0, got.Sequence)
 	require.Empty(t, got.PlaceText)
