@@ -3,8 +3,6 @@ package webhooks
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -13,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
 // secretPrefix starts every secret in the Standard Webhooks format.
@@ -35,18 +35,10 @@ func ParseSecret(s string) ([]byte, error) {
 	return key, nil
 }
 
-// Sign returns the webhook-signature header value for one delivery.
-func Sign(key []byte, id string, ts time.Time, body []byte) string {
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(id + "." + strconv.FormatInt(ts.Unix(), 10) + "."))
-	mac.Write(body)
-	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
-}
-
-// Sender POSTs signed events to one URL.
+// Sender POSTs events to one URL, signed per Standard Webhooks.
 type Sender struct {
 	url    string
-	key    []byte
+	signer *standardwebhooks.Webhook
 	client *http.Client
 	now    func() time.Time
 }
@@ -54,7 +46,8 @@ type Sender struct {
 // NewSender returns a Sender that signs with key and gives each delivery
 // ten seconds.
 func NewSender(url string, key []byte) *Sender {
-	return &Sender{url: url, key: key, client: &http.Client{Timeout: 10 * time.Second}, now: time.Now}
+	signer, _ := standardwebhooks.NewWebhookRaw(key) // never fails: the key is used as it is
+	return &Sender{url: url, signer: signer, client: &http.Client{Timeout: 10 * time.Second}, now: time.Now}
 }
 
 // StatusError is a delivery the endpoint answered with a status other than
@@ -67,6 +60,10 @@ func (e *StatusError) Error() string { return fmt.Sprintf("endpoint answered %d"
 // id, so the receiver can drop a repeat; the timestamp is the attempt's.
 func (s *Sender) Send(ctx context.Context, id string, body []byte) error {
 	ts := s.now()
+	sig, err := s.signer.Sign(id, ts, body)
+	if err != nil {
+		return fmt.Errorf("webhook %s: sign: %w", id, err)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("webhook %s: %w", id, err)
@@ -74,7 +71,7 @@ func (s *Sender) Send(ctx context.Context, id string, body []byte) error {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("webhook-id", id)
 	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts.Unix(), 10))
-	req.Header.Set("webhook-signature", Sign(s.key, id, ts, body))
+	req.Header.Set("webhook-signature", sig)
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("webhook %s: %w", id, err)
