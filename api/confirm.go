@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -28,7 +29,9 @@ func (s *server) confirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Course.Confirm(c.Request().Context(), id); err != nil {
+	// Once the subscriber is active, the enrollment must follow even if
+	// the visitor closes the tab: the request's end does not cut it off.
+	if err := s.Course.Confirm(context.WithoutCancel(c.Request().Context()), id); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "confirmed", s.Pages.Confirmed.Heading, nil)

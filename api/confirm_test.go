@@ -72,3 +72,16 @@ func TestConfirmRejectsBadLinks(t *testing.T) {
 		}
 	}
 }
+
+// A confirmation link followed after the address left the course says so,
+// with the way back, and is no 500.
+func TestConfirmAfterLeavingSaysSo(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t, nil)
+	env.course.confirmErr = models.ErrNoLongerSubscribed
+	tok := env.signer.Sign(token.Confirm, 1, testNow.Add(-time.Hour))
+	rec := env.postForm("/confirm/"+tok, "")
+	require.Equal(t, http.StatusGone, rec.Code)
+	require.Contains(t, rec.Body.String(), "You&#39;ve left this course")
+	require.Contains(t, rec.Body.String(), `href="/"`)
+}

@@ -149,14 +149,27 @@ func (e *Engine) RequestConfirmation(ctx context.Context, subscriberID int64, ro
 
 // Confirm activates a pending subscriber and enrolls them in the course. A
 // returning subscriber continues with the first lesson they have not had.
+// Confirming again changes nothing, but finishes a confirmation whose
+// enrollment was cut off after the subscriber became active (a crash, a
+// lost connection), so that nobody is left active without a course.
 func (e *Engine) Confirm(ctx context.Context, subscriberID int64) error {
 	changed, err := e.store.Confirm(ctx, subscriberID)
-	if err != nil || !changed {
+	if err != nil {
 		return err
 	}
 	sub, err := e.store.Subscriber(ctx, subscriberID)
 	if err != nil {
 		return err
+	}
+	if !changed {
+		if sub.Status != models.StatusActive {
+			return models.ErrNoLongerSubscribed
+		}
+		_, err := e.store.Enrollment(ctx, sub.ID)
+		if !errors.Is(err, models.ErrNotFound) {
+			return err // enrolled already, as it should be
+		}
+		e.log.Warn("confirmed subscriber had no enrollment: enrolling now", "subscriber_id", sub.ID)
 	}
 	return e.resume(ctx, sub)
 }

@@ -26,6 +26,10 @@ const ConfirmResendAfter = 10 * time.Minute
 // ErrNotFound is returned when a row does not exist.
 var ErrNotFound = fault.New(fault.NotFound, "", "not found")
 
+// ErrNoLongerSubscribed is a confirmation link followed after its address
+// unsubscribed, bounced or was erased: only a new signup starts again.
+var ErrNoLongerSubscribed = fault.New(fault.Gone, "no_longer_subscribed", "the address left the course after this link was sent")
+
 // Subscriber is one email address on the list.
 type Subscriber struct {
 	ID                 int64 `gorm:"primaryKey"`

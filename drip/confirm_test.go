@@ -1,0 +1,60 @@
+package drip_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/testenv"
+)
+
+// A confirmation cut off after the subscriber became active (the process
+// died, or the visitor's connection dropped, before the enrollment was
+// written) is finished by the next click: nobody stays active without a
+// course. A click after that changes nothing.
+func TestConfirmingAgainFinishesAConfirmationCutOff(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := testenv.SQLite(t)
+	res, err := store.Subscribe(ctx, models.Signup{Email: "cut@example.com", Name: "Cy", TextVersion: "v1"})
+	require.NoError(t, err)
+	changed, err := store.Confirm(ctx, res.SubscriberID) // the first click, cut off after its commit
+	require.NoError(t, err)
+	require.True(t, changed)
+	_, err = store.Enrollment(ctx, res.SubscriberID)
+	require.ErrorIs(t, err, models.ErrNotFound)
+
+	e := newEngine(t, store, &countingMailer{}, 0)
+	require.NoError(t, e.Confirm(ctx, res.SubscriberID), "the second click")
+	enr, err := store.Enrollment(ctx, res.SubscriberID)
+	require.NoError(t, err)
+	require.Equal(t, models.EnrollmentActive, enr.Status)
+	require.Equal(t, "welcome", enr.NextStep, "the course starts at its first lesson")
+
+	require.NoError(t, e.Confirm(ctx, res.SubscriberID), "a third click")
+	again, err := store.Enrollment(ctx, res.SubscriberID)
+	require.NoError(t, err)
+	require.Equal(t, enr, again, "changes nothing")
+}
+
+// A confirmation link followed after the address unsubscribed says so, and
+// changes nothing: only a new signup starts again.
+func TestConfirmingAfterUnsubscribingIsRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := testenv.SQLite(t)
+	res, err := store.Subscribe(ctx, models.Signup{Email: "gone@example.com", Name: "Gil", TextVersion: "v1"})
+	require.NoError(t, err)
+	_, err = store.Unsubscribe(ctx, res.SubscriberID)
+	require.NoError(t, err)
+
+	e := newEngine(t, store, &countingMailer{}, 0)
+	require.ErrorIs(t, e.Confirm(ctx, res.SubscriberID), models.ErrNoLongerSubscribed)
+	sub, err := store.Subscriber(ctx, res.SubscriberID)
+	require.NoError(t, err)
+	require.Equal(t, models.StatusUnsubscribed, sub.Status)
+	_, err = store.Enrollment(ctx, res.SubscriberID)
+	require.ErrorIs(t, err, models.ErrNotFound)
+}
