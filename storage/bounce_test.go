@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 )
 
@@ -101,4 +102,62 @@ func TestMarkPausedIsNotAnAttempt(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, models.DeliverySent, d.State)
 	require.Equal(t, 1, d.Attempts)
+}
+
+// An opt-out outlasts a bounce, whichever comes first: a bounced address
+// can unsubscribe, a bounce does not overwrite an unsubscribe, and undoing
+// the bounce does not mail someone who opted out.
+func TestUnsubscribeOutlastsABounce(t *testing.T) {
+	t.Parallel()
+	bothStores(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+		s.SetClock(func() time.Time { return now })
+		active := func(email string) int64 {
+			res, err := s.Subscribe(ctx, signup(email))
+			require.NoError(t, err)
+			_, err = s.Confirm(ctx, res.SubscriberID)
+			require.NoError(t, err)
+			return res.SubscriberID
+		}
+		status := func(id int64) string {
+			sub, err := s.Subscriber(ctx, id)
+			require.NoError(t, err)
+			return sub.Status
+		}
+
+		// Bounced by mistake, then the person unsubscribes from an older lesson.
+		first := active("first@example.com")
+		require.NoError(t, s.MarkBounced(ctx, first))
+		now = now.Add(time.Minute)
+		changed, err := s.Unsubscribe(ctx, first)
+		require.NoError(t, err)
+		require.True(t, changed, "a bounced address can unsubscribe")
+		require.Equal(t, models.StatusUnsubscribed, status(first))
+		restored, err := s.RestoreBounced(ctx, first)
+		require.NoError(t, err)
+		require.False(t, restored)
+		require.Equal(t, models.StatusUnsubscribed, status(first))
+
+		// Unsubscribed, then a late bounce of a lesson sent before.
+		second := active("second@example.com")
+		_, err = s.Unsubscribe(ctx, second)
+		require.NoError(t, err)
+		require.NoError(t, s.MarkBounced(ctx, second))
+		require.Equal(t, models.StatusUnsubscribed, status(second), "a bounce does not overwrite an opt-out")
+		restored, err = s.RestoreBounced(ctx, second)
+		require.NoError(t, err)
+		require.False(t, restored)
+		require.Equal(t, models.StatusUnsubscribed, status(second))
+
+		// A row an older build left bounced after an opt-out stays bounced.
+		third := active("third@example.com")
+		_, err = s.Unsubscribe(ctx, third)
+		require.NoError(t, err)
+		require.NoError(t, s.DB().Exec("UPDATE subscribers SET status = ? WHERE id = ?", models.StatusBounced, third).Error)
+		restored, err = s.RestoreBounced(ctx, third)
+		require.NoError(t, err)
+		require.False(t, restored, "the opt-out came after the latest signup")
+		require.Equal(t, models.StatusBounced, status(third))
+	})
 }

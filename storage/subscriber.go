@@ -242,13 +242,14 @@ func (s *Store) Confirm(ctx context.Context, id int64) (bool, error) {
 }
 
 // Unsubscribe stops all mail to a subscriber at once. It is idempotent and
-// reports whether this call made the change.
+// reports whether this call made the change. A bounced address unsubscribes
+// too, so that undoing the bounce later cannot mail someone who opted out.
 func (s *Store) Unsubscribe(ctx context.Context, id int64) (bool, error) {
 	now := s.now()
 	changed := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&models.Subscriber{}).
-			Where("id = ? AND status IN ?", id, []string{models.StatusPending, models.StatusActive}).
+			Where("id = ? AND status IN ?", id, []string{models.StatusPending, models.StatusActive, models.StatusBounced}).
 			Updates(map[string]any{"status": models.StatusUnsubscribed, "unsubscribed_at": now, "updated_at": now})
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
@@ -266,9 +267,10 @@ func (s *Store) Unsubscribe(ctx context.Context, id int64) (bool, error) {
 func (s *Store) MarkBounced(ctx context.Context, id int64) error {
 	now := s.now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// An erased subscriber stays a tombstone, whatever their old
-		// address's server says.
-		res := tx.Model(&models.Subscriber{}).Where("id = ? AND status NOT IN ?", id, []string{models.StatusErased, models.StatusBounced}).
+		// An erased subscriber stays a tombstone, and one who opted out
+		// stays opted out, whatever their address's server says.
+		res := tx.Model(&models.Subscriber{}).Where("id = ? AND status NOT IN ?", id,
+			[]string{models.StatusErased, models.StatusBounced, models.StatusUnsubscribed}).
 			Updates(map[string]any{"status": models.StatusBounced, "updated_at": now})
 		if res.Error != nil {
 			return res.Error
@@ -291,12 +293,13 @@ func (s *Store) MarkBounced(ctx context.Context, id int64) error {
 // subscriber is active again (pending, if they never confirmed their latest
 // signup), their refused lessons and confirmation may be claimed again, and
 // a stopped enrollment is due at once. It reports whether the subscriber
-// was bounced.
+// was bounced. One who unsubscribed since their latest signup stays bounced.
 func (s *Store) RestoreBounced(ctx context.Context, id int64) (bool, error) {
 	now := s.now()
 	restored := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&models.Subscriber{}).Where("id = ? AND status = ?", id, models.StatusBounced).
+		res := tx.Model(&models.Subscriber{}).
+			Where("id = ? AND status = ? AND (unsubscribed_at IS NULL OR unsubscribed_at < confirm_requested_at)", id, models.StatusBounced).
 			Updates(map[string]any{
 				"status": gorm.Expr("CASE WHEN confirmed_at IS NOT NULL AND confirmed_at >= confirm_requested_at THEN ? ELSE ? END",
 					models.StatusActive, models.StatusPending),

@@ -57,17 +57,18 @@ func TestChangesWriteTheirEvents(t *testing.T) {
 	require.NoError(t, err)
 	_, err = s.CancelBooking(ctx, b.ID)
 	require.ErrorIs(t, err, models.ErrNotConfirmed)
+	require.NoError(t, s.MarkBounced(ctx, id))
+	require.NoError(t, s.MarkBounced(ctx, id))
 	for range 2 {
 		_, err = s.Unsubscribe(ctx, id)
 		require.NoError(t, err)
 	}
-	require.NoError(t, s.MarkBounced(ctx, id))
-	require.NoError(t, s.MarkBounced(ctx, id))
+	require.NoError(t, s.MarkBounced(ctx, id), "an opt-out outlasts a later bounce")
 
 	require.Equal(t, []string{
 		models.EventSubscriberConfirmed, models.EventLinkClicked, models.EventBookingCreated, models.EventBookingRescheduled,
 		models.EventBookingNoShow, models.EventBookingAttended, models.EventBookingCancelled,
-		models.EventSubscriberUnsubscribed, models.EventSubscriberBounced,
+		models.EventSubscriberBounced, models.EventSubscriberUnsubscribed,
 	}, events(t, s))
 
 	ids, err := s.UndeliveredWebhookEvents(ctx, 100)
