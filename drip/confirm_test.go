@@ -2,7 +2,9 @@ package drip_test
 
 import (
 	"context"
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -57,4 +59,36 @@ func TestConfirmingAfterUnsubscribingIsRefused(t *testing.T) {
 	require.Equal(t, models.StatusUnsubscribed, sub.Status)
 	_, err = store.Enrollment(ctx, res.SubscriberID)
 	require.ErrorIs(t, err, models.ErrNotFound)
+}
+
+// A lesson refused for good whose subscriber is still active (it could not
+// be built, or its bounce was not recorded) does not hold the course up:
+// the next send moves on to the following lesson, sending nothing again.
+func TestALessonThatFailedForGoodDoesNotHoldTheCourseUp(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := testenv.SQLite(t)
+	res, err := store.Subscribe(ctx, models.Signup{Email: "stuck@example.com", Name: "Sam", TextVersion: "v1"})
+	require.NoError(t, err)
+	_, err = store.Confirm(ctx, res.SubscriberID)
+	require.NoError(t, err)
+	now := time.Now().UTC()
+	require.NoError(t, store.SaveEnrollment(ctx, models.Enrollment{SubscriberID: res.SubscriberID,
+		Status: models.EnrollmentActive, NextStep: "welcome", NextSendAt: &now, LastDay: -1, Anchor: now}))
+	key := models.DeliveryKey{SubscriberID: res.SubscriberID, Kind: models.KindLesson, Step: "welcome"}
+	require.NoError(t, store.ClaimDelivery(ctx, key, time.Minute))
+	require.NoError(t, store.MarkFailed(ctx, key, errors.New("the lesson cannot be built")))
+
+	mailer := &countingMailer{}
+	e := newEngine(t, store, mailer, 0)
+	require.NoError(t, e.SendLesson(ctx, res.SubscriberID, "welcome"))
+	require.Empty(t, mailer.sent, "the failed lesson is not sent again")
+	enr, err := store.Enrollment(ctx, res.SubscriberID)
+	require.NoError(t, err)
+	require.Equal(t, models.EnrollmentActive, enr.Status)
+	require.NotEqual(t, "welcome", enr.NextStep, "the course moved on")
+	require.NotEmpty(t, enr.NextStep)
+	d, err := store.Delivery(ctx, key)
+	require.NoError(t, err)
+	require.Equal(t, models.DeliveryFailed, d.State, "the failure stays on record")
 }

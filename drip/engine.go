@@ -288,6 +288,13 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 		return e.advance(ctx, sub, enr, lesson.Day) // sent, but the enrollment never moved on
 	case errors.Is(err, models.ErrNotDue):
 		return e.notDue(ctx, subscriberID, lesson)
+	case errors.Is(err, models.ErrDeliveryFailed):
+		// Refused for good before, yet the subscriber is still here: the
+		// lesson could not be built, or its bounce was not recorded. The
+		// course moves on rather than wait on it for ever; a dead address
+		// is refused again at the next lesson.
+		e.log.Warn("lesson failed before: the course moves on", "subscriber_id", sub.ID, "slug", slug)
+		return e.advance(ctx, sub, enr, lesson.Day, slug)
 	case err != nil:
 		return ignoreDone(err)
 	}
