@@ -153,6 +153,8 @@ var wording = []struct {
 		Message: "You already have a call booked — you can reschedule or cancel it instead.", Fixable: true}},
 	{models.ErrNotConfirmed, home(problem{Title: "This call was canceled",
 		Message: "This call was canceled, so it can no longer be changed.", Fixable: true})},
+	{booking.ErrCallAttended, home(problem{Title: "This call has taken place",
+		Message: "This call took place, so it can no longer be moved or canceled."})},
 	{booking.ErrNotOffered, problem{Field: "start", Title: "That time is not available",
 		Message: "That time is not available — please pick one of the times shown.", Fixable: true}},
 	{booking.ErrInPast, problem{Field: "start", Title: "That time has passed",

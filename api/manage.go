@@ -18,6 +18,7 @@ type manageView struct {
 	token.Paths
 	When      string
 	Confirmed bool
+	Attended  bool // the coach marked it attended: nothing left to change
 	Booked    bool // just booked: say so and offer the calendar file
 	Moved     bool // just rescheduled
 	BookAgain string
@@ -43,6 +44,7 @@ func (s *server) manageView(c echo.Context, b models.Booking) manageView {
 		Paths:     token.BookingPaths(s.Signer, b.ID, s.Now()),
 		When:      callTime(b, timezone.First(s.Bookings.Rules().Location, b.Timezone), lc),
 		Confirmed: b.Status == models.BookingConfirmed,
+		Attended:  b.Status == models.BookingConfirmed && b.Outcome == models.OutcomeAttended,
 		BookAgain: s.Links.Book(b.SubscriberID, ""),
 		Place:     booking.CallPlace(b, s.Place),
 	}

@@ -145,3 +145,43 @@ func TestReschedule(t *testing.T) {
 	require.Equal(t, http.StatusConflict, rec.Code)
 	require.Contains(t, rec.Body.String(), "<h1>Your call is canceled</h1>")
 }
+
+// A call the coach marked attended took place: its links no longer move or
+// cancel it (that would resume the sales lessons and undo the record), and
+// its page says so. A missed call can still move: the no-show follow-up
+// asks for that.
+func TestAnAttendedCallStaysAsItWas(t *testing.T) {
+	t.Parallel()
+	env := newBookingEnv(t, nil)
+	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
+	start := testNow.Add(-2 * time.Hour)
+	b, _, err := env.store.CreateBooking(t.Context(), models.Booking{
+		SubscriberID: sub, Start: start, End: start.Add(30 * time.Minute), UID: "held@test",
+	})
+	require.NoError(t, err)
+	require.NoError(t, env.store.MarkOutcome(t.Context(), b.ID, models.OutcomeAttended))
+	paths := env.paths(b.ID)
+
+	page := env.get(paths.Manage).Body.String()
+	require.Contains(t, page, "Status: took place")
+	require.NotContains(t, page, paths.Reschedule)
+	require.NotContains(t, page, paths.Cancel)
+
+	rec := env.postForm(paths.Cancel, "")
+	require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
+	require.Contains(t, rec.Body.String(), "This call has taken place")
+	rec = env.postForm(paths.Reschedule, url.Values{"start": {firstSlot.Format(time.RFC3339)}}.Encode())
+	require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
+	got := env.mustBooking(t, b.ID)
+	require.Equal(t, models.BookingConfirmed, got.Status)
+	require.Equal(t, models.OutcomeAttended, got.Outcome)
+	require.True(t, got.Start.Equal(start))
+	require.Empty(t, env.notifier.Notices())
+	require.Empty(t, env.replanner.IDs(), "the sales lessons stay stopped")
+
+	// Marked a no-show instead, it moves.
+	require.NoError(t, env.store.MarkOutcome(t.Context(), b.ID, models.OutcomeNoShow))
+	rec = env.postForm(paths.Reschedule, url.Values{"start": {firstSlot.Format(time.RFC3339)}}.Encode())
+	require.Equal(t, http.StatusSeeOther, rec.Code, rec.Body.String())
+	require.True(t, env.mustBooking(t, b.ID).Start.Equal(firstSlot))
+}

@@ -22,6 +22,9 @@ var (
 	// ErrExternalCall means the call was booked on an external scheduler,
 	// which owns where it happens.
 	ErrExternalCall = fault.New(fault.Conflict, "external_call", "this call was booked on an external scheduler: change it there")
+	// ErrCallAttended means the coach marked the call attended: it took
+	// place, and is kept as it was.
+	ErrCallAttended = fault.New(fault.Conflict, "call_attended", "this call took place: it can no longer be moved or cancelled")
 	// ErrCallStarted means the call has already started.
 	ErrCallStarted = fault.New(fault.Conflict, "call_started", "this call has already started")
 	// ErrChangePending means the emails about the call's last change have
@@ -211,11 +214,19 @@ func (s *Service) Book(ctx context.Context, r Request) (models.Booking, bool, er
 }
 
 // Cancel cancels a booking, frees its slot and resumes the course. It
-// counts against the day's changes but is never refused for them.
+// counts against the day's changes but is never refused for them. A call
+// the coach marked attended took place, and stays as it was.
 func (s *Service) Cancel(ctx context.Context, id int64) (models.Booking, error) {
 	var b models.Booking
 	err := s.store.LockBookings(ctx, func(st Tx) error {
-		var err error
+		cur, err := st.Booking(ctx, id)
+		if err != nil {
+			return err
+		}
+		if cur.Outcome == models.OutcomeAttended {
+			b = cur
+			return ErrCallAttended
+		}
 		if b, err = st.CancelBooking(ctx, id); err != nil {
 			return err
 		}
@@ -228,7 +239,9 @@ func (s *Service) Cancel(ctx context.Context, id int64) (models.Booking, error) 
 	return b, nil
 }
 
-// Reschedule moves a booking to another free slot.
+// Reschedule moves a booking to another free slot; not one the coach
+// marked attended. A call missed or left unmarked can still move: the
+// no-show follow-up asks for just that.
 func (s *Service) Reschedule(ctx context.Context, id int64, start time.Time) (models.Booking, error) {
 	start = start.UTC()
 	var b models.Booking
@@ -243,6 +256,10 @@ func (s *Service) Reschedule(ctx context.Context, id int64, start time.Time) (mo
 		if cur.Status != models.BookingConfirmed {
 			b = cur
 			return models.ErrNotConfirmed
+		}
+		if cur.Outcome == models.OutcomeAttended {
+			b = cur
+			return ErrCallAttended
 		}
 		if cur.Start.Equal(start) {
 			b = cur
