@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -55,7 +56,7 @@ type activeView struct {
 // is configured, or shows the free slots in the visitor's time zone.
 func (s *server) bookPage(c echo.Context) error {
 	tok := c.Param("token")
-	subID, err := s.verifyBook(tok)
+	sub, err := s.bookingSubscriber(c.Request().Context(), tok)
 	if err != nil {
 		return err
 	}
@@ -63,14 +64,10 @@ func (s *server) bookPage(c echo.Context) error {
 	// reloaded in another zone, not another click.
 	reloaded := c.QueryParams().Has("tz")
 	if !reloaded {
-		s.recordClick(c, subID, c.QueryParam("from"))
+		s.recordClick(c, sub.ID, c.QueryParam("from"))
 	}
 	if s.BookingURL != "" {
-		return s.toScheduler(c, subID)
-	}
-	sub, err := s.Store.Subscriber(c.Request().Context(), subID)
-	if err != nil {
-		return err
+		return s.toScheduler(c, sub.ID)
 	}
 	in := bookInput{From: c.QueryParam("from"), TZ: c.QueryParam("tz"), AutoZone: !reloaded}
 	in.Locale, in.Lang = visitorLocale(c)
@@ -82,12 +79,7 @@ func (s *server) bookPage(c echo.Context) error {
 // all.
 func (s *server) bookForm(c echo.Context) error {
 	tok := c.Param("token")
-	subID, err := s.verifyBook(tok)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	sub, err := s.Store.Subscriber(ctx, subID)
+	sub, err := s.bookingSubscriber(c.Request().Context(), tok)
 	if err != nil {
 		return err
 	}
@@ -182,6 +174,21 @@ func (s *server) isLesson(slug string) bool {
 // verifyBook checks a personal booking link, which works for BookMaxAge.
 func (s *server) verifyBook(tok string) (int64, error) {
 	return s.Signer.Verify(tok, token.Book, token.BookMaxAge, s.Now())
+}
+
+// bookingSubscriber checks a booking link and loads its subscriber. An
+// erased subscriber is not found: an old email's link must not write
+// anything about them again.
+func (s *server) bookingSubscriber(ctx context.Context, tok string) (models.Subscriber, error) {
+	id, err := s.verifyBook(tok)
+	if err != nil {
+		return models.Subscriber{}, err
+	}
+	sub, err := s.Store.Subscriber(ctx, id)
+	if err == nil && sub.Status == models.StatusErased {
+		return models.Subscriber{}, models.ErrNotFound
+	}
+	return sub, err
 }
 
 // verifyBooking checks a booking link signed for purpose (manage, cancel or

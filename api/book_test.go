@@ -328,3 +328,25 @@ func TestBookFormWhenAlreadyBooked(t *testing.T) {
 	require.Contains(t, body, `<a href="`+env.paths(b.ID).Reschedule+`">Reschedule</a>`)
 	require.Len(t, env.bookedStarts(t), 1)
 }
+
+// An erased subscriber's old booking links find nobody: no click, no
+// booking, no brief, nothing written about them again.
+func TestErasedSubscribersLinksBookNothing(t *testing.T) {
+	t.Parallel()
+	env := newBookingEnv(t, nil)
+	sub := mustSubscriberIn(t, env, "gone@example.com", "Gil", "")
+	tok := env.bookToken(sub)
+	require.NoError(t, env.store.Erase(context.Background(), sub))
+
+	require.Equal(t, http.StatusNotFound, env.get("/book/"+tok+"?from=welcome").Code)
+	form := url.Values{"start": {firstSlot.Format(time.RFC3339)}, "tz": {"Europe/Berlin"}}
+	require.Equal(t, http.StatusNotFound, env.postForm("/book/"+tok, form.Encode()).Code)
+	rec := env.postAPI("/api/v1/bookings", `{"token":"`+tok+`","start":"`+firstSlot.Format(time.RFC3339)+`"}`, "")
+	require.Equal(t, http.StatusNotFound, rec.Code, rec.Body.String())
+
+	clicks, err := env.store.Clicks(context.Background(), sub)
+	require.NoError(t, err)
+	require.Empty(t, clicks)
+	require.Empty(t, env.bookedStarts(t))
+	require.Empty(t, env.notifier.Notices())
+}

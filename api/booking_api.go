@@ -89,10 +89,11 @@ func (s *server) bookJSON(c echo.Context) error {
 	if err := decodeJSON(c.Request(), &req, "Send one JSON object with token, start and answers"); err != nil {
 		return err
 	}
-	subID, err := s.verifyBook(req.Token)
+	sub, err := s.bookingSubscriber(c.Request().Context(), req.Token)
 	if err != nil {
 		return err
 	}
+	subID := sub.ID
 	start, err := parseStart(req.Start)
 	if err != nil {
 		return err
@@ -105,9 +106,6 @@ func (s *server) bookJSON(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := s.Store.Subscriber(ctx, subID); err != nil {
-		return err
-	}
 	r := booking.Request{
 		SubscriberID: subID, Start: start, Answers: req.Answers.domain(), IdempotencyKey: key, Timezone: req.Timezone,
 		Locale: locale.Parse("", c.Request().Header.Get("Accept-Language")).Tag(),

@@ -88,8 +88,11 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 	msg := e.message(sub, em, fmt.Sprintf("booking.%s@%s", step, e.domain))
 	msg.Calendar = invitation(e.invite(b, sub), cancelled)
 	// A subscriber address that refuses mail must not keep the coach from
-	// hearing about the call.
-	subErr := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindBooking, Step: step}, true, msg)
+	// hearing about the call. An erased subscriber has no address left.
+	var subErr error
+	if sub.Status != models.StatusErased {
+		subErr = e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindBooking, Step: step}, true, msg)
+	}
 	if subErr != nil && !errors.Is(subErr, message.ErrPermanent) {
 		return subErr
 	}

@@ -446,3 +446,27 @@ func (h *harness) announced(id int64) {
 		return nil
 	})
 }
+
+// A call's notice that runs after its subscriber was erased mails nobody
+// who is gone: the coach alone hears that the call is off.
+func TestANoticeAfterAnErasureOnlyTellsTheCoach(t *testing.T) {
+	t.Parallel()
+	h := bookingHarness(t)
+	ctx := context.Background()
+	addr := "gone@example.com"
+	id := h.activeSubscriber(addr)
+	start := time.Now().Add(48 * time.Hour).Truncate(time.Minute)
+	b, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: id, Start: start, End: start.Add(30 * time.Minute), UID: "erased@test"})
+	require.NoError(t, err)
+	require.NoError(t, h.store.Erase(ctx, id))
+
+	require.NoError(t, h.engine.NotifyBooking(ctx, b.ID, b.Sequence), "the notice queued before the erasure")
+	brief := h.waitMail(coachAddr, 1, 10*time.Second)[0]
+	require.Equal(t, "CANCEL", brief.CalendarMethod, "the call leaves the coach's calendar")
+	got, err := h.store.Booking(ctx, b.ID)
+	require.NoError(t, err)
+	require.Equal(t, models.BookingCancelled, got.Status)
+	for _, m := range h.smtp.Messages() {
+		require.Equal(t, []string{coachAddr}, m.To, "nobody else is mailed")
+	}
+}
