@@ -2,6 +2,7 @@ package api
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
 	"strings"
@@ -67,7 +68,13 @@ func idempotencyKey(subscriberID int64, key string) (string, error) {
 		return "", &fault.FieldError{Field: "idempotency_key",
 			Message: "The idempotency key (the Idempotency-Key header) must be at most 200 printable UTF-8 characters."}
 	}
-	return strconv.FormatInt(subscriberID, 10) + ":" + key, nil
+	scoped := strconv.FormatInt(subscriberID, 10) + ":" + key
+	if len(scoped) > maxIdempotencyKey {
+		// Too long for the column with its scope: kept by its digest.
+		sum := sha256.Sum256([]byte(key))
+		scoped = strconv.FormatInt(subscriberID, 10) + ":#sha256:" + hex.EncodeToString(sum[:])
+	}
+	return scoped, nil
 }
 
 // newFormKey is the idempotency key of one rendering of the booking form:

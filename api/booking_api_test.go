@@ -130,6 +130,23 @@ func TestBookJSONIdempotencyKey(t *testing.T) {
 	require.Len(t, env.notifier.Notices(), 2)
 }
 
+// A key as long as the API allows still fits the database with its scope
+// (PostgreSQL enforces the column's width), and still finds its booking.
+func TestBookJSONTakesTheLongestKey(t *testing.T) {
+	t.Parallel()
+	env := newBookingEnv(t, nil)
+	ann := mustActiveSubscriber(t, env, "ann@example.com")
+	long := strings.Repeat("k", maxIdempotencyKey)
+	first := env.postAPI("/api/v1/bookings", bookBody(env.bookToken(ann), firstSlot), long)
+	require.Equal(t, http.StatusCreated, first.Code, first.Body.String())
+	replay := env.postAPI("/api/v1/bookings", bookBody(env.bookToken(ann), firstSlot), long)
+	require.Equal(t, http.StatusCreated, replay.Code, replay.Body.String())
+	require.Equal(t, bookingOf(t, first.Body.Bytes()).ID, bookingOf(t, replay.Body.Bytes()).ID)
+	other := env.postAPI("/api/v1/bookings", bookBody(env.bookToken(ann), secondSlot), long[1:]+"j")
+	require.Equal(t, http.StatusConflict, other.Code, "another long key is another request")
+	require.Len(t, env.notifier.Notices(), 1)
+}
+
 func TestBookJSONRejectsBadInput(t *testing.T) {
 	t.Parallel()
 	forged := token.NewSigner([]byte("another-secret-key"))
