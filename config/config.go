@@ -167,8 +167,14 @@ func (p *parser) smtp(pool int, fromDomain string) *relay.Options {
 		p.fail("SMTP_URL", "%v", err)
 		return nil
 	}
-	o.PoolSize = pool
-	o.MaxPerSecond = p.float("SMTP_RATE", 0)
+	// The URL's own pool= and max_per_second= win over the defaults;
+	// SMTP_RATE, when set, over the URL.
+	if q := smtpQuery(raw); !q.Has("pool") {
+		o.PoolSize = pool
+	}
+	if p.getenv("SMTP_RATE") != "" {
+		o.MaxPerSecond = p.float("SMTP_RATE", 0)
+	}
 	if domain := p.getenv("DKIM_DOMAIN"); domain != "" {
 		if !aligned(domain, fromDomain) {
 			p.fail("DKIM_DOMAIN", "%q is neither the MAIL_FROM domain %q nor a parent of it: receivers only "+
@@ -504,4 +510,13 @@ func (p *parser) webhook(urlName, secretName string) (string, []byte) {
 		return "", nil
 	}
 	return url, key
+}
+
+// smtpQuery is the query of an SMTP_URL that relay.ParseURL accepted.
+func smtpQuery(raw string) url.Values {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return url.Values{}
+	}
+	return u.Query()
 }

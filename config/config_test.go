@@ -75,6 +75,28 @@ func TestValues(t *testing.T) {
 	require.Equal(t, "192.0.2.1/32", c.TrustedProxies[1].String())
 }
 
+// The SMTP URL's own cap and pool hold unless SMTP_RATE says otherwise:
+// a setting the URL accepted is never dropped without a word.
+func TestSMTPURLSettingsHold(t *testing.T) {
+	base := map[string]string{"SMTP_URL": "smtp://mail.example.com:2525?tls=none&max_per_second=1.5&pool=2", "MAIL_FROM": "Jo <jo@coach.example.com>"}
+	c, err := Load(getenv(base))
+	require.NoError(t, err)
+	require.Equal(t, 1.5, c.SMTP.MaxPerSecond)
+	require.Equal(t, 2, c.SMTP.PoolSize)
+
+	base["SMTP_RATE"] = "4"
+	c, err = Load(getenv(base))
+	require.NoError(t, err)
+	require.Equal(t, 4.0, c.SMTP.MaxPerSecond, "SMTP_RATE, when set, wins")
+
+	base["SMTP_URL"] = "smtp://mail.example.com:2525?tls=none"
+	delete(base, "SMTP_RATE")
+	c, err = Load(getenv(base))
+	require.NoError(t, err)
+	require.Zero(t, c.SMTP.MaxPerSecond, "no cap anywhere is no cap")
+	require.Equal(t, c.Concurrency, c.SMTP.PoolSize, "the pool follows WORKER_CONCURRENCY")
+}
+
 func TestEveryBadValueIsNamed(t *testing.T) {
 	_, err := Load(getenv(map[string]string{
 		"BASE_URL":         "coach.example.com",
