@@ -120,6 +120,11 @@ func TestBookJSONIdempotencyKey(t *testing.T) {
 	e := apiErrorOf(t, again)
 	require.Equal(t, "already_booked", e.Code)
 	require.Contains(t, e.Message, "reschedule")
+	// Asking for the very slot their own call holds is the same answer,
+	// not "that is not a slot".
+	same := env.postAPI("/api/v1/bookings", bookBody(env.bookToken(ann), firstSlot), "")
+	require.Equal(t, http.StatusConflict, same.Code, same.Body.String())
+	require.Equal(t, "already_booked", apiErrorOf(t, same).Code)
 
 	// Keys belong to the subscriber who sent them: the same key from
 	// someone else books for them, and never returns Ann's booking.

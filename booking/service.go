@@ -75,6 +75,9 @@ type Store interface {
 // the writes that make, move or cancel one and count the change.
 type Tx interface {
 	Booking(ctx context.Context, id int64) (models.Booking, error)
+	// HasCallBookedHere reports whether the subscriber has a confirmed
+	// call booked here (not on a scheduler).
+	HasCallBookedHere(ctx context.Context, subscriberID int64) (bool, error)
 	BookingByIdempotencyKey(ctx context.Context, key string) (models.Booking, error)
 	BookedStarts(ctx context.Context, from, to time.Time) ([]time.Time, error)
 	CreateBooking(ctx context.Context, b models.Booking) (_ models.Booking, created bool, err error)
@@ -196,6 +199,14 @@ func (s *Service) Book(ctx context.Context, r Request) (models.Booking, bool, er
 		}
 		if err := s.checkChanges(ctx, st, r.SubscriberID); err != nil {
 			return err
+		}
+		// One call at a time, said before anything about the slot: the
+		// subscriber's own call may be what keeps the slot from being free.
+		switch has, err := st.HasCallBookedHere(ctx, r.SubscriberID); {
+		case err != nil:
+			return err
+		case has:
+			return models.ErrAlreadyBooked
 		}
 		if err := s.offered(ctx, st, start, time.Time{}); err != nil {
 			return err

@@ -103,6 +103,18 @@ func (s *Store) HasActiveBooking(ctx context.Context, subscriberID int64) (bool,
 	return hasActiveBooking(s.db.WithContext(ctx), subscriberID)
 }
 
+// HasCallBookedHere reports whether the subscriber has a confirmed call
+// booked here rather than on a scheduler: the one call they may have.
+func (s *Store) HasCallBookedHere(ctx context.Context, subscriberID int64) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&models.Booking{}).
+		Where("subscriber_id = ? AND "+confirmedSQL+" AND external_id IS NULL", subscriberID).Limit(1).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("look up booked call: %w", err)
+	}
+	return n > 0, nil
+}
+
 func hasActiveBooking(db *gorm.DB, subscriberID int64) (bool, error) {
 	var n int64
 	err := db.Model(&models.Booking{}).Where("subscriber_id = ? AND "+confirmedSQL, subscriberID).
