@@ -144,7 +144,7 @@ func (s *server) renderBook(c echo.Context, status int, tok string, sub models.S
 		}
 	case errors.Is(err, models.ErrNotFound):
 		loc := timezone.First(s.Bookings.Rules().Location, in.TZ, sub.Timezone)
-		if v.Picker, err = s.picker(ctx, loc, in.Locale, in.Start); err != nil {
+		if v.Picker, err = s.picker(ctx, loc, in.Locale, in.Start, time.Time{}); err != nil {
 			return err
 		}
 		v.Picker.ZoneAction, v.Picker.From, v.Picker.Lang, v.Picker.AutoZone = "/book/"+tok, v.From, in.Lang, in.AutoZone

@@ -56,10 +56,11 @@ type zoneOption struct {
 
 // picker lists the free slots of the whole horizon in loc, written for lc.
 // chosen is the start the visitor picked before, kept checked if it is
-// still free.
-func (s *server) picker(ctx context.Context, loc *time.Location, lc locale.Locale, chosen string) (slotPicker, error) {
+// still free. own, when not zero, is the start of the call being moved:
+// the slots are those it can move to.
+func (s *server) picker(ctx context.Context, loc *time.Location, lc locale.Locale, chosen string, own time.Time) (slotPicker, error) {
 	now := s.Now()
-	slots, err := s.Bookings.Slots(ctx, now, now.AddDate(0, 0, s.Bookings.Rules().Horizon+1))
+	slots, err := s.Bookings.MoveSlots(ctx, now, now.AddDate(0, 0, s.Bookings.Rules().Horizon+1), own)
 	if err != nil {
 		return slotPicker{}, err
 	}

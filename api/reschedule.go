@@ -77,7 +77,7 @@ func (s *server) renderReschedule(c echo.Context, status int, b models.Booking, 
 	}
 	loc := timezone.First(s.Bookings.Rules().Location, tz, b.Timezone, sub.Timezone)
 	lc, lang := visitorLocale(c)
-	if v.Picker, err = s.picker(ctx, loc, lc, chosen); err != nil {
+	if v.Picker, err = s.picker(ctx, loc, lc, chosen, b.Start); err != nil {
 		return err
 	}
 	v.When = callTime(b, loc, lc)

@@ -46,6 +46,9 @@ type Bookings interface {
 	Rules() booking.Rules
 	// Slots lists the free slots starting in [from, to).
 	Slots(ctx context.Context, from, to time.Time) ([]booking.Slot, error)
+	// MoveSlots lists the free slots the call starting at own can move
+	// to; a zero own is Slots.
+	MoveSlots(ctx context.Context, from, to, own time.Time) ([]booking.Slot, error)
 	// Book makes a booking; created is false when an idempotency key
 	// repeated an earlier request, whose booking it returns.
 	Book(ctx context.Context, r booking.Request) (b models.Booking, created bool, err error)

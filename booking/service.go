@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/dripbook/dripbook/fault"
@@ -148,11 +149,33 @@ func (s *Service) Rules() Rules { return s.rules }
 
 // Slots lists the free slots starting in [from, to).
 func (s *Service) Slots(ctx context.Context, from, to time.Time) ([]Slot, error) {
-	booked, err := s.booked(ctx, s.store)
+	return s.MoveSlots(ctx, from, to, time.Time{})
+}
+
+// MoveSlots lists the free slots a call starting at own can move to, as
+// Reschedule offers them: the call itself holds no slot, so its buffer and
+// its place in the day's cap stay free; its own start is not listed.
+func (s *Service) MoveSlots(ctx context.Context, from, to, own time.Time) ([]Slot, error) {
+	all, err := s.booked(ctx, s.store)
 	if err != nil {
 		return nil, err
 	}
-	return s.rules.Slots(s.now(), from, to, booked), nil
+	slots := s.rules.Slots(s.now(), from, to, without(all, own))
+	if own.IsZero() {
+		return slots, nil
+	}
+	return slices.DeleteFunc(slots, func(sl Slot) bool { return sl.Start.Equal(own) }), nil
+}
+
+// without is the booked starts but own.
+func without(booked []time.Time, own time.Time) []time.Time {
+	out := booked[:0:0]
+	for _, b := range booked {
+		if !b.Equal(own) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // Book makes a booking. created is false when an idempotency key repeated an
@@ -361,12 +384,7 @@ func (s *Service) offered(ctx context.Context, st Tx, start, own time.Time) erro
 	if err != nil {
 		return err
 	}
-	booked := all[:0:0]
-	for _, b := range all {
-		if !b.Equal(own) {
-			booked = append(booked, b)
-		}
-	}
+	booked := without(all, own)
 	if !s.rules.Offered(now, start, booked) {
 		for _, b := range booked {
 			if b.Equal(start) {

@@ -92,6 +92,34 @@ func TestRescheduleNextToItsOwnSlot(t *testing.T) {
 	require.True(t, moved.Start.Equal(nine.Add(time.Hour)))
 }
 
+// The slots a call can move to are those Reschedule accepts: its own place
+// in the day's cap (and its buffer) do not hide the times of its day, and
+// its own start is not offered as a move.
+func TestMoveSlotsAreWhatRescheduleTakes(t *testing.T) {
+	svc, store := newService(t, func(r *booking.Rules) { r.Buffer = 30 * time.Minute; r.DailyMax = 1 })
+	subs := subscribers(t, store, 1)
+	ctx := context.Background()
+	nine := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	b, _, err := svc.Book(ctx, booking.Request{SubscriberID: subs[0], Start: nine})
+	require.NoError(t, err)
+	dayEnd := nine.Add(8 * time.Hour)
+
+	free, err := svc.Slots(ctx, nine, dayEnd)
+	require.NoError(t, err)
+	require.Empty(t, free, "to anyone else the day is full")
+
+	moves, err := svc.MoveSlots(ctx, nine, dayEnd, b.Start)
+	require.NoError(t, err)
+	require.NotEmpty(t, moves)
+	for _, sl := range moves {
+		require.False(t, sl.Start.Equal(nine), "its own start is no move")
+	}
+	require.True(t, moves[0].Start.Equal(nine.Add(time.Hour)), "the next slot of the same day is offered: %v", moves[0].Start)
+	moved, err := svc.Reschedule(ctx, b.ID, moves[0].Start)
+	require.NoError(t, err, "and taken")
+	require.True(t, moved.Start.Equal(moves[0].Start))
+}
+
 func TestDoubleClickBooksOnce(t *testing.T) {
 	svc, store := newService(t, nil)
 	subs := subscribers(t, store, 1)
