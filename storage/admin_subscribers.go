@@ -115,14 +115,16 @@ func (s *Store) Erase(ctx context.Context, id int64) error {
 			tx.Model(&models.Delivery{}).Where("subscriber_id = ? AND last_error <> ''", id).Update("last_error", ""),
 			tx.Model(&models.Booking{}).Where("subscriber_id = ?", id).
 				Updates(map[string]any{"answers": "", "timezone": "", "idempotency_key": nil}),
-			// An upcoming call with someone who asked to be forgotten is off,
-			// and nothing about any call is announced any more: no notice goes
-			// to an address that is gone, and reminders only go to confirmed
-			// calls.
-			tx.Model(&models.Booking{}).Where("subscriber_id = ? AND status = ? AND starts_at > ?", id, models.BookingConfirmed, now).
-				Updates(map[string]any{"status": models.BookingCancelled, "cancelled_at": now, "updated_at": now}),
+			// Nothing about their calls is announced any more, but that an
+			// upcoming one is off: it is cancelled as a new version, which
+			// the reconciler announces to the coach alone (no notice goes to
+			// an address that is gone, and reminders only go to confirmed
+			// calls), so it leaves the coach's calendar.
 			tx.Model(&models.Booking{}).Where("subscriber_id = ?", id).
 				Update("notified_sequence", gorm.Expr("sequence")),
+			tx.Model(&models.Booking{}).Where("subscriber_id = ? AND status = ? AND starts_at > ?", id, models.BookingConfirmed, now).
+				Updates(map[string]any{"status": models.BookingCancelled, "cancelled_at": now, "updated_at": now,
+					"sequence": gorm.Expr("sequence + 1")}),
 			// The confirmation quota names the mailbox; it only matters for a day.
 			tx.Exec("DELETE FROM confirm_requests WHERE subscriber_id = ?", id),
 			// Events name the subscriber: none is kept, or sent, after
