@@ -55,6 +55,9 @@ func (s *server) importUpload(c echo.Context) error {
 	case errors.Is(err, importer.ErrNoSource):
 		p.Problem = "Say where these people agreed to hear from you: the consent source is kept with each of them."
 		return s.render(c, http.StatusBadRequest, "admin_import", "Import a list", p)
+	case errors.Is(err, importer.ErrSourceTooLong):
+		p.Problem = "The consent source is too long: say where they agreed in at most 500 characters."
+		return s.render(c, http.StatusBadRequest, "admin_import", "Import a list", p)
 	case err != nil:
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/storage"
@@ -16,7 +17,7 @@ import (
 // coach gives says where it was actually given.
 const TextVersion = "import"
 
-// maxSource caps the consent source, as the column does.
+// maxSource caps the consent source, in characters, as the column does.
 const maxSource = 500
 
 // Store adds the list; storage.Store implements it.
@@ -64,6 +65,10 @@ type Report struct {
 	// now; the reconciler queues them from the database.
 	Unqueued int
 }
+
+// ErrSourceTooLong is returned when the consent source is longer than its
+// column holds.
+var ErrSourceTooLong = fmt.Errorf("the consent source is longer than %d characters", maxSource)
 
 // ErrNoSource is returned when no consent source is given.
 var ErrNoSource = errors.New("a consent source is required: say where these people agreed to hear from you")
@@ -138,8 +143,8 @@ func checkSource(source string) error {
 	if source == "" {
 		return ErrNoSource
 	}
-	if len(source) > maxSource {
-		return fmt.Errorf("the consent source is longer than %d bytes", maxSource)
+	if utf8.RuneCountInString(source) > maxSource {
+		return ErrSourceTooLong
 	}
 	return nil
 }

@@ -187,8 +187,19 @@ func TestHeaderAndSourceAreChecked(t *testing.T) {
 	_, err := importer.Load(context.Background(), strings.NewReader("email\na@example.com\n"), store, course, importer.Options{})
 	require.ErrorIs(t, err, importer.ErrNoSource)
 
-	// A byte-order mark and any column order are fine.
-	rep, err := importer.Load(context.Background(), strings.NewReader("\ufefftimezone;x,EMAIL\nUTC;x,a@example.com\n"), store, course, opts)
+	_, err = importer.Load(context.Background(), strings.NewReader("email\na@example.com\n"), store, course,
+		importer.Options{ConsentSource: strings.Repeat("é", 501)})
+	require.ErrorIs(t, err, importer.ErrSourceTooLong)
+
+	// A byte-order mark and any column order are fine, and so is a source
+	// of 500 characters that takes more bytes.
+	long := importer.Options{ConsentSource: strings.Repeat("é", 500)}
+	rep, err := importer.Load(context.Background(), strings.NewReader("\ufefftimezone;x,EMAIL\nUTC;x,a@example.com\n"), store, course, long)
+	require.NoError(t, err)
+	require.Equal(t, 1, rep.Created)
+	// A byte-order mark ahead of a quoted header too, as spreadsheets that
+	// quote every field write it.
+	rep, err = importer.Load(context.Background(), strings.NewReader("\ufeff\"email\",\"name\"\n\"b@example.com\",\"Bea\"\n"), store, course, opts)
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.Created)
 }

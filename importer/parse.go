@@ -5,6 +5,7 @@
 package importer
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -76,7 +77,7 @@ var columns = []string{"email", "name", "timezone"}
 // and a later one only fills in a name or zone it lacked. Any bad row makes
 // the error a RowErrors listing all of them.
 func Parse(r io.Reader) (List, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(withoutBOM(r))
 	cr.FieldsPerRecord = -1 // counted here, to report the line
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -135,11 +136,22 @@ func Parse(r io.Reader) (List, error) {
 	return list, nil
 }
 
+// withoutBOM drops the byte order mark some spreadsheets start a file with,
+// before the CSV reader sees it: a BOM ahead of a quoted header would be a
+// bare quote to it.
+func withoutBOM(r io.Reader) io.Reader {
+	br := bufio.NewReader(r)
+	if lead, err := br.Peek(3); err == nil && string(lead) == "\ufeff" {
+		_, _ = br.Discard(3)
+	}
+	return br
+}
+
 // headerIndex finds each known column in the header row.
 func headerIndex(header []string) (map[string]int, int, error) {
 	index := map[string]int{}
 	for i, h := range header {
-		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		name := strings.ToLower(strings.TrimSpace(h))
 		if _, dup := index[name]; dup && name != "" {
 			return nil, 0, RowErrors{{Line: 1, Field: "header", Message: fmt.Sprintf("the column %q is named twice", name)}}
 		}
