@@ -114,7 +114,8 @@ func (s *Store) Erase(ctx context.Context, id int64) error {
 			// An SMTP error often quotes the address it refused.
 			tx.Model(&models.Delivery{}).Where("subscriber_id = ? AND last_error <> ''", id).Update("last_error", ""),
 			tx.Model(&models.Booking{}).Where("subscriber_id = ?", id).
-				Updates(map[string]any{"answers": "", "timezone": "", "idempotency_key": nil}),
+				// A call's own place is often the subscriber's phone or address.
+				Updates(map[string]any{"answers": "", "timezone": "", "locale": "", "place_url": "", "place_text": "", "idempotency_key": nil}),
 			// Nothing about their calls is announced any more, but that an
 			// upcoming one is off: it is cancelled as a new version, which
 			// the reconciler announces to the coach alone (no notice goes to

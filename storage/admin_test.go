@@ -83,7 +83,8 @@ func TestEraseLeavesNoPersonalDataAndKeepsTheFunnel(t *testing.T) {
 	key := "idem-" + addr
 	b, _, err := s.CreateBooking(ctx, models.Booking{SubscriberID: id, Start: start, End: start.Add(30 * time.Minute),
 		UID: testenv.Random(16), Status: models.BookingConfirmed, IdempotencyKey: &key,
-		Answers: `{"role":"PM","gap":"I am ` + name + `","notes":"write to ` + addr + `"}`, Timezone: "Europe/Berlin"})
+		Answers: `{"role":"PM","gap":"I am ` + name + `","notes":"write to ` + addr + `"}`, Timezone: "Europe/Berlin",
+		PlaceText: "Call Erin on +44 20 7946 0018", PlaceURL: "https://meet.example/erin-quillfeather", PlaceSequence: 0})
 	require.NoError(t, err)
 	require.NoError(t, s.RecordChange(ctx, bookings.Change{SubscriberID: id, BookingID: b.ID, Event: bookings.EventBooked, At: now}))
 	require.NoError(t, s.MarkOutcome(ctx, b.ID, models.OutcomeAttended))
@@ -105,7 +106,7 @@ func TestEraseLeavesNoPersonalDataAndKeepsTheFunnel(t *testing.T) {
 	require.Equal(t, models.BookingConfirmed, held.Status, "a call that took place stays in the record")
 
 	all = dump(t, s)
-	for _, secret := range []string{addr, "erin.erased", name, "Quillfeather"} {
+	for _, secret := range []string{addr, "erin.erased", name, "Quillfeather", "7946 0018"} {
 		require.NotContains(t, strings.ToLower(all), strings.ToLower(secret))
 	}
 	after, err := s.Funnel(ctx, from, to)
