@@ -41,9 +41,14 @@ func (s *server) passwordMatches(given string) bool {
 
 // csrf guards every console POST with a token from a cookie that must come
 // back in the form's hidden field. A browser that says a request is
-// same-origin (Sec-Fetch-Site) is believed; anything cross-site is refused.
+// same-origin (Sec-Fetch-Site) is believed; anything else it names,
+// cross-site or same-site, is refused: a sibling subdomain can set the
+// token's cookie, so the token alone would not tell it from the console.
 func (s *server) csrf() echo.MiddlewareFunc {
 	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		AllowSecFetchSiteFunc: func(echo.Context) (bool, error) {
+			return false, echo.NewHTTPError(http.StatusForbidden, "cross-origin request blocked by CSRF")
+		},
 		TokenLookup:    "form:" + csrfField,
 		CookieName:     "dripbook_csrf",
 		CookiePath:     "/admin",

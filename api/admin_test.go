@@ -176,6 +176,19 @@ func TestAdminPostWithoutCSRFTokenIsRefused(t *testing.T) {
 	fresh.get("/admin/login")
 	require.Equal(t, http.StatusBadRequest, fresh.post("/admin/login", url.Values{"password": {testAdminPassword}, "_csrf": nil}).Code)
 
+	// A sibling subdomain can plant the token's cookie and send the same
+	// value in the form: the browser says where the POST came from.
+	for _, site := range []string{"same-site", "cross-site"} {
+		form := url.Values{"_csrf": {a.csrf}}
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", site)
+		require.Equal(t, http.StatusForbidden, a.do(req).Code, site)
+	}
+	got, err = env.store.Subscriber(t.Context(), sub)
+	require.NoError(t, err)
+	require.Equal(t, models.StatusActive, got.Status)
+
 	a.get("/admin/subscribers/" + itoa(sub))
 	require.Equal(t, http.StatusSeeOther, a.post(path, nil).Code, "with the token it works")
 	got, err = env.store.Subscriber(t.Context(), sub)
