@@ -230,8 +230,9 @@ func TestBookPageHandsTheSchedulerWhoIsBooking(t *testing.T) {
 }
 
 // Deliveries about calls dripbook never heard of: a move records the call
-// as new, a cancellation changes nothing, and a trigger dripbook does not
-// use is acknowledged.
+// as new (and its booking, come late, books nothing), and a trigger
+// dripbook does not use is acknowledged. TestLateSchedulerDeliveriesUndoNothing
+// has the cancellation of such a call.
 func TestSchedulerHooksOnCallsNeverSeen(t *testing.T) {
 	t.Parallel()
 	env := newHookEnv(t)
@@ -274,6 +275,11 @@ func TestLateSchedulerDeliveriesUndoNothing(t *testing.T) {
 	cancelled := func(t *testing.T) []byte {
 		return calcomBody(t, "calcom_booking_cancelled.json", testNow, "ann@example.com", "")
 	}
+	// The call's second move, from the id the first gave it to a third.
+	movedAgain := func(t *testing.T) []byte {
+		b := strings.ReplaceAll(string(moved(t)), "k2Qh7uVtZ3mTnX9cYr4WbA", "tHiRdCaLlUiD0000000000")
+		return []byte(strings.ReplaceAll(b, "bFJeNb2uX8ANpT3JL5EfXw", "k2Qh7uVtZ3mTnX9cYr4WbA"))
+	}
 	// A cancellation of the id the call had before it moved.
 	cancelledFirst := func(t *testing.T) []byte {
 		return []byte(strings.Replace(string(cancelled(t)), "k2Qh7uVtZ3mTnX9cYr4WbA", "bFJeNb2uX8ANpT3JL5EfXw", 1))
@@ -286,7 +292,7 @@ func TestLateSchedulerDeliveriesUndoNothing(t *testing.T) {
 		name   string
 		order  []func(*testing.T) []byte
 		status []string // of each delivery's answer
-		ends   string   // the status of the call
+		ends   string   // the status of every call recorded; "" for the case that says its own
 		calls  int      // bookings recorded in all
 	}{
 		{"in order", []func(*testing.T) []byte{created, moved, cancelled},
@@ -299,6 +305,8 @@ func TestLateSchedulerDeliveriesUndoNothing(t *testing.T) {
 			[]string{"recorded", "unchanged", "unchanged"}, models.BookingCancelled, 1},
 		{"the cancellation before the move", []func(*testing.T) []byte{created, cancelled, moved},
 			[]string{"recorded", "recorded", "recorded"}, models.BookingCancelled, 2},
+		{"the first move after the second", []func(*testing.T) []byte{created, movedAgain, moved},
+			[]string{"recorded", "recorded", "recorded"}, "", 2},
 		{"a cancellation of the id before the move", []func(*testing.T) []byte{created, moved, cancelledFirst},
 			[]string{"recorded", "recorded", "unchanged"}, models.BookingConfirmed, 1},
 		{"the booking again after the move", []func(*testing.T) []byte{created, moved, retried},
@@ -314,6 +322,19 @@ func TestLateSchedulerDeliveriesUndoNothing(t *testing.T) {
 			}
 			bs := env.bookingsOf(t, ann)
 			require.Len(t, bs, tc.calls)
+			if tc.ends == "" {
+				// The call stands where its last move put it; the record
+				// of its first id, come late, is cancelled.
+				var confirmed []models.Booking
+				for _, b := range bs {
+					if b.Status == models.BookingConfirmed {
+						confirmed = append(confirmed, b)
+					}
+				}
+				require.Len(t, confirmed, 1, "one call")
+				require.Equal(t, "tHiRdCaLlUiD0000000000", *confirmed[0].ExternalID)
+				return
+			}
 			for _, b := range bs {
 				require.Equal(t, tc.ends, b.Status, "call %d", b.ID)
 			}

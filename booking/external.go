@@ -69,9 +69,9 @@ func (s *Service) bookExternal(ctx context.Context, st Tx, x External) (models.B
 		return cur, x.Event, false, err
 	}
 	if err == nil {
-		if cur.Status == models.BookingCancelled && x.PreviousID != "" {
-			// The call was moved here and cancelled here, and the
-			// cancellation came first.
+		if x.PreviousID != "" {
+			// A move to a call already recorded: a redelivery, or one
+			// that comes after later changes of the call.
 			return s.cancelMoved(ctx, st, cur, x)
 		}
 		return cur, x.Event, false, nil // a redelivery, or a late one
@@ -128,16 +128,19 @@ func (s *Service) createExternal(ctx context.Context, st Tx, x External) (models
 	})
 }
 
-// cancelMoved cancels the confirmed call that a move to the cancelled call
-// cur is about. When that call was never recorded, its id is remembered as
-// cur's, so that its late booking books nothing.
+// cancelMoved settles a move whose new id is known already as cur's: the
+// call moved on, or was cancelled, before the move arrived. A confirmed
+// call still recorded at the move's previous id is this call come late, and
+// is cancelled: cur is where it stands now. When nothing is recorded there,
+// the previous id is remembered as cur's, so that its late booking books
+// nothing.
 func (s *Service) cancelMoved(ctx context.Context, st Tx, cur models.Booking, x External) (models.Booking, Event, bool, error) {
 	prev, err := st.ExternalBooking(ctx, x.Scheduler, x.PreviousID)
 	if errors.Is(err, models.ErrNotFound) {
-		return cur, EventCancelled, false, st.RememberExternalID(ctx, cur.ID, x.Scheduler, x.PreviousID)
+		return cur, x.Event, false, st.RememberExternalID(ctx, cur.ID, x.Scheduler, x.PreviousID)
 	}
-	if err != nil || prev.Status != models.BookingConfirmed {
-		return prev, EventCancelled, false, err
+	if err != nil || prev.ID == cur.ID || prev.Status != models.BookingConfirmed || prev.Outcome == models.OutcomeAttended {
+		return cur, x.Event, false, err
 	}
 	b, err := st.CancelBooking(ctx, prev.ID)
 	if err != nil {
@@ -155,8 +158,8 @@ func (s *Service) cancelExternal(ctx context.Context, st Tx, x External) (models
 	if errors.Is(err, models.ErrNotFound) {
 		return s.cancelUnknown(ctx, st, x)
 	}
-	if err != nil || cur.Status != models.BookingConfirmed {
-		return cur, false, err
+	if err != nil || cur.Status != models.BookingConfirmed || cur.Outcome == models.OutcomeAttended {
+		return cur, false, err // a call that took place stays as it was
 	}
 	b, err := st.CancelBooking(ctx, cur.ID)
 	if err != nil {

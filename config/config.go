@@ -514,7 +514,7 @@ func (p *parser) webhook(urlName, secretName string) (string, []byte) {
 
 // smtpQuery is the query of an SMTP_URL that relay.ParseURL accepted.
 func smtpQuery(raw string) url.Values {
-	u, err := url.Parse(raw)
+	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
 		return url.Values{}
 	}

@@ -88,7 +88,45 @@ func TestALessonThatFailedForGoodDoesNotHoldTheCourseUp(t *testing.T) {
 	require.Equal(t, models.EnrollmentActive, enr.Status)
 	require.NotEqual(t, "welcome", enr.NextStep, "the course moved on")
 	require.NotEmpty(t, enr.NextStep)
+	require.NoError(t, e.Replan(ctx, res.SubscriberID), "a booking made or cancelled plans the course again")
+	again, err := store.Enrollment(ctx, res.SubscriberID)
+	require.NoError(t, err)
+	require.Equal(t, enr.NextStep, again.NextStep, "and it stays past the failed lesson")
 	d, err := store.Delivery(ctx, key)
 	require.NoError(t, err)
 	require.Equal(t, models.DeliveryFailed, d.State, "the failure stays on record")
+}
+
+// A returning subscriber's confirmation cut off before it enrolled them
+// again is finished by the next click too: their old enrollment, stopped
+// when their address bounced, does not count as enrolled.
+func TestConfirmingAgainFinishesAReturningSubscriber(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := testenv.SQLite(t)
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	store.SetClock(func() time.Time { return now })
+	e := newEngine(t, store, &countingMailer{}, 0)
+	res, err := store.Subscribe(ctx, models.Signup{Email: "back@example.com", Name: "Bo", TextVersion: "v1"})
+	require.NoError(t, err)
+	require.NoError(t, e.Confirm(ctx, res.SubscriberID))
+	now = now.Add(time.Hour)
+	require.NoError(t, store.MarkBounced(ctx, res.SubscriberID), "which stops the course")
+
+	now = now.Add(24 * time.Hour)
+	_, err = store.Subscribe(ctx, models.Signup{Email: "back@example.com", Name: "Bo", TextVersion: "v1"})
+	require.NoError(t, err)
+	now = now.Add(time.Minute)
+	changed, err := store.Confirm(ctx, res.SubscriberID) // cut off after its commit
+	require.NoError(t, err)
+	require.True(t, changed)
+	stopped, err := store.Enrollment(ctx, res.SubscriberID)
+	require.NoError(t, err)
+	require.Equal(t, models.EnrollmentStopped, stopped.Status)
+
+	now = now.Add(time.Minute)
+	require.NoError(t, e.Confirm(ctx, res.SubscriberID), "the second click")
+	enr, err := store.Enrollment(ctx, res.SubscriberID)
+	require.NoError(t, err)
+	require.Equal(t, models.EnrollmentActive, enr.Status, "back on the course")
 }

@@ -60,6 +60,7 @@ type Store interface {
 	ClaimLesson(ctx context.Context, key models.DeliveryKey, lease time.Duration, stopWhenBooked bool) error
 	CompleteStep(ctx context.Context, key models.DeliveryKey, plan models.StepPlan) (models.Enrollment, error)
 	SentSteps(ctx context.Context, subscriberID int64, kind models.Kind) (map[string]bool, error)
+	FinishedSteps(ctx context.Context, subscriberID int64, kind models.Kind) (map[string]bool, error)
 	RetryFailed(ctx context.Context, subscriberID int64, kind models.Kind) error
 	ClaimDelivery(ctx context.Context, key models.DeliveryKey, lease time.Duration) error
 	RenewClaim(ctx context.Context, key models.DeliveryKey) (bool, error)
@@ -165,11 +166,17 @@ func (e *Engine) Confirm(ctx context.Context, subscriberID int64) error {
 		if sub.Status != models.StatusActive {
 			return models.ErrNoLongerSubscribed
 		}
-		_, err := e.store.Enrollment(ctx, sub.ID)
-		if !errors.Is(err, models.ErrNotFound) {
-			return err // enrolled already, as it should be
+		enr, err := e.store.Enrollment(ctx, sub.ID)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+		case err != nil:
+			return err
+		case sub.ConfirmedAt == nil || !enr.UpdatedAt.Before(*sub.ConfirmedAt):
+			return nil // enrolled since the confirmation, as it should be
 		}
-		e.log.Warn("confirmed subscriber had no enrollment: enrolling now", "subscriber_id", sub.ID)
+		// No enrollment, or a returning subscriber's old one, stopped when
+		// they left: the confirmation was cut off before it enrolled them.
+		e.log.Warn("confirmed subscriber was not enrolled: enrolling now", "subscriber_id", sub.ID)
 	}
 	return e.resume(ctx, sub)
 }
@@ -294,7 +301,7 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 		// course moves on rather than wait on it for ever; a dead address
 		// is refused again at the next lesson.
 		e.log.Warn("lesson failed before: the course moves on", "subscriber_id", sub.ID, "slug", slug)
-		return e.advance(ctx, sub, enr, lesson.Day, slug)
+		return e.advance(ctx, sub, enr, lesson.Day)
 	case err != nil:
 		return ignoreDone(err)
 	}

@@ -9,15 +9,13 @@ import (
 	"github.com/dripbook/dripbook/models"
 )
 
-// advance moves an enrollment past a lesson without sending it; the
-// skipped lessons count as done though they were never sent.
-func (e *Engine) advance(ctx context.Context, sub models.Subscriber, enr models.Enrollment, lastDay int, skipped ...string) error {
-	sent, err := e.store.SentSteps(ctx, sub.ID, models.KindLesson)
+// advance moves an enrollment past a lesson without sending it. A lesson
+// refused for good counts as done, as a sent one does: the course plans
+// past it (a fresh confirmation or an undone bounce puts it back first).
+func (e *Engine) advance(ctx context.Context, sub models.Subscriber, enr models.Enrollment, lastDay int) error {
+	sent, err := e.store.FinishedSteps(ctx, sub.ID, models.KindLesson)
 	if err != nil {
 		return err
-	}
-	for _, slug := range skipped {
-		sent[slug] = true
 	}
 	booked, err := e.store.HasActiveBooking(ctx, sub.ID)
 	if err != nil {

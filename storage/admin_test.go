@@ -225,3 +225,26 @@ func TestEraseCallsOffAnUpcomingCall(t *testing.T) {
 	require.Contains(t, ids, upcoming.ID, "the reconciler announces it (to the coach: the engine mails nobody erased)")
 	require.NotContains(t, ids, past.ID, "nothing else about their calls is announced")
 }
+
+// A call marked attended is kept by the updates themselves, so a mark that
+// lands while a cancel or a move is being decided still holds.
+func TestAnAttendedCallIsKeptByTheUpdate(t *testing.T) {
+	t.Parallel()
+	s := testenv.Store(t)
+	ctx := context.Background()
+	id := newSubscribers(t, s, 1)[0]
+	now := time.Now().UTC().Truncate(time.Minute)
+	b, _, err := s.CreateBooking(ctx, booking(id, now.Add(-time.Hour)))
+	require.NoError(t, err)
+	require.NoError(t, s.MarkOutcome(ctx, b.ID, models.OutcomeAttended))
+
+	_, err = s.CancelBooking(ctx, b.ID)
+	require.ErrorIs(t, err, bookings.ErrCallAttended)
+	_, err = s.RescheduleBooking(ctx, b.ID, now.Add(time.Hour), now.Add(90*time.Minute))
+	require.ErrorIs(t, err, bookings.ErrCallAttended)
+	got, err := s.Booking(ctx, b.ID)
+	require.NoError(t, err)
+	require.Equal(t, models.BookingConfirmed, got.Status)
+	require.Equal(t, models.OutcomeAttended, got.Outcome)
+	require.Equal(t, b.Sequence, got.Sequence)
+}

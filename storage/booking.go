@@ -152,19 +152,21 @@ func (s *Store) UpcomingBookings(ctx context.Context, from time.Time, limit int)
 }
 
 // CancelBooking cancels a confirmed booking and frees its slot. Cancelling
-// twice is ErrNotConfirmed.
+// twice is ErrNotConfirmed; a call marked attended is
+// booking.ErrCallAttended, even if the mark lands while this runs.
 func (s *Store) CancelBooking(ctx context.Context, id int64) (models.Booking, error) {
 	now := s.now()
-	return s.updateConfirmed(ctx, id, models.EventBookingCancelled, map[string]any{
+	return s.updateConfirmed(ctx, id, models.EventBookingCancelled, true, map[string]any{
 		"status": models.BookingCancelled, "sequence": gorm.Expr("sequence + 1"), "cancelled_at": now, "updated_at": now,
 	})
 }
 
 // RescheduleBooking moves a confirmed booking to a new slot, keeping its UID
 // and raising its sequence. A taken slot is ErrSlotTaken. A moved call has
-// not happened yet: a missed call's no-show mark is cleared.
+// not happened yet: a missed call's no-show mark is cleared. A call marked
+// attended is booking.ErrCallAttended.
 func (s *Store) RescheduleBooking(ctx context.Context, id int64, start, end time.Time) (models.Booking, error) {
-	return s.updateConfirmed(ctx, id, models.EventBookingRescheduled, map[string]any{
+	return s.updateConfirmed(ctx, id, models.EventBookingRescheduled, true, map[string]any{
 		"starts_at": start.UTC(), "ends_at": end.UTC(), "sequence": gorm.Expr("sequence + 1"), "updated_at": s.now(),
 		"outcome": "", "outcome_at": nil,
 	})
@@ -196,13 +198,18 @@ func (s *Store) SetBookingPlace(ctx context.Context, id int64, p booking.Place, 
 // updateConfirmed changes a confirmed booking and returns it as it is now:
 // ErrNotConfirmed when it was not confirmed, ErrSlotTaken when the change
 // ran into another confirmed booking's start. event is the webhook event
-// the change makes.
-func (s *Store) updateConfirmed(ctx context.Context, id int64, event string, fields map[string]any) (models.Booking, error) {
+// the change makes. With keepAttended, a call marked attended is left as
+// it is, and the answer is booking.ErrCallAttended.
+func (s *Store) updateConfirmed(ctx context.Context, id int64, event string, keepAttended bool, fields map[string]any) (models.Booking, error) {
 	var changed int64
 	// Its own (nested) transaction, so a refused update inside LockBookings
 	// rolls back to a savepoint and the query below still works.
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&models.Booking{}).Where("id = ? AND status = ?", id, models.BookingConfirmed).Updates(fields)
+		q := tx.Model(&models.Booking{}).Where("id = ? AND status = ?", id, models.BookingConfirmed)
+		if keepAttended {
+			q = q.Where("outcome <> ?", models.OutcomeAttended)
+		}
+		res := q.Updates(fields)
 		changed = res.RowsAffected
 		if res.Error != nil || changed == 0 {
 			return res.Error
@@ -219,7 +226,10 @@ func (s *Store) updateConfirmed(ctx context.Context, id int64, event string, fie
 	if err != nil {
 		return b, err
 	}
-	if changed == 0 {
+	switch {
+	case changed == 0 && b.Status == models.BookingConfirmed && b.Outcome == models.OutcomeAttended:
+		return b, booking.ErrCallAttended
+	case changed == 0:
 		return b, models.ErrNotConfirmed
 	}
 	return b, nil

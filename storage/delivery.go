@@ -96,6 +96,23 @@ func (s *Store) SentSteps(ctx context.Context, subscriberID int64, kind models.K
 	return sent, nil
 }
 
+// FinishedSteps lists the steps of a kind that a subscriber's deliveries
+// are done with: sent, or refused for good. The course plans past both.
+func (s *Store) FinishedSteps(ctx context.Context, subscriberID int64, kind models.Kind) (map[string]bool, error) {
+	var steps []string
+	err := s.db.WithContext(ctx).Model(&models.Delivery{}).
+		Where("subscriber_id = ? AND kind = ? AND state IN ?", subscriberID, kind, []string{models.DeliverySent, models.DeliveryFailed}).
+		Pluck("step", &steps).Error
+	if err != nil {
+		return nil, fmt.Errorf("list finished steps: %w", err)
+	}
+	done := make(map[string]bool, len(steps))
+	for _, st := range steps {
+		done[st] = true
+	}
+	return done, nil
+}
+
 // RetryFailed puts a subscriber's permanently failed deliveries of kind back
 // in the queue: after a fresh opt-in, the address is worth another try.
 func (s *Store) RetryFailed(ctx context.Context, subscriberID int64, kind models.Kind) error {

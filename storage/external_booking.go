@@ -51,7 +51,7 @@ func (s *Store) RememberExternalID(ctx context.Context, id int64, scheduler, ext
 // keeping its UID and raising its sequence, as RescheduleBooking does; a
 // moved call is no longer a no-show.
 func (s *Store) MoveExternalBooking(ctx context.Context, id int64, externalID string, start, end time.Time) (models.Booking, error) {
-	return s.updateConfirmed(ctx, id, models.EventBookingRescheduled, map[string]any{
+	return s.updateConfirmed(ctx, id, models.EventBookingRescheduled, false, map[string]any{
 		"external_id": externalID, "starts_at": start.UTC(), "ends_at": end.UTC(),
 		"sequence": gorm.Expr("sequence + 1"), "updated_at": s.now(),
 		"outcome": "", "outcome_at": nil,

@@ -28,6 +28,15 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 	}
 	defer func() { err = errors.Join(err, a.Close()) }()
 
+	// Bound first, served last: a port in use fails before any work starts,
+	// and nothing is answered before the operator has been told where
+	// dripbook is.
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR: %w", err)
+	}
+	defer func() { _ = ln.Close() }() // Serve closes it too; this covers a return before Serve
+
 	errc := make(chan error, 1)
 	if mode == "" || mode == "worker" {
 		srv := a.workerServer()
@@ -65,12 +74,6 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 	handler := http.Handler(api.NewHealth(deps))
 	if mode == "" || mode == "api" {
 		handler = api.New(deps)
-	}
-	// Bound here, served below: a port in use fails at once, and nothing is
-	// answered before the operator has been told where dripbook is.
-	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("HTTP_ADDR: %w", err)
 	}
 	httpSrv := newHTTPServer(a.cfg.HTTPAddr, handler, serverTimeouts)
 	defer func() {
