@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dripbook/dripbook/models"
@@ -82,35 +83,30 @@ func (s *Store) Deliveries(ctx context.Context, subscriberID int64) ([]models.De
 
 // SentSteps returns the steps of kind already sent to a subscriber.
 func (s *Store) SentSteps(ctx context.Context, subscriberID int64, kind models.Kind) (map[string]bool, error) {
-	var steps []string
-	err := s.db.WithContext(ctx).Model(&models.Delivery{}).
-		Where("subscriber_id = ? AND kind = ? AND state = ?", subscriberID, kind, models.DeliverySent).
-		Pluck("step", &steps).Error
-	if err != nil {
-		return nil, fmt.Errorf("list sent steps: %w", err)
-	}
-	sent := make(map[string]bool, len(steps))
-	for _, st := range steps {
-		sent[st] = true
-	}
-	return sent, nil
+	return s.stepsIn(ctx, subscriberID, kind, models.DeliverySent)
 }
 
 // FinishedSteps lists the steps of a kind that a subscriber's deliveries
 // are done with: sent, or refused for good. The course plans past both.
 func (s *Store) FinishedSteps(ctx context.Context, subscriberID int64, kind models.Kind) (map[string]bool, error) {
+	return s.stepsIn(ctx, subscriberID, kind, models.DeliverySent, models.DeliveryFailed)
+}
+
+// stepsIn lists the steps of kind whose delivery to a subscriber is in one
+// of states.
+func (s *Store) stepsIn(ctx context.Context, subscriberID int64, kind models.Kind, states ...string) (map[string]bool, error) {
 	var steps []string
 	err := s.db.WithContext(ctx).Model(&models.Delivery{}).
-		Where("subscriber_id = ? AND kind = ? AND state IN ?", subscriberID, kind, []string{models.DeliverySent, models.DeliveryFailed}).
+		Where("subscriber_id = ? AND kind = ? AND state IN ?", subscriberID, kind, states).
 		Pluck("step", &steps).Error
 	if err != nil {
-		return nil, fmt.Errorf("list finished steps: %w", err)
+		return nil, fmt.Errorf("list %s steps: %w", strings.Join(states, " or "), err)
 	}
-	done := make(map[string]bool, len(steps))
+	set := make(map[string]bool, len(steps))
 	for _, st := range steps {
-		done[st] = true
+		set[st] = true
 	}
-	return done, nil
+	return set, nil
 }
 
 // RetryFailed puts a subscriber's permanently failed deliveries of kind back
