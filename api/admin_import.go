@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -63,4 +64,23 @@ func (s *server) importUpload(c echo.Context) error {
 	}
 	p.Report = &rep
 	return s.render(c, http.StatusOK, "admin_import", "Import a list", p)
+}
+
+// uploadWindow is how long a list's upload may take to arrive and to be
+// answered. The server's own timeouts fit forms and pages; a list of up to
+// maxUpload over a slow line, then its import, takes far longer.
+const uploadWindow = 15 * time.Minute
+
+// longRequest gives each request its own read and write deadlines of d,
+// in place of the server's.
+func longRequest(d time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			rc := http.NewResponseController(c.Response())
+			// A writer that cannot (a test recorder) has no deadline to move.
+			_ = rc.SetReadDeadline(time.Now().Add(d))
+			_ = rc.SetWriteDeadline(time.Now().Add(d))
+			return next(c)
+		}
+	}
 }

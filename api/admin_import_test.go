@@ -6,10 +6,13 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -86,4 +89,63 @@ func TestConsoleImportForm(t *testing.T) {
 	a.csrf = "forged"
 	require.Equal(t, http.StatusForbidden, a.upload(t, "email\ncyd@example.com\n", "x").Code, "the CSRF token is checked")
 	a.csrf = form
+}
+
+// A list takes longer to upload and to import than the server gives a form
+// (its read and write timeouts): the import route has its own window, so
+// the coach still gets the report.
+func TestConsoleImportOutlastsTheServersTimeouts(t *testing.T) {
+	t.Parallel()
+	const serverTimeout = 200 * time.Millisecond
+	slow := func(_ context.Context, r io.Reader, _ importer.Options) (importer.Report, error) {
+		list, err := importer.Parse(r)
+		if err != nil {
+			return importer.Report{}, err
+		}
+		time.Sleep(3 * serverTimeout) // a long import, past the server's write timeout
+		return importer.Report{Rows: len(list.Rows), Created: len(list.Rows)}, nil
+	}
+	env := newAdminEnv(t, func(d *Deps) { d.Data.Import = slow })
+	srv := httptest.NewUnstartedServer(env.e)
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = serverTimeout, serverTimeout
+	srv.Start()
+	t.Cleanup(srv.Close)
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	client := &http.Client{Jar: jar}
+	token := func(path string) string {
+		resp, err := client.Get(srv.URL + path)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		m := csrfValue.FindSubmatch(body)
+		require.NotNil(t, m, "%s has a form token", path)
+		return string(m[1])
+	}
+	resp, err := client.PostForm(srv.URL+"/admin/login", url.Values{"password": {testAdminPassword}, "_csrf": {token("/admin/login")}})
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	csrf := token("/admin/import")
+
+	// The body arrives in two parts, the second after the server's read
+	// timeout has passed.
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		_ = mw.WriteField("_csrf", csrf)
+		_ = mw.WriteField("consent_source", "Workshop sheet")
+		f, _ := mw.CreateFormFile("file", "list.csv")
+		_, _ = io.WriteString(f, "email\nann@example.com\n")
+		time.Sleep(2 * serverTimeout) // a slow line
+		_, _ = io.WriteString(f, "bob@example.com\n")
+		_ = pw.CloseWithError(mw.Close())
+	}()
+	resp, err = client.Post(srv.URL+"/admin/import", mw.FormDataContentType(), pr)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	require.Contains(t, string(body), "Imported: 2 new subscribers")
 }
