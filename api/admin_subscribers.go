@@ -86,6 +86,9 @@ type record struct {
 	Clicks     []models.Click     `json:"clicks"`
 	Bookings   []models.Booking   `json:"bookings"`
 	Scorecard  scorecard.Answers  `json:"scorecard"` // zero when not filled in
+	// Held is the rest: the events written about them, their booking
+	// changes, the confirmation rounds counted against their mailbox.
+	storage.Held
 }
 
 func (s *server) record(ctx context.Context, idParam string) (record, error) {
@@ -116,6 +119,9 @@ func (s *server) record(ctx context.Context, idParam string) (record, error) {
 		return record{}, err
 	}
 	if r.Scorecard, err = s.Store.ScorecardAnswers(ctx, id); err != nil {
+		return record{}, err
+	}
+	if r.Held, err = s.Store.HeldAbout(ctx, id); err != nil {
 		return record{}, err
 	}
 	return r, nil

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -199,6 +200,7 @@ func TestAdminPostWithoutCSRFTokenIsRefused(t *testing.T) {
 func TestAdminExportHasEverything(t *testing.T) {
 	t.Parallel()
 	env := newAdminEnv(t, nil)
+	env.store.SetWebhooks(true)
 	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
 	require.NoError(t, env.store.RecordClick(context.Background(), sub, "close"))
 	a := signIn(t, env)
@@ -210,6 +212,28 @@ func TestAdminExportHasEverything(t *testing.T) {
 	for _, want := range []string{`"subscriber"`, `"consents"`, `"emails"`, `"clicks"`, `"bookings"`, "ann@example.com", `"close"`} {
 		require.Contains(t, body, want)
 	}
+	// And what is held about them elsewhere: the events written about them,
+	// the confirmation rounds counted against their mailbox.
+	var got struct {
+		Events []struct {
+			Type    string `json:"Type"`
+			Payload string `json:"Payload"`
+		} `json:"webhook_events"`
+		Changes  []json.RawMessage `json:"booking_changes"`
+		Requests []struct {
+			Mailbox string `json:"mailbox"`
+		} `json:"confirmation_requests"`
+	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
+	require.NotNil(t, got.Changes, "listed, if empty")
+	require.Len(t, got.Requests, 1)
+	require.Equal(t, "ann@example.com", got.Requests[0].Mailbox)
+	var types []string
+	for _, ev := range got.Events {
+		types = append(types, ev.Type)
+		require.Contains(t, ev.Payload, "ann@example.com", "the event as it was signed and sent")
+	}
+	require.Contains(t, types, models.EventLinkClicked)
 }
 
 type pausedSender struct{ until time.Time }

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/dripbook/dripbook/models"
 )
@@ -87,4 +88,47 @@ SELECT CAST(? AS TEXT) || CAST(i AS TEXT) || '@example.com', 'Seed ' || CAST(i A
 		return fmt.Errorf("seed subscribers: %w", err)
 	}
 	return nil
+}
+
+// Held is what dripbook holds about a subscriber beyond their own rows:
+// the events written about them (with their deliveries to WEBHOOK_URL),
+// the log of their booking changes, and the confirmation rounds counted
+// against their mailbox.
+type Held struct {
+	Events          []models.WebhookEvent `json:"webhook_events"`
+	BookingChanges  []HeldChange          `json:"booking_changes"`
+	ConfirmRequests []HeldConfirmRequest  `json:"confirmation_requests"`
+}
+
+// HeldChange is one booking, move or cancellation, as the export shows it.
+type HeldChange struct {
+	BookingID int64     `json:"booking_id"`
+	Event     string    `json:"event"`
+	At        time.Time `json:"at"`
+}
+
+// HeldConfirmRequest is one confirmation round counted against a mailbox.
+type HeldConfirmRequest struct {
+	Mailbox string    `json:"mailbox"`
+	At      time.Time `json:"at"`
+}
+
+// HeldAbout loads the Held of one subscriber, oldest first.
+func (s *Store) HeldAbout(ctx context.Context, subscriberID int64) (Held, error) {
+	db := s.db.WithContext(ctx)
+	h := Held{Events: []models.WebhookEvent{}, BookingChanges: []HeldChange{}, ConfirmRequests: []HeldConfirmRequest{}}
+	if err := db.Where("subscriber_id = ?", subscriberID).Order("created_at, id").Find(&h.Events).Error; err != nil {
+		return Held{}, fmt.Errorf("list events held: %w", err)
+	}
+	err := db.Model(&bookingChange{}).Select("booking_id, event, created_at AS at").
+		Where("subscriber_id = ?", subscriberID).Order("id").Scan(&h.BookingChanges).Error
+	if err != nil {
+		return Held{}, fmt.Errorf("list booking changes held: %w", err)
+	}
+	err = db.Model(&confirmRequest{}).Select("mailbox, created_at AS at").
+		Where("subscriber_id = ?", subscriberID).Order("id").Scan(&h.ConfirmRequests).Error
+	if err != nil {
+		return Held{}, fmt.Errorf("list confirmation rounds held: %w", err)
+	}
+	return h, nil
 }
