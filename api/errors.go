@@ -13,6 +13,7 @@ import (
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/token"
 )
 
@@ -147,6 +148,9 @@ var wording = []struct {
 	{models.ErrNoLongerSubscribed, problem{Title: "You've left this course",
 		Message: "This address left the course after this link was sent, so it changes nothing. To join again, sign up afresh.",
 		Link:    "/", Linked: "Sign up again", APIMessage: models.ErrNoLongerSubscribed.Error()}},
+	{storage.ErrConfirmQuota, problem{Title: "Enough confirmation emails for today",
+		Message:    "This mailbox has had three confirmation emails in the last 24 hours. Try again tomorrow, so it is not flooded.",
+		APIMessage: storage.ErrConfirmQuota.Error()}},
 	{models.ErrSlotTaken, problem{Title: "That time was just taken",
 		Message: "Someone just took that time — please pick another.", Fixable: true}},
 	{models.ErrAlreadyBooked, problem{Title: "You already have a call booked",

@@ -2,9 +2,12 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/dripbook/dripbook/address"
+	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
 	"gorm.io/gorm"
 )
@@ -68,17 +71,43 @@ func (s *Store) BookingsFor(ctx context.Context, subscriberID int64) ([]models.B
 	return bs, nil
 }
 
+// ErrConfirmQuota means the mailbox has had its ConfirmLimit of
+// confirmation emails in the last ConfirmWindow.
+var ErrConfirmQuota = fault.New(fault.TooMany, "confirm_quota",
+	fmt.Sprintf("this mailbox has had %d confirmation emails in the last %v", ConfirmLimit, ConfirmWindow))
+
 // NewConfirmRound starts another confirmation round for a pending
 // subscriber, as the coach asks in the console; it reports the round, or 0
-// when the subscriber is not pending.
+// when the subscriber is not pending. The round counts against the
+// mailbox's quota as a signup's does: past it, ErrConfirmQuota.
 func (s *Store) NewConfirmRound(ctx context.Context, id int64) (int, error) {
 	now := s.now()
 	round := 0
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		sub, err := take[models.Subscriber](tx.Where("id = ? AND status = ?", id, models.StatusPending), fmt.Sprintf("subscriber %d", id))
+		if errors.Is(err, models.ErrNotFound) {
+			return nil // not pending
+		}
+		if err != nil {
+			return err
+		}
+		quota, err := lockConfirmQuota(tx, address.Mailbox(sub.Email), now)
+		if err != nil {
+			return err
+		}
+		switch full, err := quota.full(); {
+		case err != nil:
+			return err
+		case full:
+			return ErrConfirmQuota
+		}
 		res := tx.Model(&models.Subscriber{}).Where("id = ? AND status = ?", id, models.StatusPending).
 			Updates(map[string]any{"confirm_round": gorm.Expr("confirm_round + 1"), "confirm_requested_at": now, "updated_at": now})
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
+		}
+		if err := quota.take(id); err != nil {
+			return err
 		}
 		return tx.Model(&models.Subscriber{}).Where("id = ?", id).Pluck("confirm_round", &round).Error
 	})

@@ -91,3 +91,37 @@ func TestConfirmationCapHoldsUnderConcurrency(t *testing.T) {
 		require.Equal(t, storage.ConfirmLimit, rounds, "concurrent signups of one mailbox start at most the cap")
 	})
 }
+
+// The console's Resend counts against the mailbox's quota as a signup
+// does: past it, the coach is told so and no round starts.
+func TestResendCountsAgainstTheMailboxQuota(t *testing.T) {
+	t.Parallel()
+	bothStores(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+		s.SetClock(func() time.Time { return now })
+		res, err := s.Subscribe(ctx, signup("resent@example.com"))
+		require.NoError(t, err)
+		for want := 2; want <= storage.ConfirmLimit; want++ {
+			round, err := s.NewConfirmRound(ctx, res.SubscriberID)
+			require.NoError(t, err)
+			require.Equal(t, want, round)
+		}
+		_, err = s.NewConfirmRound(ctx, res.SubscriberID)
+		require.ErrorIs(t, err, storage.ErrConfirmQuota)
+		sub, err := s.Subscriber(ctx, res.SubscriberID)
+		require.NoError(t, err)
+		require.Equal(t, storage.ConfirmLimit, sub.ConfirmRound, "no round started")
+
+		now = now.Add(storage.ConfirmWindow + time.Minute)
+		round, err := s.NewConfirmRound(ctx, res.SubscriberID)
+		require.NoError(t, err, "a day later")
+		require.Equal(t, storage.ConfirmLimit+1, round)
+
+		_, err = s.Unsubscribe(ctx, res.SubscriberID)
+		require.NoError(t, err)
+		round, err = s.NewConfirmRound(ctx, res.SubscriberID)
+		require.NoError(t, err)
+		require.Zero(t, round, "only a pending subscriber gets a round")
+	})
+}
