@@ -15,10 +15,8 @@ import (
 
 func TestConfirmationsPerMailboxAreCapped(t *testing.T) {
 	t.Parallel()
-	bothStores(t, func(t *testing.T, s *storage.Store) {
+	clockedStores(t, func(t *testing.T, s *storage.Store, now *time.Time) {
 		ctx := context.Background()
-		now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
-		s.SetClock(func() time.Time { return now })
 
 		rounds := 0
 		for i := range 10 {
@@ -35,7 +33,7 @@ func TestConfirmationsPerMailboxAreCapped(t *testing.T) {
 		require.ErrorIs(t, err, models.ErrNotFound)
 
 		// The pending address itself waits out the day too, resend or not.
-		now = now.Add(models.ConfirmResendAfter + time.Minute)
+		*now = now.Add(models.ConfirmResendAfter + time.Minute)
 		res, err := s.Subscribe(ctx, signup("victim+0@example.com"))
 		require.NoError(t, err)
 		require.Zero(t, res.Round)
@@ -47,7 +45,7 @@ func TestConfirmationsPerMailboxAreCapped(t *testing.T) {
 		require.Equal(t, 1, res.Round)
 
 		// A day later all three of yesterday's rounds have aged out.
-		now = time.Date(2026, 1, 6, 10, 0, 1, 0, time.UTC)
+		*now = time.Date(2026, 1, 6, 10, 0, 1, 0, time.UTC)
 		res, err = s.Subscribe(ctx, signup("victim+0@example.com"))
 		require.NoError(t, err)
 		require.Equal(t, 2, res.Round)
@@ -96,10 +94,8 @@ func TestConfirmationCapHoldsUnderConcurrency(t *testing.T) {
 // does: past it, the coach is told so and no round starts.
 func TestResendCountsAgainstTheMailboxQuota(t *testing.T) {
 	t.Parallel()
-	bothStores(t, func(t *testing.T, s *storage.Store) {
+	clockedStores(t, func(t *testing.T, s *storage.Store, now *time.Time) {
 		ctx := context.Background()
-		now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
-		s.SetClock(func() time.Time { return now })
 		res, err := s.Subscribe(ctx, signup("resent@example.com"))
 		require.NoError(t, err)
 		for want := 2; want <= storage.ConfirmLimit; want++ {
@@ -113,7 +109,7 @@ func TestResendCountsAgainstTheMailboxQuota(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, storage.ConfirmLimit, sub.ConfirmRound, "no round started")
 
-		now = now.Add(storage.ConfirmWindow + time.Minute)
+		*now = now.Add(storage.ConfirmWindow + time.Minute)
 		round, err := s.NewConfirmRound(ctx, res.SubscriberID)
 		require.NoError(t, err, "a day later")
 		require.Equal(t, storage.ConfirmLimit+1, round)

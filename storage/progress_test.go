@@ -20,10 +20,8 @@ import (
 // queries, however many callers.
 func TestCallersProgress(t *testing.T) {
 	t.Parallel()
-	bothStores(t, func(t *testing.T, s *storage.Store) {
+	clockedStores(t, func(t *testing.T, s *storage.Store, now *time.Time) {
 		ctx := context.Background()
-		now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
-		s.SetClock(func() time.Time { return now })
 		var ids []int64
 		for _, email := range []string{"ann@example.com", "bob@example.com", "cy@example.com"} {
 			res, err := s.Subscribe(ctx, signup(email))
@@ -50,7 +48,7 @@ func TestCallersProgress(t *testing.T) {
 		for _, lesson := range []string{"gaps", "welcome"} {
 			require.NoError(t, s.RecordClick(ctx, ann, lesson))
 		}
-		now = now.Add(time.Hour)
+		*now = now.Add(time.Hour)
 		require.NoError(t, s.RecordClick(ctx, ann, "gaps"), "a second click on a lesson already clicked")
 		require.NoError(t, s.SaveScorecard(ctx, cy, answers("direction", "leverage")))
 

@@ -27,6 +27,16 @@ func bothStores(t *testing.T, f func(t *testing.T, s *storage.Store)) {
 	}
 }
 
+// clockedStores is bothStores with each store's clock set to now, which f
+// moves on as it likes; now starts on a Monday morning.
+func clockedStores(t *testing.T, f func(t *testing.T, s *storage.Store, now *time.Time)) {
+	bothStores(t, func(t *testing.T, s *storage.Store) {
+		now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+		s.SetClock(func() time.Time { return now })
+		f(t, s, &now)
+	})
+}
+
 func TestSubscribeConcurrentlyMakesOneRowAndOneRound(t *testing.T) {
 	t.Parallel()
 	bothStores(t, func(t *testing.T, s *storage.Store) {
@@ -61,10 +71,8 @@ func TestSubscribeConcurrentlyMakesOneRowAndOneRound(t *testing.T) {
 
 func TestSubscribeLifecycle(t *testing.T) {
 	t.Parallel()
-	bothStores(t, func(t *testing.T, s *storage.Store) {
+	clockedStores(t, func(t *testing.T, s *storage.Store, now *time.Time) {
 		ctx := context.Background()
-		now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
-		s.SetClock(func() time.Time { return now })
 
 		first, err := s.Subscribe(ctx, signup("a@example.com"))
 		require.NoError(t, err)
@@ -74,7 +82,7 @@ func TestSubscribeLifecycle(t *testing.T) {
 		require.NoError(t, err)
 		require.Zero(t, again.Round, "a pending address is not mailed again at once")
 
-		now = now.Add(models.ConfirmResendAfter + time.Second)
+		*now = now.Add(models.ConfirmResendAfter + time.Second)
 		later, err := s.Subscribe(ctx, signup("a@example.com"))
 		require.NoError(t, err)
 		require.Equal(t, 2, later.Round, "a pending address may ask again later")
