@@ -144,12 +144,23 @@ func (e *Engine) bookingVersion(ctx context.Context, bookingID int64, sequence i
 	return b, b.Sequence == sequence, nil
 }
 
-// RemindBooking sends one reminder, unless the booking was since cancelled
-// or moved (its sequence changed).
-func (e *Engine) RemindBooking(ctx context.Context, bookingID int64, sequence int, lead time.Duration) error {
+// RemindBooking sends the reminder lead before a call starting at start,
+// unless the booking was since cancelled or moved. A reminder is of the
+// call's time, not of one version: a new place keeps the reminders queued
+// before it, which go out with the place as it is now, each once. A start
+// of zero (a task queued before reminders named their start) holds only
+// for the version sequence.
+func (e *Engine) RemindBooking(ctx context.Context, bookingID int64, sequence int, lead time.Duration, start time.Time) error {
 	b, current, err := e.bookingVersion(ctx, bookingID, sequence)
-	if err != nil || !current {
+	if err != nil || b.ID == 0 {
 		return err
+	}
+	moved := !current
+	if !start.IsZero() {
+		moved = !b.Start.Equal(start)
+	}
+	if moved {
+		return nil
 	}
 	if b.Status != models.BookingConfirmed || !b.Start.After(e.now()) || b.Scheduler != "" {
 		return nil
@@ -165,8 +176,9 @@ func (e *Engine) RemindBooking(ctx context.Context, bookingID int64, sequence in
 	if err != nil {
 		return fmt.Errorf("render reminder: %w", err)
 	}
-	step := fmt.Sprintf("%d.%d.%d", b.ID, b.Sequence, int64(lead.Seconds()))
-	msg := e.message(sub, em, fmt.Sprintf("reminder.%s@%s", step, e.domain))
+	// Once per time and lead, whichever version's task comes first.
+	step := fmt.Sprintf("%d.at%d.%d", b.ID, b.Start.Unix(), int64(lead.Seconds()))
+	msg := e.message(sub, em, fmt.Sprintf("reminder.%d.%d.%d@%s", b.ID, b.Sequence, int64(lead.Seconds()), e.domain))
 	return e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindReminder, Step: step}, true, msg)
 }
 

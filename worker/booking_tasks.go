@@ -21,11 +21,13 @@ type BookingPayload struct {
 	Sequence  int   `json:"sequence"`
 }
 
-// ReminderPayload asks for one reminder of one version of a booking.
+// ReminderPayload asks for one reminder of a booking: lead before Start,
+// queued by the version Sequence.
 type ReminderPayload struct {
 	BookingID int64         `json:"booking_id"`
 	Sequence  int           `json:"sequence"`
 	Lead      time.Duration `json:"lead"`
+	Start     time.Time     `json:"start,omitzero"` // zero in tasks queued before reminders named their start
 }
 
 // BookingChanged queues the emails for a booking's new state and, for a
@@ -54,7 +56,7 @@ func (q *Queue) Reminders(ctx context.Context, b models.Booking, leads []time.Du
 		if !at.After(b.UpdatedAt) || !at.After(since) {
 			continue
 		}
-		p := ReminderPayload{BookingID: b.ID, Sequence: b.Sequence, Lead: lead}
+		p := ReminderPayload{BookingID: b.ID, Sequence: b.Sequence, Lead: lead, Start: b.Start}
 		added, err := q.enqueue(ctx, TypeBookingRemind, p, reminderTaskID(b.ID, b.Sequence, lead), at)
 		if err != nil {
 			return n, err

@@ -474,3 +474,38 @@ func TestANoticeAfterAnErasureOnlyTellsTheCoach(t *testing.T) {
 		require.Equal(t, []string{coachAddr}, m.To, "nobody else is mailed")
 	}
 }
+
+// A reminder that was due but still waiting in the queue when the coach
+// set a new place still goes out, with the new place, and once: a reminder
+// is of the call's time, not of one version. A move drops it.
+func TestAReminderWaitingWhenThePlaceChangesStillGoesOut(t *testing.T) {
+	t.Parallel()
+	lead := time.Hour
+	h := bookingHarness(t, lead)
+	ctx := context.Background()
+	addr := "waiting@example.com"
+	start := time.Now().Add(30 * time.Minute).Truncate(time.Second) // the reminder's time has passed
+	b := h.bookedCall(addr, start, "waiting@test")
+	h.waitMail(addr, 1, 10*time.Second) // the confirmation
+	h.announced(b.ID)
+	room := "https://video.example.test/room-9"
+	placed, err := h.places().SetPlace(ctx, b.ID, booking.Place{URL: room})
+	require.NoError(t, err)
+	h.waitMail(addr, 2, 10*time.Second) // the place update
+
+	// The first version's reminder, run late.
+	require.NoError(t, h.engine.RemindBooking(ctx, b.ID, b.Sequence, lead, b.Start))
+	got := h.waitMail(addr, 3, 10*time.Second)[2]
+	require.Contains(t, got.Subject, "Reminder")
+	require.Contains(t, got.Text, room, "with the place as it is now")
+	// The second version's, had it been queued too, sends nothing more.
+	require.NoError(t, h.engine.RemindBooking(ctx, b.ID, placed.Sequence, lead, b.Start))
+	require.NoError(t, h.engine.RemindBooking(ctx, b.ID, b.Sequence, lead, b.Start))
+	require.Len(t, h.mailTo(addr), 3, "each reminder once")
+
+	// Moved, the call's old time has no reminder left.
+	_, err = h.store.RescheduleBooking(ctx, b.ID, start.Add(24*time.Hour), start.Add(24*time.Hour+30*time.Minute))
+	require.NoError(t, err)
+	require.NoError(t, h.engine.RemindBooking(ctx, b.ID, placed.Sequence, lead, b.Start))
+	require.Len(t, h.mailTo(addr), 3, "a moved call's old reminders send nothing")
+}

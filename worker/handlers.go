@@ -24,7 +24,7 @@ func Mux(e *drip.Engine) *asynq.ServeMux {
 		return e.NotifyBooking(ctx, p.BookingID, p.Sequence)
 	}))
 	mux.HandleFunc(TypeBookingRemind, handle(func(ctx context.Context, p ReminderPayload) error {
-		return e.RemindBooking(ctx, p.BookingID, p.Sequence, p.Lead)
+		return e.RemindBooking(ctx, p.BookingID, p.Sequence, p.Lead, p.Start)
 	}))
 	mux.HandleFunc(TypeNoShowSend, handle(func(ctx context.Context, p NoShowPayload) error {
 		return e.SendNoShow(ctx, p.BookingID, p.Sequence, p.Slug)
