@@ -64,6 +64,9 @@ type Report struct {
 	// Unqueued counts subscribers whose first email could not be queued
 	// now; the reconciler queues them from the database.
 	Unqueued int
+	// OverQuota counts new addresses not added because their mailbox had
+	// its confirmation emails for the day; importing again later adds them.
+	OverQuota int
 }
 
 // ErrSourceTooLong is returned when the consent source is longer than its
@@ -117,7 +120,7 @@ func Import(ctx context.Context, list List, store Store, course Course, opts Opt
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{Rows: len(list.Rows), Duplicates: list.Duplicates, Created: len(res.Created), Existing: res.Existing}
+	rep := Report{Rows: len(list.Rows), Duplicates: list.Duplicates, Created: len(res.Created), Existing: res.Existing, OverQuota: res.OverQuota}
 
 	progress.Phase("queueing", len(res.Created))
 	for _, c := range res.Created {
@@ -134,7 +137,7 @@ func Import(ctx context.Context, list List, store Store, course Course, opts Opt
 		progress.Add(1)
 	}
 	log.InfoContext(ctx, "list imported", "rows", rep.Rows, "created", rep.Created, "existing", rep.Existing,
-		"duplicates", rep.Duplicates, "confirmed", opts.Confirmed, "unqueued", rep.Unqueued)
+		"duplicates", rep.Duplicates, "confirmed", opts.Confirmed, "unqueued", rep.Unqueued, "over_quota", rep.OverQuota)
 	return rep, nil
 }
 

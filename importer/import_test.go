@@ -3,6 +3,7 @@ package importer_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -202,4 +203,44 @@ func TestHeaderAndSourceAreChecked(t *testing.T) {
 	rep, err = importer.Load(context.Background(), strings.NewReader("\ufeff\"email\",\"name\"\n\"b@example.com\",\"Bea\"\n"), store, course, opts)
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.Created)
+}
+
+// An import keeps to the same three confirmation emails per mailbox a day
+// as signups: the addresses past them are not added, and said so; a
+// confirmed import sends no confirmation and adds them all; the same file
+// a day later adds the rest.
+func TestImportKeepsToTheMailboxQuota(t *testing.T) {
+	t.Parallel()
+	store := testenv.Store(t)
+	now := importNow
+	store.SetClock(func() time.Time { return now })
+	ctx := context.Background()
+	_, err := store.Subscribe(ctx, models.Signup{Email: "ann+signup@example.com", TextVersion: "v1"}) // one round already today
+	require.NoError(t, err)
+	var file strings.Builder
+	file.WriteString("email\n")
+	for i := range 5 {
+		fmt.Fprintf(&file, "ann+%d@example.com\n", i)
+	}
+	file.WriteString("bea@example.com\n")
+	opts := importer.Options{ConsentSource: "Workshop sheet"}
+	course := &fakeCourse{}
+
+	rep, err := importer.Load(ctx, strings.NewReader(file.String()), store, course, opts)
+	require.NoError(t, err)
+	require.Equal(t, 3, rep.Created, "two of ann's and bea")
+	require.Equal(t, 3, rep.OverQuota)
+	require.Len(t, course.confirmations, 3)
+
+	now = now.Add(storage.ConfirmWindow + time.Minute)
+	rep, err = importer.Load(ctx, strings.NewReader(file.String()), store, course, opts)
+	require.NoError(t, err)
+	require.Equal(t, 3, rep.Created, "the day after, the rest")
+	require.Equal(t, 3, rep.Existing)
+	require.Zero(t, rep.OverQuota)
+
+	confirmed := importer.Options{ConsentSource: "Workshop sheet", Confirmed: true}
+	rep, err = importer.Load(ctx, strings.NewReader("email\ncy+1@example.com\ncy+2@example.com\ncy+3@example.com\ncy+4@example.com\n"), store, course, confirmed)
+	require.NoError(t, err)
+	require.Equal(t, 4, rep.Created, "no confirmation email, no quota")
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/dripbook/dripbook/address"
 	"github.com/dripbook/dripbook/models"
@@ -35,6 +36,10 @@ type Imported struct {
 type ImportResult struct {
 	Created  []Imported // in file order
 	Existing int        // addresses already on the list, left as they are
+	// OverQuota counts new pending addresses not stored: their mailbox
+	// already had ConfirmLimit confirmation emails in ConfirmWindow, as a
+	// signup's would be refused. Importing the list again later adds them.
+	OverQuota int
 }
 
 // importBatch is how many rows an import writes at a time.
@@ -50,12 +55,13 @@ func (s *Store) ImportSubscribers(ctx context.Context, rows []ImportRow, c Impor
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for start := 0; start < len(rows); start += importBatch {
 			batch := rows[start:min(start+importBatch, len(rows))]
-			created, existing, err := s.importBatch(tx, batch, c)
+			created, existing, over, err := s.importBatch(tx, batch, c)
 			if err != nil {
 				return err
 			}
 			res.Created = append(res.Created, created...)
 			res.Existing += existing
+			res.OverQuota += over
 			if progress != nil {
 				progress(len(batch))
 			}
@@ -68,7 +74,7 @@ func (s *Store) ImportSubscribers(ctx context.Context, rows []ImportRow, c Impor
 	return res, nil
 }
 
-func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) ([]Imported, int, error) {
+func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) (_ []Imported, existing, over int, _ error) {
 	now := s.now()
 	emails := make([]string, len(batch))
 	for i, r := range batch {
@@ -76,17 +82,30 @@ func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) ([]
 	}
 	var taken []string
 	if err := tx.Model(&models.Subscriber{}).Where("email IN ?", emails).Pluck("email", &taken).Error; err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	known := make(map[string]bool, len(taken))
 	for _, e := range taken {
 		known[e] = true
 	}
+	asked, err := recentConfirmations(tx, batch, now)
+	if err != nil {
+		return nil, 0, 0, err
+	}
 	var subs []models.Subscriber
 	var fresh []ImportRow
 	for _, r := range batch {
 		if known[r.Email] {
+			existing++
 			continue
+		}
+		if r.Enrollment == nil {
+			mailbox := address.Mailbox(r.Email)
+			if asked[mailbox] >= ConfirmLimit {
+				over++
+				continue
+			}
+			asked[mailbox]++
 		}
 		sub := models.Subscriber{Email: r.Email, Name: r.Name, Timezone: r.Timezone,
 			Status: models.StatusPending, ConfirmRound: 1, ConfirmRequestedAt: now, CreatedAt: now, UpdatedAt: now}
@@ -96,12 +115,12 @@ func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) ([]
 		subs, fresh = append(subs, sub), append(fresh, r)
 	}
 	if len(subs) == 0 {
-		return nil, len(batch), nil
+		return nil, existing, over, nil
 	}
 	// A signup of the same address racing the import fails the whole
 	// import, which can simply be run again.
 	if err := tx.Create(&subs).Error; err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	created := make([]Imported, len(subs))
 	consents := make([]models.Consent, len(subs))
@@ -133,18 +152,48 @@ func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) ([]
 		requests = append(requests, confirmRequest{Mailbox: address.Mailbox(sub.Email), SubscriberID: sub.ID, CreatedAt: now})
 	}
 	if err := tx.Create(&consents).Error; err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	if err := createAll(tx, requests); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	if err := createAll(tx, enrolled); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	if err := createAll(tx, deliveries); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
-	return created, len(batch) - len(subs), nil
+	return created, existing, over, nil
+}
+
+// recentConfirmations counts the confirmation rounds each mailbox of the
+// batch had in the last ConfirmWindow, this import's earlier batches
+// included.
+func recentConfirmations(tx *gorm.DB, batch []ImportRow, now time.Time) (map[string]int, error) {
+	mailboxes := make([]string, 0, len(batch))
+	for _, r := range batch {
+		if r.Enrollment == nil {
+			mailboxes = append(mailboxes, address.Mailbox(r.Email))
+		}
+	}
+	out := make(map[string]int, len(mailboxes))
+	if len(mailboxes) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		Mailbox string
+		N       int
+	}
+	err := tx.Model(&confirmRequest{}).Select("mailbox, count(*) AS n").
+		Where("mailbox IN ? AND created_at > ?", mailboxes, now.Add(-ConfirmWindow)).
+		Group("mailbox").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count confirmations: %w", err)
+	}
+	for _, r := range rows {
+		out[r.Mailbox] = r.N
+	}
+	return out, nil
 }
 
 // createAll inserts rows in one statement, or does nothing when there are

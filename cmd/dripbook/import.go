@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/dripbook/dripbook/importer"
+	"github.com/dripbook/dripbook/storage"
 )
 
 // barFrom is the smallest file that gets a progress bar: smaller ones are
@@ -73,6 +74,10 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 	}
 	say(stdout, "imported %d new subscribers (%s); %d already on the list, left as they were; %d duplicate rows merged\n",
 		rep.Created, state, rep.Existing, rep.Duplicates)
+	if rep.OverQuota > 0 {
+		say(stdout, "%d new addresses not added: their mailbox already had %d confirmation emails in the last day; import the file again tomorrow to add them\n",
+			rep.OverQuota, storage.ConfirmLimit)
+	}
 	if rep.Unqueued > 0 {
 		say(stdout, "%d first emails could not be queued now: the running dripbook queues them from the database\n", rep.Unqueued)
 	}
