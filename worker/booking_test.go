@@ -3,6 +3,7 @@ package worker_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -460,14 +461,20 @@ func TestANoticeAfterAnErasureOnlyTellsTheCoach(t *testing.T) {
 	start := time.Now().Add(48 * time.Hour).Truncate(time.Minute)
 	b, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: id, Start: start, End: start.Add(30 * time.Minute), UID: "erased@test"})
 	require.NoError(t, err)
+	// Taken for announced, so that the reconciler does not announce it
+	// (to them, rightly) before the erasure.
+	require.NoError(t, h.store.MarkBookingNotified(ctx, b.ID, b.Sequence))
 	require.NoError(t, h.store.Erase(ctx, id))
 
-	require.NoError(t, h.engine.NotifyBooking(ctx, b.ID, b.Sequence), "the notice queued before the erasure")
-	require.Empty(t, h.smtp.Messages(), "is out of date")
+	require.NoError(t, h.engine.NotifyBooking(ctx, b.ID, b.Sequence), "the notice queued before the erasure, out of date")
 	got, err := h.store.Booking(ctx, b.ID)
 	require.NoError(t, err)
 	require.Equal(t, models.BookingCancelled, got.Status)
-	require.NoError(t, h.engine.NotifyBooking(ctx, b.ID, got.Sequence), "the erasure's own, as the reconciler queues it")
+	// The erasure's own, as the reconciler queues it; the harness's own
+	// reconciler may be sending it at this moment.
+	if err := h.engine.NotifyBooking(ctx, b.ID, got.Sequence); !errors.Is(err, models.ErrInFlight) {
+		require.NoError(t, err)
+	}
 	brief := h.waitMail(coachAddr, 1, 10*time.Second)[0]
 	require.Equal(t, "CANCEL", brief.CalendarMethod, "the call leaves the coach's calendar")
 	for _, m := range h.smtp.Messages() {
@@ -493,19 +500,28 @@ func TestAReminderWaitingWhenThePlaceChangesStillGoesOut(t *testing.T) {
 	require.NoError(t, err)
 	h.waitMail(addr, 2, 10*time.Second) // the place update
 
+	reminders := func() []*message.Parsed {
+		var out []*message.Parsed
+		for _, m := range h.mailTo(addr) {
+			if strings.HasPrefix(m.Subject, "Reminder") {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
 	// The first version's reminder, run late.
 	require.NoError(t, h.engine.RemindBooking(ctx, b.ID, b.Sequence, lead, b.Start))
-	got := h.waitMail(addr, 3, 10*time.Second)[2]
-	require.Contains(t, got.Subject, "Reminder")
-	require.Contains(t, got.Text, room, "with the place as it is now")
+	sent := reminders()
+	require.Len(t, sent, 1)
+	require.Contains(t, sent[0].Text, room, "with the place as it is now")
 	// The second version's, had it been queued too, sends nothing more.
 	require.NoError(t, h.engine.RemindBooking(ctx, b.ID, placed.Sequence, lead, b.Start))
 	require.NoError(t, h.engine.RemindBooking(ctx, b.ID, b.Sequence, lead, b.Start))
-	require.Len(t, h.mailTo(addr), 3, "each reminder once")
+	require.Len(t, reminders(), 1, "each reminder once")
 
 	// Moved, the call's old time has no reminder left.
 	_, err = h.store.RescheduleBooking(ctx, b.ID, start.Add(24*time.Hour), start.Add(24*time.Hour+30*time.Minute))
 	require.NoError(t, err)
 	require.NoError(t, h.engine.RemindBooking(ctx, b.ID, placed.Sequence, lead, b.Start))
-	require.Len(t, h.mailTo(addr), 3, "a moved call's old reminders send nothing")
+	require.Len(t, reminders(), 1, "a moved call's old reminders send nothing")
 }
