@@ -96,7 +96,7 @@ func TestConsoleImportForm(t *testing.T) {
 // the coach still gets the report.
 func TestConsoleImportOutlastsTheServersTimeouts(t *testing.T) {
 	t.Parallel()
-	const serverTimeout = 200 * time.Millisecond
+	const serverTimeout = 500 * time.Millisecond
 	slow := func(_ context.Context, r io.Reader, _ importer.Options) (importer.Report, error) {
 		list, err := importer.Parse(r)
 		if err != nil {
