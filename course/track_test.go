@@ -65,6 +65,10 @@ func TestScorecardAndTrackProblems(t *testing.T) {
 	}{
 		{"top_gaps without a fallback", "01-welcome.md", body("Your gaps: {{ top_gaps }}."), "line 7: {{ top_gaps }} is empty for those who have not filled in the scorecard"},
 		{"scorecard_url in confirm.md", "confirm.md", "---\nsubject: Confirm\npreheader: Hi\n---\n[[Yes]]({{ confirm_url }})\n\n[Rate]({{ scorecard_url }})\n", "unknown variable {{ scorecard_url }}"},
+		// The confirmation's send has no booking or unsubscribe link: a
+		// course that used one would pass every check and confirm nobody.
+		{"unsubscribe_url in confirm.md", "confirm.md", "---\nsubject: Confirm\npreheader: Hi\n---\n[[Yes]]({{ confirm_url }})\n\nNot you? [Unsubscribe]({{ unsubscribe_url }})\n", "line 7: unknown variable {{ unsubscribe_url }}"},
+		{"booking_url in confirm.md", "confirm.md", "---\nsubject: Confirm\npreheader: Hi\n---\n[[Yes]]({{ confirm_url }})\n\n[Book]({{ booking_url }})\n", "unknown variable {{ booking_url }}"},
 		{"unknown track", "03-missed.md", trackSrc("missed", "no_show", 0), `track "no_show" is not a track; the tracks are no-show`},
 		{"track slug used by the course", "03-missed.md", trackSrc("welcome", TrackNoShow, 0), `slug "welcome" is already used by 01-welcome.md`},
 		{"track days go backwards", "04-missed-b.md", trackSrc("missed-b", TrackNoShow, 1), "day 1 comes after day 5 in 03-missed-a.md"},

@@ -73,14 +73,15 @@ func validVarName(name string) bool {
 	return true
 }
 
-// courseVariables are the names a course file may use; confirm_url only
-// exists while a subscriber is still unconfirmed.
+// courseVariables are the names a course file may use. The confirmation
+// goes to someone not yet on the list: it has confirm_url, and no booking
+// or unsubscribe link (there is nothing to book or leave yet).
 func courseVariables(confirm bool) []string {
-	names := []string{"first_name", "booking_url", "unsubscribe_url", "lesson_number", "lesson_total", "coach_name"}
+	names := []string{"first_name", "lesson_number", "lesson_total", "coach_name"}
 	if confirm {
 		return append(names, "confirm_url")
 	}
-	return append(names, scorecardVariables...)
+	return append(names, append([]string{"booking_url", "unsubscribe_url"}, scorecardVariables...)...)
 }
 
 // checkVars reports malformed and unknown variables in an email's text,

@@ -90,7 +90,9 @@ func NewRenderer(c *course.Course, site Site) (*Renderer, error) {
 		ConfirmURL:     base.JoinPath("confirm", "sample").String(),
 		ScorecardURL:   base.JoinPath("scorecard", "sample").String(),
 	}
-	if _, err := r.Confirmation(sample); err != nil {
+	// The confirmation with only what its send has: a variable it cannot
+	// fill fails here, at start-up, not at every signup.
+	if _, err := r.Confirmation(course.Vars{FirstName: sample.FirstName, ConfirmURL: sample.ConfirmURL}); err != nil {
 		return nil, err
 	}
 	for _, l := range c.Lessons {
