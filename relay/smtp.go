@@ -56,6 +56,11 @@ func NewSender(o Options) (*Sender, error) {
 	if o.HELO != "" {
 		opts = append(opts, mail.WithHELO(o.HELO))
 	}
+	if o.TLS != tlsImplicit {
+		// go-mail's own dialer for implicit TLS is what tells its AUTH
+		// discovery the line is encrypted; the others can be tracked.
+		opts = append(opts, mail.WithDialContextFunc(trackedDial))
+	}
 	if o.Username != "" {
 		auth := mail.SMTPAuthAutoDiscover
 		if o.TLS == tlsNone {
@@ -271,8 +276,32 @@ func (s *Sender) take(ctx context.Context) (conn *smtp.Client, reused, check boo
 
 func (s *Sender) dial(ctx context.Context) (*smtp.Client, error) {
 	// go-mail applies Timeout to the dial and the greeting, EHLO, STARTTLS
-	// and AUTH that follow it.
-	return s.client.DialToSMTPClientWithContext(ctx)
+	// and AUTH that follow it. When one of those fails it returns without
+	// closing the connection it made, which would stay open until the
+	// garbage collector found it: the dial closes it here.
+	d := &dialed{}
+	conn, err := s.client.DialToSMTPClientWithContext(context.WithValue(ctx, dialedKey{}, d))
+	if err != nil && d.conn != nil {
+		_ = d.conn.Close()
+	}
+	return conn, err
+}
+
+// dialedKey carries a dial's *dialed in its context.
+type dialedKey struct{}
+
+// dialed is the connection one dial made.
+type dialed struct{ conn net.Conn }
+
+// trackedDial dials as go-mail would and notes the connection in the
+// context's *dialed.
+func trackedDial(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, network, addr)
+	if h, ok := ctx.Value(dialedKey{}).(*dialed); ok && err == nil {
+		h.conn = conn
+	}
+	return conn, err
 }
 
 // put returns a healthy connection to the pool. It runs before the caller

@@ -1,8 +1,10 @@
 package relay
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -301,4 +303,52 @@ func TestNewSMTPSenderValidates(t *testing.T) {
 	}
 	_, err := NewSender(Options{Host: "localhost"})
 	require.NoError(t, err, "defaults fill the rest")
+}
+
+// A dial that fails after the connection is made (here: STARTTLS is
+// required and the server has none) closes that connection at once,
+// rather than leaving it open until the garbage collector finds it.
+func TestSMTPFailedDialClosesItsConnection(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer func() { _ = l.Close() }()
+	closed := make(chan struct{}, 8)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer func() { _ = c.Close() }()
+				r := bufio.NewReader(c)
+				_, _ = io.WriteString(c, "220 fake ESMTP\r\n")
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						closed <- struct{}{} // the client hung up
+						return
+					}
+					if strings.HasPrefix(strings.ToUpper(line), "QUIT") {
+						_, _ = io.WriteString(c, "221 bye\r\n")
+						continue
+					}
+					_, _ = io.WriteString(c, "250 fake\r\n") // no STARTTLS on offer
+				}
+			}()
+		}
+	}()
+	addr, ok := l.Addr().(*net.TCPAddr)
+	require.True(t, ok)
+	s, err := NewSender(Options{Host: "127.0.0.1", Port: addr.Port, TLS: "starttls", Timeout: 5 * time.Second})
+	require.NoError(t, err)
+	defer func() { _ = s.Close() }()
+
+	err = s.Send(t.Context(), smtptest.Message(1))
+	require.ErrorContains(t, err, "STARTTLS")
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the failed dial left its connection open")
+	}
 }
