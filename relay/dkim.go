@@ -24,6 +24,11 @@ var signedHeaders = []string{
 	"Auto-Submitted",
 }
 
+// overSigned are the fields signed once more than the message has them
+// (RFC 6376 §8.15): a verifier then fails a message to which anyone added
+// a second From, Subject, To or unsubscribe link above the signed one.
+var overSigned = map[string]bool{"From": true, "To": true, "Subject": true, "List-Unsubscribe": true, "List-Unsubscribe-Post": true}
+
 // signer signs the wire form of a message with DKIM (RFC 6376).
 type signer struct {
 	domain, selector string
@@ -49,6 +54,9 @@ func (s *signer) sign(raw []byte) ([]byte, error) {
 	for _, k := range signedHeaders {
 		if _, ok := present[textproto.CanonicalMIMEHeaderKey(k)]; ok {
 			keys = append(keys, k)
+			if overSigned[k] {
+				keys = append(keys, k)
+			}
 		}
 	}
 	var out bytes.Buffer

@@ -52,10 +52,20 @@ func TestDKIMSignsEveryKindOfEmail(t *testing.T) {
 	keys = smtptest.VerifyDKIM(t, got[3].Data, "example.test", "dripbook", record)
 	require.Subset(t, keys, append(always, "Reply-To", "Content-Transfer-Encoding"))
 
+	// So does a second unsubscribe link added above the signed one: the
+	// field is signed once more than the message has it.
+	added := bytes.Replace(got[0].Data, []byte("\r\nList-Unsubscribe: "), []byte("\r\nList-Unsubscribe: <https://evil.test/u>\r\nList-Unsubscribe: "), 1)
+	require.NotEqual(t, got[0].Data, added)
+	vs, err := dkim.VerifyWithOptions(bytes.NewReader(added), &dkim.VerifyOptions{
+		LookupTXT: func(string) ([]string, error) { return []string{record}, nil },
+	})
+	require.NoError(t, err)
+	require.ErrorContains(t, vs[0].Err, "signature did not verify", "an added link fails the signature")
+
 	// A changed unsubscribe link breaks the signature.
 	forged := bytes.Replace(got[0].Data, []byte("example.test/unsubscribe/tok"), []byte("evil.test/unsubscribe/tok"), 1)
 	require.NotEqual(t, got[0].Data, forged)
-	vs, err := dkim.VerifyWithOptions(bytes.NewReader(forged), &dkim.VerifyOptions{
+	vs, err = dkim.VerifyWithOptions(bytes.NewReader(forged), &dkim.VerifyOptions{
 		LookupTXT: func(string) ([]string, error) { return []string{record}, nil },
 	})
 	require.NoError(t, err)
