@@ -98,13 +98,21 @@ func (t textRenderer) block(node ast.Node, width int) textPart {
 	case *ast.List:
 		return t.list(n, width)
 	case *ast.FencedCodeBlock, *ast.CodeBlock:
-		var lines []string
+		// Kept line for line, unwrapped, with its values filled in as the
+		// HTML part's are.
+		var lines []filled
 		segs := n.Lines()
 		for i := 0; i < segs.Len(); i++ {
 			seg := segs.At(i)
-			lines = append(lines, "    "+strings.TrimRight(string(seg.Value(t.src)), "\n"))
+			lines = append(lines, split("    "+strings.TrimRight(string(seg.Value(t.src)), "\n")))
 		}
-		return fixedText(lines...)
+		return func(vals []string) []string {
+			out := make([]string, len(lines))
+			for i, l := range lines {
+				out[i] = l.fill(vals)
+			}
+			return out
+		}
 	case *ast.ThematicBreak:
 		return fixedText("---")
 	case *ast.HTMLBlock:

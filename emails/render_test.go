@@ -403,3 +403,20 @@ func TestEachEmailIsFilledAsIfRenderedAlone(t *testing.T) {
 	}
 	require.Len(t, warm.bodies.m, kept)
 }
+
+// A code block keeps its lines as written in the text part, with its
+// values filled in as the HTML part's are.
+func TestCodeBlocksAreFilledInBothParts(t *testing.T) {
+	r := MustRenderer(t)
+	body := "Say it like this:\n\n```\nHello {{ first_name | friend }},\nmy calendar: {{ booking_url }}\n```\n\nand indented:\n\n    Yours, {{ coach_name }}\n"
+	v := testVars("code")
+	v.FirstName = "Sam"
+	e, err := r.Markdown("A script", "Words to use", body, v, FooterCourse)
+	require.NoError(t, err)
+	for _, part := range []string{e.HTML, e.Text} {
+		require.Contains(t, part, "Hello Sam,")
+		require.Contains(t, part, "my calendar: "+v.BookingURL)
+		require.Contains(t, part, "Yours, Alex Rivera")
+	}
+	require.Contains(t, e.Text, "\n    Hello Sam,\n    my calendar: "+v.BookingURL+"\n", "line for line, indented, unwrapped")
+}
