@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/idna"
+
 	"github.com/dripbook/dripbook/booking"
 	"github.com/dripbook/dripbook/locale"
 	"github.com/dripbook/dripbook/relay"
@@ -176,6 +178,9 @@ func (p *parser) smtp(pool int, fromDomain string) *relay.Options {
 		o.MaxPerSecond = p.float("SMTP_RATE", 0)
 	}
 	if domain := p.getenv("DKIM_DOMAIN"); domain != "" {
+		if ascii, err := idna.Lookup.ToASCII(domain); err == nil {
+			domain = ascii // DKIM's d= is in A-labels, as the MAIL_FROM domain here is
+		}
 		if !aligned(domain, fromDomain) {
 			p.fail("DKIM_DOMAIN", "%q is neither the MAIL_FROM domain %q nor a parent of it: receivers only "+
 				"trust a signature whose domain matches the From address (DMARC alignment)", domain, fromDomain)
@@ -240,7 +245,13 @@ func (p *parser) mailFrom(name, v string) string {
 		return "localhost"
 	}
 	_, domain, _ := strings.Cut(addr.Address, "@")
-	return domain
+	// Message-IDs and List-Id take the domain's ASCII form (RFC 5322).
+	ascii, err := idna.Lookup.ToASCII(domain)
+	if err != nil {
+		p.fail(name, "the domain %q is not a valid domain name: %v", domain, err)
+		return "localhost"
+	}
+	return ascii
 }
 
 func (p *parser) baseURL(name, def string) string {

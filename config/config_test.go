@@ -75,6 +75,16 @@ func TestValues(t *testing.T) {
 	require.Equal(t, "192.0.2.1/32", c.TrustedProxies[1].String())
 }
 
+// A MAIL_FROM domain written in Unicode is used in its ASCII form where
+// the headers need one (Message-ID, List-Id, DKIM's alignment).
+func TestMailDomainIsASCII(t *testing.T) {
+	c, err := Load(getenv(map[string]string{"MAIL_FROM": "Jo <jo@bücher.example>"}))
+	require.NoError(t, err)
+	require.Equal(t, "xn--bcher-kva.example", c.MailDomain)
+	_, err = Load(getenv(map[string]string{"MAIL_FROM": "Jo <jo@-bad-.example>"}))
+	require.ErrorContains(t, err, "is not a valid domain name")
+}
+
 // The SMTP URL's own cap and pool hold unless SMTP_RATE says otherwise:
 // a setting the URL accepted is never dropped without a word.
 func TestSMTPURLSettingsHold(t *testing.T) {
