@@ -3,8 +3,10 @@ package api
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -148,4 +150,30 @@ func TestConsoleImportOutlastsTheServersTimeouts(t *testing.T) {
 	require.NoError(t, resp.Body.Close())
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 	require.Contains(t, string(body), "Imported: 2 new subscribers")
+}
+
+// The import's long window is for the signed-in coach alone: a stranger's
+// POST that sends its body slowly is cut off at the server's own timeout.
+func TestConsoleImportWindowNeedsASession(t *testing.T) {
+	t.Parallel()
+	env := newAdminEnv(t, func(d *Deps) {
+		d.Data.Import = func(context.Context, io.Reader, importer.Options) (importer.Report, error) {
+			return importer.Report{}, nil
+		}
+	})
+	srv := httptest.NewUnstartedServer(env.e)
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = 300*time.Millisecond, 300*time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close() //nolint:errcheck // test connection
+	_, err = io.WriteString(conn, "POST /admin/import HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n--b")
+	require.NoError(t, err)
+	// Send nothing more; our own deadline only keeps a broken server from
+	// hanging the test.
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	_, err = io.ReadAll(conn)
+	var ne net.Error
+	require.False(t, errors.As(err, &ne) && ne.Timeout(), "the server held a stranger's slow upload open")
 }

@@ -203,6 +203,9 @@ func TestAdminExportHasEverything(t *testing.T) {
 	env.store.SetWebhooks(true)
 	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
 	require.NoError(t, env.store.RecordClick(context.Background(), sub, "close"))
+	b := env.mustBook(t, sub, firstSlot)
+	_, err := env.bookings.Cancel(context.Background(), b.ID)
+	require.NoError(t, err)
 	a := signIn(t, env)
 	a.get("/admin/subscribers/" + itoa(sub))
 	rec := a.post("/admin/subscribers/"+itoa(sub)+"/export", nil)
@@ -219,13 +222,22 @@ func TestAdminExportHasEverything(t *testing.T) {
 			Type    string `json:"Type"`
 			Payload string `json:"Payload"`
 		} `json:"webhook_events"`
-		Changes  []json.RawMessage `json:"booking_changes"`
+		Changes []struct {
+			BookingID int64     `json:"booking_id"`
+			Event     string    `json:"event"`
+			At        time.Time `json:"at"`
+		} `json:"booking_changes"`
 		Requests []struct {
 			Mailbox string `json:"mailbox"`
 		} `json:"confirmation_requests"`
 	}
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
-	require.NotNil(t, got.Changes, "listed, if empty")
+	require.Len(t, got.Changes, 2, "the booking and its cancellation")
+	for i, event := range []string{"booked", "cancelled"} {
+		require.Equal(t, b.ID, got.Changes[i].BookingID)
+		require.Equal(t, event, got.Changes[i].Event)
+		require.True(t, got.Changes[i].At.Equal(testNow), "at %v", got.Changes[i].At)
+	}
 	require.Len(t, got.Requests, 1)
 	require.Equal(t, "ann@example.com", got.Requests[0].Mailbox)
 	var types []string

@@ -228,7 +228,9 @@ func New(d Deps) *echo.Echo {
 		s.adminDataRoutes(in)
 		if d.Data.Import != nil {
 			// A list may be far larger than a form: its own body limit.
-			imp := e.Group("/admin/import", longRequest(uploadWindow), middleware.BodyLimit(maxUpload), s.requireAdmin, s.csrf())
+			// Its long window only once signed in: a stranger's slow POST
+			// keeps the server's 30 seconds.
+			imp := e.Group("/admin/import", middleware.BodyLimit(maxUpload), s.requireAdmin, longRequest(uploadWindow), s.csrf())
 			imp.GET("", s.importForm)
 			imp.POST("", s.importUpload)
 		}

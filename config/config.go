@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 
@@ -178,9 +179,7 @@ func (p *parser) smtp(pool int, fromDomain string) *relay.Options {
 		o.MaxPerSecond = p.float("SMTP_RATE", 0)
 	}
 	if domain := p.getenv("DKIM_DOMAIN"); domain != "" {
-		if ascii, err := idna.Lookup.ToASCII(domain); err == nil {
-			domain = ascii // DKIM's d= is in A-labels, as the MAIL_FROM domain here is
-		}
+		domain = p.asciiDomain("DKIM_DOMAIN", domain) // DKIM's d= is in A-labels, as the MAIL_FROM domain here is
 		if !aligned(domain, fromDomain) {
 			p.fail("DKIM_DOMAIN", "%q is neither the MAIL_FROM domain %q nor a parent of it: receivers only "+
 				"trust a signature whose domain matches the From address (DMARC alignment)", domain, fromDomain)
@@ -245,13 +244,31 @@ func (p *parser) mailFrom(name, v string) string {
 		return "localhost"
 	}
 	_, domain, _ := strings.Cut(addr.Address, "@")
-	// Message-IDs and List-Id take the domain's ASCII form (RFC 5322).
+	return p.asciiDomain(name, domain)
+}
+
+// asciiDomain is a domain written in Unicode in its ASCII form, as
+// Message-IDs, List-Id and DKIM need it (RFC 5322); an ASCII one (or an
+// address literal) stays as it is.
+func (p *parser) asciiDomain(name, domain string) string {
+	if isASCII(domain) {
+		return domain
+	}
 	ascii, err := idna.Lookup.ToASCII(domain)
 	if err != nil {
 		p.fail(name, "the domain %q is not a valid domain name: %v", domain, err)
 		return "localhost"
 	}
 	return ascii
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *parser) baseURL(name, def string) string {

@@ -81,8 +81,13 @@ func TestMailDomainIsASCII(t *testing.T) {
 	c, err := Load(getenv(map[string]string{"MAIL_FROM": "Jo <jo@bücher.example>"}))
 	require.NoError(t, err)
 	require.Equal(t, "xn--bcher-kva.example", c.MailDomain)
-	_, err = Load(getenv(map[string]string{"MAIL_FROM": "Jo <jo@-bad-.example>"}))
+	_, err = Load(getenv(map[string]string{"MAIL_FROM": "Jo <jo@bü-.example>"}))
 	require.ErrorContains(t, err, "is not a valid domain name")
+	for _, ascii := range []string{"mail_relay.example", "[192.0.2.1]"} {
+		c, err := Load(getenv(map[string]string{"MAIL_FROM": "Jo <jo@" + ascii + ">"}))
+		require.NoError(t, err, "an ASCII domain is taken as it was")
+		require.Equal(t, ascii, c.MailDomain)
+	}
 }
 
 // The SMTP URL's own cap and pool hold unless SMTP_RATE says otherwise:

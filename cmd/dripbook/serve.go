@@ -141,7 +141,8 @@ type timeouts struct {
 }
 
 // serverTimeouts fit small form posts and pages: nothing dripbook serves
-// takes a client long to send or to read.
+// takes a client long to send or to read, but a console import and an
+// export, which move their own deadlines.
 var serverTimeouts = timeouts{header: 10 * time.Second, read: 30 * time.Second, write: 30 * time.Second, idle: 60 * time.Second}
 
 // maxHeaderBytes is far above any real browser's headers.
