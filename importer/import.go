@@ -67,6 +67,9 @@ type Report struct {
 	// OverQuota counts new addresses not added because their mailbox had
 	// its confirmation emails for the day; importing again later adds them.
 	OverQuota int
+	// Erased counts addresses of erased subscribers, left out: an old list
+	// does not bring back someone who asked to be forgotten.
+	Erased int
 }
 
 // ErrSourceTooLong is returned when the consent source is longer than its
@@ -120,7 +123,7 @@ func Import(ctx context.Context, list List, store Store, course Course, opts Opt
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{Rows: len(list.Rows), Duplicates: list.Duplicates, Created: len(res.Created), Existing: res.Existing, OverQuota: res.OverQuota}
+	rep := Report{Rows: len(list.Rows), Duplicates: list.Duplicates, Created: len(res.Created), Existing: res.Existing, OverQuota: res.OverQuota, Erased: res.Erased}
 
 	progress.Phase("queueing", len(res.Created))
 	for _, c := range res.Created {
@@ -137,7 +140,7 @@ func Import(ctx context.Context, list List, store Store, course Course, opts Opt
 		progress.Add(1)
 	}
 	log.InfoContext(ctx, "list imported", "rows", rep.Rows, "created", rep.Created, "existing", rep.Existing,
-		"duplicates", rep.Duplicates, "confirmed", opts.Confirmed, "unqueued", rep.Unqueued, "over_quota", rep.OverQuota)
+		"duplicates", rep.Duplicates, "confirmed", opts.Confirmed, "unqueued", rep.Unqueued, "over_quota", rep.OverQuota, "erased", rep.Erased)
 	return rep, nil
 }
 

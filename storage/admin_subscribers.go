@@ -2,14 +2,19 @@ package storage
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/dripbook/dripbook/address"
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // SubscriberFilter selects a page of subscribers for the console, newest
@@ -130,8 +135,15 @@ func ErasedEmail(id int64) string { return fmt.Sprintf("erased-%d@invalid", id) 
 func (s *Store) Erase(ctx context.Context, id int64) error {
 	now := s.now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := take[models.Subscriber](tx.Where("id = ?", id), fmt.Sprintf("subscriber %d", id)); err != nil {
+		sub, err := take[models.Subscriber](tx.Where("id = ?", id), fmt.Sprintf("subscriber %d", id))
+		if err != nil {
 			return err
+		}
+		if d := s.erasedDigest(sub.Email); d != "" && sub.Status != models.StatusErased {
+			row := erasedAddress{Digest: d, CreatedAt: now}
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+				return fmt.Errorf("remember the erased address: %w", err)
+			}
 		}
 		steps := []*gorm.DB{
 			tx.Model(&models.Subscriber{}).Where("id = ?", id).Updates(map[string]any{
@@ -174,4 +186,48 @@ func (s *Store) Erase(ctx context.Context, id int64) error {
 		return fmt.Errorf("erase subscriber %d: %w", id, err)
 	}
 	return nil
+}
+
+// erasedAddress is the keyed digest of an erased subscriber's address.
+type erasedAddress struct {
+	Digest    string `gorm:"primaryKey"`
+	CreatedAt time.Time
+}
+
+// SetSuppressionKey sets the key of the digests Erase keeps of erased
+// addresses, which imports look up; without one none are kept.
+func (s *Store) SetSuppressionKey(key []byte) { s.suppressKey = key }
+
+// erasedDigest is the keyed digest of an address, or "" without a key.
+func (s *Store) erasedDigest(email string) string {
+	if len(s.suppressKey) == 0 {
+		return ""
+	}
+	m := hmac.New(sha256.New, s.suppressKey)
+	m.Write([]byte("dripbook erased address\x00"))
+	m.Write([]byte(strings.ToLower(email)))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// erasedAmong returns which of emails belong to erased subscribers.
+func (s *Store) erasedAmong(tx *gorm.DB, emails []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(s.suppressKey) == 0 || len(emails) == 0 {
+		return out, nil
+	}
+	byDigest := make(map[string]string, len(emails))
+	digests := make([]string, 0, len(emails))
+	for _, e := range emails {
+		d := s.erasedDigest(e)
+		byDigest[d] = e
+		digests = append(digests, d)
+	}
+	var found []string
+	if err := tx.Model(&erasedAddress{}).Where("digest IN ?", digests).Pluck("digest", &found).Error; err != nil {
+		return nil, fmt.Errorf("look up erased addresses: %w", err)
+	}
+	for _, d := range found {
+		out[byDigest[d]] = true
+	}
+	return out, nil
 }

@@ -248,3 +248,42 @@ func TestAnAttendedCallIsKeptByTheUpdate(t *testing.T) {
 	require.Equal(t, models.OutcomeAttended, got.Outcome)
 	require.Equal(t, b.Sequence, got.Sequence)
 }
+
+// An erased subscriber's address is remembered only as a keyed digest, and
+// an old list imported again leaves it out, confirmed or not; their own new
+// signup still starts afresh. Without a key nothing is remembered.
+func TestAnImportDoesNotBringBackTheErased(t *testing.T) {
+	t.Parallel()
+	s := testenv.Store(t)
+	s.SetSuppressionKey([]byte("a test secret key, 32 bytes long"))
+	ctx := context.Background()
+	res, err := s.Subscribe(ctx, signup("Forget.Me@example.com"))
+	require.NoError(t, err)
+	require.NoError(t, s.Erase(ctx, res.SubscriberID))
+	require.NotContains(t, strings.ToLower(dump(t, s)), "forget.me", "the digest names nobody")
+
+	consent := storage.ImportConsent{TextVersion: "v1", Source: "old list"}
+	for _, confirmed := range []bool{false, true} {
+		row := storage.ImportRow{Email: "Forget.Me@example.com", Name: "Forgotten"}
+		if confirmed {
+			row.Enrollment = &models.Enrollment{Status: models.EnrollmentActive, NextStep: "welcome", LastDay: -1}
+		}
+		got, err := s.ImportSubscribers(ctx, []storage.ImportRow{row, {Email: "kept@example.com"}}, consent, nil)
+		require.NoError(t, err)
+		require.Equal(t, 1, got.Erased, "confirmed=%v", confirmed)
+		_, err = s.SubscriberByEmail(ctx, "Forget.Me@example.com")
+		require.ErrorIs(t, err, models.ErrNotFound)
+	}
+	again, err := s.Subscribe(ctx, signup("Forget.Me@example.com"))
+	require.NoError(t, err)
+	require.NotZero(t, again.Round, "their own signup starts afresh")
+
+	keyless := testenv.Store(t)
+	res, err = keyless.Subscribe(ctx, signup("other@example.com"))
+	require.NoError(t, err)
+	require.NoError(t, keyless.Erase(ctx, res.SubscriberID))
+	got, err := keyless.ImportSubscribers(ctx, []storage.ImportRow{{Email: "other@example.com"}}, consent, nil)
+	require.NoError(t, err)
+	require.Zero(t, got.Erased)
+	require.Len(t, got.Created, 1, "without a key, nothing was remembered")
+}

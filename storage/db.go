@@ -38,6 +38,9 @@ type Store struct {
 	// random, which left some signups waiting behind dozens of others.
 	// Nil on PostgreSQL, whose pool serves many at once.
 	signups *semaphore.Weighted
+	// suppressKey keys the digests of erased addresses
+	// (SetSuppressionKey); nil keeps none.
+	suppressKey []byte
 }
 
 // defaultPostgresConns is the PostgreSQL pool's size until SizePool says

@@ -40,6 +40,9 @@ type ImportResult struct {
 	// already had ConfirmLimit confirmation emails in ConfirmWindow, as a
 	// signup's would be refused. Importing the list again later adds them.
 	OverQuota int
+	// Erased counts addresses of subscribers who were erased: an old list
+	// does not bring them back (only their own new signup does).
+	Erased int
 }
 
 // importBatch is how many rows an import writes at a time.
@@ -55,13 +58,14 @@ func (s *Store) ImportSubscribers(ctx context.Context, rows []ImportRow, c Impor
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for start := 0; start < len(rows); start += importBatch {
 			batch := rows[start:min(start+importBatch, len(rows))]
-			created, existing, over, err := s.importBatch(tx, batch, c)
+			b, err := s.importBatch(tx, batch, c)
 			if err != nil {
 				return err
 			}
-			res.Created = append(res.Created, created...)
-			res.Existing += existing
-			res.OverQuota += over
+			res.Created = append(res.Created, b.Created...)
+			res.Existing += b.Existing
+			res.OverQuota += b.OverQuota
+			res.Erased += b.Erased
 			if progress != nil {
 				progress(len(batch))
 			}
@@ -74,7 +78,10 @@ func (s *Store) ImportSubscribers(ctx context.Context, rows []ImportRow, c Impor
 	return res, nil
 }
 
-func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) (_ []Imported, existing, over int, _ error) {
+// importBatch adds one batch of a list, and says what it did as an
+// ImportResult of its own.
+func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) (ImportResult, error) {
+	var res ImportResult
 	now := s.now()
 	emails := make([]string, len(batch))
 	for i, r := range batch {
@@ -82,27 +89,35 @@ func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) (_ 
 	}
 	var taken []string
 	if err := tx.Model(&models.Subscriber{}).Where("email IN ?", emails).Pluck("email", &taken).Error; err != nil {
-		return nil, 0, 0, err
+		return ImportResult{}, err
 	}
 	known := make(map[string]bool, len(taken))
 	for _, e := range taken {
 		known[e] = true
 	}
+	erased, err := s.erasedAmong(tx, emails)
+	if err != nil {
+		return ImportResult{}, err
+	}
 	asked, err := recentConfirmations(tx, batch, now)
 	if err != nil {
-		return nil, 0, 0, err
+		return ImportResult{}, err
 	}
 	var subs []models.Subscriber
 	var fresh []ImportRow
 	for _, r := range batch {
-		if known[r.Email] {
-			existing++
+		switch {
+		case known[r.Email]:
+			res.Existing++
+			continue
+		case erased[r.Email]:
+			res.Erased++
 			continue
 		}
 		if r.Enrollment == nil {
 			mailbox := address.Mailbox(r.Email)
 			if asked[mailbox] >= ConfirmLimit {
-				over++
+				res.OverQuota++
 				continue
 			}
 			asked[mailbox]++
@@ -115,12 +130,12 @@ func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) (_ 
 		subs, fresh = append(subs, sub), append(fresh, r)
 	}
 	if len(subs) == 0 {
-		return nil, existing, over, nil
+		return res, nil
 	}
 	// A signup of the same address racing the import fails the whole
 	// import, which can simply be run again.
 	if err := tx.Create(&subs).Error; err != nil {
-		return nil, 0, 0, err
+		return ImportResult{}, err
 	}
 	created := make([]Imported, len(subs))
 	consents := make([]models.Consent, len(subs))
@@ -152,18 +167,19 @@ func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) (_ 
 		requests = append(requests, confirmRequest{Mailbox: address.Mailbox(sub.Email), SubscriberID: sub.ID, CreatedAt: now})
 	}
 	if err := tx.Create(&consents).Error; err != nil {
-		return nil, 0, 0, err
+		return ImportResult{}, err
 	}
 	if err := createAll(tx, requests); err != nil {
-		return nil, 0, 0, err
+		return ImportResult{}, err
 	}
 	if err := createAll(tx, enrolled); err != nil {
-		return nil, 0, 0, err
+		return ImportResult{}, err
 	}
 	if err := createAll(tx, deliveries); err != nil {
-		return nil, 0, 0, err
+		return ImportResult{}, err
 	}
-	return created, existing, over, nil
+	res.Created = created
+	return res, nil
 }
 
 // recentConfirmations counts the confirmation rounds each mailbox of the

@@ -281,6 +281,19 @@ var migrations = []*gormigrate.Migration{
 			return tx.Migrator().CreateTable(&schedulerFormerID{})
 		},
 	},
+	{
+		ID: "0015_erased_addresses",
+		Migrate: func(tx *gorm.DB) error {
+			// Keyed digests of the addresses of erased subscribers, so that
+			// an old list imported again does not bring them back. A
+			// digest names nobody without the key.
+			type erasedAddress struct {
+				Digest    string    `gorm:"size:64;primaryKey"`
+				CreatedAt time.Time `gorm:"not null"`
+			}
+			return tx.Migrator().CreateTable(&erasedAddress{})
+		},
+	},
 }
 
 // execAll runs a migration's statements in order.

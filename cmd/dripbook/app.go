@@ -114,6 +114,9 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 	// Every process that changes data writes its events to the outbox; the
 	// workers deliver them.
 	a.store.SetWebhooks(cfg.WebhookURL != "")
+	// Erased addresses are remembered by a digest keyed with the secret,
+	// the same in every process.
+	a.store.SetSuppressionKey(cfg.SecretKey)
 	// Every sender may hold a connection, with room for the reconciler and
 	// the HTTP handlers beside them.
 	if err := a.store.SizePool(cfg.Concurrency + 8); err != nil {

@@ -74,6 +74,9 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 	}
 	say(stdout, "imported %d new subscribers (%s); %d already on the list, left as they were; %d duplicate rows merged\n",
 		rep.Created, state, rep.Existing, rep.Duplicates)
+	if rep.Erased > 0 {
+		say(stdout, "%d addresses left out: their subscribers were erased at their request\n", rep.Erased)
+	}
 	if rep.OverQuota > 0 {
 		say(stdout, "%d new addresses not added: their mailbox already had %d confirmation emails in the last day; import the file again tomorrow to add them\n",
 			rep.OverQuota, storage.ConfirmLimit)

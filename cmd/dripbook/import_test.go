@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/importer"
+	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/testenv"
 )
 
@@ -88,4 +89,25 @@ func TestUploadFormImportIsWired(t *testing.T) {
 	var rows importer.RowErrors
 	require.ErrorAs(t, err, &rows)
 	require.Equal(t, 2, rows[0].Line)
+}
+
+// An address erased in one dripbook process is left out by the import
+// command, another process: both key the digest with the same secret.
+func TestImportCommandLeavesOutTheErased(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	shared := env{"DATA_DIR": dir, "DATABASE_URL": "sqlite://" + filepath.Join(dir, "dripbook.db"), "REDIS_URL": testenv.IsolatedURL(t)}
+	ctx := context.Background()
+	a, err := open(ctx, "", shared.get)
+	require.NoError(t, err)
+	res, err := a.store.Subscribe(ctx, models.Signup{Email: "forget@example.com", TextVersion: "v1"})
+	require.NoError(t, err)
+	require.NoError(t, a.store.Erase(ctx, res.SubscriberID))
+	require.NoError(t, a.Close())
+
+	out := &testenv.Buffer{}
+	list := writeFile(t, "old.csv", "email\nforget@example.com\nnew@example.com\n")
+	require.NoError(t, run(ctx, []string{"import", list, "--consent-source", "Old list", "--confirmed"}, shared.get, out))
+	require.Contains(t, out.String(), "imported 1 new subscribers")
+	require.Contains(t, out.String(), "1 addresses left out: their subscribers were erased")
 }
