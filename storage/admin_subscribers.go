@@ -140,8 +140,10 @@ func (s *Store) Erase(ctx context.Context, id int64) error {
 			return err
 		}
 		if d := s.erasedDigest(sub.Email); d != "" && sub.Status != models.StatusErased {
-			row := erasedAddress{Digest: d, CreatedAt: now}
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+			// The address's digest, and the key's mark, by which an import
+			// in a process with another key knows it cannot tell.
+			rows := []erasedAddress{{Digest: d, CreatedAt: now}, {Digest: s.keyMark(), CreatedAt: now}}
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
 				return fmt.Errorf("remember the erased address: %w", err)
 			}
 		}
@@ -198,15 +200,63 @@ type erasedAddress struct {
 // addresses, which imports look up; without one none are kept.
 func (s *Store) SetSuppressionKey(key []byte) { s.suppressKey = key }
 
-// erasedDigest is the keyed digest of an address, or "" without a key.
+// erasedDigest is the keyed digest of the inbox an address reaches (see
+// address.Mailbox: every way of writing it is one), or "" without a key.
 func (s *Store) erasedDigest(email string) string {
 	if len(s.suppressKey) == 0 {
 		return ""
 	}
+	return s.digest("dripbook erased address\x00" + address.Mailbox(email))
+}
+
+// keyMark is the digest of nothing but the key: present among the erased
+// addresses, it says they were recorded with this key.
+func (s *Store) keyMark() string { return s.digest("dripbook erased addresses key\x00") }
+
+func (s *Store) digest(text string) string {
 	m := hmac.New(sha256.New, s.suppressKey)
-	m.Write([]byte("dripbook erased address\x00"))
-	m.Write([]byte(strings.ToLower(email)))
+	m.Write([]byte(text))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// MarkSuppressionKey records that this process's key is the server's: a
+// served dripbook (not a one-off command on another machine) calls it at
+// start, so that after a new SECRET_KEY the server's own imports go on,
+// the addresses erased under the old key forgotten.
+func (s *Store) MarkSuppressionKey(ctx context.Context) error {
+	if len(s.suppressKey) == 0 {
+		return nil
+	}
+	row := erasedAddress{Digest: s.keyMark(), CreatedAt: s.now()}
+	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+		return fmt.Errorf("mark the erased addresses' key: %w", err)
+	}
+	return nil
+}
+
+// ErrOtherKey means the erased addresses were recorded with another
+// SECRET_KEY than this process's, so an import cannot tell who they were.
+var ErrOtherKey = errors.New("the erased subscribers were recorded with another SECRET_KEY: " +
+	"run this with the SECRET_KEY the server uses, or it could bring them back")
+
+// checkSuppressionKey refuses to go on when erased addresses exist and
+// none were recorded with this process's key.
+func (s *Store) checkSuppressionKey(tx *gorm.DB) error {
+	var marks []string
+	if err := tx.Model(&erasedAddress{}).Limit(1).Pluck("digest", &marks).Error; err != nil {
+		return fmt.Errorf("look up erased addresses: %w", err)
+	}
+	if len(marks) == 0 {
+		return nil // nobody erased yet
+	}
+	var n int64
+	if err := tx.Model(&erasedAddress{}).Where("digest = ?", s.keyMark()).Count(&n).Error; err != nil {
+		return fmt.Errorf("look up erased addresses: %w", err)
+	}
+	if n == 0 {
+		return ErrOtherKey
+	}
+	return nil
 }
 
 // erasedAmong returns which of emails belong to erased subscribers.
@@ -215,11 +265,11 @@ func (s *Store) erasedAmong(tx *gorm.DB, emails []string) (map[string]bool, erro
 	if len(s.suppressKey) == 0 || len(emails) == 0 {
 		return out, nil
 	}
-	byDigest := make(map[string]string, len(emails))
+	byDigest := make(map[string][]string, len(emails)) // addresses of one inbox share a digest
 	digests := make([]string, 0, len(emails))
 	for _, e := range emails {
 		d := s.erasedDigest(e)
-		byDigest[d] = e
+		byDigest[d] = append(byDigest[d], e)
 		digests = append(digests, d)
 	}
 	var found []string
@@ -227,7 +277,9 @@ func (s *Store) erasedAmong(tx *gorm.DB, emails []string) (map[string]bool, erro
 		return nil, fmt.Errorf("look up erased addresses: %w", err)
 	}
 	for _, d := range found {
-		out[byDigest[d]] = true
+		for _, e := range byDigest[d] {
+			out[e] = true
+		}
 	}
 	return out, nil
 }

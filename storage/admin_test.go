@@ -264,25 +264,44 @@ func TestAnImportDoesNotBringBackTheErased(t *testing.T) {
 
 	consent := storage.ImportConsent{TextVersion: "v1", Source: "old list"}
 	for _, confirmed := range []bool{false, true} {
-		row := storage.ImportRow{Email: "Forget.Me@example.com", Name: "Forgotten"}
+		// The same inbox, however the old list wrote it.
+		rows := []storage.ImportRow{{Email: "forget.me@example.com", Name: "Forgotten"}, {Email: "forget.me+news@example.com"}, {Email: "kept@example.com"}}
 		if confirmed {
-			row.Enrollment = &models.Enrollment{Status: models.EnrollmentActive, NextStep: "welcome", LastDay: -1}
+			for i := range rows {
+				rows[i].Enrollment = &models.Enrollment{Status: models.EnrollmentActive, NextStep: "welcome", LastDay: -1}
+			}
 		}
-		got, err := s.ImportSubscribers(ctx, []storage.ImportRow{row, {Email: "kept@example.com"}}, consent, nil)
+		got, err := s.ImportSubscribers(ctx, rows, consent, nil)
 		require.NoError(t, err)
-		require.Equal(t, 1, got.Erased, "confirmed=%v", confirmed)
-		_, err = s.SubscriberByEmail(ctx, "Forget.Me@example.com")
-		require.ErrorIs(t, err, models.ErrNotFound)
+		require.Equal(t, 2, got.Erased, "confirmed=%v", confirmed)
+		for _, e := range []string{"forget.me@example.com", "forget.me+news@example.com"} {
+			_, err = s.SubscriberByEmail(ctx, e)
+			require.ErrorIs(t, err, models.ErrNotFound, e)
+		}
 	}
-	again, err := s.Subscribe(ctx, signup("Forget.Me@example.com"))
+	again, err := s.Subscribe(ctx, signup("forget.me@example.com"))
 	require.NoError(t, err)
-	require.NotZero(t, again.Round, "their own signup starts afresh")
+	sub, err := s.Subscriber(ctx, again.SubscriberID)
+	require.NoError(t, err)
+	require.Equal(t, models.StatusPending, sub.Status, "their own signup starts afresh")
+
+	// A process with another key cannot tell who was erased, and says so
+	// rather than bring them back.
+	other := s.WithSuppressionKey([]byte("another key, another process...."))
+	_, err = other.ImportSubscribers(ctx, []storage.ImportRow{{Email: "someone@example.com"}}, consent, nil)
+	require.ErrorIs(t, err, storage.ErrOtherKey)
+	// Once the server runs with that key (a new SECRET_KEY), imports go on,
+	// those erased under the old one forgotten.
+	require.NoError(t, other.MarkSuppressionKey(ctx))
+	got, err := other.ImportSubscribers(ctx, []storage.ImportRow{{Email: "someone@example.com"}}, consent, nil)
+	require.NoError(t, err)
+	require.Len(t, got.Created, 1)
 
 	keyless := testenv.Store(t)
 	res, err = keyless.Subscribe(ctx, signup("other@example.com"))
 	require.NoError(t, err)
 	require.NoError(t, keyless.Erase(ctx, res.SubscriberID))
-	got, err := keyless.ImportSubscribers(ctx, []storage.ImportRow{{Email: "other@example.com"}}, consent, nil)
+	got, err = keyless.ImportSubscribers(ctx, []storage.ImportRow{{Email: "other@example.com"}}, consent, nil)
 	require.NoError(t, err)
 	require.Zero(t, got.Erased)
 	require.Len(t, got.Created, 1, "without a key, nothing was remembered")

@@ -28,3 +28,11 @@ func (s *Store) HoldSignups(ctx context.Context) (release func(), err error) {
 	}
 	return func() { s.signups.Release(1) }, nil
 }
+
+// WithSuppressionKey is the store as another process with key would see
+// the same database.
+func (s *Store) WithSuppressionKey(key []byte) *Store {
+	c := *s
+	c.suppressKey = key
+	return &c
+}

@@ -56,6 +56,11 @@ const importBatch = 500
 func (s *Store) ImportSubscribers(ctx context.Context, rows []ImportRow, c ImportConsent, progress func(int)) (ImportResult, error) {
 	var res ImportResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if len(s.suppressKey) > 0 {
+			if err := s.checkSuppressionKey(tx); err != nil {
+				return err
+			}
+		}
 		for start := 0; start < len(rows); start += importBatch {
 			batch := rows[start:min(start+importBatch, len(rows))]
 			b, err := s.importBatch(tx, batch, c)

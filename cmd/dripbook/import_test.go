@@ -105,9 +105,15 @@ func TestImportCommandLeavesOutTheErased(t *testing.T) {
 	require.NoError(t, a.store.Erase(ctx, res.SubscriberID))
 	require.NoError(t, a.Close())
 
-	out := &testenv.Buffer{}
 	list := writeFile(t, "old.csv", "email\nforget@example.com\nnew@example.com\n")
-	require.NoError(t, run(ctx, []string{"import", list, "--consent-source", "Old list", "--confirmed"}, shared.get, out))
+	args := []string{"import", list, "--consent-source", "Old list", "--confirmed"}
+	// Run from another machine without the server's SECRET_KEY, it refuses
+	// rather than guess.
+	elsewhere := env{"DATA_DIR": t.TempDir(), "DATABASE_URL": shared["DATABASE_URL"], "REDIS_URL": shared["REDIS_URL"]}
+	require.ErrorContains(t, run(ctx, args, elsewhere.get, &testenv.Buffer{}), "another SECRET_KEY")
+
+	out := &testenv.Buffer{}
+	require.NoError(t, run(ctx, args, shared.get, out))
 	require.Contains(t, out.String(), "imported 1 new subscribers")
 	require.Contains(t, out.String(), "1 addresses left out: their subscribers were erased")
 }

@@ -27,6 +27,9 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 		return err
 	}
 	defer func() { err = errors.Join(err, a.Close()) }()
+	if err := a.store.MarkSuppressionKey(ctx); err != nil {
+		return err
+	}
 
 	// Bound first, served last: a port in use fails before any work starts,
 	// and nothing is answered before the operator has been told where
