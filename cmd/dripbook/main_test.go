@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -305,4 +306,18 @@ func TestStartupRefusesABrokenCourse(t *testing.T) {
 	require.Error(t, err, "dripbook does not start with a broken course")
 	require.Contains(t, err.Error(), "course check")
 	require.Contains(t, err.Error(), "02-b.md")
+}
+
+// A port already in use stops dripbook at once with HTTP_ADDR named,
+// before it tells anyone to open it.
+func TestAPortInUseFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	e := env{"DATA_DIR": t.TempDir(), "HTTP_ADDR": ln.Addr().String(), "COURSE_DAY": "300ms"}
+	out := &testenv.Buffer{}
+	err = run(context.Background(), nil, e.get, out)
+	require.ErrorContains(t, err, "HTTP_ADDR")
+	require.NotContains(t, out.String(), "dripbook is running", "nobody is sent to a port that is not dripbook's")
 }
