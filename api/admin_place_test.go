@@ -156,12 +156,7 @@ func TestConsoleLeavesAStartedCallsPlaceAlone(t *testing.T) {
 	t.Parallel()
 	env := newAdminEnv(t, nil)
 	sub := mustSubscriberIn(t, env, "late@example.com", "Lee", "")
-	start := testNow.Add(-5 * time.Minute)
-	b, _, err := env.store.CreateBooking(t.Context(), models.Booking{
-		SubscriberID: sub, Start: start, End: start.Add(30 * time.Minute), UID: "started@test",
-	})
-	require.NoError(t, err)
-	require.NoError(t, env.store.MarkBookingNotified(t.Context(), b.ID, b.Sequence), "announced: only its start stands in the way")
+	b := env.pastCall(t, sub, 5*time.Minute, "started@test")
 	a := signIn(t, env)
 	a.get("/admin/bookings")
 	rec := a.post("/admin/bookings/"+itoa(b.ID)+"/place", url.Values{"place": {"Room 4"}})

@@ -134,6 +134,19 @@ func (env *testEnv) mustBook(tb testing.TB, subID int64, start time.Time) models
 	return b
 }
 
+// pastCall stores a confirmed call of subID that started ago before
+// testNow, as if announced: nothing but its start stands in a change's way.
+func (env *testEnv) pastCall(tb testing.TB, subID int64, ago time.Duration, uid string) models.Booking {
+	tb.Helper()
+	start := testNow.Add(-ago)
+	b, _, err := env.store.CreateBooking(context.Background(), models.Booking{
+		SubscriberID: subID, Start: start, End: start.Add(30 * time.Minute), UID: uid,
+	})
+	require.NoError(tb, err)
+	require.NoError(tb, env.store.MarkBookingNotified(context.Background(), b.ID, b.Sequence))
+	return b
+}
+
 // mustBooking loads a booking.
 func (env *testEnv) mustBooking(tb testing.TB, id int64) models.Booking {
 	tb.Helper()

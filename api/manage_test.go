@@ -154,11 +154,8 @@ func TestAnAttendedCallStaysAsItWas(t *testing.T) {
 	t.Parallel()
 	env := newBookingEnv(t, nil)
 	sub := mustSubscriberIn(t, env, "ann@example.com", "Ann", "")
-	start := testNow.Add(-2 * time.Hour)
-	b, _, err := env.store.CreateBooking(t.Context(), models.Booking{
-		SubscriberID: sub, Start: start, End: start.Add(30 * time.Minute), UID: "held@test",
-	})
-	require.NoError(t, err)
+	b := env.pastCall(t, sub, 2*time.Hour, "held@test")
+	start := b.Start
 	require.NoError(t, env.store.MarkOutcome(t.Context(), b.ID, models.OutcomeAttended))
 	paths := env.paths(b.ID)
 
