@@ -124,6 +124,14 @@ func TestUnsubscribeOutlastsABounce(t *testing.T) {
 			return sub.Status
 		}
 
+		// notRestored checks that Restore does nothing for id, which stays want.
+		notRestored := func(id int64, want, why string) {
+			restored, err := s.RestoreBounced(ctx, id)
+			require.NoError(t, err)
+			require.False(t, restored, why)
+			require.Equal(t, want, status(id), why)
+		}
+
 		// Bounced by mistake, then the person unsubscribes from an older lesson.
 		first := active("first@example.com")
 		require.NoError(t, s.MarkBounced(ctx, first))
@@ -132,10 +140,7 @@ func TestUnsubscribeOutlastsABounce(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, changed, "a bounced address can unsubscribe")
 		require.Equal(t, models.StatusUnsubscribed, status(first))
-		restored, err := s.RestoreBounced(ctx, first)
-		require.NoError(t, err)
-		require.False(t, restored)
-		require.Equal(t, models.StatusUnsubscribed, status(first))
+		notRestored(first, models.StatusUnsubscribed, "unsubscribed after the bounce")
 
 		// Unsubscribed, then a late bounce of a lesson sent before.
 		second := active("second@example.com")
@@ -143,19 +148,13 @@ func TestUnsubscribeOutlastsABounce(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, s.MarkBounced(ctx, second))
 		require.Equal(t, models.StatusUnsubscribed, status(second), "a bounce does not overwrite an opt-out")
-		restored, err = s.RestoreBounced(ctx, second)
-		require.NoError(t, err)
-		require.False(t, restored)
-		require.Equal(t, models.StatusUnsubscribed, status(second))
+		notRestored(second, models.StatusUnsubscribed, "bounced after the opt-out")
 
 		// A row an older build left bounced after an opt-out stays bounced.
 		third := active("third@example.com")
 		_, err = s.Unsubscribe(ctx, third)
 		require.NoError(t, err)
 		require.NoError(t, s.DB().Exec("UPDATE subscribers SET status = ? WHERE id = ?", models.StatusBounced, third).Error)
-		restored, err = s.RestoreBounced(ctx, third)
-		require.NoError(t, err)
-		require.False(t, restored, "the opt-out came after the latest signup")
-		require.Equal(t, models.StatusBounced, status(third))
+		notRestored(third, models.StatusBounced, "the opt-out came after the latest signup")
 	})
 }
