@@ -9,8 +9,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 )
+
+// signedUp is a pending subscriber of store with address email.
+func signedUp(t *testing.T, store *storage.Store, email string) int64 {
+	t.Helper()
+	res, err := store.Subscribe(context.Background(), models.Signup{Email: email, Name: "Sam", TextVersion: "v1"})
+	require.NoError(t, err)
+	return res.SubscriberID
+}
 
 // A confirmation cut off after the subscriber became active (the process
 // died, or the visitor's connection dropped, before the enrollment was
@@ -20,8 +29,7 @@ func TestConfirmingAgainFinishesAConfirmationCutOff(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store := testenv.SQLite(t)
-	res, err := store.Subscribe(ctx, models.Signup{Email: "cut@example.com", Name: "Cy", TextVersion: "v1"})
-	require.NoError(t, err)
+	res := models.SignupResult{SubscriberID: signedUp(t, store, "cut@example.com")}
 	changed, err := store.Confirm(ctx, res.SubscriberID) // the first click, cut off after its commit
 	require.NoError(t, err)
 	require.True(t, changed)
@@ -47,9 +55,8 @@ func TestConfirmingAfterUnsubscribingIsRefused(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store := testenv.SQLite(t)
-	res, err := store.Subscribe(ctx, models.Signup{Email: "gone@example.com", Name: "Gil", TextVersion: "v1"})
-	require.NoError(t, err)
-	_, err = store.Unsubscribe(ctx, res.SubscriberID)
+	res := models.SignupResult{SubscriberID: signedUp(t, store, "gone@example.com")}
+	_, err := store.Unsubscribe(ctx, res.SubscriberID)
 	require.NoError(t, err)
 
 	e := newEngine(t, store, &countingMailer{}, 0)
@@ -68,9 +75,8 @@ func TestALessonThatFailedForGoodDoesNotHoldTheCourseUp(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store := testenv.SQLite(t)
-	res, err := store.Subscribe(ctx, models.Signup{Email: "stuck@example.com", Name: "Sam", TextVersion: "v1"})
-	require.NoError(t, err)
-	_, err = store.Confirm(ctx, res.SubscriberID)
+	res := models.SignupResult{SubscriberID: signedUp(t, store, "stuck@example.com")}
+	_, err := store.Confirm(ctx, res.SubscriberID)
 	require.NoError(t, err)
 	now := time.Now().UTC()
 	require.NoError(t, store.SaveEnrollment(ctx, models.Enrollment{SubscriberID: res.SubscriberID,
@@ -107,15 +113,13 @@ func TestConfirmingAgainFinishesAReturningSubscriber(t *testing.T) {
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	store.SetClock(func() time.Time { return now })
 	e := newEngine(t, store, &countingMailer{}, 0)
-	res, err := store.Subscribe(ctx, models.Signup{Email: "back@example.com", Name: "Bo", TextVersion: "v1"})
-	require.NoError(t, err)
+	res := models.SignupResult{SubscriberID: signedUp(t, store, "back@example.com")}
 	require.NoError(t, e.Confirm(ctx, res.SubscriberID))
 	now = now.Add(time.Hour)
 	require.NoError(t, store.MarkBounced(ctx, res.SubscriberID), "which stops the course")
 
 	now = now.Add(24 * time.Hour)
-	_, err = store.Subscribe(ctx, models.Signup{Email: "back@example.com", Name: "Bo", TextVersion: "v1"})
-	require.NoError(t, err)
+	require.Equal(t, res.SubscriberID, signedUp(t, store, "back@example.com"), "the same subscriber, back")
 	now = now.Add(time.Minute)
 	changed, err := store.Confirm(ctx, res.SubscriberID) // cut off after its commit
 	require.NoError(t, err)
