@@ -389,3 +389,25 @@ func TestAdminBodyLimitComesFirst(t *testing.T) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	require.Equal(t, http.StatusRequestEntityTooLarge, env.do(req).Code)
 }
+
+// Resend keeps to the mailbox's three confirmation emails a day: past
+// them the console answers 429 and says why, and no round starts.
+func TestAdminResendKeepsToTheMailboxQuota(t *testing.T) {
+	t.Parallel()
+	env := newAdminEnv(t, nil)
+	res, err := env.store.Subscribe(t.Context(), models.Signup{Email: "pending@example.com", TextVersion: testConsentVersion})
+	require.NoError(t, err)
+	a := signIn(t, env)
+	path := "/admin/subscribers/" + itoa(res.SubscriberID)
+	for range storage.ConfirmLimit - 1 {
+		a.get(path)
+		require.Equal(t, http.StatusSeeOther, a.post(path+"/resend", nil).Code)
+	}
+	a.get(path)
+	rec := a.post(path+"/resend", nil)
+	require.Equal(t, http.StatusTooManyRequests, rec.Code, rec.Body.String())
+	require.Contains(t, rec.Body.String(), "Enough confirmation emails for today")
+	sub, err := env.store.Subscriber(t.Context(), res.SubscriberID)
+	require.NoError(t, err)
+	require.Equal(t, storage.ConfirmLimit, sub.ConfirmRound, "no round past the limit")
+}
