@@ -3,6 +3,7 @@ package relay
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -44,7 +45,8 @@ func NewSender(o Options) (*Sender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("smtp: %w", err)
 	}
-	opts := []mail.Option{mail.WithPort(o.Port), mail.WithTimeout(o.Timeout)}
+	tlsConf := &tls.Config{ServerName: o.Host, MinVersion: tls.VersionTLS12, RootCAs: o.rootCAs}
+	opts := []mail.Option{mail.WithPort(o.Port), mail.WithTimeout(o.Timeout), mail.WithTLSConfig(tlsConf)}
 	switch o.TLS {
 	case tlsImplicit:
 		opts = append(opts, mail.WithSSL())
@@ -56,20 +58,28 @@ func NewSender(o Options) (*Sender, error) {
 	if o.HELO != "" {
 		opts = append(opts, mail.WithHELO(o.HELO))
 	}
-	if o.TLS != tlsImplicit {
-		// go-mail's own dialer for implicit TLS is what tells its AUTH
-		// discovery the line is encrypted; the others can be tracked.
-		opts = append(opts, mail.WithDialContextFunc(trackedDial))
+	dial := trackedDial(nil)
+	if o.TLS == tlsImplicit {
+		dial = trackedDial(tlsConf)
 	}
+	opts = append(opts, mail.WithDialContextFunc(dial))
 	if o.Username != "" {
-		auth := mail.SMTPAuthAutoDiscover
-		if o.TLS == tlsNone {
+		switch o.TLS {
+		case tlsNone:
 			// The operator chose a plain connection on purpose (a relay on
 			// the same host or private network); without this, discovery
 			// refuses PLAIN and LOGIN on it.
-			auth = mail.SMTPAuthPlainNoEnc
+			opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlainNoEnc))
+		case tlsImplicit:
+			// go-mail's discovery takes a line it did not dial itself for
+			// a plain one and refuses PLAIN and LOGIN on it; this line is
+			// TLS from its first byte, so the encrypted choice is made
+			// here, strongest first, as discovery makes it.
+			opts = append(opts, mail.WithOpportunisticSMTPAuth(implicitTLSAuth...))
+		default:
+			opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover))
 		}
-		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(o.Username), mail.WithPassword(o.Password))
+		opts = append(opts, mail.WithUsername(o.Username), mail.WithPassword(o.Password))
 	}
 	var sig *signer
 	if o.DKIM != nil {
@@ -293,15 +303,28 @@ type dialedKey struct{}
 // dialed is the connection one dial made.
 type dialed struct{ conn net.Conn }
 
-// trackedDial dials as go-mail would and notes the connection in the
-// context's *dialed.
-func trackedDial(ctx context.Context, network, addr string) (net.Conn, error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, network, addr)
-	if h, ok := ctx.Value(dialedKey{}).(*dialed); ok && err == nil {
-		h.conn = conn
+// trackedDial returns a dial as go-mail's own, over TLS when conf is set,
+// that notes the connection in the context's *dialed.
+func trackedDial(conf *tls.Config) mail.DialContextFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var conn net.Conn
+		var err error
+		if conf != nil {
+			conn, err = (&tls.Dialer{Config: conf}).DialContext(ctx, network, addr)
+		} else {
+			conn, err = (&net.Dialer{}).DialContext(ctx, network, addr)
+		}
+		if h, ok := ctx.Value(dialedKey{}).(*dialed); ok && err == nil {
+			h.conn = conn
+		}
+		return conn, err
 	}
-	return conn, err
+}
+
+// implicitTLSAuth is go-mail's discovery order on an encrypted line.
+var implicitTLSAuth = []mail.SMTPAuthType{
+	mail.SMTPAuthSCRAMSHA256PLUS, mail.SMTPAuthSCRAMSHA256, mail.SMTPAuthSCRAMSHA1PLUS, mail.SMTPAuthSCRAMSHA1,
+	mail.SMTPAuthNTLM, mail.SMTPAuthCramMD5, mail.SMTPAuthPlain, mail.SMTPAuthLogin,
 }
 
 // put returns a healthy connection to the pool. It runs before the caller

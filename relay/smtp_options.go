@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,7 +36,8 @@ type Options struct {
 	// Log receives the pause and resume of sending; default slog's default.
 	Log *slog.Logger
 
-	now func() time.Time // the breaker's clock; tests set it
+	now     func() time.Time // the breaker's clock; tests set it
+	rootCAs *x509.CertPool   // trusted for the relay's certificate; nil: the system's. Tests set it
 }
 
 // DKIM configures DKIM signing.

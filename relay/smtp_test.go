@@ -267,6 +267,36 @@ func TestSMTPAuth(t *testing.T) {
 	require.Len(t, srv.Messages(), 1)
 }
 
+// Over implicit TLS (smtps), AUTH PLAIN goes through on the line dripbook
+// dials itself, and a dial that fails after the handshake (the relay
+// refuses EHLO) closes its connection at once rather than leave it to the
+// garbage collector.
+func TestSMTPImplicitTLSAuth(t *testing.T) {
+	srv := smtptest.StartTLS(t)
+	srv.RequireAuth("coach", "s3cret")
+	trusting := func(user, pass string) func(*Options) {
+		return func(o *Options) { o.Username, o.Password, o.rootCAs = user, pass, srv.RootCAs() }
+	}
+	ok := MustSender(t, srv, trusting("coach", "s3cret"))
+	require.Equal(t, tlsImplicit, ok.opts.TLS)
+	require.NoError(t, ok.Send(t.Context(), smtptest.Message(1)))
+	srv.WaitFor(t, 1, 5*time.Second)
+	require.NoError(t, ok.Close())
+	require.Eventually(t, func() bool { return srv.Open() == 0 }, 10*time.Second, 10*time.Millisecond,
+		"Close says QUIT on the idle connection")
+
+	srv.RefuseHello()
+	refused := MustSender(t, srv, trusting("coach", "s3cret"))
+	require.ErrorContains(t, refused.Send(t.Context(), smtptest.Message(2)), "not taking mail")
+	require.Eventually(t, func() bool { return srv.Open() == 0 }, 10*time.Second, 10*time.Millisecond,
+		"the dial the relay refused left its connection open")
+	require.Len(t, srv.Messages(), 1)
+
+	untrusting := MustSender(t, srv, func(o *Options) { o.Username, o.Password = "coach", "s3cret" })
+	err := untrusting.Send(t.Context(), smtptest.Message(3))
+	require.ErrorContains(t, err, "certificate", "a relay whose certificate nobody vouches for gets no password")
+}
+
 func TestSMTPRateLimit(t *testing.T) {
 	srv := smtptest.Start(t)
 	s := MustSender(t, srv, func(o *Options) { o.MaxPerSecond = 20 })

@@ -4,6 +4,7 @@ package smtptest
 
 import (
 	"bytes"
+	"crypto/x509"
 	"fmt"
 	"mime"
 	"net"
@@ -21,16 +22,18 @@ type Server struct {
 	srv *smtp.Server
 	ln  *trackingListener
 
-	mu        sync.Mutex
-	messages  []Received
-	failLeft  int
-	failCode  int
-	failMsg   string
-	rcpt      rcptReplies // replies.go
-	username  string
-	password  string
-	dataDelay time.Duration
-	arrived   chan struct{} // closed and replaced whenever a message arrives
+	mu          sync.Mutex
+	messages    []Received
+	failLeft    int
+	failCode    int
+	failMsg     string
+	rcpt        rcptReplies // replies.go
+	username    string
+	password    string
+	dataDelay   time.Duration
+	arrived     chan struct{}  // closed and replaced whenever a message arrives
+	roots       *x509.CertPool // trusts a StartTLS server's certificate
+	refuseHello bool
 }
 
 // Received is one message the server accepted.
@@ -42,6 +45,12 @@ type Received struct {
 
 // Start runs a server until the test ends.
 func Start(tb testing.TB) *Server {
+	tb.Helper()
+	return start(tb, func(l net.Listener) net.Listener { return l })
+}
+
+// start runs a server on the listener wrap makes of a tracked one.
+func start(tb testing.TB, wrap func(net.Listener) net.Listener) *Server {
 	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -60,7 +69,7 @@ func Start(tb testing.TB) *Server {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = s.srv.Serve(s.ln)
+		_ = s.srv.Serve(wrap(s.ln))
 	}()
 	tb.Cleanup(func() {
 		// Closing the listener ourselves covers a test so short that Serve
@@ -76,8 +85,14 @@ func Start(tb testing.TB) *Server {
 // Addr is the server's host:port.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
-// URL is an SMTP_URL for the server, without TLS.
-func (s *Server) URL() string { return "smtp://" + s.Addr() + "?tls=none" }
+// URL is an SMTP_URL for the server: smtps:// for a StartTLS server,
+// else without TLS.
+func (s *Server) URL() string {
+	if s.roots != nil {
+		return "smtps://" + s.Addr()
+	}
+	return "smtp://" + s.Addr() + "?tls=none"
+}
 
 // Messages returns a copy of every message accepted so far.
 func (s *Server) Messages() []Received {
@@ -194,6 +209,14 @@ func (s *Server) RequireAuth(username, password string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.username, s.password = username, password
+}
+
+// RefuseHello answers EHLO and HELO with 451 from now on: a relay that
+// takes the connection and then no mail.
+func (s *Server) RefuseHello() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseHello = true
 }
 
 // Connections counts the connections accepted so far, to prove that a

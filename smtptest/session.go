@@ -12,6 +12,11 @@ import (
 type backend struct{ s *Server }
 
 func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) {
+	b.s.mu.Lock()
+	defer b.s.mu.Unlock()
+	if b.s.refuseHello {
+		return nil, errors.New("smtptest: not taking mail, as asked")
+	}
 	return &session{s: b.s}, nil
 }
 
