@@ -153,9 +153,12 @@ func TestMarkOutcome(t *testing.T) {
 
 func TestSearchSubscribers(t *testing.T) {
 	t.Parallel()
-	s := testenv.Store(t)
+	bothStores(t, testSearchSubscribers)
+}
+
+func testSearchSubscribers(t *testing.T, s *storage.Store) {
 	ctx := context.Background()
-	for _, p := range [][2]string{{"ann@example.com", "Ann Lee"}, {"bob@example.com", "Annika Bo"}, {"carl@example.com", "Carl"}, {"an_x@example.com", "X"}} {
+	for _, p := range [][2]string{{"ann@example.com", "Ann Lee"}, {"bob@example.com", "Annika Bo"}, {"carl@example.com", "Carl"}, {"an_x@example.com", "X"}, {"e@example.com", "Élodie Ørsted"}} {
 		in := signup(p[0])
 		in.Name = p[1]
 		_, err := s.Subscribe(ctx, in)
@@ -173,13 +176,15 @@ func TestSearchSubscribers(t *testing.T) {
 	require.Equal(t, []string{"bob@example.com", "ann@example.com"}, emails(storage.SubscriberFilter{Query: "ANN"}), "name or address, any case")
 	require.Equal(t, []string{"an_x@example.com"}, emails(storage.SubscriberFilter{Query: "an_"}), "a LIKE wildcard is a plain character")
 	require.Equal(t, []string{"carl@example.com"}, emails(storage.SubscriberFilter{Query: "car"}))
-	page := emails(storage.SubscriberFilter{Limit: 2})
-	require.Equal(t, []string{"an_x@example.com", "carl@example.com"}, page)
+	require.Equal(t, []string{"e@example.com"}, emails(storage.SubscriberFilter{Query: "élodie"}), "any case beyond ASCII too")
+	require.Equal(t, []string{"e@example.com"}, emails(storage.SubscriberFilter{Query: "ÉLO"}))
+	page := emails(storage.SubscriberFilter{Limit: 3})
+	require.Equal(t, []string{"e@example.com", "an_x@example.com", "carl@example.com"}, page)
 	last, err := s.SubscriberByEmail(ctx, "carl@example.com")
 	require.NoError(t, err)
 	require.Equal(t, []string{"bob@example.com", "ann@example.com"}, emails(storage.SubscriberFilter{After: last.ID, Limit: 2}), "the next keyset page")
 	require.Empty(t, emails(storage.SubscriberFilter{Status: models.StatusActive}))
-	require.Len(t, emails(storage.SubscriberFilter{Status: models.StatusPending}), 4)
+	require.Len(t, emails(storage.SubscriberFilter{Status: models.StatusPending}), 5)
 }
 
 func TestSignupsPerDayAndTheFunnelPeriod(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 
 	moderncsqlite "modernc.org/sqlite"
 )
@@ -16,6 +18,9 @@ import (
 // prepares each statement again in every transaction; here a connection
 // prepares a statement once, in a transaction or out of one.
 func openSQLite(dsn string) (*sql.DB, error) {
+	if err := registerLower(); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	c, err := moderncsqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -203,3 +208,24 @@ func (r *preparedRows) Close() error {
 	}
 	return errors.Join(err, r.stmt.Close())
 }
+
+// registerLower gives every SQLite connection a lower() that folds all of
+// Unicode as Go's strings.ToLower does, as PostgreSQL's does under a UTF-8
+// ctype, in place of SQLite's own, which folds only ASCII: the console's
+// search lowers the term in Go and the name in SQL, so "élodie" finds
+// "Élodie". Migration 0016 rebuilds the index on lower(name) with it.
+var registerLower = sync.OnceValue(func() error {
+	return moderncsqlite.RegisterDeterministicScalarFunction("lower", 1,
+		func(_ *moderncsqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			switch v := args[0].(type) {
+			case nil:
+				return nil, nil
+			case string:
+				return strings.ToLower(v), nil
+			case []byte:
+				return strings.ToLower(string(v)), nil
+			default:
+				return strings.ToLower(fmt.Sprint(v)), nil
+			}
+		})
+})
