@@ -294,23 +294,32 @@ func TestLateSchedulerDeliveriesUndoNothing(t *testing.T) {
 		status []string // of each delivery's answer
 		ends   string   // the status of every call recorded; "" for the case that says its own
 		calls  int      // bookings recorded in all
+		events []string // the webhook events made, sorted
 	}{
 		{"in order", []func(*testing.T) []byte{created, moved, cancelled},
-			[]string{"recorded", "recorded", "recorded"}, models.BookingCancelled, 1},
+			[]string{"recorded", "recorded", "recorded"}, models.BookingCancelled, 1,
+			[]string{models.EventBookingCancelled, models.EventBookingCreated, models.EventBookingRescheduled}},
 		{"the booking after the move", []func(*testing.T) []byte{moved, created},
-			[]string{"recorded", "unchanged"}, models.BookingConfirmed, 1},
+			[]string{"recorded", "unchanged"}, models.BookingConfirmed, 1,
+			[]string{models.EventBookingCreated}},
 		{"the booking after the move and the cancellation", []func(*testing.T) []byte{moved, cancelled, created},
-			[]string{"recorded", "recorded", "unchanged"}, models.BookingCancelled, 1},
+			[]string{"recorded", "recorded", "unchanged"}, models.BookingCancelled, 1,
+			[]string{models.EventBookingCancelled, models.EventBookingCreated}},
 		{"the cancellation first", []func(*testing.T) []byte{cancelled, moved, created},
-			[]string{"recorded", "unchanged", "unchanged"}, models.BookingCancelled, 1},
+			[]string{"recorded", "unchanged", "unchanged"}, models.BookingCancelled, 1,
+			[]string{models.EventBookingCancelled}},
 		{"the cancellation before the move", []func(*testing.T) []byte{created, cancelled, moved},
-			[]string{"recorded", "recorded", "recorded"}, models.BookingCancelled, 2},
+			[]string{"recorded", "recorded", "recorded"}, models.BookingCancelled, 2,
+			[]string{models.EventBookingCancelled, models.EventBookingCancelled, models.EventBookingCreated}},
 		{"the first move after the second", []func(*testing.T) []byte{created, movedAgain, moved},
-			[]string{"recorded", "recorded", "recorded"}, "", 2},
+			[]string{"recorded", "recorded", "recorded"}, "", 2,
+			[]string{models.EventBookingCancelled, models.EventBookingCreated, models.EventBookingCreated}},
 		{"a cancellation of the id before the move", []func(*testing.T) []byte{created, moved, cancelledFirst},
-			[]string{"recorded", "recorded", "unchanged"}, models.BookingConfirmed, 1},
+			[]string{"recorded", "recorded", "unchanged"}, models.BookingConfirmed, 1,
+			[]string{models.EventBookingCreated, models.EventBookingRescheduled}},
 		{"the booking again after the move", []func(*testing.T) []byte{created, moved, retried},
-			[]string{"recorded", "recorded", "unchanged"}, models.BookingConfirmed, 1},
+			[]string{"recorded", "recorded", "unchanged"}, models.BookingConfirmed, 1,
+			[]string{models.EventBookingCreated, models.EventBookingRescheduled}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -322,6 +331,7 @@ func TestLateSchedulerDeliveriesUndoNothing(t *testing.T) {
 			}
 			bs := env.bookingsOf(t, ann)
 			require.Len(t, bs, tc.calls)
+			require.Equal(t, tc.events, env.bookingEvents(t), "a call cancelled before its booking came was never booked here")
 			if tc.ends == "" {
 				// The call stands where its last move put it; the record
 				// of its first id, come late, is cancelled.

@@ -92,7 +92,7 @@ func (s *Service) bookExternal(ctx context.Context, st Tx, x External) (models.B
 			return prev, EventRescheduled, false, err
 		}
 	}
-	b, created, err := s.createExternal(ctx, st, x)
+	b, created, err := s.createExternal(ctx, st, x, models.BookingConfirmed)
 	if err != nil || !created {
 		return b, EventBooked, false, err
 	}
@@ -115,8 +115,8 @@ func (s *Service) knownExternal(ctx context.Context, st Tx, scheduler, id string
 	return b, err
 }
 
-// createExternal records a scheduler's call as confirmed.
-func (s *Service) createExternal(ctx context.Context, st Tx, x External) (models.Booking, bool, error) {
+// createExternal records a scheduler's call, confirmed or cancelled.
+func (s *Service) createExternal(ctx context.Context, st Tx, x External, status string) (models.Booking, bool, error) {
 	id := x.ID
 	answers, err := json.Marshal(x.Answers.clean())
 	if err != nil {
@@ -124,7 +124,7 @@ func (s *Service) createExternal(ctx context.Context, st Tx, x External) (models
 	}
 	return st.CreateBooking(ctx, models.Booking{
 		SubscriberID: x.SubscriberID, Start: x.Start.UTC(), End: x.End.UTC(), UID: newUID(), Answers: string(answers),
-		Timezone: x.Timezone, Scheduler: x.Scheduler, ExternalID: &id,
+		Timezone: x.Timezone, Scheduler: x.Scheduler, ExternalID: &id, Status: status,
 	})
 }
 
@@ -169,7 +169,7 @@ func (s *Service) cancelExternal(ctx context.Context, st Tx, x External) (models
 }
 
 // cancelUnknown records a call cancelled before its booking reached
-// dripbook as booked and cancelled, so the booking that follows finds it.
+// dripbook as cancelled, so the booking that follows finds it.
 func (s *Service) cancelUnknown(ctx context.Context, st Tx, x External) (models.Booking, bool, error) {
 	if former, err := st.FormerExternalBooking(ctx, x.Scheduler, x.ID); !errors.Is(err, models.ErrNotFound) {
 		return former, false, err // the call has moved on from this id
@@ -177,11 +177,8 @@ func (s *Service) cancelUnknown(ctx context.Context, st Tx, x External) (models.
 	if !x.End.After(x.Start) {
 		return models.Booking{}, false, nil // nothing to record it by
 	}
-	b, created, err := s.createExternal(ctx, st, x)
+	b, created, err := s.createExternal(ctx, st, x, models.BookingCancelled)
 	if err != nil || !created {
-		return b, false, err
-	}
-	if b, err = st.CancelBooking(ctx, b.ID); err != nil {
 		return b, false, err
 	}
 	return b, true, s.recordChange(ctx, st, b, EventCancelled)

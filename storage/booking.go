@@ -16,10 +16,19 @@ import (
 // CreateBooking inserts a confirmed booking. The database decides races: a
 // taken slot is ErrSlotTaken, a second booking for the subscriber is
 // ErrAlreadyBooked, and a repeated idempotency key returns the booking that
-// key made first, with created false.
+// key made first, with created false. A booking given as cancelled (a
+// scheduler's call whose cancellation came before its booking) is recorded
+// so, as one made and cancelled, and its webhook event is
+// booking.cancelled alone: it was never booked here.
 func (s *Store) CreateBooking(ctx context.Context, b models.Booking) (_ models.Booking, created bool, err error) {
 	now := s.now()
-	b.Status, b.Sequence, b.NotifiedSequence, b.CreatedAt, b.UpdatedAt = models.BookingConfirmed, 0, -1, now, now
+	event := models.EventBookingCreated
+	if b.Status == models.BookingCancelled {
+		b.Sequence, b.CancelledAt, event = 1, &now, models.EventBookingCancelled
+	} else {
+		b.Status, b.Sequence = models.BookingConfirmed, 0
+	}
+	b.NotifiedSequence, b.CreatedAt, b.UpdatedAt = -1, now, now
 	// One text form per instant: SQLite compares stored times as text.
 	b.Start, b.End = b.Start.UTC(), b.End.UTC()
 	db := s.db.WithContext(ctx)
@@ -29,7 +38,7 @@ func (s *Store) CreateBooking(ctx context.Context, b models.Booking) (_ models.B
 		if err := tx.Create(&b).Error; err != nil {
 			return err
 		}
-		return s.emitBookingEvent(tx, models.EventBookingCreated, b.ID)
+		return s.emitBookingEvent(tx, event, b.ID)
 	})
 	if err == nil {
 		return b, true, nil
