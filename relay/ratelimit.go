@@ -14,6 +14,12 @@ type rateLimiter struct {
 	next     time.Time
 }
 
+// Pacer spaces sends out: Wait returns at the caller's turn to send, or
+// with ctx's error.
+type Pacer interface {
+	Wait(ctx context.Context) error
+}
+
 // newRateLimiter returns nil, which never waits, for perSecond <= 0.
 func newRateLimiter(perSecond float64) *rateLimiter {
 	if perSecond <= 0 {
@@ -22,8 +28,8 @@ func newRateLimiter(perSecond float64) *rateLimiter {
 	return &rateLimiter{interval: time.Duration(float64(time.Second) / perSecond)}
 }
 
-// wait blocks until the caller's turn or until ctx ends.
-func (l *rateLimiter) wait(ctx context.Context) error {
+// Wait blocks until the caller's turn or until ctx ends.
+func (l *rateLimiter) Wait(ctx context.Context) error {
 	if l == nil {
 		return nil
 	}
@@ -36,7 +42,11 @@ func (l *rateLimiter) wait(ctx context.Context) error {
 	l.next = at.Add(l.interval)
 	l.mu.Unlock()
 
-	d := time.Until(at)
+	return sleep(ctx, time.Until(at))
+}
+
+// sleep waits d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}

@@ -30,7 +30,7 @@ type Sender struct {
 	// checkAfter is how long a connection may have waited in the pool
 	// before it is checked with NOOP; see transact.
 	checkAfter time.Duration
-	limit      *rateLimiter
+	limit      Pacer
 	signer     *signer // nil: no DKIM
 	breaker    *breaker
 
@@ -98,10 +98,18 @@ func NewSender(o Options) (*Sender, error) {
 		slots:      make(chan struct{}, o.PoolSize),
 		idle:       make(chan idleConn, o.PoolSize),
 		checkAfter: checkIdleAfter,
-		limit:      newRateLimiter(o.MaxPerSecond),
+		limit:      pacer(o),
 		signer:     sig,
 		breaker:    newBreaker(o.Breaker, o.now, o.Log),
 	}, nil
+}
+
+// pacer is o's Pacer when there is a rate to keep, else this Sender's own.
+func pacer(o Options) Pacer {
+	if o.Pacer != nil && o.MaxPerSecond > 0 {
+		return o.Pacer
+	}
+	return newRateLimiter(o.MaxPerSecond)
 }
 
 // Paused reports whether sending is paused because the relay has been
@@ -171,7 +179,7 @@ var errClosed = errors.New("sender is closed")
 
 // send takes its turn and a connection and sends one message.
 func (s *Sender) send(ctx context.Context, env envelope, raw []byte) error {
-	if err := s.limit.wait(ctx); err != nil {
+	if err := s.limit.Wait(ctx); err != nil {
 		return fmt.Errorf("smtp send: %w", err)
 	}
 	select {

@@ -26,6 +26,10 @@ type Options struct {
 	Timeout time.Duration
 	// MaxPerSecond caps the send rate to what the relay allows; 0 is no cap.
 	MaxPerSecond float64
+	// Pacer, when set, spaces the sends out at MaxPerSecond in place of
+	// this Sender's own count: one shared by every process that sends
+	// through the relay holds its limit for all of them together.
+	Pacer Pacer
 	// HELO is the name to greet the server with; empty uses the host name.
 	HELO string
 	// DKIM signs every message when set.

@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -306,6 +307,30 @@ func TestSMTPRateLimit(t *testing.T) {
 	}
 	// Five sends at 20 a second are spaced 50ms apart: at least 200ms.
 	require.GreaterOrEqual(t, time.Since(start), 190*time.Millisecond)
+}
+
+// countingPacer counts the turns it gives.
+type countingPacer struct{ turns atomic.Int32 }
+
+func (p *countingPacer) Wait(context.Context) error { p.turns.Add(1); return nil }
+
+// A Pacer given in the options paces every send in place of the Sender's
+// own count, and only when there is a rate to keep.
+func TestSMTPPacerTakesTheSendersPlace(t *testing.T) {
+	srv := smtptest.Start(t)
+	shared := &countingPacer{}
+	s := MustSender(t, srv, func(o *Options) { o.MaxPerSecond, o.Pacer = 1, shared })
+	require.Same(t, shared, s.limit, "the Sender's own pace of 1 a second does not wait as well")
+	for i := range 3 {
+		require.NoError(t, s.Send(t.Context(), smtptest.Message(i)))
+	}
+	require.Equal(t, int32(3), shared.turns.Load())
+
+	unpaced := &countingPacer{}
+	u := MustSender(t, srv, func(o *Options) { o.Pacer = unpaced })
+	require.NoError(t, u.Send(t.Context(), smtptest.Message(9)))
+	require.Zero(t, unpaced.turns.Load(), "no rate, no pace")
+	srv.WaitFor(t, 4, 5*time.Second)
 }
 
 func TestSMTPSenderClose(t *testing.T) {

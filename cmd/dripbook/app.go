@@ -214,6 +214,10 @@ func (a *app) openMailer() error {
 	}
 	opts := *a.cfg.SMTP
 	opts.Log = a.log // the pause and resume of sending when the relay fails
+	if opts.MaxPerSecond > 0 {
+		// The relay's limit holds for every worker on this Redis together.
+		opts.Pacer = relay.NewSharedPacer(a.rdb, queueName+":smtp-pace", opts.MaxPerSecond, a.log)
+	}
 	s, err := relay.NewSender(opts)
 	if err != nil {
 		return fmt.Errorf("SMTP_URL: %w", err)
