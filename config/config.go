@@ -102,8 +102,12 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.RedisSentinel = p.sentinel("REDIS_URL", c.RedisURL)
 	c.MailDomain = p.mailFrom("MAIL_FROM", c.MailFrom)
 	if c.CoachEmail != "" {
-		if _, err := mail.ParseAddress(c.CoachEmail); err != nil {
+		// "Ada Coach <ada@coach.example>" is taken as the address it names:
+		// briefs and invites want the bare address.
+		if a, err := mail.ParseAddress(c.CoachEmail); err != nil {
 			p.fail("COACH_EMAIL", "not an email address: %v", err)
+		} else {
+			c.CoachEmail = a.Address
 		}
 	}
 	c.SMTP = p.smtp(c.Concurrency, c.MailDomain)
@@ -160,8 +164,15 @@ func (c *Config) LoadAdminPassword() (fromFile bool, err error) {
 }
 
 // smtp builds the SMTP options; nil means mail goes to the outbox.
+// SMTP_RATE and the DKIM settings are checked whether or not SMTP_URL is
+// set or valid, so that every mistake shows at once.
 func (p *parser) smtp(pool int, fromDomain string) *relay.Options {
-	raw := p.getenv("SMTP_URL")
+	rate, rateSet := 0.0, p.str("SMTP_RATE", "") != ""
+	if rateSet {
+		rate = p.float("SMTP_RATE", 0)
+	}
+	dkim := p.dkim(fromDomain)
+	raw := p.str("SMTP_URL", "")
 	if raw == "" {
 		return nil
 	}
@@ -175,27 +186,35 @@ func (p *parser) smtp(pool int, fromDomain string) *relay.Options {
 	if q := smtpQuery(raw); !q.Has("pool") {
 		o.PoolSize = pool
 	}
-	if p.getenv("SMTP_RATE") != "" {
-		o.MaxPerSecond = p.float("SMTP_RATE", 0)
+	if rateSet {
+		o.MaxPerSecond = rate
 	}
-	if domain := p.getenv("DKIM_DOMAIN"); domain != "" {
-		domain = p.asciiDomain("DKIM_DOMAIN", domain) // DKIM's d= is in A-labels, as the MAIL_FROM domain here is
-		if !aligned(domain, fromDomain) {
-			p.fail("DKIM_DOMAIN", "%q is neither the MAIL_FROM domain %q nor a parent of it: receivers only "+
-				"trust a signature whose domain matches the From address (DMARC alignment)", domain, fromDomain)
-		}
-		keyFile := p.getenv("DKIM_KEY_FILE")
-		pem, err := os.ReadFile(keyFile)
-		if err != nil {
-			p.fail("DKIM_KEY_FILE", "read the DKIM private key: %v", err)
-		}
-		o.DKIM = &relay.DKIM{
-			Domain:        domain,
-			Selector:      p.str("DKIM_SELECTOR", "dripbook"),
-			PrivateKeyPEM: pem,
-		}
-	}
+	o.DKIM = dkim
 	return &o
+}
+
+// dkim reads the DKIM settings; nil when DKIM_DOMAIN is unset.
+func (p *parser) dkim(fromDomain string) *relay.DKIM {
+	domain := p.str("DKIM_DOMAIN", "")
+	if domain == "" {
+		return nil
+	}
+	domain = p.asciiDomain("DKIM_DOMAIN", domain) // DKIM's d= is in A-labels, as the MAIL_FROM domain here is
+	if !aligned(domain, fromDomain) {
+		p.fail("DKIM_DOMAIN", "%q is neither the MAIL_FROM domain %q nor a parent of it: receivers only "+
+			"trust a signature whose domain matches the From address (DMARC alignment)", domain, fromDomain)
+	}
+	d := &relay.DKIM{Domain: domain, Selector: p.str("DKIM_SELECTOR", "dripbook")}
+	pem, err := os.ReadFile(p.str("DKIM_KEY_FILE", ""))
+	if err != nil {
+		p.fail("DKIM_KEY_FILE", "read the DKIM private key: %v", err)
+		return d
+	}
+	d.PrivateKeyPEM = pem
+	if err := d.Check(); err != nil {
+		p.fail("DKIM_KEY_FILE", "%v", err)
+	}
+	return d
 }
 
 // booking reads the coach's availability. Each setting is checked on its
@@ -209,7 +228,7 @@ func (p *parser) booking(defaultTZ *time.Location) booking.Rules {
 		Horizon:  p.intRange("BOOKING_DAYS_AHEAD", booking.DefaultHorizon, 1, 366),
 		DailyMax: p.intRange("BOOKING_DAILY_MAX", 0, 0, 100),
 	}
-	if tz := p.getenv("BOOKING_TZ"); tz != "" {
+	if tz := p.str("BOOKING_TZ", ""); tz != "" {
 		r.Location = p.location("BOOKING_TZ", tz)
 	}
 	week, err := booking.ParseHours(p.str("BOOKING_HOURS", "Mon-Fri 09:00-12:00,14:00-17:00"))
@@ -345,7 +364,7 @@ func (p *parser) meetingText(name string) string {
 func (p *parser) databaseURL(name, def string) string {
 	v := p.str(name, def)
 	if !strings.HasPrefix(v, "sqlite://") && !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
-		p.fail(name, "must start with sqlite:// or postgres://, got %q", v)
+		p.fail(name, "must start with sqlite:// or postgres://, got %q", redacted(v))
 	}
 	return v
 }
@@ -385,7 +404,7 @@ func redacted(v string) string {
 
 func (p *parser) secret(name string) []byte {
 	v := p.str(name, "")
-	if v != "" && len(v) < 16 {
+	if v != "" && utf8.RuneCountInString(v) < 16 {
 		p.fail(name, "must be at least 16 characters")
 	}
 	return []byte(v)
@@ -402,7 +421,7 @@ func (p *parser) location(name, def string) *time.Location {
 }
 
 func (p *parser) duration(name string, def time.Duration) time.Duration {
-	v := p.getenv(name)
+	v := p.str(name, "")
 	if v == "" {
 		return def
 	}
@@ -416,7 +435,7 @@ func (p *parser) duration(name string, def time.Duration) time.Duration {
 
 // durationMin reads a duration of at least lo; "0" is allowed when lo is 0.
 func (p *parser) durationMin(name string, def, lo time.Duration) time.Duration {
-	v := p.getenv(name)
+	v := p.str(name, "")
 	if v == "" {
 		return def
 	}
@@ -429,7 +448,7 @@ func (p *parser) durationMin(name string, def, lo time.Duration) time.Duration {
 }
 
 func (p *parser) intRange(name string, def, lo, hi int) int {
-	v := p.getenv(name)
+	v := p.str(name, "")
 	if v == "" {
 		return def
 	}
@@ -442,7 +461,7 @@ func (p *parser) intRange(name string, def, lo, hi int) int {
 }
 
 func (p *parser) float(name string, def float64) float64 {
-	v := p.getenv(name)
+	v := p.str(name, "")
 	if v == "" {
 		return def
 	}
@@ -461,14 +480,15 @@ func (p *parser) cidrs(name string) []*net.IPNet {
 		if part == "" {
 			continue
 		}
+		cidr := part
 		if !strings.Contains(part, "/") {
 			if ip := net.ParseIP(part); ip != nil && ip.To4() != nil {
-				part += "/32"
+				cidr += "/32"
 			} else {
-				part += "/128"
+				cidr += "/128"
 			}
 		}
-		_, n, err := net.ParseCIDR(part)
+		_, n, err := net.ParseCIDR(cidr)
 		if err != nil {
 			p.fail(name, "%q is not an IP address or CIDR range", part)
 			continue

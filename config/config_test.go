@@ -56,13 +56,17 @@ func TestValues(t *testing.T) {
 		"REDIS_URL":       "redis://127.0.0.1:6379/2",
 		"SMTP_URL":        "smtp://u:p@mail.example.com:2525?tls=none",
 		"MAIL_FROM":       "Jo <jo@coach.example.com>",
-		"COURSE_DAY":      "2s",
-		"SEND_HOUR":       "7",
+		"COURSE_DAY":      "2s ",
+		"SEND_HOUR":       " 7 ",
 		"DEFAULT_TZ":      "Europe/Berlin",
 		"TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1",
-		"SMTP_RATE":       "5",
+		"SMTP_RATE":       " 5",
+		"COACH_EMAIL":     "Ada Coach <ada@coach.example.com>",
+		"SECRET_KEY":      strings.Repeat("é", 16),
 	}))
 	require.NoError(t, err)
+	require.Equal(t, "ada@coach.example.com", c.CoachEmail, "the address a named one names")
+	require.Len(t, c.SecretKey, 32, "sixteen characters, in 32 bytes")
 	require.Equal(t, "https://coach.example.com", c.BaseURL, "trailing slash dropped")
 	require.False(t, c.Embedded())
 	require.Equal(t, "mail.example.com", c.SMTP.Host)
@@ -115,7 +119,7 @@ func TestSMTPURLSettingsHold(t *testing.T) {
 func TestEveryBadValueIsNamed(t *testing.T) {
 	_, err := Load(getenv(map[string]string{
 		"BASE_URL":         "coach.example.com",
-		"DATABASE_URL":     "mysql://db",
+		"DATABASE_URL":     "mysql://app:hunter2secret@db/x",
 		"REDIS_URL":        "127.0.0.1:6379",
 		"SMTP_URL":         "smtp://mail?tls=maybe",
 		"MAIL_FROM":        "nobody",
@@ -125,7 +129,7 @@ func TestEveryBadValueIsNamed(t *testing.T) {
 		"SEND_HOUR":        "24",
 		"DEFAULT_TZ":       "Nowhere/City",
 		"BOOKING_URL":      "calendly",
-		"TRUSTED_PROXIES":  "10.0.0.0/99",
+		"TRUSTED_PROXIES":  "10.0.0.0/99, proxy.internal",
 		"MEETING_URL":      "ftp://meet.example.com/coach",
 		"COACH_PHOTO_URL":  "javascript:alert(1)",
 		"MEETING_LOCATION": strings.Repeat("x", 501),
@@ -136,6 +140,22 @@ func TestEveryBadValueIsNamed(t *testing.T) {
 		"SECRET_KEY", "COURSE_DAY", "SEND_HOUR", "DEFAULT_TZ", "BOOKING_URL", "TRUSTED_PROXIES",
 		"MEETING_URL", "COACH_PHOTO_URL", "MEETING_LOCATION", "COACH_LOCALE"} {
 		require.True(t, strings.Contains(err.Error(), name+":"), "error names %s:\n%v", name, err)
+	}
+	require.NotContains(t, err.Error(), "hunter2secret", "a URL's password stays out of the message")
+	require.Contains(t, err.Error(), `"proxy.internal" is not an IP address`, "the value as it was typed")
+	require.NotContains(t, err.Error(), "/128")
+
+	// Without SMTP_URL, or with a bad one, the rest of mail's settings are
+	// still checked.
+	for _, smtp := range []string{"", "smtp://mail?tls=maybe"} {
+		_, err = Load(getenv(map[string]string{
+			"SMTP_URL": smtp, "MAIL_FROM": "Jo <jo@coach.example.com>", "SMTP_RATE": "fast",
+			"DKIM_DOMAIN": "other.example", "DKIM_KEY_FILE": "/nonexistent/dkim.pem",
+		}))
+		require.Error(t, err)
+		for _, name := range []string{"SMTP_RATE", "DKIM_DOMAIN", "DKIM_KEY_FILE"} {
+			require.Contains(t, err.Error(), name+":", "SMTP_URL=%q", smtp)
+		}
 	}
 }
 

@@ -35,6 +35,15 @@ type signer struct {
 	key              crypto.Signer
 }
 
+// Check reports whether d's key can sign: a PEM RSA or Ed25519 private
+// key, as the Sender will load it.
+func (d *DKIM) Check() error {
+	if _, err := parsePrivateKey(d.PrivateKeyPEM); err != nil {
+		return fmt.Errorf("DKIM private key: %w", err)
+	}
+	return nil
+}
+
 func newSigner(d *DKIM) (*signer, error) {
 	key, err := parsePrivateKey(d.PrivateKeyPEM)
 	if err != nil {
