@@ -20,6 +20,7 @@ import (
 	"github.com/dripbook/dripbook/address"
 	"github.com/dripbook/dripbook/fault"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/timezone"
 )
 
 // maxJSONBody caps a JSON body; a real signup is a few hundred bytes, a
@@ -52,6 +53,12 @@ const honeypotField = "website"
 // subscribeForm is the landing page's form POST.
 func (s *server) subscribeForm(c echo.Context) error {
 	f := signupFormFrom(c)
+	if !timezone.Valid(f.Timezone) {
+		// The browser's zone, in a field the visitor never sees: one not
+		// known here is dropped (DEFAULT_TZ serves), not refused, which
+		// the visitor could not mend.
+		f.Timezone = ""
+	}
 	req := signupRequest{Email: f.Email, Name: f.Name, Timezone: f.Timezone}
 	if err := req.validate(); err != nil {
 		return err

@@ -193,6 +193,20 @@ func TestSubscribeForm(t *testing.T) {
 	require.Contains(t, again.Body.String(), "Check your inbox")
 }
 
+// The form's time zone is what the browser said, in a field the visitor
+// never sees: one the server does not know is dropped (lessons go out in
+// DEFAULT_TZ) rather than refused, which the visitor could not mend.
+func TestSubscribeFormDropsAnUnknownTimezone(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t, nil)
+	rec := env.postForm("/subscribe", url.Values{
+		"email": {"zed@example.com"}, "name": {"Zed"}, "timezone": {"Etc/Unknown"},
+	}.Encode())
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Contains(t, rec.Body.String(), "Check your inbox")
+	require.Empty(t, env.mustSubscriber(t, "zed@example.com").Timezone)
+}
+
 func TestSubscribeFormInvalidKeepsValues(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t, nil)
