@@ -71,9 +71,19 @@ func (p problem) api() apiError {
 }
 
 // handleError is the one place errors become responses: handlers return
-// domain errors and this maps them to a status, as JSON under /api/ and as a
-// small page everywhere else.
+// domain errors and this maps them to a status, as JSON where machines ask
+// (isAPI) and as a small page everywhere else.
 func (s *server) handleError(err error, c echo.Context) {
+	s.answerError(err, c, isAPI(c))
+}
+
+// handleJSONError is handleError for a server that answers only machines
+// ("dripbook worker"'s health and metrics): every error is JSON.
+func (s *server) handleJSONError(err error, c echo.Context) {
+	s.answerError(err, c, true)
+}
+
+func (s *server) answerError(err error, c echo.Context, asJSON bool) {
 	if c.Response().Committed {
 		return
 	}
@@ -89,7 +99,7 @@ func (s *server) handleError(err error, c echo.Context) {
 		fe   *fault.FieldError
 	)
 	switch {
-	case isAPI(c):
+	case asJSON:
 		err = c.JSON(p.Status, map[string]any{"error": p.api()})
 	case p.Fixable && errors.As(err, &form):
 		err = s.showAgain(c, form, p)
@@ -259,8 +269,15 @@ func retryAfterSeconds(d time.Duration) string {
 	return strconv.FormatInt(max(secs, 1), 10)
 }
 
+// isAPI reports whether a machine asks: the JSON API, the schedulers'
+// webhooks, and the health and metrics endpoints.
 func isAPI(c echo.Context) bool {
-	return strings.HasPrefix(c.Request().URL.Path, "/api/")
+	path := c.Request().URL.Path
+	switch path {
+	case "/healthz", "/readyz", "/metrics":
+		return true
+	}
+	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/hooks/")
 }
 
 func requestID(c echo.Context) string {

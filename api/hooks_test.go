@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -425,4 +426,21 @@ func TestSchedulerHooksRefuseAnUnreadableDeliveryAs400(t *testing.T) {
 	rec := env.postCalendly(notJSON, calendlySignatureAt(notJSON, testNow))
 	require.Equal(t, http.StatusBadRequest, rec.Code)
 	require.Equal(t, before, env.hookState(t, ann), "nothing changed")
+}
+
+// Every answer of the schedulers' webhooks is JSON, as openapi.yaml says,
+// the ones that middleware gives before the handler runs too.
+func TestSchedulerHooksAnswerJSONWhenTheBodyIsTooLarge(t *testing.T) {
+	t.Parallel()
+	env := newHookEnv(t)
+	huge := []byte(`{"pad":"` + strings.Repeat("x", 2<<20) + `"}`)
+	for _, rec := range []*httptest.ResponseRecorder{env.postCalcom(huge, calcomSignature(huge)), env.postCalendly(huge, "")} {
+		require.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
+		require.Contains(t, rec.Header().Get("Content-Type"), "application/json")
+		var body struct {
+			Error struct{ Code, Message string }
+		}
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body), rec.Body.String())
+		require.NotEmpty(t, body.Error.Message)
+	}
 }

@@ -73,6 +73,8 @@ func TestMetricsTokenIsRequiredWhenSet(t *testing.T) {
 		require.Equal(t, http.StatusUnauthorized, rec.Code, "Authorization %q", auth)
 		require.Contains(t, rec.Header().Get("WWW-Authenticate"), "Bearer")
 		require.NotContains(t, rec.Body.String(), "dripbook_signups_total")
+		require.Contains(t, rec.Header().Get("Content-Type"), "application/json", "a scraper is a machine")
+		require.Contains(t, rec.Body.String(), `{"error":{`)
 	}
 	rec := getMetrics(env, "Bearer s3cret-token")
 	require.Equal(t, http.StatusOK, rec.Code)

@@ -253,6 +253,7 @@ func NewHealth(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
+	e.HTTPErrorHandler = s.handleJSONError
 	e.Pre(headAsGet())
 	e.Use(headRestore())
 	e.Use(middleware.RequestID())

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -277,8 +278,11 @@ func TestWorkerModeAnswersHealthChecksOnly(t *testing.T) {
 	waitReady(t, "http://"+addr, nil)
 	resp, err := http.Get("http://" + addr + "/")
 	require.NoError(t, err)
+	notFound, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
 	require.Equal(t, http.StatusNotFound, resp.StatusCode, "the worker serves no pages")
+	require.Contains(t, string(notFound), `{"error":{`, "its errors are JSON, as the API's are")
 	resp, err = http.Get("http://" + addr + "/metrics")
 	require.NoError(t, err)
 	got := testenv.ParseMetrics(t, resp.Body)
@@ -320,4 +324,14 @@ func TestAPortInUseFailsAtOnce(t *testing.T) {
 	err = run(context.Background(), nil, e.get, out)
 	require.ErrorContains(t, err, "HTTP_ADDR")
 	require.NotContains(t, out.String(), "dripbook is running", "nobody is sent to a port that is not dripbook's")
+}
+
+// dripbook version says which build runs, and needs no configuration.
+func TestVersionNamesTheBuild(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"version"}, func(string) string { return "" }, &out))
+	line := strings.TrimSpace(out.String())
+	require.True(t, strings.HasPrefix(line, "dripbook "), line)
+	require.True(t, strings.HasSuffix(line, ", "+runtime.Version()), line)
 }
