@@ -64,7 +64,7 @@ func idempotencyKey(subscriberID int64, key string) (string, error) {
 	if key == "" {
 		return "", nil
 	}
-	if len(key) > maxIdempotencyKey || !utf8.ValidString(key) || strings.ContainsFunc(key, unicode.IsControl) {
+	if !utf8.ValidString(key) || utf8.RuneCountInString(key) > maxIdempotencyKey || strings.ContainsFunc(key, unicode.IsControl) {
 		return "", &fault.FieldError{Field: "idempotency_key",
 			Message: "The idempotency key (the Idempotency-Key header) must be at most 200 printable UTF-8 characters."}
 	}

@@ -141,7 +141,7 @@ func TestBookJSONTakesTheLongestKey(t *testing.T) {
 	t.Parallel()
 	env := newBookingEnv(t, nil)
 	ann := mustActiveSubscriber(t, env, "ann@example.com")
-	long := strings.Repeat("k", maxIdempotencyKey)
+	long := strings.Repeat("k", maxIdempotencyKey-1) + "é" // characters, not bytes, as openapi.yaml counts them
 	first := env.postAPI("/api/v1/bookings", bookBody(env.bookToken(ann), firstSlot), long)
 	require.Equal(t, http.StatusCreated, first.Code, first.Body.String())
 	replay := env.postAPI("/api/v1/bookings", bookBody(env.bookToken(ann), firstSlot), long)
