@@ -42,6 +42,7 @@ commands:
                           add a list (columns by header: email, name, timezone);
                           every row is checked first, and a bad one imports nothing;
                           --confirmed makes them active and starts the course
+  version                 the build: version, commit and Go
 
 configuration is read from the environment; see README.md`
 
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return bench(ctx, args[1:], getenv, stdout)
 	case "import":
 		return importCommand(ctx, args[1:], getenv, stdout)
+	case "version", "--version":
+		return version(stdout)
 	case "help", "-h", "--help":
 		_, err := fmt.Fprintln(stdout, usage)
 		return err
