@@ -364,20 +364,33 @@ func (e *Engine) LessonMessage(sub models.Subscriber, lesson course.Lesson) (*me
 }
 
 func (e *Engine) renderLesson(sub models.Subscriber, lesson course.Lesson, topGaps string) (*message.Message, error) {
-	unsubscribe := e.links.Unsubscribe(sub.ID)
-	em, err := e.renderer.Lesson(lesson.Slug, course.Vars{
-		FirstName:      models.FirstName(sub.Name),
-		BookingURL:     e.links.Book(sub.ID, lesson.Slug),
-		UnsubscribeURL: unsubscribe,
-		ScorecardURL:   e.links.Scorecard(sub.ID),
-		TopGaps:        topGaps,
-	})
+	vars := e.courseVars(sub, e.links.Book(sub.ID, lesson.Slug))
+	vars.TopGaps = topGaps
+	em, err := e.renderer.Lesson(lesson.Slug, vars)
 	if err != nil {
 		return nil, fmt.Errorf("render lesson %s: %w", lesson.Slug, err)
 	}
-	msg := e.message(sub, em, fmt.Sprintf("lesson.%d.%s@%s", sub.ID, lesson.Slug, e.domain))
-	msg.Headers = message.CourseHeaders(e.renderer.Course().Title, e.domain, unsubscribe)
-	return msg, nil
+	return e.courseMessage(sub, em, fmt.Sprintf("lesson.%d.%s", sub.ID, lesson.Slug), vars), nil
+}
+
+// courseVars are the variables of a course email to sub whose booking
+// link is bookingURL.
+func (e *Engine) courseVars(sub models.Subscriber, bookingURL string) course.Vars {
+	return course.Vars{
+		FirstName:      models.FirstName(sub.Name),
+		BookingURL:     bookingURL,
+		UnsubscribeURL: e.links.Unsubscribe(sub.ID),
+		ScorecardURL:   e.links.Scorecard(sub.ID),
+	}
+}
+
+// courseMessage is a course email to sub, rendered with vars, as a message
+// with the Message-ID id@domain and the list's headers (List-Id and the
+// one-click unsubscribe).
+func (e *Engine) courseMessage(sub models.Subscriber, em message.Content, id string, vars course.Vars) *message.Message {
+	msg := e.message(sub, em, id+"@"+e.domain)
+	msg.Headers = message.CourseHeaders(e.renderer.Course().Title, e.domain, vars.UnsubscribeURL)
+	return msg
 }
 
 // recordLesson records a sent lesson and plans the next one in the same

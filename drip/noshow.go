@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/dripbook/dripbook/course"
-	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
 )
 
@@ -182,19 +181,13 @@ func (e *Engine) SendNoShow(ctx context.Context, bookingID int64, sequence int, 
 		}
 		newTime = e.links.Book(sub.ID, "")
 	}
-	unsubscribe := e.links.Unsubscribe(sub.ID)
-	em, err := e.renderer.TrackLesson(course.TrackNoShow, slug, course.Vars{
-		FirstName:      models.FirstName(sub.Name),
-		BookingURL:     newTime,
-		UnsubscribeURL: unsubscribe,
-		ScorecardURL:   e.links.Scorecard(sub.ID),
-	})
+	vars := e.courseVars(sub, newTime)
+	em, err := e.renderer.TrackLesson(course.TrackNoShow, slug, vars)
 	if err != nil {
 		return fmt.Errorf("render no-show lesson %s: %w", slug, err)
 	}
 	step := noShowStep(b, lesson.Slug)
-	msg := e.message(sub, em, fmt.Sprintf("%s.%s@%s", models.KindNoShow, step, e.domain))
-	msg.Headers = message.CourseHeaders(e.renderer.Course().Title, e.domain, unsubscribe)
+	msg := e.courseMessage(sub, em, fmt.Sprintf("%s.%s", models.KindNoShow, step), vars)
 	if err := e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindNoShow, Step: step}, true, msg); err != nil {
 		return err
 	}
