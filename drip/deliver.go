@@ -73,20 +73,25 @@ var ErrClaimLost = errors.New("claim on the email lost")
 // send hands msg to the mailer while holding the claim on key. A send that
 // outlasts a sixth of the lease renews the claim that often, so a live
 // worker's claim never lapses; one that cannot renew it for half a lease is
-// cancelled, well before anyone else may take the claim over.
+// cancelled, well before anyone else may take the claim over. A renewal
+// that does not answer within a sixth of the lease counts as failed.
 func (e *Engine) send(ctx context.Context, key models.DeliveryKey, msg *message.Message) error {
 	sendCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// The renewals end with the send, even one still waiting on the
+	// database, so the send is recorded at once.
+	holdCtx, stopHold := context.WithCancel(sendCtx)
 	stop, done := make(chan struct{}), make(chan struct{})
 	start := time.Now()
 	// Most sends end long before the first renewal is due, and so never
 	// start the goroutine that renews.
 	t := time.AfterFunc(e.lease/6, func() {
 		defer close(done)
-		e.hold(sendCtx, key, start, cancel, stop)
+		e.hold(holdCtx, key, start, cancel, stop)
 	})
 	err := e.mailer.Send(sendCtx, msg)
 	close(stop)
+	stopHold()
 	if !t.Stop() {
 		<-done
 	}
@@ -102,7 +107,14 @@ func (e *Engine) hold(ctx context.Context, key models.DeliveryKey, renewed time.
 	tick := time.NewTicker(e.lease / 6)
 	defer tick.Stop()
 	for {
-		held, err := e.store.RenewClaim(ctx, key)
+		renewCtx, cancelRenew := context.WithTimeout(ctx, e.lease/6)
+		held, err := e.store.RenewClaim(renewCtx, key)
+		cancelRenew()
+		select {
+		case <-stop:
+			return // the send is over: nothing left to hold or cancel
+		default:
+		}
 		switch {
 		case err == nil && held:
 			renewed = time.Now()

@@ -44,6 +44,15 @@ func (unrenewable) RenewClaim(context.Context, models.DeliveryKey) (bool, error)
 	return false, errors.New("connection refused")
 }
 
+// hanging is a store whose renewals never answer until given up on, as a
+// database behind a half-open connection.
+type hanging struct{ *storage.Store }
+
+func (hanging) RenewClaim(ctx context.Context, _ models.DeliveryKey) (bool, error) {
+	<-ctx.Done()
+	return false, ctx.Err()
+}
+
 // pendingConfirmation signs up one address and returns the key of its
 // confirmation email.
 func pendingConfirmation(t *testing.T, store *storage.Store, addr string) models.DeliveryKey {
@@ -122,5 +131,22 @@ func TestASendThatLosesItsClaimIsCancelled(t *testing.T) {
 		d, err := store.Delivery(ctx, key)
 		require.NoError(t, err)
 		require.Equal(t, models.DeliverySending, d.State, "taken over once the lease passes")
+	})
+
+	t.Run("renewal hangs", func(t *testing.T) {
+		t.Parallel()
+		store := testenv.SQLite(t)
+		key := pendingConfirmation(t, store, "hung@example.com")
+		mailer := newHeldMailer()
+		e := newEngine(t, hanging{store}, mailer, lease)
+		// Far past the lease, so only the engine's own cut-off ends it.
+		sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- e.SendConfirmation(sendCtx, key.SubscriberID, 1) }()
+		<-mailer.started
+		err := <-done
+		require.ErrorIs(t, err, drip.ErrClaimLost, "a renewal that never answers is a renewal that failed")
+		require.NoError(t, sendCtx.Err(), "cut off by the claim, not by the task's deadline")
 	})
 }
