@@ -93,14 +93,14 @@ func (e *Engine) NotifyBooking(ctx context.Context, bookingID int64, sequence in
 	if sub.Status != models.StatusErased {
 		subErr = e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindBooking, Step: step}, true, msg)
 	}
-	if subErr != nil && !errors.Is(subErr, message.ErrPermanent) {
-		return subErr
-	}
-
 	// The coach's own copy of the event: the same UID and sequence, so the
-	// call lands in their calendar and moves or leaves with it.
+	// call lands in their calendar and moves or leaves with it, whatever
+	// the subscriber's address did.
 	if err := e.brief(ctx, view, sub, ev, step, invitation(e.coachInvite(b, sub), cancelled)); err != nil {
-		return err
+		return errors.Join(subErr, err)
+	}
+	if subErr != nil && !errors.Is(subErr, message.ErrPermanent) {
+		return subErr // retried for the subscriber; the brief is out, and goes only once
 	}
 	if subErr == nil {
 		// A notice that runs late still queues a reminder that is now due.

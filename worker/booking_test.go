@@ -20,6 +20,7 @@ import (
 	"github.com/dripbook/dripbook/drip"
 	"github.com/dripbook/dripbook/message"
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/smtptest"
 	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 	"github.com/dripbook/dripbook/token"
@@ -530,4 +531,35 @@ func TestAReminderWaitingWhenThePlaceChangesStillGoesOut(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, h.engine.RemindBooking(ctx, b.ID, placed.Sequence, lead, b.Start))
 	require.Len(t, reminders(), 1, "a moved call's old reminders send nothing")
+}
+
+// A subscriber's address that refuses mail for now (a full mailbox) does
+// not keep the call from the coach: the brief and the coach's invite go
+// out, once, while the subscriber's email is retried.
+func TestATemporaryRefusalAtTheSubscriberStillBriefsTheCoach(t *testing.T) {
+	t.Parallel()
+	h := bookingHarness(t)
+	ctx := context.Background()
+	addr := "full@example.com"
+	h.smtp.RefuseRecipient(addr, smtptest.Reply{Code: 452, Enhanced: "4.2.2", Text: "mailbox full"})
+	id := h.activeSubscriber(addr)
+	start := time.Now().Add(48 * time.Hour).Truncate(time.Minute)
+	b, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: id, Start: start, End: start.Add(30 * time.Minute), UID: "full@test"})
+	require.NoError(t, err)
+
+	// The harness's reconciler may be announcing it at this moment too.
+	require.Error(t, h.engine.NotifyBooking(ctx, b.ID, b.Sequence), "the subscriber's email is still to go")
+	testenv.Wait(t, 10*time.Second, "the coach's brief", func() error {
+		if len(h.mailTo(coachAddr)) == 0 {
+			return errors.New("nothing has reached the coach")
+		}
+		return nil
+	})
+	briefs := h.mailTo(coachAddr)
+	require.Len(t, briefs, 1)
+	require.Equal(t, "REQUEST", briefs[0].CalendarMethod, "the call is in the coach's calendar")
+	require.Empty(t, h.mailTo(addr))
+	got, err := h.store.Booking(ctx, b.ID)
+	require.NoError(t, err)
+	require.Less(t, got.NotifiedSequence, got.Sequence, "not announced until the subscriber has it")
 }
