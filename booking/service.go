@@ -404,8 +404,11 @@ func (s *Service) booked(ctx context.Context, st Tx) ([]time.Time, error) {
 
 // changed tells the worker and the course about a change. A failure here is
 // not the visitor's: the booking stands in the database, and the reconciler
-// sends whatever was not announced.
+// sends whatever was not announced. The change is made, so telling of it
+// outlives the request: a visitor who closes the tab still has their
+// course replanned.
 func (s *Service) changed(ctx context.Context, b models.Booking, event Event) {
+	ctx = context.WithoutCancel(ctx)
 	if s.notifier != nil {
 		if err := s.notifier.BookingChanged(ctx, b, event); err != nil {
 			s.log.Warn("queue booking emails", "booking_id", b.ID, "event", event, "error", err)

@@ -172,3 +172,55 @@ func TestRescheduleTwiceToTheSameTime(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, got.Sequence, "moved once")
 }
+
+// ctxRecorder is a Notifier and Replanner that keeps the contexts it is
+// called with.
+type ctxRecorder struct {
+	mu   sync.Mutex
+	ctxs []context.Context
+}
+
+func (r *ctxRecorder) keep(ctx context.Context) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ctxs = append(r.ctxs, ctx)
+}
+
+func (r *ctxRecorder) BookingChanged(ctx context.Context, _ models.Booking, _ booking.Event) error {
+	r.keep(ctx)
+	return nil
+}
+
+func (r *ctxRecorder) Replan(ctx context.Context, _ int64) error {
+	r.keep(ctx)
+	return nil
+}
+
+// Once a booking or its cancellation is made, the worker and the course
+// are told of it whatever becomes of the request: a visitor who closes the
+// tab still has their sales lessons stopped, or resumed.
+func TestAChangeIsToldBeyondItsRequest(t *testing.T) {
+	t.Parallel()
+	_, store := newService(t, nil)
+	rec := &ctxRecorder{}
+	week, err := booking.ParseHours("Mon-Fri 09:00-17:00")
+	require.NoError(t, err)
+	svc := booking.NewService(booking.Deps{Store: storage.BookingStore{Store: store},
+		Rules:    booking.Rules{Week: week, Location: time.UTC, Call: 30 * time.Minute, Notice: time.Hour, Horizon: 7},
+		Notifier: rec, Replanner: rec, Now: func() time.Time { return serviceNow }})
+	sub := subscribers(t, store, 1)[0]
+	slots, err := svc.Slots(context.Background(), serviceNow, serviceNow.Add(48*time.Hour))
+	require.NoError(t, err)
+	require.NotEmpty(t, slots)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b, _, err := svc.Book(ctx, booking.Request{SubscriberID: sub, Start: slots[0].Start})
+	require.NoError(t, err)
+	_, err = svc.Cancel(ctx, b.ID)
+	require.NoError(t, err)
+	require.Len(t, rec.ctxs, 4, "told twice each of the booking and its cancellation")
+	for _, c := range rec.ctxs {
+		require.Nil(t, c.Done(), "a context that the request's end cannot cancel")
+	}
+}
