@@ -305,6 +305,14 @@ var migrations = []*gormigrate.Migration{
 			return tx.Exec("REINDEX idx_subscribers_name_prefix").Error
 		},
 	},
+	{
+		ID: "0017_subscribers_confirmed_at",
+		Migrate: func(tx *gorm.DB) error {
+			// The reconciler's look for confirmations cut off before they
+			// enrolled reads the last days' confirmations only.
+			return tx.Exec("CREATE INDEX idx_subscribers_confirmed_at ON subscribers (confirmed_at)").Error
+		},
+	},
 }
 
 // execAll runs a migration's statements in order.

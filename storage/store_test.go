@@ -252,3 +252,52 @@ func TestASignupWaitingForTheWriterGivesUpWithItsRequest(t *testing.T) {
 	require.NoError(t, err)
 	require.NotZero(t, res.SubscriberID, "the queue is free again")
 }
+
+// A confirmation cut off between its two writes leaves an active
+// subscriber with no enrollment of that confirmation, and the reconciler
+// finds them: new ones, and returning ones with only the old, stopped one.
+func TestUnenrolledSubscribers(t *testing.T) {
+	t.Parallel()
+	clockedStores(t, func(t *testing.T, s *storage.Store, now *time.Time) {
+		ctx := context.Background()
+		confirmed := func(addr string) int64 {
+			res, err := s.Subscribe(ctx, signup(addr))
+			require.NoError(t, err)
+			_, err = s.Confirm(ctx, res.SubscriberID)
+			require.NoError(t, err)
+			return res.SubscriberID
+		}
+		enroll := func(id int64) {
+			require.NoError(t, s.SaveEnrollment(ctx, models.Enrollment{SubscriberID: id, Status: models.EnrollmentActive,
+				NextStep: "welcome", NextSendAt: now, LastDay: -1, Anchor: *now}))
+		}
+		enrolled := confirmed("enrolled@example.com")
+		enroll(enrolled)
+		cutOff := confirmed("cut-off@example.com")
+		returning := confirmed("back@example.com")
+		enroll(returning)
+		_, err := s.Unsubscribe(ctx, returning)
+		require.NoError(t, err)
+		*now = now.Add(time.Hour)
+		_, err = s.Subscribe(ctx, signup("back@example.com")) // a new round, a new confirmation
+		require.NoError(t, err)
+		_, err = s.Confirm(ctx, returning)
+		require.NoError(t, err)
+		unsubscribed := confirmed("left@example.com")
+		_, err = s.Unsubscribe(ctx, unsubscribed)
+		require.NoError(t, err)
+
+		*now = now.Add(time.Hour)
+		got, err := s.UnenrolledSubscribers(ctx, now.Add(-24*time.Hour), *now, 10)
+		require.NoError(t, err)
+		require.Equal(t, []int64{cutOff, returning}, got, "oldest confirmation first")
+		got, err = s.UnenrolledSubscribers(ctx, now.Add(-24*time.Hour), now.Add(-90*time.Minute), 10)
+		require.NoError(t, err)
+		require.Equal(t, []int64{cutOff}, got, "only confirmations of the window")
+		enroll(cutOff)
+		enroll(returning)
+		got, err = s.UnenrolledSubscribers(ctx, now.Add(-24*time.Hour), *now, 10)
+		require.NoError(t, err)
+		require.Empty(t, got)
+	})
+}

@@ -350,6 +350,24 @@ func (s *Store) UnsentConfirmations(ctx context.Context, since time.Time, limit 
 	return out, nil
 }
 
+// UnenrolledSubscribers lists active subscribers confirmed between since
+// and until who have no enrollment of that confirmation: none at all, or a
+// returning subscriber's old one, stopped before they confirmed again. A
+// confirmation cut off between its two writes (a crash, a lost connection)
+// leaves one. It reads only confirmations of that window, through the index
+// on confirmed_at.
+func (s *Store) UnenrolledSubscribers(ctx context.Context, since, until time.Time, limit int) ([]int64, error) {
+	var ids []int64
+	err := s.read.WithContext(ctx).Model(&models.Subscriber{}).
+		Where("subscribers.confirmed_at > ? AND subscribers.confirmed_at < ? AND subscribers.status = ?", since, until, models.StatusActive).
+		Where("NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.subscriber_id = subscribers.id AND e.updated_at >= subscribers.confirmed_at)").
+		Order("subscribers.confirmed_at").Limit(limit).Pluck("subscribers.id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("list unenrolled subscribers: %w", err)
+	}
+	return ids, nil
+}
+
 func truncate(s string, n int) string {
 	if len(s) > n {
 		s = s[:n]

@@ -22,6 +22,7 @@ type ReconcileStore interface {
 	UnsentConfirmations(ctx context.Context, since time.Time, limit int) ([]models.PendingConfirmation, error)
 	UnannouncedBookings(ctx context.Context, limit int) ([]models.Booking, error)
 	UpcomingBookings(ctx context.Context, from time.Time, limit int) ([]models.Booking, error)
+	UnenrolledSubscribers(ctx context.Context, since, until time.Time, limit int) ([]int64, error)
 	UndeliveredWebhookEvents(ctx context.Context, limit int) ([]string, error)
 	NewWebhookEvents(ctx context.Context, limit int) ([]string, error)
 }
@@ -39,6 +40,7 @@ type Reconciler struct {
 	remind   []time.Duration
 	webhooks bool
 	noShows  NoShowPlanner
+	enroller Enroller
 	now      func() time.Time
 	log      *slog.Logger
 }
@@ -57,6 +59,7 @@ type ReconcilerDeps struct {
 	Reminders []time.Duration
 	Webhooks  bool
 	NoShows   NoShowPlanner // the follow-up of missed calls; nil for none
+	Enroller  Enroller      // finishes confirmations cut off before they enrolled; nil for none
 	Now       func() time.Time
 	Log       *slog.Logger
 }
@@ -73,8 +76,23 @@ func NewReconciler(d ReconcilerDeps) *Reconciler {
 		d.Log = slog.Default()
 	}
 	return &Reconciler{store: d.Store, queue: d.Queue, rdb: d.Redis, lockKey: d.LockKey, interval: d.Interval,
-		remind: d.Reminders, webhooks: d.Webhooks, noShows: d.NoShows, now: d.Now, log: d.Log}
+		remind: d.Reminders, webhooks: d.Webhooks, noShows: d.NoShows, enroller: d.Enroller, now: d.Now, log: d.Log}
 }
+
+// Enroller finishes a confirmation: drip.Engine's Confirm, which for an
+// active subscriber enrolls them if the confirmation was cut off before it
+// did.
+type Enroller interface {
+	Confirm(ctx context.Context, subscriberID int64) error
+}
+
+// Confirmations cut off before they enrolled are looked for among those
+// older than unenrolledAfter (the confirmation itself has had its time to
+// finish) and younger than unenrolledWithin (a bounded read, each tick).
+const (
+	unenrolledAfter  = time.Minute
+	unenrolledWithin = 7 * 24 * time.Hour
+)
 
 // webhookEvery is how often the reconciler queues new webhook events:
 // an event should not wait a whole round to go out.
@@ -159,6 +177,13 @@ func (r *Reconciler) Tick(ctx context.Context) (int, error) {
 	}
 	if r.noShows != nil {
 		t.add(0, r.noShows.PlanNoShows(ctx))
+	}
+	if r.enroller != nil {
+		unenrolled, err := r.store.UnenrolledSubscribers(ctx, now.Add(-unenrolledWithin), now.Add(-unenrolledAfter), batch)
+		t.add(0, err)
+		for _, id := range unenrolled {
+			t.add(1, r.enroller.Confirm(ctx, id)) // which says so in the log
+		}
 	}
 	return t.n, errors.Join(t.errs...)
 }

@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/dripbook/dripbook/models"
 	"github.com/dripbook/dripbook/smtptest"
 	"github.com/dripbook/dripbook/testenv"
+	"github.com/dripbook/dripbook/worker"
 )
 
 // enrolledWhileStopped returns a harness whose worker is stopped, with addr
@@ -193,4 +195,33 @@ func TestTheLessonAfterOneRecordedByADeadWorkerGoesOut(t *testing.T) {
 	h.start()
 	got := h.waitMail(addr, 2, 15*time.Second)
 	require.Equal(t, []string{lessons[0].Slug, lessons[1].Slug}, lessonSlugs(got[:2]))
+}
+
+// A confirmation cut off after the subscriber became active and before
+// the course was planned (a crash between the two writes) is finished by
+// the reconciler: the subscriber gets their first lesson without clicking
+// the link again.
+func TestReconcilerEnrollsAConfirmationCutOff(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testenv.Redis(t))
+	ctx := context.Background()
+	addr := "cut-off@example.com"
+	res, err := h.store.Subscribe(ctx, models.Signup{Email: addr, TextVersion: "test"})
+	require.NoError(t, err)
+	_, err = h.store.Confirm(ctx, res.SubscriberID) // active, and then nothing
+	require.NoError(t, err)
+	_, err = h.store.Enrollment(ctx, res.SubscriberID)
+	require.ErrorIs(t, err, models.ErrNotFound)
+
+	// A minute later, when the confirmation has had its time to finish.
+	rec := worker.NewReconciler(worker.ReconcilerDeps{Store: h.store, Queue: h.queue, Redis: h.rdb,
+		LockKey: h.name + ":reconciler:test", Interval: time.Minute, Enroller: h.engine,
+		Now: func() time.Time { return time.Now().UTC().Add(2 * time.Minute) }, Log: discardLogger()})
+	_, err = rec.Tick(ctx)
+	require.NoError(t, err)
+	enr, err := h.store.Enrollment(ctx, res.SubscriberID)
+	require.NoError(t, err)
+	require.Equal(t, models.EnrollmentActive, enr.Status)
+	got := h.waitMail(addr, 1, 10*time.Second)
+	require.True(t, strings.HasPrefix(got[0].Subject, "Welcome to the Product Leader Canyon"), "the first lesson, without a second click: %q", got[0].Subject)
 }

@@ -53,7 +53,7 @@ func serve(ctx context.Context, mode string, getenv func(string) string, stdout 
 		}
 		defer srv.Shutdown()
 		rec := worker.NewReconciler(worker.ReconcilerDeps{Store: a.store, Queue: a.queue, Redis: a.rdb,
-			LockKey: queueName + ":reconciler", Interval: a.timing.Reconcile, Webhooks: hooks, NoShows: a.engine, Log: a.log})
+			LockKey: queueName + ":reconciler", Interval: a.timing.Reconcile, Webhooks: hooks, NoShows: a.engine, Enroller: a.engine, Log: a.log})
 		recCtx, stopRec := context.WithCancel(ctx)
 		recDone := make(chan struct{})
 		go func() { rec.Run(recCtx); close(recDone) }()
