@@ -177,9 +177,8 @@ func (e *Engine) RemindBooking(ctx context.Context, bookingID int64, sequence in
 		return fmt.Errorf("render reminder: %w", err)
 	}
 	// Once per time and lead, whichever version's task comes first.
-	step := fmt.Sprintf("%d.at%d.%d", b.ID, b.Start.Unix(), int64(lead.Seconds()))
 	msg := e.message(sub, em, fmt.Sprintf("reminder.%d.%d.%d@%s", b.ID, b.Sequence, int64(lead.Seconds()), e.domain))
-	return e.sendOnce(ctx, models.DeliveryKey{SubscriberID: sub.ID, Kind: models.KindReminder, Step: step}, true, msg)
+	return e.sendOnce(ctx, models.ReminderKey(b, lead), true, msg)
 }
 
 // sendOnce claims, sends and records one email.

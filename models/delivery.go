@@ -61,6 +61,13 @@ type DeliveryKey struct {
 	Step         string
 }
 
+// ReminderKey is the delivery of the reminder lead before a call starting
+// at start: one per time and lead, whichever version of the booking sends
+// it.
+func ReminderKey(b Booking, lead time.Duration) DeliveryKey {
+	return DeliveryKey{SubscriberID: b.SubscriberID, Kind: KindReminder, Step: fmt.Sprintf("%d.at%d.%d", b.ID, b.Start.Unix(), int64(lead.Seconds()))}
+}
+
 func (k DeliveryKey) String() string {
 	return fmt.Sprintf("%s:%d:%s", k.Kind, k.SubscriberID, k.Step)
 }

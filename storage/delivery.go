@@ -72,6 +72,36 @@ func (s *Store) Delivery(ctx context.Context, key models.DeliveryKey) (models.De
 	return take[models.Delivery](q, "delivery "+key.String())
 }
 
+// DoneDeliveries says which of keys are done: sent, or refused for good.
+// One query, however many keys.
+func (s *Store) DoneDeliveries(ctx context.Context, keys []models.DeliveryKey) (map[models.DeliveryKey]bool, error) {
+	done := make(map[models.DeliveryKey]bool, len(keys))
+	if len(keys) == 0 {
+		return done, nil
+	}
+	ids, kinds, steps := make([]int64, len(keys)), make([]models.Kind, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		ids[i], kinds[i], steps[i] = k.SubscriberID, k.Kind, k.Step
+	}
+	var ds []models.Delivery
+	err := s.db.WithContext(ctx).Select("subscriber_id", "kind", "step").
+		Where("subscriber_id IN ? AND kind IN ? AND step IN ? AND state IN ?", ids, kinds, steps, []string{models.DeliverySent, models.DeliveryFailed}).
+		Find(&ds).Error
+	if err != nil {
+		return nil, fmt.Errorf("list done deliveries: %w", err)
+	}
+	want := make(map[models.DeliveryKey]bool, len(keys))
+	for _, k := range keys {
+		want[k] = true
+	}
+	for _, d := range ds {
+		if k := (models.DeliveryKey{SubscriberID: d.SubscriberID, Kind: d.Kind, Step: d.Step}); want[k] {
+			done[k] = true
+		}
+	}
+	return done, nil
+}
+
 // Deliveries lists a subscriber's deliveries in the order they were created.
 func (s *Store) Deliveries(ctx context.Context, subscriberID int64) ([]models.Delivery, error) {
 	var ds []models.Delivery

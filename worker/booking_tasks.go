@@ -42,10 +42,31 @@ func (q *Queue) bookingNotice(ctx context.Context, b models.Booking) (bool, erro
 	return q.enqueue(ctx, TypeBookingNotify, p, noticeTaskID(b.ID, b.Sequence), time.Time{})
 }
 
+// overdueReminder is the reminder of b whose time came last before now,
+// if one did after the booking was made or moved: the one that is still
+// worth sending when a lost task or an outage kept it back.
+func overdueReminder(b models.Booking, leads []time.Duration, now time.Time) (time.Duration, bool) {
+	var last time.Duration
+	found := false
+	for _, lead := range leads {
+		at := b.Start.Add(-lead)
+		if at.After(b.UpdatedAt) && !at.After(now) && b.Start.After(now) && (!found || lead < last) {
+			last, found = lead, true
+		}
+	}
+	return last, found
+}
+
+// reminderNow queues b's reminder lead to go at once.
+func (q *Queue) reminderNow(ctx context.Context, b models.Booking, lead time.Duration) (bool, error) {
+	p := ReminderPayload{BookingID: b.ID, Sequence: b.Sequence, Lead: lead, Start: b.Start}
+	return q.enqueue(ctx, TypeBookingRemind, p, reminderTaskID(b.ID, b.Sequence, lead), time.Time{})
+}
+
 // Reminders queues the reminders of a confirmed booking that fall after it
 // was made or moved (a call booked five hours ahead gets no 24-hour reminder)
-// and after since: the reconciler passes the current time, so it never
-// re-queues a reminder whose time has passed.
+// and after since: the reconciler passes the current time, and queues a
+// reminder whose time has passed unsent with overdueReminder.
 func (q *Queue) Reminders(ctx context.Context, b models.Booking, leads []time.Duration, since time.Time) (int, error) {
 	if b.Status != models.BookingConfirmed {
 		return 0, nil

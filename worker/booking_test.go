@@ -24,6 +24,7 @@ import (
 	"github.com/dripbook/dripbook/storage"
 	"github.com/dripbook/dripbook/testenv"
 	"github.com/dripbook/dripbook/token"
+	"github.com/dripbook/dripbook/worker"
 )
 
 const coachAddr = "coach@example.test"
@@ -562,4 +563,48 @@ func TestATemporaryRefusalAtTheSubscriberStillBriefsTheCoach(t *testing.T) {
 	got, err := h.store.Booking(ctx, b.ID)
 	require.NoError(t, err)
 	require.Less(t, got.NotifiedSequence, got.Sequence, "not announced until the subscriber has it")
+}
+
+// A reminder whose task was lost (a Redis flush, an outage at its time)
+// still goes out while the call is to come: the reconciler queues the
+// last one due that was never sent, once.
+func TestAReminderLostBeforeItsTimeStillGoesOut(t *testing.T) {
+	t.Parallel()
+	h := bookingHarness(t)
+	ctx := context.Background()
+	addr := "late@example.com"
+	id := h.activeSubscriber(addr)
+	// Booked for 50 minutes from now and announced, and no reminder queued:
+	// the harness's own reconciler has none due after the booking.
+	start := time.Now().Add(50 * time.Minute).Truncate(time.Second)
+	b, _, err := h.store.CreateBooking(ctx, models.Booking{SubscriberID: id, Start: start, End: start.Add(30 * time.Minute), UID: "late@test"})
+	require.NoError(t, err)
+	require.NoError(t, h.store.MarkBookingNotified(ctx, b.ID, b.Sequence))
+
+	// 25 minutes on, the half-hour reminder's time has passed unsent.
+	lead := 30 * time.Minute
+	rec := worker.NewReconciler(worker.ReconcilerDeps{Store: h.store, Queue: h.queue, Redis: h.rdb,
+		LockKey: h.name + ":reconciler:test", Interval: time.Minute, Reminders: []time.Duration{lead},
+		Now: func() time.Time { return time.Now().UTC().Add(25 * time.Minute) }, Log: discardLogger()})
+	n, err := rec.Tick(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "the overdue reminder, queued")
+	testenv.Wait(t, 10*time.Second, "the reminder", func() error {
+		for _, m := range h.mailTo(addr) {
+			if strings.Contains(m.Subject, "Reminder") {
+				return nil
+			}
+		}
+		return errors.New("no reminder yet")
+	})
+	testenv.Wait(t, 10*time.Second, "the reminder recorded", func() error {
+		d, err := h.store.Delivery(ctx, models.ReminderKey(b, lead))
+		if err != nil || d.State != models.DeliverySent {
+			return fmt.Errorf("not recorded as sent: %v %+v", err, d)
+		}
+		return nil
+	})
+	n, err = rec.Tick(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "sent once: not queued again")
 }

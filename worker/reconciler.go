@@ -23,6 +23,7 @@ type ReconcileStore interface {
 	UnannouncedBookings(ctx context.Context, limit int) ([]models.Booking, error)
 	UpcomingBookings(ctx context.Context, from time.Time, limit int) ([]models.Booking, error)
 	UnenrolledSubscribers(ctx context.Context, since, until time.Time, limit int) ([]int64, error)
+	DoneDeliveries(ctx context.Context, keys []models.DeliveryKey) (map[models.DeliveryKey]bool, error)
 	UndeliveredWebhookEvents(ctx context.Context, limit int) ([]string, error)
 	NewWebhookEvents(ctx context.Context, limit int) ([]string, error)
 }
@@ -172,6 +173,7 @@ func (r *Reconciler) Tick(ctx context.Context) (int, error) {
 	for _, b := range upcoming {
 		t.add(r.queue.Reminders(ctx, b, r.remind, now))
 	}
+	t.add(r.overdueReminders(ctx, upcoming, now))
 	if r.webhooks {
 		t.add(r.queueWebhooks(ctx, r.store.UndeliveredWebhookEvents))
 	}
@@ -183,6 +185,38 @@ func (r *Reconciler) Tick(ctx context.Context) (int, error) {
 		t.add(0, err)
 		for _, id := range unenrolled {
 			t.add(1, r.enroller.Confirm(ctx, id)) // which says so in the log
+		}
+	}
+	return t.n, errors.Join(t.errs...)
+}
+
+// overdueReminders queues at once, for each upcoming call, the last
+// reminder whose time has passed if it was never sent: its task was lost
+// (a Redis flush, an outage at its time), and the call is still to come.
+func (r *Reconciler) overdueReminders(ctx context.Context, upcoming []models.Booking, now time.Time) (int, error) {
+	type overdue struct {
+		b    models.Booking
+		lead time.Duration
+	}
+	var late []overdue
+	var keys []models.DeliveryKey
+	for _, b := range upcoming {
+		if lead, ok := overdueReminder(b, r.remind, now); ok {
+			late = append(late, overdue{b, lead})
+			keys = append(keys, models.ReminderKey(b, lead))
+		}
+	}
+	if len(late) == 0 {
+		return 0, nil
+	}
+	done, err := r.store.DoneDeliveries(ctx, keys)
+	if err != nil {
+		return 0, err
+	}
+	t := tally{}
+	for i, o := range late {
+		if !done[keys[i]] {
+			t.add(count(r.queue.reminderNow(ctx, o.b, o.lead)))
 		}
 	}
 	return t.n, errors.Join(t.errs...)
