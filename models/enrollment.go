@@ -21,3 +21,10 @@ type Enrollment struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
+
+// DueCursor is where a sweep of due enrollments left off: the last one it
+// read.
+type DueCursor struct {
+	At           time.Time
+	SubscriberID int64
+}

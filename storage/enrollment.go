@@ -111,8 +111,23 @@ VALUES (?, ?, ?, ?, 0, '', ?, ?) ON CONFLICT DO NOTHING`
 // the index on next_send_at: enrollments not due have a later next_send_at
 // or none (finished, stopped).
 func (s *Store) DueEnrollments(ctx context.Context, until time.Time, limit int) ([]models.Enrollment, error) {
+	return s.DueEnrollmentsAfter(ctx, until, nil, limit)
+}
+
+// DueEnrollmentsAfter is DueEnrollments from after on (nil: the start), in
+// the order of (next_send_at, subscriber_id): a sweep that pages through
+// what is due, so that rows that stay due (an address that keeps failing
+// for now) do not keep the rest out of a page.
+func (s *Store) DueEnrollmentsAfter(ctx context.Context, until time.Time, after *models.DueCursor, limit int) ([]models.Enrollment, error) {
+	q := dueEnrollments(s.read.WithContext(ctx), until, limit)
+	if after != nil {
+		at := after.At.UTC()
+		// The first bound starts the index range at the cursor; the second
+		// steps past the rows of its instant already read.
+		q = q.Where("enrollments.next_send_at >= ? AND (enrollments.next_send_at > ? OR enrollments.subscriber_id > ?)", at, at, after.SubscriberID)
+	}
 	var es []models.Enrollment
-	if err := dueEnrollments(s.read.WithContext(ctx), until, limit).Find(&es).Error; err != nil {
+	if err := q.Find(&es).Error; err != nil {
 		return nil, fmt.Errorf("list due enrollments: %w", err)
 	}
 	return es, nil
@@ -139,7 +154,7 @@ func dueEnrollments(db *gorm.DB, until time.Time, limit int) *gorm.DB {
 		Joins("JOIN subscribers ON subscribers.id = enrollments.subscriber_id").
 		Where("enrollments.status = ? AND subscribers.status = ?", models.EnrollmentActive, models.StatusActive).
 		Where("enrollments.next_send_at IS NOT NULL AND enrollments.next_send_at <= ?", until).
-		Order("enrollments.next_send_at").Limit(limit)
+		Order("enrollments.next_send_at, enrollments.subscriber_id").Limit(limit)
 }
 
 func queueDelivery(tx *gorm.DB, e models.Enrollment, now time.Time) error {

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -299,5 +300,40 @@ func TestUnenrolledSubscribers(t *testing.T) {
 		got, err = s.UnenrolledSubscribers(ctx, now.Add(-24*time.Hour), *now, 10)
 		require.NoError(t, err)
 		require.Empty(t, got)
+	})
+}
+
+// A sweep of due enrollments pages through them in (next_send_at,
+// subscriber) order, a wave of one instant included, each row once.
+func TestDueEnrollmentsPageThroughAWave(t *testing.T) {
+	t.Parallel()
+	clockedStores(t, func(t *testing.T, s *storage.Store, now *time.Time) {
+		ctx := context.Background()
+		wave, early := *now, now.Add(-time.Hour)
+		var want []int64
+		for i, at := range []time.Time{early, wave, wave, wave, wave} {
+			res, err := s.Subscribe(ctx, signup(fmt.Sprintf("wave%d@example.com", i)))
+			require.NoError(t, err)
+			_, err = s.Confirm(ctx, res.SubscriberID)
+			require.NoError(t, err)
+			require.NoError(t, s.SaveEnrollment(ctx, models.Enrollment{SubscriberID: res.SubscriberID, Status: models.EnrollmentActive,
+				NextStep: "welcome", NextSendAt: &at, LastDay: -1, Anchor: *now}))
+			want = append(want, res.SubscriberID)
+		}
+		var got []int64
+		var after *models.DueCursor
+		for range 10 {
+			page, err := s.DueEnrollmentsAfter(ctx, *now, after, 2)
+			require.NoError(t, err)
+			for _, e := range page {
+				got = append(got, e.SubscriberID)
+			}
+			if len(page) < 2 {
+				break
+			}
+			last := page[len(page)-1]
+			after = &models.DueCursor{At: *last.NextSendAt, SubscriberID: last.SubscriberID}
+		}
+		require.Equal(t, want, got, "every due row once, oldest first, the wave by subscriber")
 	})
 }

@@ -18,7 +18,7 @@ import (
 // ReconcileStore is what the reconciler reads: what the database says is
 // due or unsent. storage.Store implements it.
 type ReconcileStore interface {
-	DueEnrollments(ctx context.Context, until time.Time, limit int) ([]models.Enrollment, error)
+	DueEnrollmentsAfter(ctx context.Context, until time.Time, after *models.DueCursor, limit int) ([]models.Enrollment, error)
 	UnsentConfirmations(ctx context.Context, since time.Time, limit int) ([]models.PendingConfirmation, error)
 	UnannouncedBookings(ctx context.Context, limit int) ([]models.Booking, error)
 	UpcomingBookings(ctx context.Context, from time.Time, limit int) ([]models.Booking, error)
@@ -42,8 +42,12 @@ type Reconciler struct {
 	webhooks bool
 	noShows  NoShowPlanner
 	enroller Enroller
-	now      func() time.Time
-	log      *slog.Logger
+	// due is where the last tick's sweep of due lessons left off, when its
+	// page was full; nil starts from the oldest.
+	due     *models.DueCursor
+	duePage int
+	now     func() time.Time
+	log     *slog.Logger
 }
 
 // ReconcilerDeps is what a Reconciler is built from. LockKey names the Redis
@@ -61,6 +65,7 @@ type ReconcilerDeps struct {
 	Webhooks  bool
 	NoShows   NoShowPlanner // the follow-up of missed calls; nil for none
 	Enroller  Enroller      // finishes confirmations cut off before they enrolled; nil for none
+	DuePage   int           // due lessons read a tick; 0: batch
 	Now       func() time.Time
 	Log       *slog.Logger
 }
@@ -76,8 +81,11 @@ func NewReconciler(d ReconcilerDeps) *Reconciler {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
+	if d.DuePage <= 0 {
+		d.DuePage = batch
+	}
 	return &Reconciler{store: d.Store, queue: d.Queue, rdb: d.Redis, lockKey: d.LockKey, interval: d.Interval,
-		remind: d.Reminders, webhooks: d.Webhooks, noShows: d.NoShows, enroller: d.Enroller, now: d.Now, log: d.Log}
+		remind: d.Reminders, webhooks: d.Webhooks, noShows: d.NoShows, enroller: d.Enroller, duePage: d.DuePage, now: d.Now, log: d.Log}
 }
 
 // Enroller finishes a confirmation: drip.Engine's Confirm, which for an
@@ -152,10 +160,17 @@ func (r *Reconciler) Tick(ctx context.Context) (int, error) {
 	}
 	now := r.now()
 	t := tally{}
-	due, err := r.store.DueEnrollments(ctx, now, batch)
+	// A page at a time, the next tick going on from the last: lessons that
+	// stay due (an address failing for now, retried) do not keep the ones
+	// after them out. A page not full starts the next sweep from the oldest.
+	due, err := r.store.DueEnrollmentsAfter(ctx, now, r.due, r.duePage)
 	t.add(0, err)
 	for _, e := range due {
 		t.add(count(r.queue.lesson(ctx, e.SubscriberID, e.NextStep, *e.NextSendAt)))
+	}
+	r.due = nil
+	if last := len(due) - 1; last == r.duePage-1 {
+		r.due = &models.DueCursor{At: *due[last].NextSendAt, SubscriberID: due[last].SubscriberID}
 	}
 	pending, err := r.store.UnsentConfirmations(ctx, now.Add(-token.ConfirmMaxAge), batch)
 	t.add(0, err)

@@ -225,3 +225,42 @@ func TestReconcilerEnrollsAConfirmationCutOff(t *testing.T) {
 	got := h.waitMail(addr, 1, 10*time.Second)
 	require.True(t, strings.HasPrefix(got[0].Subject, "Welcome to the Product Leader Canyon"), "the first lesson, without a second click: %q", got[0].Subject)
 }
+
+// Lessons that stay due with their tasks still queued (an address failing
+// for now, its task retrying) do not fill every tick's page: the next tick
+// reads on from where the last one stopped, and the lost task after them
+// is queued again.
+func TestReconcilerPagesPastLessonsStillQueued(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testenv.Redis(t))
+	h.stop()
+	ctx := context.Background()
+	due := time.Now().UTC().Add(-time.Minute)
+	for _, addr := range []string{"one@example.com", "two@example.com", "three@example.com"} {
+		res, err := h.store.Subscribe(ctx, models.Signup{Email: addr, TextVersion: "test"})
+		require.NoError(t, err)
+		_, err = h.store.Confirm(ctx, res.SubscriberID)
+		require.NoError(t, err)
+		// In the database, and not in the queue: as after a Redis flush.
+		require.NoError(t, h.store.SaveEnrollment(ctx, models.Enrollment{SubscriberID: res.SubscriberID, Status: models.EnrollmentActive,
+			NextStep: h.course.Lessons[0].Slug, NextSendAt: &due, LastDay: -1, Anchor: due}))
+	}
+	rec := worker.NewReconciler(worker.ReconcilerDeps{Store: h.store, Queue: h.queue, Redis: h.rdb,
+		LockKey: h.name + ":reconciler:test", Interval: time.Millisecond, DuePage: 1, Log: discardLogger()})
+	tick := func() int {
+		t.Helper()
+		// The lock lasts most of the interval: wait it out.
+		testenv.Wait(t, 5*time.Second, "the reconciler's lock", func() error {
+			ok, err := h.rdb.Exists(ctx, h.name+":reconciler:test").Result()
+			if err != nil || ok != 0 {
+				return fmt.Errorf("held: %v", err)
+			}
+			return nil
+		})
+		n, err := rec.Tick(ctx)
+		require.NoError(t, err)
+		return n
+	}
+	require.Equal(t, []int{1, 1, 1}, []int{tick(), tick(), tick()}, "one lost task a tick, each page after the last")
+	require.Zero(t, tick(), "all queued: the sweep starts over and finds nothing missing")
+}
