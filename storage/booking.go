@@ -152,7 +152,10 @@ func (s *Store) BookedStarts(ctx context.Context, from, to time.Time) ([]time.Ti
 // calls are left out: it sends their reminders.
 func (s *Store) UpcomingBookings(ctx context.Context, from time.Time, limit int) ([]models.Booking, error) {
 	var bs []models.Booking
+	// Not of an address that refuses mail, or is gone: their reminders
+	// send nothing, and an overdue one would be queued every round.
 	err := s.db.WithContext(ctx).Where("status = ? AND starts_at > ? AND notified_sequence = sequence AND external_id IS NULL", models.BookingConfirmed, from).
+		Where("NOT EXISTS (SELECT 1 FROM subscribers s WHERE s.id = bookings.subscriber_id AND s.status IN ?)", []string{models.StatusBounced, models.StatusErased}).
 		Order("starts_at").Limit(limit).Find(&bs).Error
 	if err != nil {
 		return nil, fmt.Errorf("list upcoming bookings: %w", err)

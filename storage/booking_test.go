@@ -124,3 +124,39 @@ func TestBookingRules(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, un)
 }
+
+// The reconciler's reminders are for calls it can remind: announced,
+// to come, booked here, and of an address that still takes mail (an
+// unsubscribe leaves the call's reminders; a bounce or an erasure does not).
+func TestUpcomingBookingsAreTheOnesToRemind(t *testing.T) {
+	t.Parallel()
+	clockedStores(t, func(t *testing.T, s *storage.Store, now *time.Time) {
+		ctx := context.Background()
+		call := func(addr string, in time.Duration) models.Booking {
+			res, err := s.Subscribe(ctx, signup(addr))
+			require.NoError(t, err)
+			_, err = s.Confirm(ctx, res.SubscriberID)
+			require.NoError(t, err)
+			start := now.Add(in)
+			b, _, err := s.CreateBooking(ctx, models.Booking{SubscriberID: res.SubscriberID, Start: start, End: start.Add(30 * time.Minute), UID: addr})
+			require.NoError(t, err)
+			require.NoError(t, s.MarkBookingNotified(ctx, b.ID, b.Sequence))
+			return b
+		}
+		kept := call("kept@example.com", time.Hour)
+		left := call("left@example.com", 2*time.Hour)
+		_, err := s.Unsubscribe(ctx, left.SubscriberID)
+		require.NoError(t, err)
+		bounced := call("bounced@example.com", 3*time.Hour)
+		require.NoError(t, s.MarkBounced(ctx, bounced.SubscriberID))
+		call("past@example.com", -time.Hour)
+
+		got, err := s.UpcomingBookings(ctx, *now, 10)
+		require.NoError(t, err)
+		var ids []int64
+		for _, b := range got {
+			ids = append(ids, b.ID)
+		}
+		require.Equal(t, []int64{kept.ID, left.ID}, ids)
+	})
+}
