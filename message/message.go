@@ -77,7 +77,7 @@ func CourseHeaders(title, domain, unsubscribeURL string) map[string]string {
 // the identifier, the title in lower-case letters and digits under the
 // sender's domain: `"The Product Leader Canyon"
 // <the-product-leader-canyon.example.com>`. A title that is not plain ASCII
-// is written as an RFC 2047 encoded word.
+// is written as an RFC 2047 encoded word, in base64.
 func ListID(title, domain string) string {
 	title = OneLine(title)
 	var label strings.Builder
@@ -104,7 +104,9 @@ func ListID(title, domain string) string {
 	if title == "" {
 		return "<" + id + ">"
 	}
-	phrase := mime.QEncoding.Encode("utf-8", title)
+	// Base64 words: a Q-encoded word in a phrase may not hold the title's
+	// quotes, brackets or commas (RFC 2047 §5), which Q leaves as they are.
+	phrase := mime.BEncoding.Encode("utf-8", title)
 	if phrase == title {
 		phrase = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(title) + `"`
 	}

@@ -1,6 +1,7 @@
 package message
 
 import (
+	"net/mail"
 	"strings"
 	"testing"
 
@@ -56,11 +57,20 @@ func TestListID(t *testing.T) {
 	for _, tc := range []struct{ title, domain, want string }{
 		{"The Product Leader Canyon", "example.com", `"The Product Leader Canyon" <the-product-leader-canyon.example.com>`},
 		{`Say "hi" \ now!`, "Example.COM.", `"Say \"hi\" \\ now!" <say-hi-now.example.com>`},
-		{"Café für alle", "example.com", "=?utf-8?q?Caf=C3=A9_f=C3=BCr_alle?= <caf-f-r-alle.example.com>"},
+		{"Café für alle", "example.com", "=?utf-8?b?Q2Fmw6kgZsO8ciBhbGxl?= <caf-f-r-alle.example.com>"},
 		{"", "example.com", "<course.example.com>"},
-		{"¿¡", "example.com", "=?utf-8?q?=C2=BF=C2=A1?= <course.example.com>"},
+		{"¿¡", "example.com", "=?utf-8?b?wr/CoQ==?= <course.example.com>"},
+		{`Café "Leader" <Kurs>, (of) Product`, "example.com", "=?utf-8?b?Q2Fmw6kgIkxlYWRlciIgPEt1cnM+LCAob2YpIFByb2R1Y3Q=?= <caf-leader-kurs-of-product.example.com>"},
 	} {
-		require.Equal(t, tc.want, ListID(tc.title, tc.domain), tc.title)
+		got := ListID(tc.title, tc.domain)
+		require.Equal(t, tc.want, got, tc.title)
+		if tc.title != "" {
+			// A phrase and an angle address, as RFC 2919 has it: what a
+			// mail reader parses back to the title and the id.
+			a, err := mail.ParseAddress(strings.Replace(got, ">", "@list>", 1))
+			require.NoError(t, err, got)
+			require.Equal(t, tc.title, a.Name)
+		}
 	}
 	long := ListID(strings.Repeat("ab ", 40), "example.com")
 	require.Less(t, len(long), 255, "RFC 2919 limits the field")
