@@ -100,7 +100,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		LogFormat:    p.oneOf("LOG_FORMAT", "text", "text", "json"),
 	}
 	c.RedisSentinel = p.sentinel("REDIS_URL", c.RedisURL)
-	c.MailDomain = p.mailFrom("MAIL_FROM", c.MailFrom)
+	c.MailFrom, c.MailDomain = p.mailFrom("MAIL_FROM", c.MailFrom)
 	if c.CoachEmail != "" {
 		// "Ada Coach <ada@coach.example>" is taken as the address it names:
 		// briefs and invites want the bare address.
@@ -256,14 +256,25 @@ func aligned(d, fromDomain string) bool {
 	return d == fromDomain || (strings.Contains(d, ".") && strings.HasSuffix(fromDomain, "."+d))
 }
 
-func (p *parser) mailFrom(name, v string) string {
+// mailFrom reads the sender and returns it with its domain in ASCII form,
+// as the From field and the envelope need it on a relay without SMTPUTF8
+// (RFC 6531), and that domain.
+func (p *parser) mailFrom(name, v string) (from, domain string) {
 	addr, err := mail.ParseAddress(v)
 	if err != nil {
 		p.fail(name, "not an address like \"Coach <coach@example.com>\": %v", err)
-		return "localhost"
+		return v, "localhost"
 	}
-	_, domain, _ := strings.Cut(addr.Address, "@")
-	return p.asciiDomain(name, domain)
+	local, domain, _ := strings.Cut(addr.Address, "@")
+	if !isASCII(local) {
+		p.fail(name, "the part before the @ of %q must be ASCII: most relays refuse any other", addr.Address)
+		return v, "localhost"
+	}
+	ascii := p.asciiDomain(name, domain)
+	if ascii == domain {
+		return v, domain
+	}
+	return (&mail.Address{Name: addr.Name, Address: local + "@" + ascii}).String(), ascii
 }
 
 // asciiDomain is a domain written in Unicode in its ASCII form, as

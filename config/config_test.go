@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,15 +83,22 @@ func TestValues(t *testing.T) {
 // A MAIL_FROM domain written in Unicode is used in its ASCII form where
 // the headers need one (Message-ID, List-Id, DKIM's alignment).
 func TestMailDomainIsASCII(t *testing.T) {
-	c, err := Load(getenv(map[string]string{"MAIL_FROM": "Jo <jo@bücher.example>"}))
+	c, err := Load(getenv(map[string]string{"MAIL_FROM": "Jöran <jo@bücher.example>"}))
 	require.NoError(t, err)
 	require.Equal(t, "xn--bcher-kva.example", c.MailDomain)
+	from, err := mail.ParseAddress(c.MailFrom)
+	require.NoError(t, err)
+	require.Equal(t, "jo@xn--bcher-kva.example", from.Address, "the From field and the envelope too: a relay need not speak SMTPUTF8")
+	require.Equal(t, "Jöran", from.Name)
 	_, err = Load(getenv(map[string]string{"MAIL_FROM": "Jo <jo@bü-.example>"}))
 	require.ErrorContains(t, err, "is not a valid domain name")
+	_, err = Load(getenv(map[string]string{"MAIL_FROM": "Jo <jö@example.com>"}))
+	require.ErrorContains(t, err, "MAIL_FROM: the part before the @")
 	for _, ascii := range []string{"mail_relay.example", "[192.0.2.1]"} {
 		c, err := Load(getenv(map[string]string{"MAIL_FROM": "Jo <jo@" + ascii + ">"}))
 		require.NoError(t, err, "an ASCII domain is taken as it was")
 		require.Equal(t, ascii, c.MailDomain)
+		require.Equal(t, "Jo <jo@"+ascii+">", c.MailFrom)
 	}
 }
 
