@@ -532,6 +532,13 @@ const (
 	placeholderCoachName = "Your coach"
 )
 
+// InsecureUnsubscribe reports whether mail really goes out with links
+// under a BASE_URL that is not https: one-click unsubscribe (RFC 8058)
+// needs an HTTPS address, and mailbox providers ignore any other.
+func (c *Config) InsecureUnsubscribe() bool {
+	return c.SMTP != nil && !strings.HasPrefix(c.BaseURL, "https://")
+}
+
 // Placeholders names the variables still at their placeholder values: who
 // the mail is from, who the calls are with, and the postal address.
 func (c *Config) Placeholders() []string {

@@ -82,6 +82,23 @@ func TestValues(t *testing.T) {
 
 // A MAIL_FROM domain written in Unicode is used in its ASCII form where
 // the headers need one (Message-ID, List-Id, DKIM's alignment).
+// Mail sent with links under an http BASE_URL has a one-click unsubscribe
+// that mailbox providers ignore: start-up warns.
+func TestInsecureUnsubscribe(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want bool
+	}{
+		{map[string]string{}, false},
+		{map[string]string{"SMTP_URL": "smtp://mail.example.com?tls=none", "MAIL_FROM": "Jo <jo@coach.example.com>", "BASE_URL": "http://coach.example.com"}, true},
+		{map[string]string{"SMTP_URL": "smtp://mail.example.com?tls=none", "MAIL_FROM": "Jo <jo@coach.example.com>", "BASE_URL": "https://coach.example.com"}, false},
+	} {
+		c, err := Load(getenv(tc.env))
+		require.NoError(t, err)
+		require.Equal(t, tc.want, c.InsecureUnsubscribe(), "%v", tc.env)
+	}
+}
+
 func TestMailDomainIsASCII(t *testing.T) {
 	c, err := Load(getenv(map[string]string{"MAIL_FROM": "Jöran <jo@bücher.example>"}))
 	require.NoError(t, err)

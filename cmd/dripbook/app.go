@@ -162,6 +162,9 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 		a.log.Warn("still the placeholders: subscribers see them in every email and page; set them to the coach's own",
 			"variables", strings.Join(names, ", "))
 	}
+	if cfg.InsecureUnsubscribe() {
+		a.log.Warn("BASE_URL is not https: mailbox providers ignore the one-click unsubscribe of every email sent", "base_url", cfg.BaseURL)
+	}
 	if sc := cfg.Scheduler; cfg.BookingURL != "" && sc.CalcomSecret == "" && sc.CalendlySecret == "" {
 		a.log.Warn("BOOKING_URL is set without CALCOM_WEBHOOK_SECRET or CALENDLY_WEBHOOK_SECRET: calls booked there do not stop the sales lessons")
 	}
