@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -348,5 +349,40 @@ func TestErasedSubscribersLinksBookNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, clicks)
 	require.Empty(t, env.bookedStarts(t))
+	require.Empty(t, env.notifier.Notices())
+}
+
+// A call that had started when its subscriber asked to be forgotten stays
+// confirmed, but its old links move, cancel and show nothing: no change is
+// recorded or announced about someone who is gone.
+func TestErasedSubscribersStartedCallStaysPut(t *testing.T) {
+	t.Parallel()
+	env := newBookingEnv(t, nil)
+	sub := mustActiveSubscriber(t, env, "gone@example.com")
+	started := testNow.Add(-10 * time.Minute)
+	b, _, err := env.store.CreateBooking(context.Background(), models.Booking{SubscriberID: sub, Start: started, End: started.Add(30 * time.Minute), UID: "started@test"})
+	require.NoError(t, err)
+	require.NoError(t, env.store.Erase(context.Background(), sub))
+	kept, err := env.store.Booking(context.Background(), b.ID)
+	require.NoError(t, err)
+	require.Equal(t, models.BookingConfirmed, kept.Status, "erasure leaves a call that has started")
+
+	p := env.paths(b.ID)
+	move := url.Values{"start": {firstSlot.Format(time.RFC3339)}, "tz": {"Europe/Berlin"}}.Encode()
+	for name, rec := range map[string]*httptest.ResponseRecorder{
+		"manage page":     env.get(p.Manage),
+		"cancel page":     env.get(p.Cancel),
+		"reschedule page": env.get(p.Reschedule),
+		"cancel":          env.postForm(p.Cancel, ""),
+		"reschedule":      env.postForm(p.Reschedule, move),
+		"cancel API":      env.postAPI("/api/v1/bookings/"+itoa(b.ID)+"/cancel", `{"token":"`+env.manageToken(b.ID)+`"}`, ""),
+		"reschedule API": env.postAPI("/api/v1/bookings/"+itoa(b.ID)+"/reschedule",
+			`{"token":"`+env.manageToken(b.ID)+`","start":"`+firstSlot.Format(time.RFC3339)+`"}`, ""),
+	} {
+		require.Equal(t, http.StatusNotFound, rec.Code, name)
+	}
+	after, err := env.store.Booking(context.Background(), b.ID)
+	require.NoError(t, err)
+	require.Equal(t, kept, after, "nothing changed")
 	require.Empty(t, env.notifier.Notices())
 }

@@ -173,5 +173,8 @@ func (s *server) authorizeManage(c echo.Context, tok string) (int64, error) {
 	if tokID != id {
 		return 0, errWrongBooking
 	}
+	if _, err := s.liveBooking(c.Request().Context(), id); err != nil {
+		return 0, err
+	}
 	return id, nil
 }

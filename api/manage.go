@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -33,7 +34,23 @@ func (s *server) managed(c echo.Context, purpose string) (models.Booking, error)
 	if err != nil {
 		return models.Booking{}, err
 	}
-	return s.Bookings.Booking(c.Request().Context(), id)
+	return s.liveBooking(c.Request().Context(), id)
+}
+
+// liveBooking loads a booking a link names, unless its subscriber was
+// erased: their old links find nobody, and nothing about their calls is
+// changed or announced again (a call that had started when they asked to
+// be forgotten is still confirmed).
+func (s *server) liveBooking(ctx context.Context, id int64) (models.Booking, error) {
+	b, err := s.Bookings.Booking(ctx, id)
+	if err != nil {
+		return b, err
+	}
+	sub, err := s.Store.Subscriber(ctx, b.SubscriberID)
+	if err == nil && sub.Status == models.StatusErased {
+		return models.Booking{}, models.ErrNotFound
+	}
+	return b, err
 }
 
 // manageView describes b for its pages, in the zone it was booked in and
@@ -117,6 +134,9 @@ func (s *server) cancelForm(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	if _, err := s.liveBooking(ctx, id); err != nil {
+		return err
+	}
 	b, err := s.Bookings.Cancel(ctx, id)
 	if errors.Is(err, models.ErrNotConfirmed) {
 		b, err = s.Bookings.Booking(ctx, id)

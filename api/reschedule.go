@@ -55,6 +55,9 @@ func (s *server) reschedule(c echo.Context, id int64, chosen string) (models.Boo
 		return models.Booking{}, err
 	}
 	ctx := c.Request().Context()
+	if _, err := s.liveBooking(ctx, id); err != nil {
+		return models.Booking{}, err
+	}
 	b, err := s.Bookings.Reschedule(ctx, id, start)
 	if err == nil {
 		s.Log.InfoContext(ctx, "booking rescheduled", "booking_id", b.ID, "subscriber_id", b.SubscriberID, "request_id", requestID(c))
