@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -310,4 +312,33 @@ func TestAnImportDoesNotBringBackTheErased(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, got.Erased)
 	require.Len(t, got.Created, 1, "without a key, nothing was remembered")
+}
+
+// On SQLite an erasure leaves nothing of the address in the file either:
+// what a delete or an update frees is overwritten, not left for a backup
+// of DATA_DIR to keep.
+func TestErasureLeavesNoBytesInTheSQLiteFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "erase.db")
+	s, err := storage.Open("sqlite://" + path)
+	require.NoError(t, err)
+	require.NoError(t, s.Migrate(context.Background()))
+	ctx := context.Background()
+	in := signup("zelda.unique@example.com")
+	in.Name, in.IP, in.UserAgent = "Zelda Quintessa", "203.0.113.77", "ZeldaBrowser/9.9"
+	res, err := s.Subscribe(ctx, in)
+	require.NoError(t, err)
+	require.NoError(t, s.Erase(ctx, res.SubscriberID))
+	require.NoError(t, s.Close())
+
+	files, err := filepath.Glob(path + "*") // the database, and a write-ahead log if one is left
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, personal := range []string{"zelda.unique", "Zelda Quintessa", "203.0.113.77", "ZeldaBrowser"} {
+			require.NotContains(t, string(data), personal, "%s holds %q after the erasure", filepath.Base(f), personal)
+		}
+	}
 }

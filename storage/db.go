@@ -69,8 +69,10 @@ func Open(dsn string) (*Store, error) {
 			}
 		}
 		// Times are written as "2006-01-02 15:04:05.999999999-07:00" and
-		// text of no declared type stays text.
-		opts := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite&_texttotime=0"
+		// text of no declared type stays text. secure_delete overwrites what
+		// a delete or an update frees, so an erasure leaves no address in
+		// the file's free space for a backup of DATA_DIR to keep.
+		opts := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_time_format=sqlite&_texttotime=0"
 		w, err := openSQLite(path + opts)
 		if err != nil {
 			return nil, err
