@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -122,16 +123,27 @@ func (st *csvStream) finish(err error) error {
 
 // neutralise keeps a spreadsheet from running a cell as a formula: one that
 // starts with =, +, -, @, a tab or a carriage return gets a leading quote
-// (the OWASP advice for CSV injection).
+// (the OWASP advice for CSV injection). So does each part after a
+// semicolon, which a spreadsheet whose list separator is ";" (German,
+// French, Dutch) reads as a cell of its own: "Ann;=cmd()" becomes
+// "Ann;'=cmd()".
 func neutralise(cell string) string {
-	if cell == "" {
-		return cell
+	var b strings.Builder
+	atStart := true // of the cell, or of a part after a semicolon
+	for i := 0; i < len(cell); i++ {
+		c := cell[i]
+		switch {
+		case atStart && strings.IndexByte("=+-@\t\r", c) >= 0:
+			b.WriteByte('\'')
+			atStart = false
+		case c == ';':
+			atStart = true
+		case c != ' ':
+			atStart = false
+		}
+		b.WriteByte(c)
 	}
-	switch cell[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + cell
-	}
-	return cell
+	return b.String()
 }
 
 func csvTime(t time.Time) string {

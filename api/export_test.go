@@ -103,6 +103,8 @@ func TestNeutralise(t *testing.T) {
 	for in, want := range map[string]string{
 		"=cmd()": "'=cmd()", "+1": "'+1", "-1": "'-1", "@SUM(A1)": "'@SUM(A1)",
 		"\tx": "'\tx", "\rx": "'\rx", "": "", "Ann": "Ann", "a=b": "a=b",
+		// A ";" list separator makes each part a cell of its own.
+		"Ann;=cmd|' /C calc'!A0": "Ann;'=cmd|' /C calc'!A0", "a; +1;b": "a; '+1;b", "a;b=c": "a;b=c", "=a;-b": "'=a;'-b",
 	} {
 		require.Equal(t, want, neutralise(in), "%q", in)
 	}
