@@ -198,6 +198,11 @@ func TestHeaderAndSourceAreChecked(t *testing.T) {
 	rep, err := importer.Load(context.Background(), strings.NewReader("\ufefftimezone;x,EMAIL\nUTC;x,a@example.com\n"), store, course, long)
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.Created)
+	a, err := store.SubscriberByEmail(context.Background(), "a@example.com")
+	require.NoError(t, err)
+	consents, err := store.Consents(context.Background(), a.ID)
+	require.NoError(t, err)
+	require.Equal(t, long.ConsentSource, consents[0].Source, "kept whole: 500 characters, not 500 bytes")
 	// A byte-order mark ahead of a quoted header too, as spreadsheets that
 	// quote every field write it.
 	rep, err = importer.Load(context.Background(), strings.NewReader("\ufeff\"email\",\"name\"\n\"b@example.com\",\"Bea\"\n"), store, course, opts)

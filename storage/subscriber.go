@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dripbook/dripbook/address"
 	"github.com/dripbook/dripbook/models"
@@ -366,6 +367,16 @@ func (s *Store) UnenrolledSubscribers(ctx context.Context, since, until time.Tim
 		return nil, fmt.Errorf("list unenrolled subscribers: %w", err)
 	}
 	return ids, nil
+}
+
+// truncateRunes cuts s to n characters, for a column whose width
+// PostgreSQL counts in characters and the checks before it too.
+func truncateRunes(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }
 
 func truncate(s string, n int) string {
