@@ -85,6 +85,8 @@ func (s *server) handleJSONError(err error, c echo.Context) {
 
 func (s *server) answerError(err error, c echo.Context, asJSON bool) {
 	if c.Response().Committed {
+		// Too late to answer with it, not too late to say it.
+		s.requestLog(c).ErrorContext(c.Request().Context(), "request failed after its response began", "error", err)
 		return
 	}
 	p := classify(err)

@@ -37,7 +37,7 @@ func (s *server) exportSubscribers(c echo.Context) error {
 		row[5], row[6], row[7] = csvTime(sub.CreatedAt), csvTimePtr(sub.ConfirmedAt), csvTimePtr(sub.UnsubscribedAt)
 		return w.write(row)
 	})
-	return w.finish(err)
+	return s.finishCSV(w, err)
 }
 
 // exportBookings streams every booking, with its subscriber, as CSV.
@@ -50,7 +50,7 @@ func (s *server) exportBookings(c echo.Context) error {
 		row[8], row[9], row[10], row[11] = b.SourceLesson, b.Answers, csvTime(b.CreatedAt), csvTimePtr(b.CancelledAt)
 		return w.write(row)
 	})
-	return w.finish(err)
+	return s.finishCSV(w, err)
 }
 
 // csvStream writes an export: RFC 4180 (CRLF, quoted where needed), every
@@ -111,14 +111,20 @@ func (st *csvStream) extendDeadline() {
 	_ = st.rc.SetWriteDeadline(time.Now().Add(exportWriteWindow))
 }
 
-// finish flushes what is left and reports the first error, for the log: the
-// client sees a download that stops short.
-func (st *csvStream) finish(err error) error {
-	st.flush()
+// finishCSV flushes what is left of an export. An export that failed
+// once its status was sent (the database went away) is logged and broken
+// off, so the download fails where it stopped: a file ending cleanly
+// after the rows read so far would pass for the whole list.
+func (s *server) finishCSV(st *csvStream, err error) error {
 	if err == nil {
+		st.flush()
 		err = st.err
 	}
-	return err
+	if err == nil {
+		return nil
+	}
+	s.requestLog(st.c).ErrorContext(st.c.Request().Context(), "export failed after it began: the download is broken off", "error", err, "rows", st.rows)
+	panic(http.ErrAbortHandler)
 }
 
 // neutralise keeps a spreadsheet from running a cell as a formula: one that

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -16,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dripbook/dripbook/models"
+	"github.com/dripbook/dripbook/testenv"
 )
 
 // newDataEnv is a test server with the console's data routes under /admin
@@ -187,4 +190,26 @@ func TestExportOutlastsTheServerWriteTimeout(t *testing.T) {
 	rows, err := csv.NewReader(resp.Body).ReadAll()
 	require.NoError(t, err, "the download was not cut short")
 	require.Len(t, rows, n+1)
+}
+
+// An export that fails after its first rows are out is logged and broken
+// off: the coach's download fails, rather than end cleanly and pass for
+// the whole list.
+func TestAnExportThatFailsIsBrokenOff(t *testing.T) {
+	t.Parallel()
+	var logs testenv.Buffer
+	env := newDataEnv(t, func(d *Deps) { d.Log = slog.New(slog.NewJSONHandler(&logs, nil)) })
+	require.NoError(t, env.store.SeedSubscribers(context.Background(), "gone", 10))
+	require.NoError(t, env.store.Close()) // the database goes away
+	srv := httptest.NewServer(env.e)
+	t.Cleanup(srv.Close)
+
+	resp, err := http.Get(srv.URL + "/admin/export/subscribers.csv")
+	if err == nil {
+		// The status and the header row may be out already.
+		_, err = io.ReadAll(resp.Body)
+		require.NoError(t, resp.Body.Close())
+	}
+	require.Error(t, err, "the download fails where it stopped")
+	require.Contains(t, logs.String(), "export failed after it began")
 }
