@@ -106,6 +106,25 @@ func TestSlotsDaylightSaving(t *testing.T) {
 	}
 }
 
+// On the night clocks go forward, a call that starts before the jump
+// still has to end by the window's end in real time: 01:30 EST plus 90
+// minutes is 04:00 EDT, past a window that closes at 03:00.
+func TestASlotEndsByItsWindowAcrossTheJump(t *testing.T) {
+	r := Rules{
+		Week:     MustHours(t, "Sun 00:00-03:00"),
+		Location: MustLoad(t, "America/New_York"),
+		Call:     90 * time.Minute,
+		Notice:   DefaultNotice,
+		Horizon:  7,
+	}
+	now := MustTime(t, "2026-03-06T12:00:00Z")
+	slots := r.Slots(now, now, now.Add(7*24*time.Hour), nil)
+	require.Equal(t, []string{"2026-03-08T05:00:00Z"}, starts(t, slots, r.Call), "00:00 EST only")
+	for _, s := range slots {
+		require.False(t, s.End.After(MustTime(t, "2026-03-08T07:00:00Z")), "ends by 03:00 EDT")
+	}
+}
+
 // TestWallClock covers the conversion on its own, for zones east and west of
 // UTC, where time.Date would pick different runs of a repeated hour.
 func TestWallClock(t *testing.T) {

@@ -63,17 +63,35 @@ func (r Rules) Offered(now, start time.Time, booked []time.Time) bool {
 
 // starts yields the instants of w's candidate starts on date d: every
 // Call+Buffer of wall-clock time from w.Start while the call still ends by
-// w.End.
+// w.End, by the clock and in real time: on the night clocks go forward, a
+// call that starts before the jump and lasts Call would end past the
+// window's end otherwise.
 func (r Rules) starts(d Date, w Window) iter.Seq[time.Time] {
 	return func(yield func(time.Time) bool) {
 		end := time.Duration(w.End) * time.Minute
+		endAt := windowEnd(d.midnight().Add(end), r.Location)
 		for off := time.Duration(w.Start) * time.Minute; off+r.Call <= end; off += r.Call + r.Buffer {
 			t, ok := wallClock(d.midnight().Add(off), r.Location)
-			if ok && !yield(t) {
+			if !ok {
+				continue
+			}
+			if t.Add(r.Call).After(endAt) || !yield(t) {
 				return
 			}
 		}
 	}
+}
+
+// windowEnd is the instant a window ending at wall closes in loc: the
+// earlier one when the clocks read wall twice, and when they never do (it
+// falls in the hour skipped), the instant they jump past it.
+func windowEnd(wall time.Time, loc *time.Location) time.Time {
+	if t, ok := wallClock(wall, loc); ok {
+		return t
+	}
+	y, mo, d := wall.Date()
+	h, mi, s := wall.Clock()
+	return time.Date(y, mo, d, h, mi, s, wall.Nanosecond(), loc) // moved past the gap
 }
 
 // taken reports whether a call at start would come within Buffer of a
