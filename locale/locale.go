@@ -8,6 +8,7 @@ package locale
 import (
 	"time"
 
+	"github.com/dripbook/dripbook/timezone"
 	"golang.org/x/text/language"
 )
 
@@ -80,12 +81,15 @@ func (l Locale) Tag() string {
 // String is the locale's language tag, "und" for Default.
 func (l Locale) String() string { return l.tag.String() }
 
-// Clock is a time of day: "9:00 AM" or "09:00".
+// Clock is a time of day: "9:00 AM" or "09:00". In the hour the clocks
+// repeat when they go back, the offset follows ("11:00 PM GMT+3"), so that
+// two instants an hour apart never read the same.
 func (l Locale) Clock(t time.Time) string {
+	layout := "15:04"
 	if l.hour12 {
-		return t.Format("3:04 PM")
+		layout = "3:04 PM"
 	}
-	return t.Format("15:04")
+	return timezone.Disambiguated(t.Format(layout), t)
 }
 
 // dateLayouts are the time.Format layouts of one order of day and month.

@@ -55,3 +55,16 @@ func TestTagReadsBackTheSameDates(t *testing.T) {
 	require.Empty(t, Default.Tag())
 	require.Equal(t, "en-US", Parse("", "en-US").Tag())
 }
+
+// Two slots an hour apart in the hour Cairo's clocks repeat read apart.
+func TestClockInARepeatedHour(t *testing.T) {
+	cairo, err := time.LoadLocation("Africa/Cairo")
+	require.NoError(t, err)
+	us := Parse("en-US", "")
+	first := time.Date(2026, 10, 29, 20, 0, 0, 0, time.UTC).In(cairo)
+	second := first.Add(time.Hour)
+	require.Equal(t, "11:00 PM GMT+3", us.Clock(first))
+	require.Equal(t, "11:00 PM GMT+2", us.Clock(second))
+	require.Equal(t, "Thu Oct 29, 11:00 PM GMT+2", us.Brief(second))
+	require.Equal(t, "10:00 PM", us.Clock(first.Add(-time.Hour)), "an hour that comes once has no offset")
+}
