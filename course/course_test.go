@@ -79,6 +79,9 @@ func TestLoadCourseProblems(t *testing.T) {
 		want   string
 	}{
 		{"no front matter", set("01-welcome.md", "Hello there\n"), "01-welcome.md", "missing front matter"},
+		{"not UTF-8", set("01-welcome.md", body("Caf\xe9 cr\xe8me")), "01-welcome.md", "is not UTF-8 text"},
+		{"landing not UTF-8", set("landing.md", "---\nheadline: Caf\xe9\n---\nBody\n"), "landing.md", "is not UTF-8 text"},
+		{"confirmation without its link", set("confirm.md", "---\nsubject: Confirm\npreheader: One click\n---\n[[Confirm]](https://example.com/confirm)\n"), "confirm.md", "has no {{ confirm_url }}"},
 		{"front matter not closed", set("01-welcome.md", "---\nslug: welcome\nday: 0\n"), "01-welcome.md", "never closed"},
 		{"invalid YAML", set("01-welcome.md", "---\nsubject: [oops\n---\nBody\n"), "01-welcome.md", "not valid YAML"},
 		{"front matter not key value", set("01-welcome.md", "---\n- a\n- b\n---\nBody\n"), "01-welcome.md", "key: value"},

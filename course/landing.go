@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dripbook/dripbook/weblink"
 	"gopkg.in/yaml.v3"
@@ -47,6 +48,10 @@ func loadLanding(ps *problems, fsys fs.FS) (l Landing, ok bool) {
 	}
 	if err != nil {
 		ps.add(landingFile, "cannot be read: %v", err)
+		return l, true
+	}
+	if !utf8.Valid(src) {
+		ps.add(landingFile, "is not UTF-8 text: save it as UTF-8, or its accented letters reach the page garbled")
 		return l, true
 	}
 	text := strings.TrimPrefix(strings.ReplaceAll(string(src), "\r\n", "\n"), "\ufeff")

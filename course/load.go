@@ -41,6 +41,9 @@ func Load(fsys fs.FS) (*Course, error) {
 			haveConfirm = true
 			c.Confirm, _ = parseCourseFile(&ps, name, string(src), true)
 			c.Confirm.Slug = "confirm"
+			if strings.TrimSpace(c.Confirm.Body) != "" && !c.Confirm.Uses("confirm_url") {
+				ps.add(name, "the email has no {{ confirm_url }}: without the link nobody can confirm, and nobody gets the course; add a button such as [[Confirm my address]]({{ confirm_url }})")
+			}
 			continue
 		}
 		lessonFiles++
@@ -114,6 +117,10 @@ func (c *Course) borrow(haveLanding bool, set settings) error {
 func parseCourseFile(ps *problems, file, src string, confirm bool) (Lesson, *int) {
 	src = strings.TrimPrefix(strings.ReplaceAll(src, "\r\n", "\n"), "\ufeff")
 	l := Lesson{File: file}
+	if !utf8.ValidString(src) {
+		ps.add(file, "is not UTF-8 text: save it as UTF-8 (an editor's \"Save with encoding\"), or its accented letters reach inboxes garbled")
+		return l, nil
+	}
 	front, body, bodyLine, err := splitFrontMatter(src)
 	if err != nil {
 		ps.add(file, "%s", err.Error())
