@@ -182,6 +182,9 @@ func (e *Engine) SendNoShow(ctx context.Context, bookingID int64, sequence int, 
 		newTime = e.links.Book(sub.ID, "")
 	}
 	vars := e.courseVars(sub, newTime)
+	if vars.TopGaps, err = e.topGaps(ctx, sub, lesson); err != nil {
+		return err
+	}
 	em, err := e.renderer.TrackLesson(course.TrackNoShow, slug, vars)
 	if err != nil {
 		return fmt.Errorf("render no-show lesson %s: %w", slug, err)

@@ -255,3 +255,26 @@ func TestAMissedExternalCallLeadsBackToTheScheduler(t *testing.T) {
 	require.Empty(t, withSubject(h.mailTo(addr), "Missed again"))
 	require.Len(t, h.noShowSteps(sub), 1)
 }
+
+// A follow-up lesson that names the top gaps names the ones the subscriber
+// marked on the scorecard, as a course lesson does, not its fallback.
+func TestANoShowLessonNamesTheTopGaps(t *testing.T) {
+	t.Parallel()
+	h := noShowHarness(t, 0)
+	h.stop()
+	h.useCourse(courseFiles(map[string]*fstest.MapFile{
+		"01-welcome.md": lessonFile("welcome", 0, "welcome text."),
+		"90-missed.md": {Data: []byte("---\nslug: missed\ntrack: no-show\nday: 0\nsubject: Missed\npreheader: New time\n---\n" +
+			"We were going to talk about {{ top_gaps | your gaps }}. [[Pick a new time]]({{ booking_url }})\n")},
+	}))
+	h.start()
+	ctx := context.Background()
+	addr := "gaps@example.com"
+	sub := h.activeSubscriber(addr)
+	require.NoError(t, h.store.SaveScorecard(ctx, sub, testenv.Scorecard()))
+	b := h.pastCall(sub, time.Now().Add(-time.Hour))
+	require.NoError(t, h.store.MarkOutcome(ctx, b.ID, models.OutcomeNoShow))
+	require.NoError(t, h.engine.FollowUpNoShow(ctx, b.ID))
+	got := h.waitSubject(addr, "Missed")
+	require.Contains(t, testenv.Flat(got.Text), "We were going to talk about Influence and Visibility.")
+}
