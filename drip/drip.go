@@ -50,20 +50,23 @@ func (s Schedule) Rebase(now time.Time, day int, loc *time.Location) time.Time {
 	return now.In(loc).AddDate(0, 0, -day).UTC()
 }
 
-// Next picks the next lesson: the first one, in course order, that comes after
-// every lesson already sent, has not been sent, is not on an earlier day than
-// the last one sent, and is not a sales lesson for someone who has booked.
-// Lessons are matched by slug, so an edited course neither repeats a lesson
-// nor sends a newly added one out of order.
+// Next picks the next lesson: the first one, in course order, that has not
+// been sent, is not behind the subscriber (on an earlier day than the last
+// one sent, or on that day but before the last of its lessons sent), and
+// is not a sales lesson for someone who has booked. Lessons are matched by
+// slug and placed by day, so an edited course neither repeats a lesson nor
+// sends a newly added one out of order: one added behind the subscriber is
+// not sent, one added ahead of them is, and lessons moved later still come.
 func Next(c *course.Course, sent map[string]bool, lastDay int, booked bool) (course.Lesson, bool) {
-	start := 0
+	from := 0 // lessons of lastDay before this index are behind the subscriber
 	for i, l := range c.Lessons {
-		if sent[l.Slug] {
-			start = i + 1
+		if sent[l.Slug] && l.Day == lastDay {
+			from = i + 1
 		}
 	}
-	for _, l := range c.Lessons[start:] {
-		if sent[l.Slug] || l.Day < lastDay || (booked && l.StopWhenBooked) {
+	for i, l := range c.Lessons {
+		behind := l.Day < lastDay || (l.Day == lastDay && i < from)
+		if sent[l.Slug] || behind || (booked && l.StopWhenBooked) {
 			continue
 		}
 		return l, true

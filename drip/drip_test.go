@@ -32,6 +32,9 @@ func TestNext(t *testing.T) {
 		{"removed lesson is skipped", newCourse(a, c), []string{"a", "b"}, 2, false, "c"},
 		{"booked skips sales lessons", newCourse(a, b, c, d), []string{"a", "b"}, 2, true, "d"},
 		{"not booked gets sales lessons", newCourse(a, b, c, d), []string{"a", "b"}, 2, false, "c"},
+		{"a sent lesson moved later leaves the ones after it", newCourse(a, c, d, course.Lesson{Slug: "b", Day: 8}), []string{"a", "b"}, 2, false, "c"},
+		{"same day, before the last sent: behind", newCourse(a, course.Lesson{Slug: "same", Day: 2}, b, d), []string{"a", "b"}, 2, false, "d"},
+		{"same day, after the last sent: ahead", newCourse(a, b, course.Lesson{Slug: "same", Day: 2}, d), []string{"a", "b"}, 2, false, "same"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,9 @@ type LessonState struct {
 	Subscriber Subscriber
 	Enrollment *Enrollment
 	Booked     bool
-	Sent       map[string]bool
+	// Sent holds the lessons done with: sent, or refused for good (which
+	// the course moves past, as FinishedSteps has it).
+	Sent map[string]bool
 }
 
 // StepPlan is the enrollment after a lesson, planned both ways when a call

@@ -37,9 +37,9 @@ func (s *Store) LessonState(ctx context.Context, subscriberID int64) (models.Les
   e.status AS enr_status, e.next_step AS enr_next_step, e.next_send_at AS enr_next_send,
   e.last_day AS enr_last_day, e.anchor AS enr_anchor, e.created_at AS enr_created_at, e.updated_at AS enr_updated_at,
   EXISTS (SELECT 1 FROM bookings b WHERE b.subscriber_id = s.id AND b.`+confirmedSQL+`) AS booked,
-  (SELECT `+agg+` FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = ? AND d.state = ?) AS sent
+  (SELECT `+agg+` FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = ? AND d.state IN (?, ?)) AS sent
 FROM subscribers s LEFT JOIN enrollments e ON e.subscriber_id = s.id
-WHERE s.id = ?`, models.KindLesson, models.DeliverySent, subscriberID).Scan(&rows).Error
+WHERE s.id = ?`, models.KindLesson, models.DeliverySent, models.DeliveryFailed, subscriberID).Scan(&rows).Error
 	if err != nil {
 		return models.LessonState{}, fmt.Errorf("load lesson state %d: %w", subscriberID, err)
 	}

@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -40,25 +41,37 @@ func courseFiles(lessons map[string]*fstest.MapFile) fstest.MapFS {
 // TestEditingALiveCourse changes the course under a subscriber who is half
 // way through it: a lesson added behind them is not sent late, a removed one
 // is skipped, and an edited one goes out with its new text.
-func TestEditingALiveCourse(t *testing.T) {
-	t.Parallel()
+// twoLessonsIn gives addr a course of welcome (day 0), second (day 1) and
+// more, with a harness whose worker is stopped (the test drives the engine
+// itself, task by task), and sends them the first two.
+func twoLessonsIn(t *testing.T, addr string, more map[string]*fstest.MapFile) (*harness, int64) {
+	t.Helper()
 	h := newHarness(t, testenv.Redis(t))
-	h.stop() // the test drives the engine itself, task by task
+	h.stop()
 	ctx := context.Background()
-
-	h.useCourse(courseFiles(map[string]*fstest.MapFile{
+	files := map[string]*fstest.MapFile{
 		"01-welcome.md": lessonFile("welcome", 0, "welcome text."),
 		"02-second.md":  lessonFile("second", 1, "second text."),
-		"03-third.md":   lessonFile("third", 2, "third text."),
-		"04-fourth.md":  lessonFile("fourth", 3, "the original fourth text."),
-	}))
-	addr := "editor@example.com"
+	}
+	maps.Copy(files, more)
+	h.useCourse(courseFiles(files))
 	res, err := h.store.Subscribe(ctx, models.Signup{Email: addr, Name: "Eda", TextVersion: "test"})
 	require.NoError(t, err)
 	id := res.SubscriberID
 	require.NoError(t, h.engine.Confirm(ctx, id))
 	require.NoError(t, h.engine.SendLesson(ctx, id, "welcome"))
 	require.NoError(t, h.engine.SendLesson(ctx, id, "second"))
+	return h, id
+}
+
+func TestEditingALiveCourse(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	addr := "editor@example.com"
+	h, id := twoLessonsIn(t, addr, map[string]*fstest.MapFile{
+		"03-third.md":  lessonFile("third", 2, "third text."),
+		"04-fourth.md": lessonFile("fourth", 3, "the original fourth text."),
+	})
 	enr, err := h.store.Enrollment(ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, "third", enr.NextStep)
@@ -85,4 +98,30 @@ func TestEditingALiveCourse(t *testing.T) {
 	enr, err = h.store.Enrollment(ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, models.EnrollmentFinished, enr.Status)
+}
+
+// A lesson added ahead of a subscriber who already waits for a later one
+// still comes, before it; and lessons that moved later than one sent
+// still come too.
+func TestALessonAddedAheadOfAWaitingSubscriberComes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	addr := "waiting@example.com"
+	h, id := twoLessonsIn(t, addr, map[string]*fstest.MapFile{"04-fourth.md": lessonFile("fourth", 4, "fourth text.")})
+
+	// The coach adds a day-3 lesson while the subscriber waits for day 4.
+	h.useCourse(courseFiles(map[string]*fstest.MapFile{
+		"01-welcome.md": lessonFile("welcome", 0, "welcome text."),
+		"02-second.md":  lessonFile("second", 1, "second text."),
+		"03-third.md":   lessonFile("third", 3, "added ahead."),
+		"04-fourth.md":  lessonFile("fourth", 4, "fourth text."),
+	}))
+	require.NoError(t, h.engine.SendLesson(ctx, id, "fourth"), "the queued task names the lesson planned before the edit")
+	enr, err := h.store.Enrollment(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, "third", enr.NextStep, "the added lesson comes first")
+	require.NoError(t, h.engine.SendLesson(ctx, id, "third"))
+	require.NoError(t, h.engine.SendLesson(ctx, id, "fourth"))
+	got := h.waitMail(addr, 4, 5*time.Second)
+	require.Equal(t, []string{"welcome", "second", "third", "fourth"}, lessonSlugs(got))
 }
