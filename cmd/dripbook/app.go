@@ -72,6 +72,11 @@ func openConfig(ctx context.Context, mode string, cfg *config.Config, log *slog.
 	if (mode == "api" || mode == "worker") && cfg.SMTP != nil && cfg.MailDomain == "localhost" {
 		return nil, errors.New("MAIL_FROM: real mail cannot come from coach@localhost: set the coach's own sender, e.g. \"Ada Coach <ada@coach.example>\"")
 	}
+	if (mode == "api" || mode == "worker") && len(cfg.SecretKey) == 0 {
+		// A key made here would be this process's alone: every link the
+		// others sign or check would be refused.
+		return nil, fmt.Errorf("SECRET_KEY: required for \"dripbook %s\": every api and worker process must sign links with the same key", mode)
+	}
 	if mode == "api" && cfg.AdminPassword == "" {
 		return nil, errors.New("ADMIN_PASSWORD: required for \"dripbook api\": the console at /admin is not served without one")
 	}

@@ -171,7 +171,8 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 		{"from", env{"MAIL_FROM": "not an address"}, "MAIL_FROM"},
 		{"log level", env{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"api needs redis", env{}, "REDIS_URL"},
-		{"api needs a console password", env{"REDIS_URL": "redis://127.0.0.1:1/0"}, "ADMIN_PASSWORD"},
+		{"api needs the shared secret", env{"REDIS_URL": "redis://127.0.0.1:1/0", "ADMIN_PASSWORD": "x"}, "SECRET_KEY: required"},
+		{"api needs a console password", env{"REDIS_URL": "redis://127.0.0.1:1/0", "SECRET_KEY": testSecret}, "ADMIN_PASSWORD"},
 		{"api needs a real sender", env{"REDIS_URL": "redis://127.0.0.1:1/0", "SMTP_URL": "smtp://relay.example:587", "ADMIN_PASSWORD": "x"}, "MAIL_FROM"},
 	}
 	for _, tt := range tests {
@@ -189,10 +190,13 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 	}
 }
 
+// testSecret is a SECRET_KEY for the tests that run "api" or "worker".
+const testSecret = "main-test-secret-0123456789"
+
 func TestMigrateThenWorkerModeChecksSchema(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	e := env{"DATA_DIR": dir, "DATABASE_URL": "sqlite://" + filepath.Join(dir, "db.sqlite"), "REDIS_URL": "redis://127.0.0.1:1/0"}
+	e := env{"DATA_DIR": dir, "DATABASE_URL": "sqlite://" + filepath.Join(dir, "db.sqlite"), "REDIS_URL": "redis://127.0.0.1:1/0", "SECRET_KEY": testSecret}
 	err := run(context.Background(), []string{"worker"}, e.get, io.Discard)
 	require.ErrorContains(t, err, "dripbook migrate")
 	var out bytes.Buffer
@@ -269,7 +273,7 @@ func TestWorkerModeAnswersHealthChecksOnly(t *testing.T) {
 	// A Redis database of the test's own: the worker's queue and lock names
 	// are fixed. A short course day keeps Asynq's polls, and so the shutdown,
 	// short.
-	e := env{"DATA_DIR": dir, "DATABASE_URL": "sqlite://" + filepath.Join(dir, "db.sqlite"), "REDIS_URL": testenv.IsolatedURL(t), "HTTP_ADDR": addr, "COURSE_DAY": "1s"}
+	e := env{"DATA_DIR": dir, "DATABASE_URL": "sqlite://" + filepath.Join(dir, "db.sqlite"), "REDIS_URL": testenv.IsolatedURL(t), "HTTP_ADDR": addr, "COURSE_DAY": "1s", "SECRET_KEY": testSecret}
 	require.NoError(t, run(context.Background(), []string{"migrate"}, e.get, io.Discard))
 
 	ctx, cancel := context.WithCancel(context.Background())
