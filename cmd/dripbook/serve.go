@@ -18,8 +18,10 @@ import (
 )
 
 // shutdownGrace bounds how long HTTP requests and in-flight tasks get to
-// finish after SIGTERM.
-const shutdownGrace = 10 * time.Second
+// finish after SIGTERM: longer than a relay transaction may take (the SMTP
+// timeout, 15 s by default), so a send under way is recorded, not cut off
+// and sent again after the restart.
+const shutdownGrace = 20 * time.Second
 
 func serve(ctx context.Context, mode string, getenv func(string) string, stdout io.Writer) (err error) {
 	a, err := open(ctx, mode, getenv)
