@@ -15,6 +15,10 @@ func version(stdout io.Writer) error {
 	return err
 }
 
+// commit is the commit a build names when it has no VCS data of its own
+// (the Docker build: go build -ldflags "-X main.commit=...").
+var commit string
+
 func versionLine() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
@@ -32,6 +36,9 @@ func versionLine() string {
 		case "vcs.modified":
 			dirty = s.Value == "true"
 		}
+	}
+	if rev == "" {
+		rev = commit
 	}
 	if rev != "" {
 		commit := "commit " + rev[:min(12, len(rev))]
