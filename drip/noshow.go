@@ -113,8 +113,8 @@ func (e *Engine) planNoShow(ctx context.Context, b models.Booking) error {
 }
 
 // queueNextNoShow queues the first lesson of track, b's follow-up starting
-// at start, that has not gone out to sub: an active subscriber whose call
-// is still missed.
+// at start, that has not gone out to sub (an active subscriber whose call
+// is still missed) and is not on an earlier day than one that has.
 func (e *Engine) queueNextNoShow(ctx context.Context, b models.Booking, sub models.Subscriber, start time.Time, track []course.Lesson) error {
 	deliveries, err := e.store.Deliveries(ctx, sub.ID)
 	if err != nil {
@@ -126,8 +126,16 @@ func (e *Engine) queueNextNoShow(ctx context.Context, b models.Booking, sub mode
 			done[d.Step] = true
 		}
 	}
+	// A lesson added to the track behind the latest one done is not sent
+	// late, out of order, as in the course.
+	latest := -1
 	for _, l := range track {
 		if done[noShowStep(b, l.Slug)] {
+			latest = max(latest, l.Day)
+		}
+	}
+	for _, l := range track {
+		if done[noShowStep(b, l.Slug)] || l.Day < latest {
 			continue
 		}
 		at := e.schedule.DueAt(start, l.Day, e.schedule.Location(sub.Timezone))

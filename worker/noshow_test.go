@@ -278,3 +278,39 @@ func TestANoShowLessonNamesTheTopGaps(t *testing.T) {
 	got := h.waitSubject(addr, "Missed")
 	require.Contains(t, testenv.Flat(got.Text), "We were going to talk about Influence and Visibility.")
 }
+
+// A follow-up lesson added to the track behind the latest one the
+// subscriber had is not sent late, out of order, as in the course.
+func TestANoShowLessonAddedBehindIsNotSentLate(t *testing.T) {
+	t.Parallel()
+	h := noShowHarness(t, 0)
+	track := func(extra map[string]*fstest.MapFile) {
+		h.stop()
+		files := map[string]*fstest.MapFile{
+			"01-welcome.md": lessonFile("welcome", 0, "welcome text."),
+			"90-first.md":   {Data: []byte("---\nslug: first\ntrack: no-show\nday: 0\nsubject: NS first\npreheader: P\n---\n[[New time]]({{ booking_url }})\n")},
+			"92-third.md":   {Data: []byte("---\nslug: third\ntrack: no-show\nday: 2\nsubject: NS third\npreheader: P\n---\n[[New time]]({{ booking_url }})\n")},
+		}
+		for name, f := range extra {
+			files[name] = f
+		}
+		h.useCourse(courseFiles(files))
+		h.start()
+	}
+	track(nil)
+	ctx := context.Background()
+	addr := "behind@example.com"
+	sub := h.activeSubscriber(addr)
+	b := h.pastCall(sub, time.Now().Add(-time.Hour))
+	require.NoError(t, h.store.MarkOutcome(ctx, b.ID, models.OutcomeNoShow))
+	require.NoError(t, h.engine.FollowUpNoShow(ctx, b.ID))
+	h.waitSubject(addr, "NS third")
+
+	track(map[string]*fstest.MapFile{
+		"91-second.md": {Data: []byte("---\nslug: second\ntrack: no-show\nday: 1\nsubject: NS second\npreheader: P\n---\n[[New time]]({{ booking_url }})\n")},
+	})
+	require.NoError(t, h.engine.FollowUpNoShow(ctx, b.ID))
+	require.NoError(t, h.engine.PlanNoShows(ctx))
+	h.settle("the follow-up's rounds to find nothing to do", nil)
+	require.Empty(t, withSubject(h.mailTo(addr), "NS second"), "added behind the subscriber")
+}
