@@ -60,9 +60,11 @@ func (buttonParser) CanAcceptIndentedLine() bool { return false }
 // buttonHTML renders buttonNode as a "bulletproof" button: a table cell with
 // a background colour, so Outlook, which ignores padding on links, still
 // shows a solid, clickable block.
-type buttonHTML struct{}
+type buttonHTML struct {
+	accent string // the course's colour for buttons, #rrggbb
+}
 
-func (buttonHTML) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+func (b buttonHTML) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(kindButton, func(w util.BufWriter, _ []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -71,15 +73,15 @@ func (buttonHTML) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 		if !ok {
 			return ast.WalkStop, fmt.Errorf("button renderer got a %T", node)
 		}
-		_, err := fmt.Fprintf(w, buttonTemplate, html.EscapeString(n.URL), html.EscapeString(n.Label))
+		_, err := fmt.Fprintf(w, buttonTemplate, html.EscapeString(n.URL), html.EscapeString(n.Label), b.accent)
 		return ast.WalkSkipChildren, err
 	})
 }
 
 const buttonTemplate = `<table role="presentation" border="0" cellspacing="0" cellpadding="0" style="margin-top:28px;margin-bottom:28px;border-collapse:separate;">
-<tr><td align="center" bgcolor="` + colorButton + `" style="border-radius:6px;background-color:` + colorButton + `;">` +
-	`<a href="%s" target="_blank" style="display:inline-block;padding:14px 28px;border:1px solid ` + colorButton +
-	`;border-radius:6px;background-color:` + colorButton + `;color:#ffffff;font-family:` + fontStack +
-	`;font-size:16px;font-weight:bold;line-height:20px;text-decoration:none;">%s</a></td></tr>
+<tr><td align="center" bgcolor="%[3]s" style="border-radius:6px;background-color:%[3]s;">` +
+	`<a href="%[1]s" target="_blank" style="display:inline-block;padding:14px 28px;border:1px solid %[3]s` +
+	`;border-radius:6px;background-color:%[3]s;color:#ffffff;font-family:` + fontStack +
+	`;font-size:16px;font-weight:bold;line-height:20px;text-decoration:none;">%[2]s</a></td></tr>
 </table>
 `

@@ -66,6 +66,10 @@ func NewRenderer(c *course.Course, site Site) (*Renderer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new renderer: base URL %q must be an absolute http(s) URL", site.BaseURL)
 	}
+	accent := c.Accent
+	if accent == "" {
+		accent = defaultAccent
+	}
 	r := &Renderer{
 		course: c,
 		site:   site,
@@ -73,13 +77,13 @@ func NewRenderer(c *course.Course, site Site) (*Renderer, error) {
 			goldmark.WithExtensions(extension.Linkify),
 			goldmark.WithParserOptions(
 				parser.WithBlockParsers(util.Prioritized(buttonParser{}, 50)),
-				parser.WithASTTransformers(util.Prioritized(emailStyler{base: base}, 100)),
+				parser.WithASTTransformers(util.Prioritized(emailStyler{base: base, accent: accent}, 100)),
 			),
 			goldmark.WithRendererOptions(
 				// Coaches write sign-offs as "Talk soon,\nName" and expect the
 				// line break to survive, as it does in any mail client.
 				html.WithHardWraps(),
-				renderer.WithNodeRenderers(util.Prioritized(buttonHTML{}, 100)),
+				renderer.WithNodeRenderers(util.Prioritized(buttonHTML{accent: accent}, 100)),
 			),
 		),
 	}

@@ -420,3 +420,18 @@ func TestCodeBlocksAreFilledInBothParts(t *testing.T) {
 	}
 	require.Contains(t, e.Text, "\n    Hello Sam,\n    my calendar: "+v.BookingURL+"\n", "line for line, indented, unwrapped")
 }
+
+// The course's accent colours the emails' buttons and links, as it does
+// the pages'.
+func TestTheAccentColoursButtonsAndLinks(t *testing.T) {
+	c, err := course.Load(course.Default())
+	require.NoError(t, err)
+	c.Accent = "#2e7d32"
+	r, err := NewRenderer(c, testSite())
+	require.NoError(t, err)
+	e, err := r.Lesson("book-your-discovery-call", testVars("book-your-discovery-call"))
+	require.NoError(t, err)
+	require.Contains(t, e.HTML, `bgcolor="#2e7d32"`, "the button")
+	require.Contains(t, e.HTML, `style="color:#2e7d32;text-decoration:underline;"`, "a link")
+	require.NotContains(t, e.HTML, defaultAccent)
+}

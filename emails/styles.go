@@ -11,9 +11,9 @@ import (
 // Email clients drop <style> blocks and external CSS unpredictably, so every
 // element the Markdown produces carries its styling inline.
 const (
-	fontStack   = `-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif`
-	colorButton = "#1d4ed8"
-	colorLink   = "#1d4ed8"
+	fontStack = `-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif`
+	// defaultAccent colours links and buttons of a course with no accent.
+	defaultAccent = "#1d4ed8"
 
 	// Spacing is written as margin-top and margin-bottom: the shorthand is
 	// what clients mishandle (auto and negative values), and rated so.
@@ -21,7 +21,6 @@ const (
 	styleHeading1   = "margin-top:28px;margin-bottom:12px;font-size:24px;line-height:1.3;font-weight:bold;"
 	styleHeading2   = "margin-top:28px;margin-bottom:12px;font-size:20px;line-height:1.3;font-weight:bold;"
 	styleHeading3   = "margin-top:24px;margin-bottom:8px;font-size:17px;line-height:1.4;font-weight:bold;"
-	styleLink       = "color:" + colorLink + ";text-decoration:underline;"
 	styleList       = "margin-top:0;margin-bottom:16px;padding-left:24px;"
 	styleListItem   = "margin-top:0;margin-bottom:8px;"
 	styleBlockquote = "margin-top:0;margin-bottom:16px;margin-left:0;margin-right:0;padding-left:16px;border-left:4px solid #cbd5e1;font-style:italic;"
@@ -33,7 +32,8 @@ const (
 // emailStyler is a goldmark AST transformer that adds the inline styles and
 // makes every link absolute, since a relative link means nothing in an inbox.
 type emailStyler struct {
-	base *url.URL
+	base   *url.URL
+	accent string // the course's colour for links, #rrggbb
 }
 
 // Transform implements parser.ASTTransformer.
@@ -56,10 +56,10 @@ func (s emailStyler) Transform(doc *ast.Document, _ text.Reader, _ parser.Contex
 			}
 		case *ast.Link:
 			n.Destination = s.absolute(n.Destination)
-			setStyle(n, styleLink)
+			setStyle(n, "color:"+s.accent+";text-decoration:underline;")
 			n.SetAttributeString("class", []byte("db-link"))
 		case *ast.AutoLink:
-			setStyle(n, styleLink)
+			setStyle(n, "color:"+s.accent+";text-decoration:underline;")
 			n.SetAttributeString("class", []byte("db-link"))
 		case *ast.Image:
 			n.Destination = s.absolute(n.Destination)
