@@ -20,8 +20,8 @@ const pageCSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-sr
 	"img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
 // pagePolicy is pageCSP with the origins of the coach's photos (the booking
-// page's, the landing page's), when they are elsewhere, among the image
-// sources.
+// page's, the landing page's) and of the images the pages' copy shows,
+// when they are elsewhere, among the image sources.
 func pagePolicy(photoURLs ...string) string {
 	sources := []string{"img-src 'self' data:"}
 	for _, photo := range photoURLs {

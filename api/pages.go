@@ -23,6 +23,9 @@ type Pages struct {
 	// stylesheet's.
 	Accent  string
 	Landing Landing
+	// Images are the sources of the images the pages' copy shows: their
+	// origins join the pages' security policy, which would block them.
+	Images []string
 	// BookingHeading, BookingIntro and BookingButton are the booking page's
 	// title, the line below it and the label of the button that books.
 	BookingHeading, BookingIntro, BookingButton string

@@ -53,6 +53,12 @@ func TestBuiltinAccentNeedsNoStylesheet(t *testing.T) {
 		"img-src 'self' data: https://a.example https://b.example;", "each photo's origin once")
 }
 
+func TestThePagesImagesMayLoad(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t, func(d *Deps) { d.Pages.Images = []string{"https://cdn.example.org/map.png"} })
+	require.Contains(t, env.get("/").Header().Get("Content-Security-Policy"), "img-src 'self' data: https://cdn.example.org;")
+}
+
 func TestBookingFormAsksTheFoldersQuestions(t *testing.T) {
 	t.Parallel()
 	env := newBookingEnv(t, coachPages)

@@ -172,7 +172,7 @@ func New(d Deps) *echo.Echo {
 	e.Use(s.httpMetrics()) // outside the logger, which writes the error response: the status is final
 	e.Use(s.requestLogger())
 	e.Use(recoverer())
-	e.Use(secureHeaders(pagePolicy(d.CoachPhotoURL, d.Pages.Landing.Photo)))
+	e.Use(secureHeaders(pagePolicy(append([]string{d.CoachPhotoURL, d.Pages.Landing.Photo}, d.Pages.Images...)...)))
 
 	formLimit := middleware.BodyLimit("64K")
 	static := echo.StaticDirectoryHandler(staticFiles(), false)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/text"
 
 	"github.com/dripbook/dripbook/course"
@@ -27,6 +28,20 @@ func PageHTML(src string, vals map[string]string) (string, error) {
 		return "", fmt.Errorf("render page: %w", err)
 	}
 	return split(out.String()).fill(htmlVals), nil
+}
+
+// PageImages lists the sources of the images that Markdown for a web page
+// shows, so that the page's security policy can let them load.
+func PageImages(src string) []string {
+	var out []string
+	doc := pageMarkdown.Parser().Parse(text.NewReader([]byte(src)))
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if img, ok := n.(*ast.Image); ok && entering {
+			out = append(out, string(img.Destination))
+		}
+		return ast.WalkContinue, nil
+	})
+	return out
 }
 
 // PageText fills the variables of a line of page copy, such as a headline,

@@ -68,14 +68,18 @@ func sitePages(c *course.Course, site pageSite) (api.Pages, error) {
 	if _, err := p.CheckInbox("sample@example.com"); err != nil {
 		return api.Pages{}, fmt.Errorf("course pages: check_inbox: %w", err)
 	}
+	sample := pageRenderer{vals: map[string]string{"coach_name": coach, "email": "sample@example.com"}}
+	sample.page(check)
+	p.Images = append(r.images, sample.images...)
 	return p, nil
 }
 
 // pageRenderer fills one set of variables into page copy, keeping the
-// first error.
+// first error, and notes the images the copy shows.
 type pageRenderer struct {
-	vals map[string]string
-	err  error
+	vals   map[string]string
+	err    error
+	images []string
 }
 
 func (r *pageRenderer) text(src string) string {
@@ -94,6 +98,7 @@ func (r *pageRenderer) html(src string) template.HTML {
 	if r.err == nil {
 		r.err = err
 	}
+	r.images = append(r.images, emails.PageImages(src)...)
 	return template.HTML(out) // goldmark escapes the text, PageHTML the values
 }
 

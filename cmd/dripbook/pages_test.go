@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -274,4 +275,18 @@ func TestCourseRenderPreviewsThePages(t *testing.T) {
 		require.NoError(t, err)
 		require.Contains(t, string(b), want, file)
 	}
+}
+
+// An image in the pages' own copy is let through their security policy:
+// its source is among the pages' images.
+func TestAnImageInThePagesCopyIsAllowed(t *testing.T) {
+	t.Parallel()
+	landing, err := os.ReadFile(filepath.Join("testdata", "coach-course", "landing.md"))
+	require.NoError(t, err)
+	dir := copyCourse(t, map[string]string{"landing.md": string(landing) + "\n![The course map](https://cdn.example.org/map.png)\n"})
+	c, err := course.Load(os.DirFS(dir))
+	require.NoError(t, err)
+	p, err := sitePages(c, pageSite{CoachName: "Jordan Coach", Call: 30 * time.Minute})
+	require.NoError(t, err)
+	require.Contains(t, p.Images, "https://cdn.example.org/map.png")
 }
