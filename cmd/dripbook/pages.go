@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"html/template"
+	"slices"
 	"strconv"
 	"time"
 
@@ -70,7 +71,7 @@ func sitePages(c *course.Course, site pageSite) (api.Pages, error) {
 	}
 	sample := pageRenderer{vals: map[string]string{"coach_name": coach, "email": "sample@example.com"}}
 	sample.page(check)
-	p.Images = append(r.images, sample.images...)
+	p.Images = slices.Concat(r.images, sample.images)
 	return p, nil
 }
 
