@@ -283,11 +283,14 @@ func (e *Engine) SendLesson(ctx context.Context, subscriberID int64, slug string
 		e.log.Info("sales lesson skipped: call booked", "subscriber_id", sub.ID, "slug", slug)
 		return e.advance(ctx, sub, enr, enr.LastDay)
 	}
-	if next, ok := Next(e.renderer.Course(), st.Sent, enr.LastDay, st.Booked); ok && next.Slug != slug {
+	if !st.Sent[slug] {
 		// The course was edited while this lesson waited: a lesson added
-		// ahead of the subscriber comes first.
-		e.log.Info("lesson waits: the course now has another before it", "subscriber_id", sub.ID, "slug", slug, "before", next.Slug)
-		return e.advance(ctx, sub, enr, enr.LastDay)
+		// ahead of the subscriber comes first, and one moved behind them is
+		// not sent. (One done already is the claim's to settle, below.)
+		if next, ok := Next(e.renderer.Course(), st.Sent, enr.LastDay, st.Booked); !ok || next.Slug != slug {
+			e.log.Info("lesson replanned: the course changed while it waited", "subscriber_id", sub.ID, "slug", slug, "next", next.Slug)
+			return e.advance(ctx, sub, enr, enr.LastDay)
+		}
 	}
 	// Rendered before the claim, so that the claim, which looks once more
 	// for an unsubscribe or a booking, comes right before the send.

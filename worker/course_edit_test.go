@@ -125,3 +125,23 @@ func TestALessonAddedAheadOfAWaitingSubscriberComes(t *testing.T) {
 	got := h.waitMail(addr, 4, 5*time.Second)
 	require.Equal(t, []string{"welcome", "second", "third", "fourth"}, lessonSlugs(got))
 }
+
+// A lesson moved behind a subscriber who was waiting for it is not sent,
+// even when it was the last one: the course is over for them.
+func TestALessonMovedBehindAWaitingSubscriberIsNotSent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	addr := "moved@example.com"
+	h, id := twoLessonsIn(t, addr, map[string]*fstest.MapFile{"03-third.md": lessonFile("third", 3, "third text.")})
+	// The coach moves the last lesson before the second, on its day.
+	h.useCourse(courseFiles(map[string]*fstest.MapFile{
+		"01-welcome.md": lessonFile("welcome", 0, "welcome text."),
+		"015-third.md":  lessonFile("third", 1, "third text, moved."),
+		"02-second.md":  lessonFile("second", 1, "second text."),
+	}))
+	require.NoError(t, h.engine.SendLesson(ctx, id, "third"))
+	enr, err := h.store.Enrollment(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, models.EnrollmentFinished, enr.Status)
+	require.Equal(t, []string{"welcome", "second"}, lessonSlugs(h.mailTo(addr)), "sends are done when SendLesson returns")
+}
