@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -122,6 +123,27 @@ func TestASlotEndsByItsWindowAcrossTheJump(t *testing.T) {
 	require.Equal(t, []string{"2026-03-08T05:00:00Z"}, starts(t, slots, r.Call), "00:00 EST only")
 	for _, s := range slots {
 		require.False(t, s.End.After(MustTime(t, "2026-03-08T07:00:00Z")), "ends by 03:00 EDT")
+	}
+}
+
+// A window that ends inside the hour skipped closes at the jump, in zones
+// east and west of UTC alike.
+func TestAWindowEndingInTheSkippedHourClosesAtTheJump(t *testing.T) {
+	for _, tc := range []struct {
+		zone, now, want string
+		call            time.Duration
+	}{
+		// Berlin jumps from 02:00 CET to 03:00 CEST (01:00Z): a 60-minute
+		// call at 01:30 CET would end at 03:30 CEST, past the jump.
+		{"Europe/Berlin", "2026-03-27T12:00:00Z", "2026-03-29T00:00:00Z", 60 * time.Minute},
+		// New York jumps at 02:00 EST (07:00Z): a 30-minute call at 01:30
+		// EST ends right at the jump, and is offered.
+		{"America/New_York", "2026-03-06T12:00:00Z", "2026-03-08T06:00:00Z,2026-03-08T06:30:00Z", 30 * time.Minute},
+	} {
+		r := Rules{Week: MustHours(t, "Sun 01:00-02:30"), Location: MustLoad(t, tc.zone), Call: tc.call, Notice: DefaultNotice, Horizon: 7}
+		now := MustTime(t, tc.now)
+		got := starts(t, r.Slots(now, now, now.Add(7*24*time.Hour), nil), r.Call)
+		require.Equal(t, strings.Split(tc.want, ","), got, tc.zone)
 	}
 }
 

@@ -84,14 +84,22 @@ func (r Rules) starts(d Date, w Window) iter.Seq[time.Time] {
 
 // windowEnd is the instant a window ending at wall closes in loc: the
 // earlier one when the clocks read wall twice, and when they never do (it
-// falls in the hour skipped), the instant they jump past it.
+// falls in the hour skipped), the instant they jump.
 func windowEnd(wall time.Time, loc *time.Location) time.Time {
 	if t, ok := wallClock(wall, loc); ok {
 		return t
 	}
 	y, mo, d := wall.Date()
 	h, mi, s := wall.Clock()
-	return time.Date(y, mo, d, h, mi, s, wall.Nanosecond(), loc) // moved past the gap
+	// time.Date moves a skipped time to one side of the jump or the other,
+	// depending on the zone: the jump is where that side's offset begins or
+	// ends.
+	t := time.Date(y, mo, d, h, mi, s, wall.Nanosecond(), loc)
+	start, end := t.ZoneBounds()
+	if asUTC(t).After(wall) {
+		return start
+	}
+	return end
 }
 
 // taken reports whether a call at start would come within Buffer of a
