@@ -26,7 +26,6 @@ func TestSharedPaceHoldsForEveryWorkerTogether(t *testing.T) {
 	b := NewSharedPacer(rdb, key, perSecond, nil)
 
 	start := time.Now()
-	var last time.Duration
 	for i := range 40 {
 		p := a
 		if i%2 == 1 {
@@ -36,9 +35,7 @@ func TestSharedPaceHoldsForEveryWorkerTogether(t *testing.T) {
 		require.NoError(t, err)
 		require.GreaterOrEqual(t, d+time.Since(start), time.Duration(i)*interval-time.Millisecond,
 			"turn %d comes %d intervals after the first", i, i)
-		last = d
 	}
-	require.Positive(t, last, "the fortieth turn is still to come")
 
 	other := NewSharedPacer(rdb, key+":other", perSecond, nil)
 	d, err := other.reserve(t.Context())

@@ -262,5 +262,6 @@ func TestReconcilerPagesPastLessonsStillQueued(t *testing.T) {
 		return n
 	}
 	require.Equal(t, []int{1, 1, 1}, []int{tick(), tick(), tick()}, "one lost task a tick, each page after the last")
-	require.Zero(t, tick(), "all queued: the sweep starts over and finds nothing missing")
+	require.Zero(t, tick(), "past the last due lesson: the page is not full")
+	require.Zero(t, tick(), "all queued: the sweep starts over from the oldest and finds nothing missing")
 }
