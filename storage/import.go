@@ -150,7 +150,7 @@ func (s *Store) importBatch(tx *gorm.DB, batch []ImportRow, c ImportConsent) (Im
 		deliveries []models.Delivery
 	)
 	for i, sub := range subs {
-		consents[i] = models.Consent{SubscriberID: sub.ID, TextVersion: c.TextVersion, Source: truncateRunes(c.Source, 500),
+		consents[i] = models.Consent{SubscriberID: sub.ID, TextVersion: c.TextVersion, Source: truncate(c.Source, 500),
 			UserAgent: truncate(c.UserAgent, 512), CreatedAt: now}
 		created[i] = Imported{ID: sub.ID}
 		if e := fresh[i].Enrollment; e != nil {

@@ -369,21 +369,14 @@ func (s *Store) UnenrolledSubscribers(ctx context.Context, since, until time.Tim
 	return ids, nil
 }
 
-// truncateRunes cuts s to n characters, for a column whose width
-// PostgreSQL counts in characters and the checks before it too.
-func truncateRunes(s string, n int) string {
+// truncate cuts s to n characters, as PostgreSQL counts a column's width
+// and the checks before it count text, never inside a character. PostgreSQL
+// refuses text that is not UTF-8; a header or an error from a remote server
+// may be anything, so that is mended first.
+func truncate(s string, n int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	return string([]rune(s)[:n])
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		s = s[:n]
-	}
-	// PostgreSQL refuses text that is not UTF-8; a header or an error from a
-	// remote server may be anything.
-	return strings.ToValidUTF8(s, "\uFFFD")
 }
