@@ -184,6 +184,12 @@ func (s *server) bookingSubscriber(ctx context.Context, tok string) (models.Subs
 	if err != nil {
 		return models.Subscriber{}, err
 	}
+	return s.liveSubscriber(ctx, id)
+}
+
+// liveSubscriber loads the subscriber a link names; an erased one is not
+// found, so that an old email's link writes nothing about them again.
+func (s *server) liveSubscriber(ctx context.Context, id int64) (models.Subscriber, error) {
 	sub, err := s.Store.Subscriber(ctx, id)
 	if err == nil && sub.Status == models.StatusErased {
 		return models.Subscriber{}, models.ErrNotFound

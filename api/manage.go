@@ -46,11 +46,10 @@ func (s *server) liveBooking(ctx context.Context, id int64) (models.Booking, err
 	if err != nil {
 		return b, err
 	}
-	sub, err := s.Store.Subscriber(ctx, b.SubscriberID)
-	if err == nil && sub.Status == models.StatusErased {
-		return models.Booking{}, models.ErrNotFound
+	if _, err := s.liveSubscriber(ctx, b.SubscriberID); err != nil {
+		return models.Booking{}, err
 	}
-	return b, err
+	return b, nil
 }
 
 // manageView describes b for its pages, in the zone it was booked in and
