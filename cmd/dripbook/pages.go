@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"html/template"
-	"slices"
 	"strconv"
 	"time"
 
@@ -69,18 +68,17 @@ func sitePages(c *course.Course, site pageSite) (api.Pages, error) {
 	if _, err := p.CheckInbox("sample@example.com"); err != nil {
 		return api.Pages{}, fmt.Errorf("course pages: check_inbox: %w", err)
 	}
-	sample := pageRenderer{vals: map[string]string{"coach_name": coach, "email": "sample@example.com"}}
-	sample.page(check)
-	p.Images = slices.Concat(r.images, sample.images)
+	for _, src := range []string{l.Body, l.Bio, c.Confirmed.Text, c.Confirmed.Note, check.Text, check.Note} {
+		p.Images = append(p.Images, emails.PageImages(src)...)
+	}
 	return p, nil
 }
 
 // pageRenderer fills one set of variables into page copy, keeping the
-// first error, and notes the images the copy shows.
+// first error.
 type pageRenderer struct {
-	vals   map[string]string
-	err    error
-	images []string
+	vals map[string]string
+	err  error
 }
 
 func (r *pageRenderer) text(src string) string {
@@ -99,7 +97,6 @@ func (r *pageRenderer) html(src string) template.HTML {
 	if r.err == nil {
 		r.err = err
 	}
-	r.images = append(r.images, emails.PageImages(src)...)
 	return template.HTML(out) // goldmark escapes the text, PageHTML the values
 }
 
