@@ -133,12 +133,8 @@ func TestUpcomingBookingsAreTheOnesToRemind(t *testing.T) {
 	clockedStores(t, func(t *testing.T, s *storage.Store, now *time.Time) {
 		ctx := context.Background()
 		call := func(addr string, in time.Duration) models.Booking {
-			res, err := s.Subscribe(ctx, signup(addr))
-			require.NoError(t, err)
-			_, err = s.Confirm(ctx, res.SubscriberID)
-			require.NoError(t, err)
 			start := now.Add(in)
-			b, _, err := s.CreateBooking(ctx, models.Booking{SubscriberID: res.SubscriberID, Start: start, End: start.Add(30 * time.Minute), UID: addr})
+			b, _, err := s.CreateBooking(ctx, models.Booking{SubscriberID: confirmed(t, s, addr), Start: start, End: start.Add(30 * time.Minute), UID: addr})
 			require.NoError(t, err)
 			require.NoError(t, s.MarkBookingNotified(ctx, b.ID, b.Sequence))
 			return b

@@ -111,13 +111,6 @@ func TestUnsubscribeOutlastsABounce(t *testing.T) {
 	t.Parallel()
 	clockedStores(t, func(t *testing.T, s *storage.Store, now *time.Time) {
 		ctx := context.Background()
-		active := func(email string) int64 {
-			res, err := s.Subscribe(ctx, signup(email))
-			require.NoError(t, err)
-			_, err = s.Confirm(ctx, res.SubscriberID)
-			require.NoError(t, err)
-			return res.SubscriberID
-		}
 		status := func(id int64) string {
 			sub, err := s.Subscriber(ctx, id)
 			require.NoError(t, err)
@@ -133,7 +126,7 @@ func TestUnsubscribeOutlastsABounce(t *testing.T) {
 		}
 
 		// Bounced by mistake, then the person unsubscribes from an older lesson.
-		first := active("first@example.com")
+		first := confirmed(t, s, "first@example.com")
 		require.NoError(t, s.MarkBounced(ctx, first))
 		*now = now.Add(time.Minute)
 		changed, err := s.Unsubscribe(ctx, first)
@@ -143,7 +136,7 @@ func TestUnsubscribeOutlastsABounce(t *testing.T) {
 		notRestored(first, models.StatusUnsubscribed, "unsubscribed after the bounce")
 
 		// Unsubscribed, then a late bounce of a lesson sent before.
-		second := active("second@example.com")
+		second := confirmed(t, s, "second@example.com")
 		_, err = s.Unsubscribe(ctx, second)
 		require.NoError(t, err)
 		require.NoError(t, s.MarkBounced(ctx, second))
@@ -151,7 +144,7 @@ func TestUnsubscribeOutlastsABounce(t *testing.T) {
 		notRestored(second, models.StatusUnsubscribed, "bounced after the opt-out")
 
 		// A row an older build left bounced after an opt-out stays bounced.
-		third := active("third@example.com")
+		third := confirmed(t, s, "third@example.com")
 		_, err = s.Unsubscribe(ctx, third)
 		require.NoError(t, err)
 		require.NoError(t, s.DB().Exec("UPDATE subscribers SET status = ? WHERE id = ?", models.StatusBounced, third).Error)

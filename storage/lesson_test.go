@@ -15,15 +15,11 @@ import (
 // enrolled makes an active subscriber whose next lesson is slug.
 func enrolled(t *testing.T, s *storage.Store, email, slug string) int64 {
 	t.Helper()
-	ctx := context.Background()
-	res, err := s.Subscribe(ctx, signup(email))
-	require.NoError(t, err)
-	_, err = s.Confirm(ctx, res.SubscriberID)
-	require.NoError(t, err)
+	id := confirmed(t, s, email)
 	now := time.Now().UTC()
-	require.NoError(t, s.SaveEnrollment(ctx, models.Enrollment{SubscriberID: res.SubscriberID, Status: models.EnrollmentActive,
+	require.NoError(t, s.SaveEnrollment(context.Background(), models.Enrollment{SubscriberID: id, Status: models.EnrollmentActive,
 		NextStep: slug, NextSendAt: &now, LastDay: 0, Anchor: now.Add(-time.Hour)}))
-	return res.SubscriberID
+	return id
 }
 
 func TestLessonStateIsOneReadOfWhatASendDecidesOn(t *testing.T) {

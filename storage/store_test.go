@@ -19,6 +19,17 @@ func signup(email string) models.Signup {
 	return models.Signup{Email: email, Name: "Ada", Timezone: "Europe/Berlin", IP: "192.0.2.7", UserAgent: "test", TextVersion: "v1"}
 }
 
+// confirmed signs email up and confirms it: an active subscriber.
+func confirmed(t *testing.T, s *storage.Store, email string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	res, err := s.Subscribe(ctx, signup(email))
+	require.NoError(t, err)
+	_, err = s.Confirm(ctx, res.SubscriberID)
+	require.NoError(t, err)
+	return res.SubscriberID
+}
+
 // bothStores runs f on SQLite, and on PostgreSQL too when CI has one: the
 // send path's and the signup's queries differ between the two.
 func bothStores(t *testing.T, f func(t *testing.T, s *storage.Store)) {
@@ -261,21 +272,14 @@ func TestUnenrolledSubscribers(t *testing.T) {
 	t.Parallel()
 	clockedStores(t, func(t *testing.T, s *storage.Store, now *time.Time) {
 		ctx := context.Background()
-		confirmed := func(addr string) int64 {
-			res, err := s.Subscribe(ctx, signup(addr))
-			require.NoError(t, err)
-			_, err = s.Confirm(ctx, res.SubscriberID)
-			require.NoError(t, err)
-			return res.SubscriberID
-		}
 		enroll := func(id int64) {
 			require.NoError(t, s.SaveEnrollment(ctx, models.Enrollment{SubscriberID: id, Status: models.EnrollmentActive,
 				NextStep: "welcome", NextSendAt: now, LastDay: -1, Anchor: *now}))
 		}
-		enrolled := confirmed("enrolled@example.com")
+		enrolled := confirmed(t, s, "enrolled@example.com")
 		enroll(enrolled)
-		cutOff := confirmed("cut-off@example.com")
-		returning := confirmed("back@example.com")
+		cutOff := confirmed(t, s, "cut-off@example.com")
+		returning := confirmed(t, s, "back@example.com")
 		enroll(returning)
 		_, err := s.Unsubscribe(ctx, returning)
 		require.NoError(t, err)
@@ -284,7 +288,7 @@ func TestUnenrolledSubscribers(t *testing.T) {
 		require.NoError(t, err)
 		_, err = s.Confirm(ctx, returning)
 		require.NoError(t, err)
-		unsubscribed := confirmed("left@example.com")
+		unsubscribed := confirmed(t, s, "left@example.com")
 		_, err = s.Unsubscribe(ctx, unsubscribed)
 		require.NoError(t, err)
 
@@ -312,13 +316,10 @@ func TestDueEnrollmentsPageThroughAWave(t *testing.T) {
 		wave, early := *now, now.Add(-time.Hour)
 		var want []int64
 		for i, at := range []time.Time{early, wave, wave, wave, wave} {
-			res, err := s.Subscribe(ctx, signup(fmt.Sprintf("wave%d@example.com", i)))
-			require.NoError(t, err)
-			_, err = s.Confirm(ctx, res.SubscriberID)
-			require.NoError(t, err)
-			require.NoError(t, s.SaveEnrollment(ctx, models.Enrollment{SubscriberID: res.SubscriberID, Status: models.EnrollmentActive,
+			id := confirmed(t, s, fmt.Sprintf("wave%d@example.com", i))
+			require.NoError(t, s.SaveEnrollment(ctx, models.Enrollment{SubscriberID: id, Status: models.EnrollmentActive,
 				NextStep: "welcome", NextSendAt: &at, LastDay: -1, Anchor: *now}))
-			want = append(want, res.SubscriberID)
+			want = append(want, id)
 		}
 		var got []int64
 		var after *models.DueCursor
