@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"testing"
@@ -87,20 +88,41 @@ func (h *harness) noShowSteps(sub int64) map[string]models.Delivery {
 	return out
 }
 
+// markMissed marks b a no-show and starts its follow-up at once, as the
+// console does.
+func (h *harness) markMissed(b models.Booking) {
+	h.t.Helper()
+	ctx := context.Background()
+	require.NoError(h.t, h.store.MarkOutcome(ctx, b.ID, models.OutcomeNoShow))
+	require.NoError(h.t, h.engine.FollowUpNoShow(ctx, b.ID))
+}
+
+// noShowLesson is a lesson file of the no-show follow-up, its text ending
+// with a button to pick a new time.
+func noShowLesson(slug string, day int, subject, text string) *fstest.MapFile {
+	return &fstest.MapFile{Data: []byte(fmt.Sprintf("---\nslug: %s\ntrack: no-show\nday: %d\nsubject: %s\npreheader: New time\n---\n%s[[Pick a new time]]({{ booking_url }})\n",
+		slug, day, subject, text))}
+}
+
+// useNoShowTrack restarts the harness on a one-lesson course whose no-show
+// follow-up is track.
+func (h *harness) useNoShowTrack(track map[string]*fstest.MapFile) {
+	h.t.Helper()
+	h.stop()
+	files := map[string]*fstest.MapFile{"01-welcome.md": lessonFile("welcome", 0, "welcome text.")}
+	maps.Copy(files, track)
+	h.useCourse(courseFiles(files))
+	h.start()
+}
+
 // useTwoStepFollowUp gives the harness a course whose no-show follow-up
 // has two lessons, "Missed" at once and "Missed again" 20 course days
 // later (two seconds): time enough to rebook in between.
 func (h *harness) useTwoStepFollowUp() {
-	h.t.Helper()
-	h.stop()
-	h.useCourse(courseFiles(map[string]*fstest.MapFile{
-		"01-welcome.md": lessonFile("welcome", 0, "welcome text."),
-		"90-missed.md": {Data: []byte("---\nslug: missed\ntrack: no-show\nday: 0\nsubject: Missed\npreheader: New time\n---\n" +
-			"[[Pick a new time]]({{ booking_url }})\n")},
-		"91-missed-again.md": {Data: []byte("---\nslug: missed-again\ntrack: no-show\nday: 20\nsubject: Missed again\npreheader: Still open\n---\n" +
-			"[[Pick a new time]]({{ booking_url }})\n")},
-	}))
-	h.start()
+	h.useNoShowTrack(map[string]*fstest.MapFile{
+		"90-missed.md":       noShowLesson("missed", 0, "Missed", ""),
+		"91-missed-again.md": noShowLesson("missed-again", 20, "Missed again", ""),
+	})
 }
 
 var rescheduleLink = regexp.MustCompile(base + `/booking/([A-Za-z0-9._-]+)/reschedule`)
@@ -114,8 +136,7 @@ func TestMarkingANoShowSendsTheFollowUpOnce(t *testing.T) {
 	b := h.pastCall(sub, time.Now().Add(-time.Hour))
 
 	// The console marks it, then starts the follow-up at once.
-	require.NoError(t, h.store.MarkOutcome(ctx, b.ID, models.OutcomeNoShow))
-	require.NoError(t, h.engine.FollowUpNoShow(ctx, b.ID))
+	h.markMissed(b)
 	first := h.waitSubject(addr, missedFirst)
 	m := rescheduleLink.FindStringSubmatch(first.Text)
 	require.NotNil(t, m, "the follow-up offers a new time:\n%s", first.Text)
@@ -127,8 +148,7 @@ func TestMarkingANoShowSendsTheFollowUpOnce(t *testing.T) {
 
 	h.waitSubject(addr, missedSecond)
 	// Marking it again, and the reconciler's rounds, send nothing more.
-	require.NoError(t, h.store.MarkOutcome(ctx, b.ID, models.OutcomeNoShow))
-	require.NoError(t, h.engine.FollowUpNoShow(ctx, b.ID))
+	h.markMissed(b)
 	h.settle("the follow-up to be over", func() error {
 		if n := len(h.noShowSteps(sub)); n != 2 {
 			return fmt.Errorf("%d follow-up lessons recorded", n)
@@ -154,8 +174,7 @@ func TestRebookingStopsTheNoShowFollowUp(t *testing.T) {
 	addr := "rebook@example.com"
 	sub := h.activeSubscriber(addr)
 	b := h.pastCall(sub, time.Now().Add(-time.Hour))
-	require.NoError(t, h.store.MarkOutcome(ctx, b.ID, models.OutcomeNoShow))
-	require.NoError(t, h.engine.FollowUpNoShow(ctx, b.ID))
+	h.markMissed(b)
 	h.waitSubject(addr, "Missed")
 
 	// They take the offer: the missed call moves to a new time.
@@ -237,8 +256,7 @@ func TestAMissedExternalCallLeadsBackToTheScheduler(t *testing.T) {
 	addr := "elsewhere@example.com"
 	sub := h.activeSubscriber(addr)
 	b := h.externalCall(sub, time.Now().Add(-time.Hour), "cal-missed")
-	require.NoError(t, h.store.MarkOutcome(ctx, b.ID, models.OutcomeNoShow))
-	require.NoError(t, h.engine.FollowUpNoShow(ctx, b.ID))
+	h.markMissed(b)
 	first := h.waitSubject(addr, "Missed")
 	require.NotRegexp(t, rescheduleLink, first.Text, "a scheduler's call is not moved here")
 	m := bookLink.FindStringSubmatch(first.Text)
@@ -261,20 +279,15 @@ func TestAMissedExternalCallLeadsBackToTheScheduler(t *testing.T) {
 func TestANoShowLessonNamesTheTopGaps(t *testing.T) {
 	t.Parallel()
 	h := noShowHarness(t, 0)
-	h.stop()
-	h.useCourse(courseFiles(map[string]*fstest.MapFile{
-		"01-welcome.md": lessonFile("welcome", 0, "welcome text."),
-		"90-missed.md": {Data: []byte("---\nslug: missed\ntrack: no-show\nday: 0\nsubject: Missed\npreheader: New time\n---\n" +
-			"We were going to talk about {{ top_gaps | your gaps }}. [[Pick a new time]]({{ booking_url }})\n")},
-	}))
-	h.start()
+	h.useNoShowTrack(map[string]*fstest.MapFile{
+		"90-missed.md": noShowLesson("missed", 0, "Missed", "We were going to talk about {{ top_gaps | your gaps }}.\n\n"),
+	})
 	ctx := context.Background()
 	addr := "gaps@example.com"
 	sub := h.activeSubscriber(addr)
 	require.NoError(t, h.store.SaveScorecard(ctx, sub, testenv.Scorecard()))
 	b := h.pastCall(sub, time.Now().Add(-time.Hour))
-	require.NoError(t, h.store.MarkOutcome(ctx, b.ID, models.OutcomeNoShow))
-	require.NoError(t, h.engine.FollowUpNoShow(ctx, b.ID))
+	h.markMissed(b)
 	got := h.waitSubject(addr, "Missed")
 	require.Contains(t, testenv.Flat(got.Text), "We were going to talk about Influence and Visibility.")
 }
@@ -284,31 +297,20 @@ func TestANoShowLessonNamesTheTopGaps(t *testing.T) {
 func TestANoShowLessonAddedBehindIsNotSentLate(t *testing.T) {
 	t.Parallel()
 	h := noShowHarness(t, 0)
-	track := func(extra map[string]*fstest.MapFile) {
-		h.stop()
-		files := map[string]*fstest.MapFile{
-			"01-welcome.md": lessonFile("welcome", 0, "welcome text."),
-			"90-first.md":   {Data: []byte("---\nslug: first\ntrack: no-show\nday: 0\nsubject: NS first\npreheader: P\n---\n[[New time]]({{ booking_url }})\n")},
-			"92-third.md":   {Data: []byte("---\nslug: third\ntrack: no-show\nday: 2\nsubject: NS third\npreheader: P\n---\n[[New time]]({{ booking_url }})\n")},
-		}
-		for name, f := range extra {
-			files[name] = f
-		}
-		h.useCourse(courseFiles(files))
-		h.start()
+	first := map[string]*fstest.MapFile{
+		"90-first.md": noShowLesson("first", 0, "NS first", ""),
+		"92-third.md": noShowLesson("third", 2, "NS third", ""),
 	}
-	track(nil)
+	h.useNoShowTrack(first)
 	ctx := context.Background()
 	addr := "behind@example.com"
 	sub := h.activeSubscriber(addr)
 	b := h.pastCall(sub, time.Now().Add(-time.Hour))
-	require.NoError(t, h.store.MarkOutcome(ctx, b.ID, models.OutcomeNoShow))
-	require.NoError(t, h.engine.FollowUpNoShow(ctx, b.ID))
+	h.markMissed(b)
 	h.waitSubject(addr, "NS third")
 
-	track(map[string]*fstest.MapFile{
-		"91-second.md": {Data: []byte("---\nslug: second\ntrack: no-show\nday: 1\nsubject: NS second\npreheader: P\n---\n[[New time]]({{ booking_url }})\n")},
-	})
+	first["91-second.md"] = noShowLesson("second", 1, "NS second", "")
+	h.useNoShowTrack(first)
 	require.NoError(t, h.engine.FollowUpNoShow(ctx, b.ID))
 	require.NoError(t, h.engine.PlanNoShows(ctx))
 	h.settle("the follow-up's rounds to find nothing to do", nil)
