@@ -47,9 +47,5 @@ func Disambiguated(label string, t time.Time) string {
 }
 
 func sameWall(a, b time.Time) bool {
-	y1, mo1, d1 := a.Date()
-	y2, mo2, d2 := b.Date()
-	h1, mi1, s1 := a.Clock()
-	h2, mi2, s2 := b.Clock()
-	return y1 == y2 && mo1 == mo2 && d1 == d2 && h1 == h2 && mi1 == mi2 && s1 == s2
+	return a.Format(time.DateTime) == b.Format(time.DateTime)
 }
