@@ -33,6 +33,12 @@ func (l *trackingListener) accepted() int {
 	return l.total
 }
 
+func (l *trackingListener) open() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.conns)
+}
+
 func (l *trackingListener) closeAll() {
 	l.mu.Lock()
 	conns := make([]net.Conn, 0, len(l.conns))
